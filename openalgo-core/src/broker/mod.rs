@@ -1,0 +1,17 @@
+//! The [`Broker`] trait every adapter implements, with its request, response and error types.
+
+mod capabilities;
+mod error;
+mod models;
+mod requests;
+mod session;
+mod traits;
+
+pub use capabilities::Capabilities;
+pub use error::BrokerError;
+pub use models::{
+    Candle, Depth, DepthLevel, Funds, Holding, Order, Position, Quote, QuoteResult, Trade,
+};
+pub use requests::{HistoryRequest, InstrumentKey, ModifyOrder, OrderDraft, OrderRequest};
+pub use session::{LoginRequest, Session};
+pub use traits::{Broker, EventStream, Subscription};

@@ -1,0 +1,190 @@
+//! The object-safe [`Broker`] trait, used as `Arc<dyn Broker>` because the broker is chosen at
+//! run time.
+
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use futures_core::Stream;
+
+use super::{
+    BrokerError, Candle, Capabilities, Depth, Funds, HistoryRequest, Holding, InstrumentKey,
+    LoginRequest, ModifyOrder, Order, OrderRequest, Position, Quote, QuoteResult, Session, Trade,
+};
+use crate::instrument::Instrument;
+use crate::market::{MarketEvent, SubscriptionMode};
+use crate::{OrderId, Product};
+
+/// A stream of ticks and order updates from a broker.
+pub type EventStream = Pin<Box<dyn Stream<Item = MarketEvent> + Send>>;
+
+/// One instrument to stream, at a mode.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Subscription {
+    /// Instrument.
+    pub instrument: InstrumentKey,
+    /// LTP, Quote or Depth.
+    pub mode: SubscriptionMode,
+}
+
+/// A broker: identity, session, orders, account, market data, instrument master, streaming.
+///
+/// Every method speaks OpenAlgo's vocabulary; adapters translate to and from the broker's own
+/// through the instrument master. Optional features have default implementations that return
+/// [`BrokerError::Unsupported`].
+#[async_trait]
+pub trait Broker: Send + Sync {
+    /// Lower-case broker id (`zerodha`, `simulator`).
+    fn id(&self) -> &'static str;
+
+    /// What this broker offers.
+    fn capabilities(&self) -> &Capabilities;
+
+    /// Exchanges login material for a session.
+    ///
+    /// # Errors
+    /// [`BrokerError::Auth`] when refused; `Unsupported` for brokers that need no login.
+    async fn authenticate(&self, request: &LoginRequest) -> Result<Session, BrokerError> {
+        let _ = request;
+        Err(self.unsupported("login"))
+    }
+
+    /// Places an order and returns the broker's order id.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`]; `Rejected` carries the broker's message.
+    async fn place_order(&self, order: &OrderRequest) -> Result<OrderId, BrokerError>;
+
+    /// Modifies a working order.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`].
+    async fn modify_order(&self, modify: &ModifyOrder) -> Result<OrderId, BrokerError>;
+
+    /// Cancels a working order.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`].
+    async fn cancel_order(&self, order_id: &OrderId) -> Result<OrderId, BrokerError>;
+
+    /// Today's orders.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`].
+    async fn order_book(&self) -> Result<Vec<Order>, BrokerError>;
+
+    /// One order; by default found in the order book.
+    ///
+    /// # Errors
+    /// [`BrokerError::NotFound`] when the id is not in the book.
+    async fn order_status(&self, order_id: &OrderId) -> Result<Order, BrokerError> {
+        self.order_book()
+            .await?
+            .into_iter()
+            .find(|o| &o.order_id == order_id)
+            .ok_or_else(|| BrokerError::NotFound(format!("Order {order_id} not found")))
+    }
+
+    /// Today's fills.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`].
+    async fn trade_book(&self) -> Result<Vec<Trade>, BrokerError>;
+
+    /// Net positions.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`].
+    async fn positions(&self) -> Result<Vec<Position>, BrokerError>;
+
+    /// Net quantity of one (instrument, product); 0 when there is no position.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`].
+    async fn open_position(
+        &self,
+        instrument: &InstrumentKey,
+        product: Product,
+    ) -> Result<i64, BrokerError> {
+        Ok(self
+            .positions()
+            .await?
+            .iter()
+            .find(|p| &p.instrument == instrument && p.product == product)
+            .map_or(0, |p| p.quantity))
+    }
+
+    /// Delivery holdings.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`].
+    async fn holdings(&self) -> Result<Vec<Holding>, BrokerError>;
+
+    /// Account funds.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`].
+    async fn funds(&self) -> Result<Funds, BrokerError>;
+
+    /// A snapshot quote.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`].
+    async fn quote(&self, instrument: &InstrumentKey) -> Result<Quote, BrokerError>;
+
+    /// Quotes for several instruments; one failure does not fail the others. By default one
+    /// `quote` call per instrument.
+    ///
+    /// # Errors
+    /// Only for failures of the whole batch.
+    async fn quotes(&self, instruments: &[InstrumentKey]) -> Result<Vec<QuoteResult>, BrokerError> {
+        let mut out = Vec::with_capacity(instruments.len());
+        for instrument in instruments {
+            out.push(QuoteResult {
+                instrument: instrument.clone(),
+                quote: self.quote(instrument).await,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Market depth.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`]; `Unsupported` by default.
+    async fn depth(&self, instrument: &InstrumentKey) -> Result<Depth, BrokerError> {
+        let _ = instrument;
+        Err(self.unsupported("market depth"))
+    }
+
+    /// Historical candles.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`]; `Unsupported` by default.
+    async fn history(&self, request: &HistoryRequest) -> Result<Vec<Candle>, BrokerError> {
+        let _ = request;
+        Err(self.unsupported("historical data"))
+    }
+
+    /// Downloads the broker's instrument master in OpenAlgo form.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`].
+    async fn master_contract(&self) -> Result<Vec<Instrument>, BrokerError>;
+
+    /// Streams ticks for the subscriptions, plus this account's order updates.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`]; `Unsupported` by default.
+    async fn subscribe(&self, subscriptions: &[Subscription]) -> Result<EventStream, BrokerError> {
+        let _ = subscriptions;
+        Err(self.unsupported("streaming"))
+    }
+
+    /// The `Unsupported` error for a feature of this broker.
+    fn unsupported(&self, feature: &'static str) -> BrokerError {
+        BrokerError::Unsupported {
+            broker: self.id(),
+            feature,
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! # openalgo-core
+//!
+//! The pure domain core of OpenAlgo-rs: no I/O, no wall clock.
+//!
+//! - [`vocab`]: OpenAlgo's closed vocabularies with their exact wire strings.
+//! - [`money`]: exact prices and money (`rust_decimal`), integer quantities.
+//! - [`symbol`]: OpenAlgo symbols (parse/format), broker symbols, expiries, strikes.
+//! - [`instrument`]: the instrument master ([`SymbolTable`]): lookups, search, expiries, chains.
+//! - [`broker`]: the object-safe async [`Broker`] trait and its request/response/error types.
+//! - [`orders`]: validation, smart/split/basket/close-all/cancel-all, written once over the trait.
+//! - [`market`]: ticks and order updates with their WebSocket JSON.
+#![warn(missing_docs)]
+
+pub mod broker;
+pub mod ids;
+pub mod instrument;
+pub mod market;
+pub mod money;
+pub mod orders;
+pub mod symbol;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod testing;
+pub mod vocab;
+
+pub use broker::{
+    Broker, BrokerError, Candle, Capabilities, Depth, DepthLevel, Funds, HistoryRequest, Holding,
+    InstrumentKey, ModifyOrder, Order, OrderDraft, OrderRequest, Position, Quote, QuoteResult,
+    Trade,
+};
+pub use ids::{IdError, InstrumentToken, OrderId, StrategyTag, TradeId};
+pub use instrument::{Instrument, SymbolTable};
+pub use money::{Money, Price, Quantity};
+pub use orders::{OrderError, OrderService};
+pub use symbol::{BrokerSymbol, ExpiryDate, Strike, Symbol, SymbolError, SymbolParts};
+pub use vocab::{
+    Action, Exchange, InstrumentType, Interval, OptionType, OrderStatus, PriceType, Product,
+    VocabError,
+};
