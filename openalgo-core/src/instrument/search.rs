@@ -65,6 +65,8 @@ pub(super) struct SearchIndex {
     starts: Vec<u32>,
     /// Record indexes sorted by symbol.
     by_symbol: Vec<u32>,
+    /// (strike, record index) for every record with a strike, sorted.
+    by_strike: Vec<(Decimal, u32)>,
 }
 
 struct Term {
@@ -106,10 +108,17 @@ impl SearchIndex {
                 .cmp(records[b as usize].symbol.as_str())
                 .then(a.cmp(&b))
         });
+        let mut by_strike: Vec<(Decimal, u32)> = records
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((r.strike?.value(), u32::try_from(i).ok()?)))
+            .collect();
+        by_strike.sort_unstable();
         Self {
             haystack,
             starts,
             by_symbol,
+            by_strike,
         }
     }
 
@@ -154,7 +163,7 @@ impl SearchIndex {
             }
         }
 
-        let candidates = self.candidates(records, &terms);
+        let candidates = self.candidates(&terms);
         let mut ranked: Vec<(u8, usize, u32)> = candidates
             .into_iter()
             .filter(|&i| passes_exchange(i as usize))
@@ -201,10 +210,11 @@ impl SearchIndex {
 
     /// Records that can match: those containing the longest term (plus, for a numeric term,
     /// those whose strike equals it), in load order.
-    fn candidates(&self, records: &[Instrument], terms: &[Term]) -> Vec<u32> {
+    fn candidates(&self, terms: &[Term]) -> Vec<u32> {
+        // The longest term is likely the rarest; on a tie a number (a strike) beats a name.
         let primary = terms
             .iter()
-            .max_by_key(|t| (t.number.is_none(), t.text.len()))
+            .max_by_key(|t| (t.text.len(), t.number.is_some()))
             .map_or(&[][..], |t| t.text.as_slice());
         let finder = memmem::Finder::new(primary);
         let mut out = Vec::new();
@@ -226,19 +236,21 @@ impl SearchIndex {
             .find(|t| t.text.as_slice() == primary)
             .and_then(|t| t.number)
         {
-            let extra: Vec<u32> = records
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.strike.is_some_and(|s| s.value() == number))
-                .filter_map(|(i, _)| u32::try_from(i).ok())
-                .collect();
-            if !extra.is_empty() {
-                out.extend(extra);
+            let equal = self.strike_range(number);
+            if !equal.is_empty() {
+                out.extend(equal.iter().map(|&(_, i)| i));
                 out.sort_unstable();
                 out.dedup();
             }
         }
         out
+    }
+
+    /// Records whose strike equals `number`.
+    fn strike_range(&self, number: Decimal) -> &[(Decimal, u32)] {
+        let lo = self.by_strike.partition_point(|(s, _)| *s < number);
+        let hi = lo + self.by_strike[lo..].partition_point(|(s, _)| *s == number);
+        &self.by_strike[lo..hi]
     }
 
     fn term_matches(&self, records: &[Instrument], i: usize, term: &Term) -> bool {

@@ -287,3 +287,101 @@ fn small_market() -> &'static SymbolTable {
     static TABLE: std::sync::OnceLock<SymbolTable> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| SymbolTable::new(synthetic_market(20_000, d(2026, 11, 24))))
 }
+
+/// The reference semantics written as plainly as possible: a linear scan with `str::contains`.
+fn naive_search<'a>(records: &'a [Instrument], query: &SearchQuery<'_>) -> Vec<&'a Instrument> {
+    let whole = query.text.trim().to_uppercase();
+    let terms: Vec<&str> = whole.split_whitespace().collect();
+    if terms.is_empty() {
+        return Vec::new();
+    }
+    let mut hits: Vec<(u8, usize, &str, usize, &Instrument)> = records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| query.exchange.is_none_or(|e| r.exchange == e))
+        .filter(|(_, r)| {
+            terms.iter().all(|t| {
+                let fields = [
+                    r.symbol.as_str().to_uppercase(),
+                    r.broker_symbol.as_str().to_uppercase(),
+                    r.name.to_uppercase(),
+                    r.token.as_str().to_uppercase(),
+                ];
+                fields.iter().any(|f| f.contains(t))
+                    || crate::money::parse_decimal(t)
+                        .ok()
+                        .is_some_and(|n| r.strike.is_some_and(|s| s.value() == n))
+            })
+        })
+        .map(|(i, r)| {
+            let s = r.symbol.as_str();
+            let rank = if s == whole {
+                0
+            } else if s.starts_with(&whole) {
+                1
+            } else if terms.iter().all(|t| s.contains(t)) {
+                2
+            } else {
+                3
+            };
+            (rank, s.len(), s, i, r)
+        })
+        .collect();
+    hits.sort_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+    hits.into_iter().take(query.limit).map(|h| h.4).collect()
+}
+
+fn small_records() -> &'static [Instrument] {
+    static RECORDS: std::sync::OnceLock<Vec<Instrument>> = std::sync::OnceLock::new();
+    RECORDS.get_or_init(|| synthetic_market(20_000, d(2026, 11, 24)))
+}
+
+#[test]
+fn search_matches_the_naive_reference_on_typical_queries() {
+    let table = small_market();
+    for text in [
+        "NIFTY",
+        "nifty 24000",
+        "24000",
+        "24000.0",
+        "2.4e4",
+        "BANK",
+        "SBIN",
+        "INDUSTRIES",
+        "RELIANCE",
+        "FINNIFTY 23500 PE",
+        "100010",
+        "SYNAB",
+        "ZZZ",
+        "NIFTY30",
+        "-EQ",
+    ] {
+        for exchange in [None, Some(Exchange::Nfo), Some(Exchange::Nse)] {
+            let q = SearchQuery {
+                text,
+                exchange,
+                limit: 500,
+            };
+            assert_eq!(
+                symbols(&table.search(&q)),
+                symbols(&naive_search(small_records(), &q)),
+                "query {text:?} on {exchange:?}"
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn search_matches_the_naive_reference_on_random_queries(
+        text in "[A-Za-z]{0,5}( [0-9]{1,5}(\\.[05])?)?( (CE|PE|FUT))?",
+        limit in 1usize..600,
+    ) {
+        let q = SearchQuery { text: &text, exchange: None, limit };
+        prop_assert_eq!(
+            symbols(&small_market().search(&q)),
+            symbols(&naive_search(small_records(), &q))
+        );
+    }
+}
