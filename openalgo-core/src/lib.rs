@@ -17,6 +17,7 @@ pub mod instrument;
 pub mod market;
 pub mod money;
 pub mod orders;
+pub mod sandbox;
 pub mod symbol;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod testing;

@@ -1,0 +1,186 @@
+//! [`SandboxState`]: the sandbox's records and indexes, changed only by applying events.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use super::book::RestingBook;
+use super::event::SandboxEvent;
+use super::ledger::FundsLedger;
+use super::model::{MarketSnapshot, SandboxHolding, SandboxOrder, SandboxPosition, SandboxTrade};
+use crate::{InstrumentKey, OrderId, Product};
+
+/// A serialisable copy of the whole account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxSnapshot {
+    /// Funds.
+    pub funds: FundsLedger,
+    /// Every order, in placement order.
+    pub orders: Vec<SandboxOrder>,
+    /// Every trade, in fill order.
+    pub trades: Vec<SandboxTrade>,
+    /// Positions.
+    pub positions: Vec<SandboxPosition>,
+    /// Holdings.
+    pub holdings: Vec<SandboxHolding>,
+    /// Last known prices.
+    pub prices: Vec<(InstrumentKey, MarketSnapshot)>,
+    /// Start of the current session.
+    pub session_start: NaiveDateTime,
+    /// Sequence numbers already used for orders and trades.
+    pub next_order_seq: u64,
+    /// Next trade sequence.
+    pub next_trade_seq: u64,
+}
+
+/// Records plus the indexes derived from them.
+#[derive(Debug, Clone)]
+pub(crate) struct SandboxState {
+    pub(crate) funds: FundsLedger,
+    /// Orders by placement sequence.
+    pub(crate) orders: BTreeMap<u64, SandboxOrder>,
+    pub(crate) order_ids: HashMap<OrderId, u64>,
+    pub(crate) trades: Vec<SandboxTrade>,
+    pub(crate) positions: HashMap<(InstrumentKey, Product), SandboxPosition>,
+    pub(crate) holdings: HashMap<InstrumentKey, SandboxHolding>,
+    pub(crate) prices: HashMap<InstrumentKey, MarketSnapshot>,
+    pub(crate) books: HashMap<InstrumentKey, RestingBook>,
+    pub(crate) session_start: NaiveDateTime,
+    pub(crate) next_order_seq: u64,
+    pub(crate) next_trade_seq: u64,
+}
+
+impl SandboxState {
+    pub(crate) fn new(funds: FundsLedger, session_start: NaiveDateTime) -> Self {
+        Self {
+            funds,
+            orders: BTreeMap::new(),
+            order_ids: HashMap::new(),
+            trades: Vec::new(),
+            positions: HashMap::new(),
+            holdings: HashMap::new(),
+            prices: HashMap::new(),
+            books: HashMap::new(),
+            session_start,
+            next_order_seq: 0,
+            next_trade_seq: 0,
+        }
+    }
+
+    /// Applies one event. This is the only way records change.
+    pub(crate) fn apply(&mut self, event: &SandboxEvent) {
+        match event {
+            SandboxEvent::Order(o) => self.put_order(o.clone()),
+            SandboxEvent::Trade(t) => {
+                self.next_trade_seq = self.next_trade_seq.max(t.seq + 1);
+                self.trades.push(t.clone());
+            }
+            SandboxEvent::Position(p) => {
+                self.positions
+                    .insert((p.instrument.clone(), p.product), p.clone());
+            }
+            SandboxEvent::PositionRemoved {
+                instrument,
+                product,
+            } => {
+                self.positions.remove(&(instrument.clone(), *product));
+            }
+            SandboxEvent::Holding(h) => {
+                self.holdings.insert(h.instrument.clone(), h.clone());
+            }
+            SandboxEvent::HoldingRemoved { instrument } => {
+                self.holdings.remove(instrument);
+            }
+            SandboxEvent::Funds(f) => self.funds = f.clone(),
+            SandboxEvent::SessionStarted { at } => {
+                self.session_start = *at;
+                self.funds.today_realized_pnl = crate::Money::ZERO;
+                for p in self.positions.values_mut() {
+                    p.today_realized = crate::Money::ZERO;
+                }
+            }
+            SandboxEvent::Cleared => {
+                self.orders.clear();
+                self.order_ids.clear();
+                self.trades.clear();
+                self.positions.clear();
+                self.holdings.clear();
+                self.books.clear();
+            }
+        }
+    }
+
+    fn put_order(&mut self, o: SandboxOrder) {
+        let seq = o.seq;
+        match self.orders.get(&seq) {
+            Some(old) => {
+                if old.status.is_working() {
+                    if let Some(book) = self.books.get_mut(&old.instrument) {
+                        book.remove(old);
+                    }
+                }
+            }
+            None => {
+                self.order_ids.insert(o.order_id.clone(), seq);
+            }
+        }
+        if o.status.is_working() {
+            self.books
+                .entry(o.instrument.clone())
+                .or_default()
+                .insert(&o);
+        } else if self
+            .books
+            .get(&o.instrument)
+            .is_some_and(RestingBook::is_empty)
+        {
+            self.books.remove(&o.instrument);
+        }
+        self.next_order_seq = self.next_order_seq.max(seq + 1);
+        self.orders.insert(seq, o);
+    }
+
+    pub(crate) fn snapshot(&self) -> SandboxSnapshot {
+        let mut positions: Vec<SandboxPosition> = self.positions.values().cloned().collect();
+        positions.sort_by(|a, b| (&a.instrument, a.product).cmp(&(&b.instrument, b.product)));
+        let mut holdings: Vec<SandboxHolding> = self.holdings.values().cloned().collect();
+        holdings.sort_by(|a, b| a.instrument.cmp(&b.instrument));
+        let mut prices: Vec<(InstrumentKey, MarketSnapshot)> =
+            self.prices.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        prices.sort_by(|a, b| a.0.cmp(&b.0));
+        SandboxSnapshot {
+            funds: self.funds.clone(),
+            orders: self.orders.values().cloned().collect(),
+            trades: self.trades.clone(),
+            positions,
+            holdings,
+            prices,
+            session_start: self.session_start,
+            next_order_seq: self.next_order_seq,
+            next_trade_seq: self.next_trade_seq,
+        }
+    }
+
+    pub(crate) fn restore(snapshot: SandboxSnapshot) -> Self {
+        let mut s = Self::new(snapshot.funds, snapshot.session_start);
+        for o in snapshot.orders {
+            s.put_order(o);
+        }
+        s.trades = snapshot.trades;
+        s.positions = snapshot
+            .positions
+            .into_iter()
+            .map(|p| ((p.instrument.clone(), p.product), p))
+            .collect();
+        s.holdings = snapshot
+            .holdings
+            .into_iter()
+            .map(|h| (h.instrument.clone(), h))
+            .collect();
+        s.prices = snapshot.prices.into_iter().collect();
+        s.next_order_seq = s.next_order_seq.max(snapshot.next_order_seq);
+        s.next_trade_seq = s.next_trade_seq.max(snapshot.next_trade_seq);
+        s
+    }
+}
