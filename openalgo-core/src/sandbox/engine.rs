@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::{Datelike, Duration, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDateTime, Timelike};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::config::{FundReset, OptionSettlement, SandboxConfig};
@@ -27,7 +27,7 @@ pub const AUTO_SQUARE_OFF: &str = "AUTO_SQUARE_OFF";
 pub const RMS_SQUARE_OFF: &str = "RMS_SQUARE_OFF";
 
 /// The paper-trading engine for one account.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SandboxEngine {
     config: SandboxConfig,
     symbols: Arc<SymbolTable>,
@@ -148,15 +148,13 @@ impl SandboxEngine {
 
     /// Every order, in placement order.
     pub fn orders(&self) -> impl DoubleEndedIterator<Item = &SandboxOrder> {
-        self.state.orders.values()
+        self.state.orders.iter()
     }
 
     /// One order.
     #[must_use]
     pub fn order(&self, order_id: &str) -> Option<&SandboxOrder> {
-        let id = OrderId::new(order_id).ok()?;
-        let seq = self.state.order_ids.get(&id)?;
-        self.state.orders.get(seq)
+        self.state.order_by_id(order_id)
     }
 
     /// Every trade, in fill order.
@@ -257,14 +255,7 @@ impl SandboxEngine {
     // ---------------------------------------------------------------- rules
 
     fn instrument(&self, key: &InstrumentKey) -> Result<&Instrument, SandboxError> {
-        self.symbols
-            .get(key.symbol.as_str(), key.exchange)
-            .ok_or_else(|| {
-                SandboxError::Invalid(OrderError::SymbolNotFound {
-                    symbol: key.symbol.to_string(),
-                    exchange: key.exchange,
-                })
-            })
+        lookup(&self.symbols, key)
     }
 
     /// Leverage for a position side (sandbox.md §3.3 order of rules).
@@ -317,7 +308,7 @@ impl SandboxEngine {
                 if Some(seq) == except {
                     continue;
                 }
-                if let Some(o) = self.state.orders.get(&seq) {
+                if let Some(o) = self.state.order(seq) {
                     if o.product == product && o.action == action {
                         total += o.pending_quantity().get();
                     }
@@ -393,7 +384,7 @@ impl SandboxEngine {
         now: NaiveDateTime,
     ) -> SandboxOrder {
         let seq = self.state.next_order_seq;
-        let id = format!("{}{:08}", now.format("%y%m%d"), seq % 100_000_000);
+        let id = order_id_text(now, seq);
         SandboxOrder {
             order_id: OrderId::new(id).unwrap_or_else(|_| unreachable_id()),
             seq,
@@ -430,8 +421,9 @@ impl SandboxEngine {
         now: NaiveDateTime,
     ) -> Result<OrderId, SandboxError> {
         let key = order.instrument().clone();
-        let inst = self.instrument(&key)?.clone();
-        validate_against(order, &inst)?;
+        let symbols = Arc::clone(&self.symbols);
+        let inst = lookup(&symbols, &key)?;
+        validate_against(order, inst)?;
         let (action, product, qty) = (order.action(), order.product(), order.quantity().get());
         self.mis_window_check(&key, product, action, qty, now)?;
         if let Some(snap) = market {
@@ -452,7 +444,7 @@ impl SandboxEngine {
             PriceType::Limit | PriceType::StopLimit => order.price(),
             PriceType::StopMarket => order.trigger_price(),
         };
-        let margin = self.reservation(&inst, &key, product, action, qty, margin_price, None);
+        let margin = self.reservation(inst, &key, product, action, qty, margin_price, None);
         let mut funds = self.state.funds.clone();
         if margin > funds.available {
             return Err(SandboxError::InsufficientFunds {
@@ -516,7 +508,7 @@ impl SandboxEngine {
 
     /// Acts on one working order given a price: trigger, fill, or nothing.
     fn evaluate(&mut self, seq: u64, snap: MarketSnapshot, at_placement: bool, now: NaiveDateTime) {
-        let Some(o) = self.state.orders.get(&seq) else {
+        let Some(o) = self.state.order(seq) else {
             return;
         };
         if !o.status.is_working() || snap.is_stale() || !snap.ltp.is_positive() {
@@ -563,10 +555,11 @@ impl SandboxEngine {
     /// Fills a working order completely at `price` (sandbox.md §4.6, §6.2), re-pricing the
     /// position margin exactly; refuses the fill when the account cannot carry the new margin.
     fn fill(&mut self, seq: u64, price: Price, now: NaiveDateTime) {
-        let Some(o) = self.state.orders.get(&seq).cloned() else {
+        let Some(o) = self.state.order(seq).cloned() else {
             return;
         };
-        let Ok(inst) = self.instrument(&o.instrument).cloned() else {
+        let symbols = Arc::clone(&self.symbols);
+        let Ok(inst) = lookup(&symbols, &o.instrument) else {
             return;
         };
         let key = o.instrument.clone();
@@ -588,7 +581,7 @@ impl SandboxEngine {
         let netted_units = qty - from_holdings;
         let delta = i64::try_from(netted_units).unwrap_or(i64::MAX) * o.action.sign();
         let n = net(old_qty, old_avg, delta, price);
-        let new_margin = self.margin_for(&inst, o.product, n.quantity, n.average);
+        let new_margin = self.margin_for(inst, o.product, n.quantity, n.average);
         let margin_change = new_margin - old_margin;
 
         let holding = self.state.holdings.get(&key).cloned();
@@ -634,11 +627,8 @@ impl SandboxEngine {
 
         let trade_seq = self.state.next_trade_seq;
         let trade = SandboxTrade {
-            trade_id: TradeId::new(format!(
-                "TRADE-{}-{trade_seq:08}",
-                now.format("%Y%m%d-%H%M%S")
-            ))
-            .unwrap_or_else(|_| unreachable_trade_id()),
+            trade_id: TradeId::new(trade_id_text(now, trade_seq))
+                .unwrap_or_else(|_| unreachable_trade_id()),
             seq: trade_seq,
             order_id: o.order_id.clone(),
             instrument: key.clone(),
@@ -817,7 +807,7 @@ impl SandboxEngine {
     fn working_orders(&self, filter: impl Fn(&SandboxOrder) -> bool) -> Vec<SandboxOrder> {
         self.state
             .orders
-            .values()
+            .iter()
             .filter(|o| o.status.is_working() && filter(o))
             .cloned()
             .collect()
@@ -1115,6 +1105,58 @@ impl SandboxEngine {
     }
 }
 
+fn lookup<'t>(
+    symbols: &'t SymbolTable,
+    key: &InstrumentKey,
+) -> Result<&'t Instrument, SandboxError> {
+    symbols
+        .get(key.symbol.as_str(), key.exchange)
+        .ok_or_else(|| {
+            SandboxError::Invalid(OrderError::SymbolNotFound {
+                symbol: key.symbol.to_string(),
+                exchange: key.exchange,
+            })
+        })
+}
+
+/// Appends `value` as exactly `width` decimal digits (zero-padded, higher digits dropped).
+fn push_digits(out: &mut String, value: u64, width: u32) {
+    let mut div = 10u64.pow(width.saturating_sub(1));
+    let mut v = value % (div * 10);
+    while div > 0 {
+        let d = u8::try_from(v / div).unwrap_or(0);
+        out.push(char::from(b'0' + d));
+        v %= div;
+        div /= 10;
+    }
+}
+
+/// `YYMMDD` + 8-digit sequence: the reference's 14-digit order-id shape.
+fn order_id_text(now: NaiveDateTime, seq: u64) -> String {
+    let mut s = String::with_capacity(14);
+    push_digits(&mut s, u64::try_from(now.year()).unwrap_or(0), 2);
+    push_digits(&mut s, u64::from(now.month()), 2);
+    push_digits(&mut s, u64::from(now.day()), 2);
+    push_digits(&mut s, seq, 8);
+    s
+}
+
+/// `TRADE-YYYYMMDD-HHMMSS-<8-digit sequence>`.
+fn trade_id_text(now: NaiveDateTime, seq: u64) -> String {
+    let mut s = String::with_capacity(30);
+    s.push_str("TRADE-");
+    push_digits(&mut s, u64::try_from(now.year()).unwrap_or(0), 4);
+    push_digits(&mut s, u64::from(now.month()), 2);
+    push_digits(&mut s, u64::from(now.day()), 2);
+    s.push('-');
+    push_digits(&mut s, u64::from(now.hour()), 2);
+    push_digits(&mut s, u64::from(now.minute()), 2);
+    push_digits(&mut s, u64::from(now.second()), 2);
+    s.push('-');
+    push_digits(&mut s, seq, 8);
+    s
+}
+
 /// The session boundary at or before `now` (`session_starts_at`, default 03:00).
 fn session_start(config: &SandboxConfig, now: NaiveDateTime) -> NaiveDateTime {
     let today = now.date().and_time(config.session_starts_at);
@@ -1122,6 +1164,19 @@ fn session_start(config: &SandboxConfig, now: NaiveDateTime) -> NaiveDateTime {
         today
     } else {
         today - Duration::days(1)
+    }
+}
+
+#[cfg(test)]
+mod id_tests {
+    use super::*;
+
+    #[test]
+    fn id_shapes() {
+        let t = NaiveDateTime::parse_from_str("2025-08-22 10:15:03", "%Y-%m-%d %H:%M:%S").unwrap();
+        assert_eq!(order_id_text(t, 12_345), "25082200012345");
+        assert_eq!(order_id_text(t, 123_456_789), "25082223456789");
+        assert_eq!(trade_id_text(t, 7), "TRADE-20250822-101503-00000007");
     }
 }
 

@@ -1,6 +1,8 @@
 //! [`SandboxState`]: the sandbox's records and indexes, changed only by applying events.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -9,7 +11,7 @@ use super::book::RestingBook;
 use super::event::SandboxEvent;
 use super::ledger::FundsLedger;
 use super::model::{MarketSnapshot, SandboxHolding, SandboxOrder, SandboxPosition, SandboxTrade};
-use crate::{InstrumentKey, OrderId, Product};
+use crate::{InstrumentKey, Product};
 
 /// A serialisable copy of the whole account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,18 +36,21 @@ pub struct SandboxSnapshot {
     pub next_trade_seq: u64,
 }
 
+pub(crate) type Map<K, V> = HashMap<K, V, RandomState>;
+
 /// Records plus the indexes derived from them.
 #[derive(Debug, Clone)]
 pub(crate) struct SandboxState {
     pub(crate) funds: FundsLedger,
-    /// Orders by placement sequence.
-    pub(crate) orders: BTreeMap<u64, SandboxOrder>,
-    pub(crate) order_ids: HashMap<OrderId, u64>,
+    /// Orders in placement order: `orders[i].seq == first_seq + i`.
+    pub(crate) orders: Vec<SandboxOrder>,
+    /// Sequence number of `orders[0]` (orders before it were cleared by a reset).
+    pub(crate) first_seq: u64,
     pub(crate) trades: Vec<SandboxTrade>,
-    pub(crate) positions: HashMap<(InstrumentKey, Product), SandboxPosition>,
-    pub(crate) holdings: HashMap<InstrumentKey, SandboxHolding>,
-    pub(crate) prices: HashMap<InstrumentKey, MarketSnapshot>,
-    pub(crate) books: HashMap<InstrumentKey, RestingBook>,
+    pub(crate) positions: Map<(InstrumentKey, Product), SandboxPosition>,
+    pub(crate) holdings: Map<InstrumentKey, SandboxHolding>,
+    pub(crate) prices: Map<InstrumentKey, MarketSnapshot>,
+    pub(crate) books: Map<InstrumentKey, RestingBook>,
     pub(crate) session_start: NaiveDateTime,
     pub(crate) next_order_seq: u64,
     pub(crate) next_trade_seq: u64,
@@ -55,13 +60,13 @@ impl SandboxState {
     pub(crate) fn new(funds: FundsLedger, session_start: NaiveDateTime) -> Self {
         Self {
             funds,
-            orders: BTreeMap::new(),
-            order_ids: HashMap::new(),
+            orders: Vec::new(),
+            first_seq: 0,
             trades: Vec::new(),
-            positions: HashMap::new(),
-            holdings: HashMap::new(),
-            prices: HashMap::new(),
-            books: HashMap::new(),
+            positions: Map::default(),
+            holdings: Map::default(),
+            prices: Map::default(),
+            books: Map::default(),
             session_start,
             next_order_seq: 0,
             next_trade_seq: 0,
@@ -102,7 +107,7 @@ impl SandboxState {
             }
             SandboxEvent::Cleared => {
                 self.orders.clear();
-                self.order_ids.clear();
+                self.first_seq = self.next_order_seq;
                 self.trades.clear();
                 self.positions.clear();
                 self.holdings.clear();
@@ -111,18 +116,34 @@ impl SandboxState {
         }
     }
 
+    /// The order with sequence number `seq`.
+    pub(crate) fn order(&self, seq: u64) -> Option<&SandboxOrder> {
+        let i = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
+        self.orders.get(i)
+    }
+
+    /// The order with this id: the id's last 8 digits are its sequence number.
+    pub(crate) fn order_by_id(&self, id: &str) -> Option<&SandboxOrder> {
+        let digits = id.get(id.len().checked_sub(8)?..)?;
+        let seq: u64 = digits.parse().ok()?;
+        let base = self.first_seq - self.first_seq % 100_000_000;
+        [base + seq, base + 100_000_000 + seq]
+            .into_iter()
+            .filter_map(|s| self.order(s))
+            .find(|o| o.order_id.as_str() == id)
+    }
+
     fn put_order(&mut self, o: SandboxOrder) {
         let seq = o.seq;
-        match self.orders.get(&seq) {
-            Some(old) => {
-                if old.status.is_working() {
-                    if let Some(book) = self.books.get_mut(&old.instrument) {
-                        book.remove(old);
-                    }
+        let existing = seq
+            .checked_sub(self.first_seq)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| self.orders.get(i));
+        if let Some(old) = existing {
+            if old.status.is_working() {
+                if let Some(book) = self.books.get_mut(&old.instrument) {
+                    book.remove(old);
                 }
-            }
-            None => {
-                self.order_ids.insert(o.order_id.clone(), seq);
             }
         }
         if o.status.is_working() {
@@ -138,7 +159,15 @@ impl SandboxState {
             self.books.remove(&o.instrument);
         }
         self.next_order_seq = self.next_order_seq.max(seq + 1);
-        self.orders.insert(seq, o);
+        match usize::try_from(seq.saturating_sub(self.first_seq)) {
+            Ok(i) if i < self.orders.len() => self.orders[i] = o,
+            _ => {
+                if self.orders.is_empty() {
+                    self.first_seq = seq;
+                }
+                self.orders.push(o);
+            }
+        }
     }
 
     pub(crate) fn snapshot(&self) -> SandboxSnapshot {
@@ -151,7 +180,7 @@ impl SandboxState {
         prices.sort_by(|a, b| a.0.cmp(&b.0));
         SandboxSnapshot {
             funds: self.funds.clone(),
-            orders: self.orders.values().cloned().collect(),
+            orders: self.orders.clone(),
             trades: self.trades.clone(),
             positions,
             holdings,

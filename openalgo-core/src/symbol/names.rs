@@ -2,6 +2,7 @@
 
 use std::borrow::Borrow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -13,9 +14,10 @@ pub const MAX_SYMBOL_LEN: usize = 64;
 
 /// An OpenAlgo symbol (`SBIN`, `NIFTY30JAN25FUT`, `NIFTY30JAN2521500CE`): upper-case letters,
 /// digits and `& - _ .`, as the master contract writes them. Exact and case-sensitive.
+/// Cloning is cheap (shared text).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Symbol(Box<str>);
+pub struct Symbol(Arc<str>);
 
 impl Symbol {
     /// Validates the character set and length.
@@ -112,7 +114,7 @@ impl TryFrom<&str> for Symbol {
 
 impl From<Symbol> for String {
     fn from(value: Symbol) -> Self {
-        value.0.into()
+        value.0.as_ref().to_owned()
     }
 }
 
