@@ -1167,6 +1167,17 @@ fn session_start(config: &SandboxConfig, now: NaiveDateTime) -> NaiveDateTime {
     }
 }
 
+#[cold]
+fn unreachable_id() -> OrderId {
+    // Generated ids are 14 digits and never empty.
+    OrderId::new("0").unwrap_or_else(|_| unreachable!("a one-digit order id is valid"))
+}
+
+#[cold]
+fn unreachable_trade_id() -> TradeId {
+    TradeId::new("TRADE").unwrap_or_else(|_| unreachable!("a non-empty trade id is valid"))
+}
+
 #[cfg(test)]
 mod id_tests {
     use super::*;
@@ -1178,15 +1189,4 @@ mod id_tests {
         assert_eq!(order_id_text(t, 123_456_789), "25082223456789");
         assert_eq!(trade_id_text(t, 7), "TRADE-20250822-101503-00000007");
     }
-}
-
-#[cold]
-fn unreachable_id() -> OrderId {
-    // Generated ids are 14 digits and never empty.
-    OrderId::new("0").unwrap_or_else(|_| unreachable!("a one-digit order id is valid"))
-}
-
-#[cold]
-fn unreachable_trade_id() -> TradeId {
-    TradeId::new("TRADE").unwrap_or_else(|_| unreachable!("a non-empty trade id is valid"))
 }
