@@ -1,10 +1,12 @@
 //! # openalgo-brokers
 //!
 //! Broker adapters behind [`openalgo_core::Broker`]: one module per broker (each behind a cargo
-//! feature) plus `simulator`, the built-in synthetic market that is the embedded default.
-//!
-//! No adapter has landed yet: the simulator arrives with the paper-trading issue and Zerodha
-//! with its own issue. This crate exists now so the workspace layout is final.
+//! feature), [`paper::PaperBroker`] (paper trading over any broker's market data) and, with the
+//! `simulator` feature, the built-in synthetic market that is the embedded default.
 #![warn(missing_docs)]
+
+pub mod clock;
+#[cfg(feature = "paper")]
+pub mod paper;
 
 pub use openalgo_core as core;

@@ -1,0 +1,317 @@
+//! [`PaperBroker`]: paper trading behind the [`Broker`] trait. Orders, positions and funds live
+//! in a [`SandboxEngine`]; quotes, depth, history, the instrument master and streaming come from
+//! any other broker (the simulator by default, a live broker in analyzer mode).
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use openalgo_core::broker::{EventStream, Subscription};
+use openalgo_core::market::{MarketEvent, OrderUpdate};
+use openalgo_core::sandbox::{MarketSnapshot, SandboxEngine, SandboxError, SandboxEvent};
+use openalgo_core::{
+    Broker, BrokerError, Candle, Capabilities, Depth, Funds, HistoryRequest, Holding, Instrument,
+    InstrumentKey, ModifyOrder, Order, OrderId, OrderRequest, Position, Quote, QuoteResult, Trade,
+};
+use tokio::sync::broadcast;
+
+use crate::clock::Clock;
+
+/// Receives every sandbox event, in order, right after the change (a store journals them).
+pub trait EventSink: Send + Sync {
+    /// Records a batch of events.
+    fn record(&self, events: &[SandboxEvent]);
+}
+
+/// Capacity of the order-update channel per subscriber.
+const UPDATE_BUFFER: usize = 1024;
+
+/// A paper-trading account over another broker's market data.
+pub struct PaperBroker {
+    market: Arc<dyn Broker>,
+    engine: Mutex<SandboxEngine>,
+    clock: Arc<dyn Clock>,
+    updates: broadcast::Sender<OrderUpdate>,
+    sink: Option<Arc<dyn EventSink>>,
+}
+
+impl std::fmt::Debug for PaperBroker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaperBroker")
+            .field("market", &self.market.id())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Maps a sandbox refusal to the broker error classes.
+fn to_broker_error(e: SandboxError) -> BrokerError {
+    if e.is_not_found() {
+        BrokerError::NotFound(e.to_string())
+    } else {
+        BrokerError::rejected(e.to_string())
+    }
+}
+
+impl PaperBroker {
+    /// Paper trading with `engine` over `market`'s data, reading time from `clock`.
+    #[must_use]
+    pub fn new(market: Arc<dyn Broker>, engine: SandboxEngine, clock: Arc<dyn Clock>) -> Self {
+        let (updates, _) = broadcast::channel(UPDATE_BUFFER);
+        Self {
+            market,
+            engine: Mutex::new(engine),
+            clock,
+            updates,
+            sink: None,
+        }
+    }
+
+    /// Sends every event to `sink` (persistence).
+    #[must_use]
+    pub fn with_sink(mut self, sink: Arc<dyn EventSink>) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+
+    /// The market-data broker.
+    #[must_use]
+    pub fn market(&self) -> &Arc<dyn Broker> {
+        &self.market
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SandboxEngine> {
+        self.engine.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the engine at the current time (after running what is due), then publishes
+    /// the events it produced.
+    fn with_engine<T>(&self, f: impl FnOnce(&mut SandboxEngine, chrono::NaiveDateTime) -> T) -> T {
+        let now = self.clock.now_ist();
+        let (out, events) = {
+            let mut engine = self.lock();
+            engine.advance(now);
+            let out = f(&mut engine, now);
+            (out, engine.take_events())
+        };
+        self.publish(&events);
+        out
+    }
+
+    fn publish(&self, events: &[SandboxEvent]) {
+        if events.is_empty() {
+            return;
+        }
+        if let Some(sink) = &self.sink {
+            sink.record(events);
+        }
+        for update in events.iter().filter_map(SandboxEvent::order_update) {
+            // No subscriber is not an error.
+            let _ = self.updates.send(update);
+        }
+    }
+
+    /// A read-only look at the engine (books, funds, snapshot).
+    pub fn inspect<T>(&self, f: impl FnOnce(&SandboxEngine) -> T) -> T {
+        f(&self.lock())
+    }
+
+    /// Order updates as they happen.
+    #[must_use]
+    pub fn order_updates(&self) -> broadcast::Receiver<OrderUpdate> {
+        self.updates.subscribe()
+    }
+
+    /// Fetches fresh quotes for every instrument with a working order or an open position and
+    /// lets the engine act on them (fills, triggers, MTM, stop-out), then runs what is due.
+    ///
+    /// # Errors
+    /// When the market broker cannot quote at all.
+    pub async fn refresh(&self) -> Result<(), BrokerError> {
+        let keys: Vec<InstrumentKey> = self.inspect(|e| {
+            let mut keys: Vec<InstrumentKey> =
+                e.instruments_with_working_orders().cloned().collect();
+            keys.extend(
+                e.positions()
+                    .into_iter()
+                    .filter(|p| p.quantity != 0)
+                    .map(|p| p.instrument),
+            );
+            keys.extend(e.holdings().into_iter().map(|h| h.instrument));
+            keys.sort();
+            keys.dedup();
+            keys
+        });
+        let quotes = if keys.is_empty() {
+            Vec::new()
+        } else {
+            self.market.quotes(&keys).await?
+        };
+        self.with_engine(|engine, now| {
+            for q in quotes {
+                if let Ok(quote) = q.quote {
+                    engine.on_price(&q.instrument, MarketSnapshot::from_quote(&quote), now);
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Spawns a task that calls [`PaperBroker::refresh`] every `period` until the broker is
+    /// dropped. Must be called inside a tokio runtime.
+    pub fn spawn_driver(self: &Arc<Self>, period: Duration) -> tokio::task::JoinHandle<()> {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(period);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                interval.tick().await;
+                let Some(broker) = weak.upgrade() else { break };
+                // A failed quote round is retried on the next tick.
+                let _ = broker.refresh().await;
+            }
+        })
+    }
+
+    async fn snapshot_for(&self, key: &InstrumentKey) -> Option<MarketSnapshot> {
+        self.market
+            .quote(key)
+            .await
+            .ok()
+            .map(|q| MarketSnapshot::from_quote(&q))
+    }
+}
+
+#[async_trait]
+impl Broker for PaperBroker {
+    fn id(&self) -> &'static str {
+        "sandbox"
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        self.market.capabilities()
+    }
+
+    async fn place_order(&self, order: &OrderRequest) -> Result<OrderId, BrokerError> {
+        let snapshot = self.snapshot_for(order.instrument()).await;
+        self.with_engine(|e, now| e.place(order, snapshot, now))
+            .map_err(to_broker_error)
+    }
+
+    async fn modify_order(&self, modify: &ModifyOrder) -> Result<OrderId, BrokerError> {
+        let snapshot = self.snapshot_for(modify.order().instrument()).await;
+        self.with_engine(|e, now| e.modify(modify, snapshot, now))
+            .map_err(to_broker_error)
+    }
+
+    async fn cancel_order(&self, order_id: &OrderId) -> Result<OrderId, BrokerError> {
+        self.with_engine(|e, now| e.cancel(order_id, now))
+            .map_err(to_broker_error)
+    }
+
+    async fn order_book(&self) -> Result<Vec<Order>, BrokerError> {
+        self.refresh().await?;
+        Ok(self.inspect(|e| {
+            let start = e.session_start();
+            e.orders()
+                .rev()
+                .filter(|o| o.updated_at >= start || o.status.is_working())
+                .map(openalgo_core::sandbox::SandboxOrder::to_order)
+                .collect()
+        }))
+    }
+
+    async fn order_status(&self, order_id: &OrderId) -> Result<Order, BrokerError> {
+        self.inspect(|e| {
+            e.order(order_id.as_str())
+                .map(openalgo_core::sandbox::SandboxOrder::to_order)
+        })
+        .ok_or_else(|| BrokerError::NotFound(format!("Order {order_id} not found")))
+    }
+
+    async fn trade_book(&self) -> Result<Vec<Trade>, BrokerError> {
+        Ok(self.inspect(|e| {
+            let start = e.session_start();
+            e.trades()
+                .iter()
+                .rev()
+                .filter(|t| t.timestamp >= start)
+                .map(openalgo_core::sandbox::SandboxTrade::to_trade)
+                .collect()
+        }))
+    }
+
+    async fn positions(&self) -> Result<Vec<Position>, BrokerError> {
+        self.refresh().await?;
+        Ok(self.inspect(|e| {
+            let start = e.session_start();
+            e.positions()
+                .into_iter()
+                .filter(|p| {
+                    p.quantity != 0 || (p.updated_at >= start && !p.today_realized.is_zero())
+                })
+                .map(|p| p.to_position())
+                .collect()
+        }))
+    }
+
+    async fn open_position(
+        &self,
+        instrument: &InstrumentKey,
+        product: openalgo_core::Product,
+    ) -> Result<i64, BrokerError> {
+        Ok(self.inspect(|e| e.net_quantity(instrument, product)))
+    }
+
+    async fn holdings(&self) -> Result<Vec<Holding>, BrokerError> {
+        self.refresh().await?;
+        Ok(self.inspect(|e| e.holdings().iter().map(|h| h.to_holding()).collect()))
+    }
+
+    async fn funds(&self) -> Result<Funds, BrokerError> {
+        self.refresh().await?;
+        Ok(self.inspect(|e| e.funds().to_funds(e.unrealized_pnl())))
+    }
+
+    async fn quote(&self, instrument: &InstrumentKey) -> Result<Quote, BrokerError> {
+        self.market.quote(instrument).await
+    }
+
+    async fn quotes(&self, instruments: &[InstrumentKey]) -> Result<Vec<QuoteResult>, BrokerError> {
+        self.market.quotes(instruments).await
+    }
+
+    async fn depth(&self, instrument: &InstrumentKey) -> Result<Depth, BrokerError> {
+        self.market.depth(instrument).await
+    }
+
+    async fn history(&self, request: &HistoryRequest) -> Result<Vec<Candle>, BrokerError> {
+        self.market.history(request).await
+    }
+
+    async fn master_contract(&self) -> Result<Vec<Instrument>, BrokerError> {
+        self.market.master_contract().await
+    }
+
+    /// Market ticks from the market broker, merged with this account's order updates.
+    async fn subscribe(&self, subscriptions: &[Subscription]) -> Result<EventStream, BrokerError> {
+        let ticks = self.market.subscribe(subscriptions).await?;
+        let updates = tokio_stream_of(self.updates.subscribe());
+        Ok(Box::pin(futures::stream::select(ticks, updates)))
+    }
+}
+
+/// Order updates from a broadcast receiver as a stream (lagging receivers skip ahead).
+fn tokio_stream_of(rx: broadcast::Receiver<OrderUpdate>) -> EventStream {
+    Box::pin(futures::stream::unfold(rx, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(update) => return Some((MarketEvent::Order(update), rx)),
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,312 @@
+//! `PaperBroker` over a scripted market-data broker, driven by a manual clock.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use openalgo_core::sandbox::{SandboxConfig, SandboxEngine, SandboxEvent};
+use openalgo_core::testing::instrument;
+use openalgo_core::{
+    Action, Broker, BrokerError, Capabilities, Exchange, Funds, Holding, Instrument, InstrumentKey,
+    ModifyOrder, Order, OrderId, OrderRequest, OrderService, OrderStatus, Position, Price,
+    PriceType, Product, Quantity, Quote, Symbol, SymbolTable, Trade,
+};
+
+use super::{EventSink, PaperBroker};
+use crate::clock::ManualClock;
+
+#[derive(Debug)]
+struct ScriptedMarket {
+    caps: Capabilities,
+    quotes: Mutex<HashMap<String, Quote>>,
+}
+
+impl ScriptedMarket {
+    fn set(&self, symbol: &str, ltp: i64, spread: i64) {
+        let q = Quote {
+            ltp: Price::from_paise(ltp),
+            bid: Price::from_paise(ltp - spread),
+            ask: Price::from_paise(ltp + spread),
+            ..Quote::default()
+        };
+        self.quotes.lock().unwrap().insert(symbol.to_owned(), q);
+    }
+}
+
+#[async_trait]
+impl Broker for ScriptedMarket {
+    fn id(&self) -> &'static str {
+        "scripted"
+    }
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+    async fn place_order(&self, _: &OrderRequest) -> Result<OrderId, BrokerError> {
+        Err(self.unsupported("orders"))
+    }
+    async fn modify_order(&self, _: &ModifyOrder) -> Result<OrderId, BrokerError> {
+        Err(self.unsupported("orders"))
+    }
+    async fn cancel_order(&self, _: &OrderId) -> Result<OrderId, BrokerError> {
+        Err(self.unsupported("orders"))
+    }
+    async fn order_book(&self) -> Result<Vec<Order>, BrokerError> {
+        Err(self.unsupported("orders"))
+    }
+    async fn trade_book(&self) -> Result<Vec<Trade>, BrokerError> {
+        Err(self.unsupported("orders"))
+    }
+    async fn positions(&self) -> Result<Vec<Position>, BrokerError> {
+        Err(self.unsupported("orders"))
+    }
+    async fn holdings(&self) -> Result<Vec<Holding>, BrokerError> {
+        Err(self.unsupported("orders"))
+    }
+    async fn funds(&self) -> Result<Funds, BrokerError> {
+        Err(self.unsupported("orders"))
+    }
+    async fn quote(&self, key: &InstrumentKey) -> Result<Quote, BrokerError> {
+        self.quotes
+            .lock()
+            .unwrap()
+            .get(key.symbol.as_str())
+            .cloned()
+            .ok_or_else(|| BrokerError::NotFound(format!("no quote for {key}")))
+    }
+    async fn master_contract(&self) -> Result<Vec<Instrument>, BrokerError> {
+        Ok(vec![instrument("SBIN", Exchange::Nse, "3045", 1)])
+    }
+}
+
+#[derive(Default)]
+struct Journal(Mutex<Vec<SandboxEvent>>);
+
+impl EventSink for Journal {
+    fn record(&self, events: &[SandboxEvent]) {
+        self.0.lock().unwrap().extend_from_slice(events);
+    }
+}
+
+fn at(text: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()
+}
+
+fn key() -> InstrumentKey {
+    InstrumentKey::new(Symbol::new("SBIN").unwrap(), Exchange::Nse)
+}
+
+struct Setup {
+    market: Arc<ScriptedMarket>,
+    clock: Arc<ManualClock>,
+    paper: Arc<PaperBroker>,
+    journal: Arc<Journal>,
+    base: openalgo_core::sandbox::SandboxSnapshot,
+    table: Arc<SymbolTable>,
+}
+
+fn setup() -> Setup {
+    let table = Arc::new(SymbolTable::new(vec![instrument(
+        "SBIN",
+        Exchange::Nse,
+        "3045",
+        1,
+    )]));
+    let market = Arc::new(ScriptedMarket {
+        caps: Capabilities {
+            exchanges: vec![Exchange::Nse],
+            intervals: vec![],
+            depth_levels: vec![5],
+            streaming: false,
+            margin_calculator: false,
+        },
+        quotes: Mutex::new(HashMap::new()),
+    });
+    market.set("SBIN", 80_000, 5);
+    let start = at("2025-01-02 10:00");
+    let clock = Arc::new(ManualClock::at_ist(start));
+    let engine = SandboxEngine::new(SandboxConfig::default(), Arc::clone(&table), start);
+    let base = engine.snapshot();
+    let journal = Arc::new(Journal::default());
+    let dyn_market: Arc<dyn Broker> = market.clone();
+    let paper =
+        Arc::new(PaperBroker::new(dyn_market, engine, clock.clone()).with_sink(journal.clone()));
+    Setup {
+        market,
+        clock,
+        paper,
+        journal,
+        base,
+        table,
+    }
+}
+
+fn order(action: Action, qty: u64, price_type: PriceType, price: i64) -> OrderRequest {
+    let mut d = OrderRequest::builder(key(), action, Quantity::new(qty));
+    d.price_type = price_type;
+    d.price = Price::from_paise(price);
+    d.build().unwrap()
+}
+
+#[tokio::test]
+async fn market_orders_fill_at_the_market_brokers_ask() {
+    let s = setup();
+    let id = s
+        .paper
+        .place_order(&order(Action::Buy, 10, PriceType::Market, 0))
+        .await
+        .unwrap();
+    let o = s.paper.order_status(&id).await.unwrap();
+    assert_eq!(
+        (o.status, o.average_price),
+        (OrderStatus::Complete, Price::from_paise(80_005))
+    );
+    let positions = s.paper.positions().await.unwrap();
+    assert_eq!(positions[0].quantity, 10);
+    // The book's LTP follows the market: (800.00 - 800.05) × 10.
+    assert_eq!(positions[0].pnl, rust_decimal::Decimal::new(-50, 2));
+    let funds = s.paper.funds().await.unwrap();
+    assert_eq!(
+        funds.utilised_debits,
+        rust_decimal::Decimal::new(160_010, 2)
+    );
+    assert_eq!(s.paper.trade_book().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn resting_limits_fill_when_refresh_sees_the_price() {
+    let s = setup();
+    let id = s
+        .paper
+        .place_order(&order(Action::Buy, 10, PriceType::Limit, 79_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.paper.order_status(&id).await.unwrap().status,
+        OrderStatus::Open
+    );
+    s.market.set("SBIN", 78_900, 5);
+    s.paper.refresh().await.unwrap();
+    let o = s.paper.order_status(&id).await.unwrap();
+    assert_eq!(
+        (o.status, o.average_price),
+        (OrderStatus::Complete, Price::from_paise(79_000))
+    );
+}
+
+#[tokio::test]
+async fn refusals_are_classified() {
+    let s = setup();
+    let missing = OrderId::new("25010200000099").unwrap();
+    assert!(matches!(
+        s.paper.cancel_order(&missing).await,
+        Err(BrokerError::NotFound(_))
+    ));
+    let id = s
+        .paper
+        .place_order(&order(Action::Buy, 1, PriceType::Market, 0))
+        .await
+        .unwrap();
+    let err = s.paper.cancel_order(&id).await.unwrap_err();
+    assert_eq!(
+        err,
+        BrokerError::rejected("Cannot cancel order in complete status")
+    );
+    // No quote: a MARKET order cannot be priced.
+    s.market.quotes.lock().unwrap().clear();
+    let err = s
+        .paper
+        .place_order(&order(Action::Buy, 1, PriceType::Market, 0))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("Cannot place MARKET order for SBIN")
+    );
+}
+
+#[tokio::test]
+async fn order_updates_are_streamed_and_events_journalled() {
+    let s = setup();
+    let mut updates = s.paper.order_updates();
+    let id = s
+        .paper
+        .place_order(&order(Action::Buy, 5, PriceType::Market, 0))
+        .await
+        .unwrap();
+    let first = updates.recv().await.unwrap();
+    let second = updates.recv().await.unwrap();
+    assert_eq!(
+        (first.order_id.clone(), first.status),
+        (id.clone(), OrderStatus::Open)
+    );
+    assert_eq!(
+        (second.order_id, second.status),
+        (id, OrderStatus::Complete)
+    );
+    let json = serde_json::to_value(second_message(&first)).unwrap();
+    assert_eq!(json["broker"], "sandbox");
+
+    // The journal rebuilds the engine.
+    let events = s.journal.0.lock().unwrap().clone();
+    assert!(!events.is_empty());
+    let replayed = SandboxEngine::replay(
+        SandboxConfig::default(),
+        s.table.clone(),
+        s.base.clone(),
+        &events,
+    );
+    let mut live = s.paper.inspect(SandboxEngine::snapshot);
+    let mut rebuilt = replayed.snapshot();
+    live.prices.clear();
+    rebuilt.prices.clear();
+    assert_eq!(live, rebuilt);
+}
+
+fn second_message(u: &openalgo_core::market::OrderUpdate) -> serde_json::Value {
+    serde_json::to_value(u.message(
+        "tester",
+        openalgo_core::market::TradingMode::Analyze,
+        "sandbox",
+    ))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn time_rules_run_on_the_injected_clock() {
+    let s = setup();
+    let mut d = OrderRequest::builder(key(), Action::Buy, Quantity::new(10));
+    d.product = Product::Mis;
+    s.paper.place_order(&d.build().unwrap()).await.unwrap();
+    s.clock.set_ist(at("2025-01-02 15:14"));
+    assert_eq!(s.paper.positions().await.unwrap()[0].quantity, 10);
+    s.clock.set_ist(at("2025-01-02 15:15"));
+    let positions = s.paper.positions().await.unwrap();
+    assert!(positions.iter().all(|p| p.quantity == 0));
+    let book = s.paper.order_book().await.unwrap();
+    assert_eq!(book[0].strategy.as_str(), "AUTO_SQUARE_OFF");
+}
+
+#[tokio::test]
+async fn order_service_runs_on_the_paper_broker() {
+    let s = setup();
+    let dynamic: Arc<dyn Broker> = s.paper.clone();
+    let service = OrderService::new(dynamic, s.table.clone());
+    let draft = OrderRequest::builder(key(), Action::Buy, Quantity::new(7));
+    let req = openalgo_core::orders::SmartOrderRequest::new(draft.clone(), 7).unwrap();
+    assert!(matches!(
+        service.place_smart_order(&req).await.unwrap(),
+        openalgo_core::orders::SmartOutcome::Placed { quantity: 7, .. }
+    ));
+    // Second time the position already matches.
+    assert!(matches!(
+        service.place_smart_order(&req).await.unwrap(),
+        openalgo_core::orders::SmartOutcome::NoAction(_)
+    ));
+    let report = service.close_all_positions().await.unwrap();
+    assert_eq!(report.closed(), 1);
+    assert_eq!(
+        s.paper.open_position(&key(), Product::Mis).await.unwrap(),
+        0
+    );
+}
