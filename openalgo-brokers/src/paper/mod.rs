@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use openalgo_core::broker::{EventStream, Subscription};
 use openalgo_core::market::{MarketEvent, OrderUpdate};
-use openalgo_core::sandbox::{MarketSnapshot, SandboxEngine, SandboxError, SandboxEvent};
+use openalgo_core::sandbox::{MarketSnapshot, SandboxEngine, SandboxEvent};
 use openalgo_core::{
     Broker, BrokerError, Candle, Capabilities, Depth, Funds, HistoryRequest, Holding, Instrument,
     InstrumentKey, ModifyOrder, Order, OrderId, OrderRequest, Position, Quote, QuoteResult, Trade,
@@ -40,15 +40,6 @@ impl std::fmt::Debug for PaperBroker {
         f.debug_struct("PaperBroker")
             .field("market", &self.market.id())
             .finish_non_exhaustive()
-    }
-}
-
-/// Maps a sandbox refusal to the broker error classes.
-fn to_broker_error(e: SandboxError) -> BrokerError {
-    if e.is_not_found() {
-        BrokerError::NotFound(e.to_string())
-    } else {
-        BrokerError::rejected(e.to_string())
     }
 }
 
@@ -194,18 +185,18 @@ impl Broker for PaperBroker {
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderId, BrokerError> {
         let snapshot = self.snapshot_for(order.instrument()).await;
         self.with_engine(|e, now| e.place(order, snapshot, now))
-            .map_err(to_broker_error)
+            .map_err(BrokerError::from)
     }
 
     async fn modify_order(&self, modify: &ModifyOrder) -> Result<OrderId, BrokerError> {
         let snapshot = self.snapshot_for(modify.order().instrument()).await;
         self.with_engine(|e, now| e.modify(modify, snapshot, now))
-            .map_err(to_broker_error)
+            .map_err(BrokerError::from)
     }
 
     async fn cancel_order(&self, order_id: &OrderId) -> Result<OrderId, BrokerError> {
         self.with_engine(|e, now| e.cancel(order_id, now))
-            .map_err(to_broker_error)
+            .map_err(BrokerError::from)
     }
 
     async fn order_book(&self) -> Result<Vec<Order>, BrokerError> {

@@ -65,3 +65,15 @@ impl SandboxError {
         matches!(self, Self::OrderNotFound(_) | Self::NoOpenPosition(_))
     }
 }
+
+impl From<SandboxError> for crate::BrokerError {
+    /// A sandbox refusal seen through the broker error classes: unknown orders and positions
+    /// are `NotFound`, everything else is a rejection carrying the reference's message.
+    fn from(e: SandboxError) -> Self {
+        if e.is_not_found() {
+            Self::NotFound(e.to_string())
+        } else {
+            Self::rejected(e.to_string())
+        }
+    }
+}
