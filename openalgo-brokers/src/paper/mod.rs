@@ -33,6 +33,7 @@ pub struct PaperBroker {
     clock: Arc<dyn Clock>,
     updates: broadcast::Sender<OrderUpdate>,
     sink: Option<Arc<dyn EventSink>>,
+    id: &'static str,
 }
 
 impl std::fmt::Debug for PaperBroker {
@@ -54,7 +55,16 @@ impl PaperBroker {
             clock,
             updates,
             sink: None,
+            id: "sandbox",
         }
+    }
+
+    /// Reports another broker id (`simulator` when this is the embedded default market rather
+    /// than analyzer mode over a live broker).
+    #[must_use]
+    pub const fn with_id(mut self, id: &'static str) -> Self {
+        self.id = id;
+        self
     }
 
     /// Sends every event to `sink` (persistence).
@@ -175,7 +185,7 @@ impl PaperBroker {
 #[async_trait]
 impl Broker for PaperBroker {
     fn id(&self) -> &'static str {
-        "sandbox"
+        self.id
     }
 
     fn capabilities(&self) -> &Capabilities {
