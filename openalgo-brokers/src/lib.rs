@@ -8,5 +8,7 @@
 pub mod clock;
 #[cfg(feature = "paper")]
 pub mod paper;
+#[cfg(feature = "simulator")]
+pub mod simulator;
 
 pub use openalgo_core as core;
