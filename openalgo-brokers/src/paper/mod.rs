@@ -147,13 +147,19 @@ impl PaperBroker {
         } else {
             self.market.quotes(&keys).await?
         };
-        self.with_engine(|engine, now| {
+        // Prices first, then what is due: a square-off at the cut-off fills at the fresh price.
+        let now = self.clock.now_ist();
+        let events = {
+            let mut engine = self.lock();
             for q in quotes {
                 if let Ok(quote) = q.quote {
                     engine.on_price(&q.instrument, MarketSnapshot::from_quote(&quote), now);
                 }
             }
-        });
+            engine.advance(now);
+            engine.take_events()
+        };
+        self.publish(&events);
         Ok(())
     }
 

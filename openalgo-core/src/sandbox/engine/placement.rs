@@ -280,12 +280,16 @@ impl SandboxEngine {
         draft.product = product;
         draft.strategy = StrategyTag::new(strategy).unwrap_or_default();
         let order = draft.build()?;
-        let price = self
-            .state
-            .prices
-            .get(instrument)
-            .map_or(position.ltp, |s| s.ltp);
-        self.place(&order, Some(MarketSnapshot::ltp(price)), now)
+        // The last quote (bid/ask when known), never treated as stale: a close must execute.
+        let market =
+            self.state
+                .prices
+                .get(instrument)
+                .map_or(MarketSnapshot::ltp(position.ltp), |s| MarketSnapshot {
+                    day_range: None,
+                    ..*s
+                });
+        self.place(&order, Some(market), now)
     }
 
     /// Squares off every open position; returns each attempt.
