@@ -24,6 +24,15 @@ pub enum OptionSettlement {
     Zero,
 }
 
+/// How an OCO GTT reserves margin for its two legs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GttOcoMargin {
+    /// The larger leg (default: only one leg can ever fire).
+    Max,
+    /// Both legs.
+    Sum,
+}
+
 /// Automatic fund reset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FundReset {
@@ -88,6 +97,8 @@ pub struct SandboxConfig {
     /// Risk stop-out: when equity (cash + blocked margin + unrealized P&L) falls to this
     /// fraction of the position margin, every position is closed. Default 0.2.
     pub stop_out_level: Decimal,
+    /// OCO GTT margin mode.
+    pub gtt_oco_margin: GttOcoMargin,
 }
 
 fn hm(h: u32, m: u32) -> NaiveTime {
@@ -117,6 +128,7 @@ impl Default for SandboxConfig {
             fund_reset: FundReset::Never,
             session_starts_at: hm(3, 0),
             stop_out_level: Decimal::new(2, 1),
+            gtt_oco_margin: GttOcoMargin::Max,
         }
     }
 }

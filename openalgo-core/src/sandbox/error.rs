@@ -56,13 +56,25 @@ pub enum SandboxError {
     /// Close of a flat or unknown position.
     #[error("No open position found for {0}")]
     NoOpenPosition(String),
+    /// An invalid GTT request.
+    #[error("{0}")]
+    GttInvalid(String),
+    /// No active GTT with this id.
+    #[error("No active GTT with trigger_id '{0}'")]
+    GttNotFound(String),
+    /// A GTT modification that changes what the GTT is.
+    #[error("{0} cannot be changed when modifying a GTT. Cancel and re-place.")]
+    GttCannotChange(&'static str),
 }
 
 impl SandboxError {
     /// True for "not found" refusals (the server answers 404).
     #[must_use]
     pub const fn is_not_found(&self) -> bool {
-        matches!(self, Self::OrderNotFound(_) | Self::NoOpenPosition(_))
+        matches!(
+            self,
+            Self::OrderNotFound(_) | Self::NoOpenPosition(_) | Self::GttNotFound(_)
+        )
     }
 }
 

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use super::gtt::SandboxGtt;
 use super::ledger::FundsLedger;
 use super::model::{SandboxHolding, SandboxOrder, SandboxPosition, SandboxTrade};
 use crate::{InstrumentKey, Product};
@@ -32,6 +33,8 @@ pub enum SandboxEvent {
         /// Instrument.
         instrument: InstrumentKey,
     },
+    /// A GTT was created or changed.
+    Gtt(SandboxGtt),
     /// Funds changed.
     Funds(FundsLedger),
     /// A new session began: today's realized P&L restarts from zero.

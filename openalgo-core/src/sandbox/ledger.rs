@@ -21,6 +21,8 @@ pub struct FundsLedger {
     pub order_margin: Money,
     /// Held by open positions.
     pub position_margin: Money,
+    /// Reserved by active GTTs.
+    pub gtt_margin: Money,
     /// Realized P&L since the last reset.
     pub realized_pnl: Money,
     /// Realized P&L in the current session.
@@ -42,6 +44,7 @@ impl FundsLedger {
             available: capital,
             order_margin: Money::ZERO,
             position_margin: Money::ZERO,
+            gtt_margin: Money::ZERO,
             realized_pnl: Money::ZERO,
             today_realized_pnl: Money::ZERO,
             written_off: Money::ZERO,
@@ -50,10 +53,10 @@ impl FundsLedger {
         }
     }
 
-    /// Margin in use (orders plus positions).
+    /// Margin in use (orders, positions and GTTs).
     #[must_use]
     pub fn used_margin(&self) -> Money {
-        self.order_margin + self.position_margin
+        self.order_margin + self.position_margin + self.gtt_margin
     }
 
     /// Books realized P&L into cash and the P&L totals.

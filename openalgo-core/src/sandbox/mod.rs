@@ -11,17 +11,22 @@ mod config;
 mod engine;
 mod error;
 mod event;
+mod gtt;
 mod ledger;
 mod model;
 mod netting;
 mod state;
 
 pub use config::{
-    ExpirySettlementTiming, FundReset, Leverages, OptionSettlement, SandboxConfig, SquareOffTimes,
+    ExpirySettlementTiming, FundReset, GttOcoMargin, Leverages, OptionSettlement, SandboxConfig,
+    SquareOffTimes,
 };
 pub use engine::{AUTO_SQUARE_OFF, RMS_SQUARE_OFF, SandboxEngine};
 pub use error::SandboxError;
 pub use event::SandboxEvent;
+pub use gtt::{
+    GttLeg, GttRequest, GttStatus, GttTriggers, LegStatus, SandboxGtt, TriggerDirection,
+};
 pub use ledger::FundsLedger;
 pub use model::{MarketSnapshot, SandboxHolding, SandboxOrder, SandboxPosition, SandboxTrade};
 pub use state::SandboxSnapshot;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::book::RestingBook;
 use super::event::SandboxEvent;
+use super::gtt::{GttStatus, SandboxGtt};
 use super::ledger::FundsLedger;
 use super::model::{MarketSnapshot, SandboxHolding, SandboxOrder, SandboxPosition, SandboxTrade};
 use crate::{InstrumentKey, Product};
@@ -28,6 +29,8 @@ pub struct SandboxSnapshot {
     pub holdings: Vec<SandboxHolding>,
     /// Last known prices.
     pub prices: Vec<(InstrumentKey, MarketSnapshot)>,
+    /// Every GTT, in placement order.
+    pub gtts: Vec<SandboxGtt>,
     /// Start of the current session.
     pub session_start: NaiveDateTime,
     /// Sequence numbers already used for orders and trades.
@@ -51,6 +54,11 @@ pub(crate) struct SandboxState {
     pub(crate) holdings: Map<InstrumentKey, SandboxHolding>,
     pub(crate) prices: Map<InstrumentKey, MarketSnapshot>,
     pub(crate) books: Map<InstrumentKey, RestingBook>,
+    /// GTTs by sequence number.
+    pub(crate) gtts: std::collections::BTreeMap<u64, SandboxGtt>,
+    /// Active GTT sequence numbers per instrument.
+    pub(crate) active_gtts: Map<InstrumentKey, Vec<u64>>,
+    pub(crate) next_gtt_seq: u64,
     pub(crate) session_start: NaiveDateTime,
     pub(crate) next_order_seq: u64,
     pub(crate) next_trade_seq: u64,
@@ -67,6 +75,9 @@ impl SandboxState {
             holdings: Map::default(),
             prices: Map::default(),
             books: Map::default(),
+            gtts: std::collections::BTreeMap::new(),
+            active_gtts: Map::default(),
+            next_gtt_seq: 0,
             session_start,
             next_order_seq: 0,
             next_trade_seq: 0,
@@ -97,6 +108,7 @@ impl SandboxState {
             SandboxEvent::HoldingRemoved { instrument } => {
                 self.holdings.remove(instrument);
             }
+            SandboxEvent::Gtt(g) => self.put_gtt(g.clone()),
             SandboxEvent::Funds(f) => self.funds = f.clone(),
             SandboxEvent::SessionStarted { at } => {
                 self.session_start = *at;
@@ -112,6 +124,8 @@ impl SandboxState {
                 self.positions.clear();
                 self.holdings.clear();
                 self.books.clear();
+                self.gtts.clear();
+                self.active_gtts.clear();
             }
         }
     }
@@ -131,6 +145,20 @@ impl SandboxState {
             .into_iter()
             .filter_map(|s| self.order(s))
             .find(|o| o.order_id.as_str() == id)
+    }
+
+    fn put_gtt(&mut self, g: SandboxGtt) {
+        let seq = g.seq;
+        let list = self.active_gtts.entry(g.instrument.clone()).or_default();
+        list.retain(|&s| s != seq);
+        if g.status == GttStatus::Active {
+            list.push(seq);
+        }
+        if list.is_empty() {
+            self.active_gtts.remove(&g.instrument);
+        }
+        self.next_gtt_seq = self.next_gtt_seq.max(seq + 1);
+        self.gtts.insert(seq, g);
     }
 
     fn put_order(&mut self, o: SandboxOrder) {
@@ -185,6 +213,7 @@ impl SandboxState {
             positions,
             holdings,
             prices,
+            gtts: self.gtts.values().cloned().collect(),
             session_start: self.session_start,
             next_order_seq: self.next_order_seq,
             next_trade_seq: self.next_trade_seq,
@@ -208,6 +237,9 @@ impl SandboxState {
             .map(|h| (h.instrument.clone(), h))
             .collect();
         s.prices = snapshot.prices.into_iter().collect();
+        for g in snapshot.gtts {
+            s.put_gtt(g);
+        }
         s.next_order_seq = s.next_order_seq.max(snapshot.next_order_seq);
         s.next_trade_seq = s.next_trade_seq.max(snapshot.next_trade_seq);
         s

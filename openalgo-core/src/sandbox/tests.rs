@@ -3,5 +3,6 @@
 
 mod examples;
 mod fixtures;
+mod gtt;
 mod invariants;
 mod quirks;

@@ -22,6 +22,7 @@ use crate::{
 };
 
 mod execution;
+mod gtt;
 mod ids;
 mod placement;
 mod pricing;

@@ -23,6 +23,9 @@ impl SandboxEngine {
             self.evaluate(seq, snap, false, now);
         }
         self.scratch = seqs;
+        if self.state.active_gtts.contains_key(instrument) {
+            self.evaluate_gtts(instrument, snap.ltp, now);
+        }
         if self.state.funds.position_margin > Money::ZERO {
             self.check_stop_out(now);
         }

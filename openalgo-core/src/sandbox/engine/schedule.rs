@@ -13,6 +13,7 @@ impl SandboxEngine {
             self.emit(SandboxEvent::SessionStarted { at: session });
         }
         self.settle_t1(now);
+        self.expire_gtts(now);
         self.scheduled_reset(now);
         self.settle_expired(now);
         self.square_off_mis(now);
@@ -75,6 +76,7 @@ impl SandboxEngine {
             return;
         }
         self.cancel_all(now);
+        self.cancel_all_gtts(now);
         for p in self.positions() {
             self.emit(SandboxEvent::PositionRemoved {
                 instrument: p.instrument,

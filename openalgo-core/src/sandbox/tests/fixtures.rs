@@ -114,10 +114,10 @@ pub(super) fn status(e: &SandboxEngine, id: &OrderId) -> crate::OrderStatus {
     e.order(id.as_str()).expect("order exists").status
 }
 
-/// available + order margin + position margin + holdings cost == capital + realized + written off.
+/// available + order, position and GTT margin + holdings cost == capital + realized + written off.
 pub(super) fn conserved(e: &SandboxEngine) -> bool {
     let f = e.funds();
     let holdings: Decimal = e.holdings().iter().map(|h| h.cost).sum();
-    f.available + f.order_margin + f.position_margin + holdings
+    f.available + f.order_margin + f.position_margin + f.gtt_margin + holdings
         == f.capital + f.realized_pnl + f.written_off
 }

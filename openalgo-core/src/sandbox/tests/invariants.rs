@@ -10,7 +10,10 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 use super::fixtures::*;
-use crate::sandbox::{SandboxConfig, SandboxEngine, SandboxEvent, SandboxSnapshot};
+use crate::sandbox::{
+    GttRequest, GttStatus, GttTriggers, LegStatus, SandboxConfig, SandboxEngine, SandboxEvent,
+    SandboxSnapshot, TriggerDirection,
+};
 use crate::{Action, ModifyOrder, OrderStatus, Price, PriceType, Product};
 
 #[derive(Debug, Clone)]
@@ -29,6 +32,14 @@ enum Op {
     Advance(i64),
     CloseAll,
     Reset,
+    Gtt {
+        inst: usize,
+        buy: bool,
+        lots: u64,
+        oco: bool,
+        offset: i64,
+    },
+    CancelGtt(usize),
 }
 
 /// (symbol, lot, starting price in paise, tick in paise)
@@ -49,7 +60,11 @@ fn op() -> impl Strategy<Value = Op> {
         6 => (0..4usize, -40..40i64).prop_map(|(i, m)| Op::Tick(i, m)),
         2 => (0..2_000i64).prop_map(Op::Advance),
         1 => Just(Op::CloseAll),
-        1 => Just(Op::Reset).prop_filter("rare", |_| true),
+        1 => Just(Op::Reset),
+        2 => (0..4usize, any::<bool>(), 1..3u64, any::<bool>(), 1..30i64).prop_map(
+            |(inst, buy, lots, oco, offset)| Op::Gtt { inst, buy, lots, oco, offset }
+        ),
+        1 => (0..16usize).prop_map(Op::CancelGtt),
     ]
 }
 
@@ -182,6 +197,54 @@ impl Sim {
                 let _ = self.engine.close_all_positions("close", now);
             }
             Op::Reset => self.engine.reset(now),
+            Op::Gtt {
+                inst,
+                buy,
+                lots,
+                oco,
+                offset,
+            } => {
+                let (symbol, lot, _) = INSTRUMENTS[inst];
+                let ltp = self.prices[inst];
+                let below = Price::from_paise((ltp - offset * 5).max(5));
+                let above = Price::from_paise(ltp + offset * 5);
+                let triggers = if oco {
+                    GttTriggers::Oco {
+                        stoploss_trigger: below,
+                        stoploss_price: below,
+                        target_trigger: above,
+                        target_price: above,
+                    }
+                } else {
+                    GttTriggers::Single {
+                        trigger: below,
+                        direction: TriggerDirection::Below,
+                        price: below,
+                    }
+                };
+                let req = GttRequest {
+                    instrument: key(symbol),
+                    action: if buy { Action::Buy } else { Action::Sell },
+                    product: if inst == 0 {
+                        Product::Cnc
+                    } else {
+                        Product::Nrml
+                    },
+                    quantity: crate::Quantity::new(lots * lot),
+                    price_type: PriceType::Limit,
+                    triggers,
+                    strategy: crate::StrategyTag::default(),
+                    expires_at: Some(now + Duration::days(2)),
+                };
+                let _ = self.engine.place_gtt(&req, Some(self.price(inst)), now);
+            }
+            Op::CancelGtt(i) => {
+                let found = self.engine.gtts().nth(i).cloned();
+                if let Some(g) = found {
+                    let r = self.engine.cancel_gtt(&g.trigger_id, now);
+                    assert_eq!(r.is_ok(), g.status == GttStatus::Active);
+                }
+            }
         }
         self.journal.extend(self.engine.take_events());
     }
@@ -249,6 +312,25 @@ fn check(sim: &Sim) -> Result<(), TestCaseError> {
             prop_assert!(p.margin.is_zero());
         }
     }
+    let gtt_reserved: Decimal = e
+        .gtts()
+        .filter(|g| g.status == GttStatus::Active)
+        .map(|g| g.margin_blocked)
+        .sum();
+    prop_assert_eq!(f.gtt_margin, gtt_reserved);
+    for g in e.gtts() {
+        // OCO exclusivity: at most one leg ever fires, and only a triggered GTT has a fired leg.
+        let fired = g
+            .legs
+            .iter()
+            .filter(|l| l.status == LegStatus::Triggered)
+            .count();
+        prop_assert!(fired <= 1);
+        prop_assert_eq!(fired == 1, g.status == GttStatus::Triggered);
+        if g.status != GttStatus::Active {
+            prop_assert!(g.margin_blocked.is_zero());
+        }
+    }
     // The journal rebuilds the account.
     let replayed = SandboxEngine::replay(
         e.config().clone(),
@@ -280,11 +362,16 @@ proptest! {
         sim.now = now;
         sim.engine.advance(now);
         sim.engine.cancel_all(now);
+        let active: Vec<String> = sim.engine.gtts().filter(|g| g.status == GttStatus::Active).map(|g| g.trigger_id.clone()).collect();
+        for id in active {
+            sim.engine.cancel_gtt(&id, now).unwrap();
+        }
         let _ = sim.engine.close_all_positions("final", now);
         sim.journal.extend(sim.engine.take_events());
         check(&sim)?;
         prop_assert_eq!(sim.engine.funds().order_margin, Decimal::ZERO);
         prop_assert_eq!(sim.engine.funds().position_margin, Decimal::ZERO);
+        prop_assert_eq!(sim.engine.funds().gtt_margin, Decimal::ZERO);
         prop_assert!(sim.engine.positions().iter().all(|p| p.quantity == 0));
     }
 }
