@@ -310,3 +310,32 @@ async fn order_service_runs_on_the_paper_broker() {
         0
     );
 }
+
+#[tokio::test]
+async fn e16_closed_rows_leave_the_position_book_at_the_session_boundary() {
+    let s = setup();
+    let buy = OrderRequest::builder(key(), Action::Buy, Quantity::new(10))
+        .build()
+        .unwrap();
+    s.paper.place_order(&buy).await.unwrap();
+    s.market.set("SBIN", 80_500, 5);
+    let sell = OrderRequest::builder(key(), Action::Sell, Quantity::new(10))
+        .build()
+        .unwrap();
+    s.paper.place_order(&sell).await.unwrap();
+    let rows = s.paper.positions().await.unwrap();
+    assert_eq!(rows.len(), 1, "closed today with realized P&L: still shown");
+    assert_eq!(rows[0].quantity, 0);
+    assert_eq!(
+        s.paper.funds().await.unwrap().m2m_realized,
+        rust_decimal::Decimal::new(4_900, 2)
+    );
+    s.clock.set_ist(at("2025-01-03 03:00"));
+    assert!(s.paper.positions().await.unwrap().is_empty());
+    let funds = s.paper.funds().await.unwrap();
+    assert_eq!(funds.m2m_realized, rust_decimal::Decimal::ZERO);
+    assert!(
+        s.paper.trade_book().await.unwrap().is_empty(),
+        "trade book is per session"
+    );
+}
