@@ -1,5 +1,18 @@
 //! # openalgo-server
 //!
-//! The thin actix-web shell over `openalgo-core` and `openalgo-brokers`: REST API `/api/v1`,
-//! auth, sandbox mode, WebSocket market-data proxy and dashboard. Not built yet (see the
-//! server issue); the crate exists so the workspace layout is final.
+//! The thin actix-web shell over `openalgo-core` and `openalgo-brokers`: REST API `/api/v1`
+//! (OpenAlgo-compatible), API-key authentication, SQLite persistence, the simulator as the
+//! embedded default broker. Startup is a library function ([`Application::build`]) so tests
+//! run the real server on port 0.
+
+pub mod auth;
+pub mod error;
+mod routes;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod validation;
+
+pub use settings::Settings;
+pub use startup::Application;

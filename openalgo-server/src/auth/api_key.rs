@@ -1,0 +1,156 @@
+//! OpenAlgo API keys: 64 lowercase hex characters, stored only as Argon2id hashes; verified
+//! through positive (10 h) and negative (5 min) caches keyed by SHA-256 of the key, so a
+//! request does not pay an Argon2 verify each time.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use rand::RngCore;
+use secrecy::SecretString;
+use sha2::{Digest, Sha256};
+
+use super::{hash_secret, verify_secret};
+use crate::store::{Store, StoreError};
+
+const VALID_TTL: Duration = Duration::from_secs(36_000);
+const INVALID_TTL: Duration = Duration::from_secs(300);
+const MAX_VALID: usize = 1024;
+const MAX_INVALID: usize = 512;
+
+/// A fresh API key: 32 random bytes, hex encoded.
+#[must_use]
+pub fn generate_api_key() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+#[derive(Debug, Default)]
+struct Caches {
+    valid: HashMap<[u8; 32], (i64, Instant)>,
+    invalid: HashMap<[u8; 32], Instant>,
+}
+
+/// Issues and verifies API keys against the store.
+pub struct ApiKeys {
+    store: Arc<dyn Store>,
+    pepper: SecretString,
+    caches: Mutex<Caches>,
+}
+
+impl std::fmt::Debug for ApiKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKeys").finish_non_exhaustive()
+    }
+}
+
+fn digest(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+impl ApiKeys {
+    /// Keys over `store`, peppered with `pepper`.
+    #[must_use]
+    pub fn new(store: Arc<dyn Store>, pepper: SecretString) -> Self {
+        Self {
+            store,
+            pepper,
+            caches: Mutex::new(Caches::default()),
+        }
+    }
+
+    fn caches(&self) -> std::sync::MutexGuard<'_, Caches> {
+        self.caches.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Creates (or replaces) the key of `user_id`; returns the plaintext once. Every cached
+    /// verification is dropped, so the old key stops working at once.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the hash cannot be stored.
+    pub fn issue(&self, user_id: i64) -> Result<String, StoreError> {
+        let key = generate_api_key();
+        let hash = hash_secret(&key, &self.pepper)
+            .map_err(|e| StoreError::Conflict(format!("cannot hash the API key: {e}")))?;
+        self.store.set_api_key(user_id, &hash)?;
+        *self.caches() = Caches::default();
+        Ok(key)
+    }
+
+    /// The user id of a presented key, or `None`. Blocking (Argon2 on a cache miss): call it
+    /// off the async executor.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the stored hashes cannot be read.
+    pub fn verify(&self, key: &str) -> Result<Option<i64>, StoreError> {
+        let d = digest(key);
+        let now = Instant::now();
+        {
+            let mut c = self.caches();
+            if let Some(&(user, at)) = c.valid.get(&d) {
+                if now.duration_since(at) < VALID_TTL {
+                    return Ok(Some(user));
+                }
+                c.valid.remove(&d);
+            }
+            if let Some(&at) = c.invalid.get(&d) {
+                if now.duration_since(at) < INVALID_TTL {
+                    return Ok(None);
+                }
+                c.invalid.remove(&d);
+            }
+        }
+        let found = self
+            .store
+            .api_keys()?
+            .into_iter()
+            .find(|row| verify_secret(key, &self.pepper, &row.key_hash))
+            .map(|row| row.user_id);
+        let mut c = self.caches();
+        match found {
+            Some(user) => {
+                if c.valid.len() >= MAX_VALID {
+                    c.valid.clear();
+                }
+                c.valid.insert(d, (user, now));
+            }
+            None => {
+                if c.invalid.len() >= MAX_INVALID {
+                    c.invalid.clear();
+                }
+                c.invalid.insert(d, now);
+            }
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SqliteStore;
+
+    #[test]
+    fn issue_verify_rotate() {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+        let id = store.create_admin("admin", "x").unwrap();
+        let keys = ApiKeys::new(store.clone(), SecretString::from("p".repeat(32)));
+        let k1 = keys.issue(id).unwrap();
+        assert_eq!(k1.len(), 64);
+        assert!(
+            k1.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert_eq!(keys.verify(&k1).unwrap(), Some(id));
+        assert_eq!(keys.verify(&k1).unwrap(), Some(id), "cached");
+        assert_eq!(keys.verify("nope").unwrap(), None);
+        // The stored hash never contains the key.
+        let row = &store.api_keys().unwrap()[0];
+        assert!(row.key_hash.starts_with("$argon2id$v=19$m=65536,t=3,p=4$"));
+        assert!(!row.key_hash.contains(&k1));
+        let k2 = keys.issue(id).unwrap();
+        assert_eq!(keys.verify(&k1).unwrap(), None, "rotated key stops working");
+        assert_eq!(keys.verify(&k2).unwrap(), Some(id));
+    }
+}

@@ -1,0 +1,71 @@
+//! [`ApiError`]: every failure of a request, mapped once to an HTTP status and OpenAlgo's
+//! `{"status":"error","message":...}` body. Internal causes are logged, never sent.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use openalgo_core::{BrokerError, OrderError};
+use serde_json::{Value, json};
+
+/// A request failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Schema validation failed; the message is the per-field error object (format F2) or the
+    /// reference's stringified dict (format F1).
+    #[error("validation failed")]
+    Validation(Value),
+    /// A business rule refused the request (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Unknown or missing API key (403).
+    #[error("Invalid openalgo apikey")]
+    InvalidApiKey,
+    /// Unknown order, symbol... (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// A broker failure, classified.
+    #[error(transparent)]
+    Broker(#[from] BrokerError),
+    /// Anything unexpected: logged with its cause, answered with a generic message.
+    #[error("An unexpected error occurred")]
+    Internal(String),
+}
+
+impl From<OrderError> for ApiError {
+    fn from(e: OrderError) -> Self {
+        match e {
+            OrderError::Broker(b) => Self::Broker(b),
+            other => Self::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidApiKey => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Broker(b) => match b {
+                BrokerError::Rejected { .. } => StatusCode::BAD_REQUEST,
+                BrokerError::NotFound(_) => StatusCode::NOT_FOUND,
+                BrokerError::Auth(_) => StatusCode::FORBIDDEN,
+                BrokerError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                BrokerError::Unsupported { .. } => StatusCode::NOT_IMPLEMENTED,
+                BrokerError::Connectivity(_) | BrokerError::Decode(_) => StatusCode::BAD_GATEWAY,
+            },
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = match self {
+            Self::Validation(v) => v.clone(),
+            Self::Internal(cause) => {
+                tracing::error!(cause = %cause, "Request failed");
+                Value::String(self.to_string())
+            }
+            other => Value::String(other.to_string()),
+        };
+        HttpResponse::build(self.status_code()).json(json!({"status": "error", "message": message}))
+    }
+}

@@ -1,0 +1,111 @@
+//! The `openalgo` binary: `serve` (default), `setup` (first admin user and API key) and
+//! `apikey rotate`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use openalgo_server::auth::hash_secret;
+use openalgo_server::startup::open_store;
+use openalgo_server::{Application, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "openalgo",
+    version,
+    about = "OpenAlgo-rs: algorithmic trading bridge for Indian markets"
+)]
+struct Cli {
+    /// Bind address (env OPENALGO_HOST or FLASK_HOST_IP; default 127.0.0.1).
+    #[arg(long, global = true)]
+    host: Option<String>,
+    /// Port (env OPENALGO_PORT or FLASK_PORT; default 5000).
+    #[arg(long, global = true)]
+    port: Option<u16>,
+    /// Data directory (env OPENALGO_DATA_DIR; default ./data).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Create the admin user and print its API key.
+    Setup {
+        /// Admin username.
+        #[arg(long, env = "OPENALGO_ADMIN_USERNAME")]
+        username: String,
+        /// Admin password (at least 8 characters).
+        #[arg(long, env = "OPENALGO_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// API key management.
+    Apikey {
+        #[command(subcommand)]
+        action: ApiKeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Replace the admin's API key and print the new one; the old key stops working.
+    Rotate,
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.host, cli.port, cli.data_dir).context("invalid settings")?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let store = open_store(&settings)?;
+            if !store.has_admin()? {
+                tracing::warn!(
+                    "No admin user yet: run `openalgo setup --username <name> --password <pass>` to create one and get an API key"
+                );
+            }
+            let app = Application::build(&settings)?;
+            tracing::info!(host = %settings.host, port = app.port(), broker = %settings.broker, "Serving the OpenAlgo API");
+            app.run().await?;
+        }
+        Command::Setup { username, password } => {
+            if username.trim().is_empty() || password.chars().count() < 8 {
+                bail!(
+                    "username must not be empty and the password must have at least 8 characters"
+                );
+            }
+            let store = open_store(&settings)?;
+            let hash =
+                hash_secret(&password, &settings.pepper).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let id = store.create_admin(username.trim(), &hash)?;
+            let keys = openalgo_server::auth::ApiKeys::new(store, settings.pepper.clone());
+            let key = keys.issue(id)?;
+            println!(
+                "Admin user '{}' created. API key (shown once, store it safely):\n{key}",
+                username.trim()
+            );
+        }
+        Command::Apikey {
+            action: ApiKeyCommand::Rotate,
+        } => {
+            let store = open_store(&settings)?;
+            let Some(id) = store.admin_id()? else {
+                bail!("no admin user yet: run `openalgo setup` first");
+            };
+            let keys = openalgo_server::auth::ApiKeys::new(store, settings.pepper.clone());
+            println!(
+                "New API key (the old one no longer works):\n{}",
+                keys.issue(id)?
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! HTTP routes: `/api/v1` (OpenAlgo-compatible) and the JSON 404 for unknown API paths.
+
+mod v1;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+
+/// Registers every route.
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/api/v1").configure(v1::configure))
+        .default_service(web::to(not_found));
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    HttpResponse::NotFound()
+        .json(json!({"status": "error", "message": "Not found", "path": req.path()}))
+}

@@ -1,0 +1,83 @@
+//! `/api/v1`: thin handlers — parse the body, build core requests, call the broker or the
+//! order service, answer with OpenAlgo's envelope.
+
+mod account;
+mod market;
+mod orders;
+
+use actix_web::{HttpResponse, web};
+use openalgo_core::{Exchange, InstrumentKey, Symbol};
+use serde_json::json;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::validation::{Form, Format, object};
+
+/// Registers the v1 endpoints, each with and without a trailing slash; a wrong method gets
+/// the reference's 405 body.
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    macro_rules! post {
+        ($($name:literal => $handler:path),+ $(,)?) => {
+            $(
+                cfg.service(
+                    web::resource([concat!("/", $name), concat!("/", $name, "/")])
+                        .route(web::post().to($handler))
+                        .default_service(web::to(method_not_allowed)),
+                );
+            )+
+        };
+    }
+    post! {
+        "ping" => ping,
+        "funds" => account::funds,
+        "orderbook" => account::orderbook,
+        "tradebook" => account::tradebook,
+        "positionbook" => account::positionbook,
+        "holdings" => account::holdings,
+        "quotes" => market::quotes,
+        "depth" => market::depth,
+        "history" => market::history,
+        "intervals" => market::intervals,
+        "placeorder" => orders::placeorder,
+        "cancelorder" => orders::cancelorder,
+        "orderstatus" => orders::orderstatus,
+    }
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .json(json!({"message": "The method is not allowed for the requested URL."}))
+}
+
+/// A value validation guarantees is present.
+fn present<T>(value: Option<T>) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::Internal("validated field missing".into()))
+}
+
+/// An instrument that must be in the master (market-data endpoints).
+fn listed(state: &AppState, symbol: &str, exchange: Exchange) -> Result<InstrumentKey, ApiError> {
+    let not_found = || {
+        ApiError::BadRequest(format!(
+            "Symbol '{symbol}' not found for exchange '{exchange}'. Please verify the symbol name and ensure master contracts are downloaded."
+        ))
+    };
+    let sym = Symbol::new(symbol).map_err(|_| not_found())?;
+    state.symbols.get(symbol, exchange).ok_or_else(not_found)?;
+    Ok(InstrumentKey::new(sym, exchange))
+}
+
+/// Validates a body that carries only `apikey` and authenticates it.
+async fn key_only(state: &AppState, body: &[u8]) -> Result<i64, ApiError> {
+    let mut f = Form::new(object(body, Format::Object)?, Format::Object);
+    let key = f.string("apikey", true, 1, 256);
+    f.finish()?;
+    state.authenticate(&present(key)?).await
+}
+
+async fn ping(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    key_only(&state, &body).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "status": "success",
+        "data": {"message": "pong", "broker": state.broker().id()}
+    })))
+}

@@ -1,0 +1,178 @@
+//! Typed settings from CLI flags, the environment and a `.env` file, accepting OpenAlgo's
+//! variable names where they apply (`FLASK_HOST_IP`, `FLASK_PORT`, `DATABASE_URL`,
+//! `API_KEY_PEPPER`, `BROKER`).
+
+use std::path::{Path, PathBuf};
+
+use rand::RngCore;
+use secrecy::SecretString;
+
+/// Where the server runs and keeps its data.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Bind address (default 127.0.0.1).
+    pub host: String,
+    /// Port (default 5000; 0 picks a free one).
+    pub port: u16,
+    /// Data directory (default `./data`).
+    pub data_dir: PathBuf,
+    /// SQLite database file.
+    pub database_path: PathBuf,
+    /// Pepper appended to passwords and API keys before hashing (≥ 32 characters).
+    pub pepper: SecretString,
+    /// Broker id; only `simulator` (the embedded default) exists so far.
+    pub broker: String,
+    /// Seed of the simulated market.
+    pub simulator_seed: u64,
+}
+
+/// Settings that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// A value is invalid.
+    #[error("{0}")]
+    Invalid(String),
+    /// The data directory or pepper file cannot be written.
+    #[error("cannot prepare {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+fn env(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+}
+
+/// `sqlite:///path` or a plain path.
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite:///")
+        .or_else(|| url.strip_prefix("sqlite://"))?;
+    Some(PathBuf::from(rest))
+}
+
+/// Reads the pepper from the environment, else from `<data>/pepper`, else creates one there
+/// (0600) so a newcomer needs no configuration and restarts keep their keys.
+fn pepper(data_dir: &Path) -> Result<SecretString, SettingsError> {
+    if let Some(p) = env(&["API_KEY_PEPPER"]) {
+        if p.len() < 32 {
+            return Err(SettingsError::Invalid(
+                "API_KEY_PEPPER must be at least 32 characters".into(),
+            ));
+        }
+        return Ok(SecretString::from(p));
+    }
+    let path = data_dir.join("pepper");
+    let io = |source| SettingsError::Io {
+        path: path.clone(),
+        source,
+    };
+    if let Ok(p) = std::fs::read_to_string(&path) {
+        return Ok(SecretString::from(p.trim().to_owned()));
+    }
+    std::fs::create_dir_all(data_dir).map_err(io)?;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let value = hex::encode(bytes);
+    std::fs::write(&path, &value).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    Ok(SecretString::from(value))
+}
+
+impl Settings {
+    /// Builds settings: explicit values win, then the environment (after loading `.env`),
+    /// then defaults.
+    ///
+    /// # Errors
+    /// [`SettingsError`] for invalid values or an unwritable data directory.
+    pub fn load(
+        host: Option<String>,
+        port: Option<u16>,
+        data_dir: Option<PathBuf>,
+    ) -> Result<Self, SettingsError> {
+        let _ = dotenvy::dotenv();
+        let host = host
+            .or_else(|| env(&["OPENALGO_HOST", "FLASK_HOST_IP"]))
+            .unwrap_or_else(|| "127.0.0.1".into());
+        let port = match port {
+            Some(p) => p,
+            None => env(&["OPENALGO_PORT", "FLASK_PORT"])
+                .map(|p| {
+                    p.parse()
+                        .map_err(|_| SettingsError::Invalid(format!("invalid port '{p}'")))
+                })
+                .transpose()?
+                .unwrap_or(5000),
+        };
+        let data_dir = data_dir
+            .or_else(|| env(&["OPENALGO_DATA_DIR"]).map(PathBuf::from))
+            .unwrap_or_else(|| "data".into());
+        let database_path = match env(&["DATABASE_URL"]) {
+            Some(url) => sqlite_path(&url).ok_or_else(|| {
+                SettingsError::Invalid(format!(
+                    "DATABASE_URL '{url}' is not supported yet: use sqlite:///<path>"
+                ))
+            })?,
+            None => data_dir.join("openalgo.db"),
+        };
+        let broker = env(&["BROKER"]).unwrap_or_else(|| "simulator".into());
+        if broker != "simulator" {
+            return Err(SettingsError::Invalid(format!(
+                "broker '{broker}' is not available yet; unset BROKER to use the built-in simulator"
+            )));
+        }
+        let simulator_seed = env(&["OPENALGO_SIMULATOR_SEED"])
+            .map(|s| {
+                s.parse()
+                    .map_err(|_| SettingsError::Invalid(format!("invalid seed '{s}'")))
+            })
+            .transpose()?
+            .unwrap_or(42);
+        let pepper = pepper(&data_dir)?;
+        Ok(Self {
+            host,
+            port,
+            data_dir,
+            database_path,
+            pepper,
+            broker,
+            simulator_seed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            sqlite_path("sqlite:///db/openalgo.db"),
+            Some(PathBuf::from("db/openalgo.db"))
+        );
+        assert_eq!(sqlite_path("postgres://x"), None);
+    }
+
+    #[test]
+    fn pepper_is_created_once_and_reused() {
+        let dir = std::env::temp_dir().join(format!("openalgo-pepper-{}", std::process::id()));
+        if std::env::var("API_KEY_PEPPER").is_err() {
+            use secrecy::ExposeSecret;
+            let a = pepper(&dir).unwrap();
+            let b = pepper(&dir).unwrap();
+            assert_eq!(a.expose_secret(), b.expose_secret());
+            assert_eq!(a.expose_secret().len(), 64);
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,146 @@
+//! [`Application::build`]: everything from settings to a bound listener, as a library function
+//! so tests can run the real server on port 0.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use openalgo_brokers::clock::{Clock, SystemClock};
+use openalgo_brokers::simulator::{SimConfig, SimMarket, simulator};
+use openalgo_core::OrderService;
+use openalgo_core::sandbox::SandboxConfig;
+
+use crate::auth::ApiKeys;
+use crate::routes;
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::store::{SqliteStore, Store};
+
+/// A built server, bound and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+/// Startup failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// The address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// Address.
+        address: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+/// Opens the configured store.
+///
+/// # Errors
+/// [`StartupError::Store`].
+pub fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StartupError> {
+    Ok(Arc::new(SqliteStore::open(&settings.database_path)?))
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Opens the store, builds the simulator broker and binds the listener.
+    ///
+    /// # Errors
+    /// [`StartupError`].
+    pub fn build(settings: &Settings) -> Result<Self, StartupError> {
+        let store = open_store(settings)?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        Self::build_with(settings, store, clock)
+    }
+
+    /// As [`Application::build`] with a given store and clock (tests).
+    ///
+    /// # Errors
+    /// [`StartupError::Bind`].
+    pub fn build_with(
+        settings: &Settings,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
+        let today = clock.now_ist().date();
+        let market = Arc::new(SimMarket::new(SimConfig {
+            seed: settings.simulator_seed,
+            ..SimConfig::new(today)
+        }));
+        let symbols = market.symbols();
+        let broker = Arc::new(simulator(market, SandboxConfig::default(), clock));
+        let dyn_broker: Arc<dyn openalgo_core::Broker> = broker.clone();
+        let state = AppState {
+            orders: OrderService::new(dyn_broker, Arc::clone(&symbols)),
+            broker,
+            symbols,
+            api_keys: Arc::new(ApiKeys::new(store, settings.pepper.clone())),
+        };
+        let address = format!("{}:{}", settings.host, settings.port);
+        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { address, source })?
+            .port();
+        let data = web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .configure(routes::configure)
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind {
+            address: format!("port {port}"),
+            source,
+        })?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    /// The bound port.
+    #[must_use]
+    pub const fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Shared state (tests reach the broker through it).
+    #[must_use]
+    pub const fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until stopped; the paper engine's driver runs alongside.
+    ///
+    /// # Errors
+    /// When the HTTP server fails.
+    pub async fn run(self) -> std::io::Result<()> {
+        let driver = self
+            .state
+            .broker
+            .spawn_driver(std::time::Duration::from_secs(1));
+        let result = self.server.await;
+        driver.abort();
+        result
+    }
+}

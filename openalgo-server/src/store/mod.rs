@@ -1,0 +1,66 @@
+//! Persistence behind one trait, so a PostgreSQL backend can be added without touching
+//! handlers. SQLite (`rusqlite`, bundled, WAL) is the embedded default.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use thiserror::Error;
+
+/// A storage failure.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// The data directory could not be prepared.
+    #[error("cannot prepare the data directory: {0}")]
+    Io(#[from] std::io::Error),
+    /// A uniqueness rule was broken (e.g. the admin already exists).
+    #[error("{0}")]
+    Conflict(String),
+}
+
+/// A user with an API key hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRow {
+    /// User id.
+    pub user_id: i64,
+    /// Username.
+    pub username: String,
+    /// Argon2id PHC string of key + pepper.
+    pub key_hash: String,
+}
+
+/// What the server persists.
+pub trait Store: Send + Sync {
+    /// True when an admin user exists.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn has_admin(&self) -> Result<bool, StoreError>;
+
+    /// Creates the admin user; fails if one exists.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when an admin exists, or a database failure.
+    fn create_admin(&self, username: &str, password_hash: &str) -> Result<i64, StoreError>;
+
+    /// The admin's user id.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn admin_id(&self) -> Result<Option<i64>, StoreError>;
+
+    /// Replaces a user's API key hash.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn set_api_key(&self, user_id: i64, key_hash: &str) -> Result<(), StoreError>;
+
+    /// Every API key hash with its user.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn api_keys(&self) -> Result<Vec<ApiKeyRow>, StoreError>;
+}

@@ -1,0 +1,173 @@
+//! The SQLite store: one file in the data directory, WAL journal, embedded migrations.
+
+use std::path::Path;
+use std::sync::{Mutex, PoisonError};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{ApiKeyRow, Store, StoreError};
+
+/// Migrations in order; never edit a shipped one, add a new file.
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_users_and_api_keys",
+    include_str!("../../migrations/sqlite/0001_users_and_api_keys.sql"),
+)];
+
+/// SQLite-backed [`Store`].
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the file cannot be opened or a migration fails.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        Self::init(Connection::open(path)?)
+    }
+
+    /// A private in-memory database (tests).
+    ///
+    /// # Errors
+    /// [`StoreError`] when a migration fails.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, StoreError> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL);",
+        )?;
+        for (name, sql) in MIGRATIONS {
+            let done: Option<String> = conn
+                .query_row(
+                    "SELECT name FROM schema_migrations WHERE name = ?1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if done.is_none() {
+                conn.execute_batch(sql)?;
+                conn.execute(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?1, datetime('now'))",
+                    [name],
+                )?;
+            }
+        }
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Store for SqliteStore {
+    fn has_admin(&self) -> Result<bool, StoreError> {
+        Ok(self.admin_id()?.is_some())
+    }
+
+    fn admin_id(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id FROM users WHERE is_admin = 1 ORDER BY id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn create_admin(&self, username: &str, password_hash: &str) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        let exists: Option<i64> = conn
+            .query_row("SELECT id FROM users WHERE is_admin = 1 LIMIT 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if exists.is_some() {
+            return Err(StoreError::Conflict(
+                "an admin user already exists".to_owned(),
+            ));
+        }
+        conn.execute(
+            "INSERT INTO users (username, password_hash, is_admin, created_at) VALUES (?1, ?2, 1, datetime('now'))",
+            params![username, password_hash],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn set_api_key(&self, user_id: i64, key_hash: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO api_keys (user_id, api_key_hash, created_at) VALUES (?1, ?2, datetime('now'))
+             ON CONFLICT(user_id) DO UPDATE SET api_key_hash = excluded.api_key_hash, created_at = excluded.created_at",
+            params![user_id, key_hash],
+        )?;
+        Ok(())
+    }
+
+    fn api_keys(&self) -> Result<Vec<ApiKeyRow>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT k.user_id, u.username, k.api_key_hash FROM api_keys k JOIN users u ON u.id = k.user_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ApiKeyRow {
+                user_id: r.get(0)?,
+                username: r.get(1)?,
+                key_hash: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_and_keys_round_trip() {
+        let s = SqliteStore::in_memory().unwrap();
+        assert!(!s.has_admin().unwrap());
+        let id = s.create_admin("admin", "$argon2id$x").unwrap();
+        assert!(s.has_admin().unwrap());
+        assert!(matches!(
+            s.create_admin("other", "h"),
+            Err(StoreError::Conflict(_))
+        ));
+        s.set_api_key(id, "hash1").unwrap();
+        s.set_api_key(id, "hash2").unwrap();
+        let keys = s.api_keys().unwrap();
+        assert_eq!(
+            keys,
+            vec![ApiKeyRow {
+                user_id: id,
+                username: "admin".into(),
+                key_hash: "hash2".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn migrations_are_idempotent_on_reopen() {
+        let dir = std::env::temp_dir().join(format!("openalgo-store-{}", std::process::id()));
+        let path = dir.join("openalgo.db");
+        {
+            let s = SqliteStore::open(&path).unwrap();
+            s.create_admin("admin", "h").unwrap();
+        }
+        let s = SqliteStore::open(&path).unwrap();
+        assert!(s.has_admin().unwrap());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

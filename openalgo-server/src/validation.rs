@@ -1,0 +1,279 @@
+//! Request-body validation with the reference's messages and formats (rest-api §1.6, §1.7):
+//! unknown keys rejected, numbers accepted as JSON numbers or strings, errors keyed by field in
+//! declaration order, then unknown fields in input order.
+
+use std::str::FromStr;
+
+use openalgo_core::money::parse_decimal;
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+
+/// Which error body format an endpoint uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// F1: the message is the Python repr of the error dict.
+    Stringified,
+    /// F2: the message is the error object.
+    Object,
+}
+
+/// Parses a JSON body into an object, as the schema layer sees it.
+///
+/// # Errors
+/// 400 `{'_schema': ['Invalid input type.']}` for a non-object body, 400 for unparseable JSON.
+pub fn object(body: &[u8], format: Format) -> Result<Map<String, Value>, ApiError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(render(
+            vec![("_schema".into(), vec!["Invalid input type.".into()])],
+            format,
+        )),
+        Err(_) => Err(ApiError::BadRequest(
+            "Request body is missing or invalid JSON".into(),
+        )),
+    }
+}
+
+/// Collects field values and errors for one schema.
+#[derive(Debug)]
+pub struct Form {
+    input: Map<String, Value>,
+    declared: Vec<&'static str>,
+    errors: Vec<(String, Vec<String>)>,
+    format: Format,
+}
+
+impl Form {
+    /// Starts validating `input`.
+    #[must_use]
+    pub const fn new(input: Map<String, Value>, format: Format) -> Self {
+        Self {
+            input,
+            declared: Vec::new(),
+            errors: Vec::new(),
+            format,
+        }
+    }
+
+    fn error(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push((field.to_owned(), vec![message.into()]));
+    }
+
+    fn take(&mut self, field: &'static str, required: bool) -> Option<Value> {
+        self.declared.push(field);
+        match self.input.get(field) {
+            None if required => {
+                self.error(field, "Missing data for required field.");
+                None
+            }
+            None => None,
+            Some(Value::Null) => {
+                self.error(field, "Field may not be null.");
+                None
+            }
+            Some(v) => Some(v.clone()),
+        }
+    }
+
+    /// A string field, length-checked when `max` > 0.
+    pub fn string(
+        &mut self,
+        field: &'static str,
+        required: bool,
+        min: usize,
+        max: usize,
+    ) -> Option<String> {
+        match self.take(field, required)? {
+            Value::String(s) => {
+                let n = s.chars().count();
+                if max > 0 && (n < min || n > max) {
+                    self.error(field, format!("Length must be between {min} and {max}."));
+                    None
+                } else {
+                    Some(s)
+                }
+            }
+            _ => {
+                self.error(field, "Not a valid string.");
+                None
+            }
+        }
+    }
+
+    /// A field from a closed vocabulary, with the reference's `Must be one of:` message.
+    pub fn choice<T>(&mut self, field: &'static str, required: bool) -> Option<T>
+    where
+        T: FromStr<Err = openalgo_core::VocabError>,
+    {
+        match self.take(field, required)? {
+            Value::String(s) => match s.parse() {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    self.error(field, e.one_of_message());
+                    None
+                }
+            },
+            _ => {
+                self.error(field, "Not a valid string.");
+                None
+            }
+        }
+    }
+
+    /// A float field (number or numeric string), checked by `rule` with `message`.
+    pub fn number(
+        &mut self,
+        field: &'static str,
+        required: bool,
+        rule: fn(Decimal) -> bool,
+        message: &str,
+    ) -> Option<Decimal> {
+        let value = match self.take(field, required)? {
+            Value::Number(n) => parse_decimal(&n.to_string()),
+            Value::String(s) => parse_decimal(&s),
+            _ => {
+                self.error(field, "Not a valid number.");
+                return None;
+            }
+        };
+        match value {
+            Ok(d) if rule(d) => Some(d),
+            Ok(_) => {
+                self.error(field, message);
+                None
+            }
+            Err(openalgo_core::money::NumberError::NotFinite) => {
+                self.error(
+                    field,
+                    "Special numeric values (nan or infinity) are not permitted.",
+                );
+                None
+            }
+            Err(_) => {
+                self.error(field, "Not a valid number.");
+                None
+            }
+        }
+    }
+
+    /// A `YYYY-MM-DD` date field (non-padded parts accepted).
+    pub fn date(&mut self, field: &'static str, required: bool) -> Option<chrono::NaiveDate> {
+        match self.take(field, required)? {
+            Value::String(s) => match chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    self.error(field, "Not a valid date.");
+                    None
+                }
+            },
+            _ => {
+                self.error(field, "Not a valid date.");
+                None
+            }
+        }
+    }
+
+    /// Ends validation: unknown keys are errors; any error gives the 400 body.
+    ///
+    /// # Errors
+    /// [`ApiError::Validation`] in the endpoint's format.
+    pub fn finish(mut self) -> Result<(), ApiError> {
+        let unknown: Vec<String> = self
+            .input
+            .keys()
+            .filter(|k| !self.declared.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        for k in unknown {
+            self.error(&k, "Unknown field.");
+        }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(render(self.errors, self.format))
+        }
+    }
+}
+
+fn py_str(s: &str) -> String {
+    if s.contains('\'') && !s.contains('"') {
+        format!("\"{s}\"")
+    } else {
+        format!("'{}'", s.replace('\'', "\\'"))
+    }
+}
+
+fn render(errors: Vec<(String, Vec<String>)>, format: Format) -> ApiError {
+    match format {
+        Format::Object => {
+            let mut m = Map::new();
+            for (k, v) in errors {
+                m.insert(k, Value::from(v));
+            }
+            ApiError::Validation(Value::Object(m))
+        }
+        Format::Stringified => {
+            let body: Vec<String> = errors
+                .iter()
+                .map(|(k, v)| {
+                    let msgs: Vec<String> = v.iter().map(|m| py_str(m)).collect();
+                    format!("{}: [{}]", py_str(k), msgs.join(", "))
+                })
+                .collect();
+            ApiError::Validation(Value::String(format!("{{{}}}", body.join(", "))))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openalgo_core::Exchange;
+    use serde_json::json;
+
+    fn form(v: Value, f: Format) -> Form {
+        let Value::Object(m) = v else { panic!() };
+        Form::new(m, f)
+    }
+
+    #[test]
+    fn f1_message_is_the_python_repr_in_declaration_order() {
+        let mut f = form(
+            json!({"exchange": "nse", "quantity": "0", "target": 1}),
+            Format::Stringified,
+        );
+        let _ = f.string("apikey", true, 1, 256);
+        let _: Option<Exchange> = f.choice("exchange", true);
+        let _ = f.number(
+            "quantity",
+            true,
+            |d| d > Decimal::ZERO,
+            "Quantity must be a positive number.",
+        );
+        let ApiError::Validation(Value::String(s)) = f.finish().unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(
+            s,
+            "{'apikey': ['Missing data for required field.'], 'exchange': ['Must be one of: NSE, NFO, CDS, BSE, BFO, BCD, MCX, NCDEX, NCO, NSE_INDEX, BSE_INDEX, MCX_INDEX, GLOBAL_INDEX, CRYPTO.'], 'quantity': ['Quantity must be a positive number.'], 'target': ['Unknown field.']}"
+        );
+    }
+
+    #[test]
+    fn f2_message_is_an_object_and_numbers_come_as_strings() {
+        let mut f = form(json!({"apikey": null, "price": " 1e2 "}), Format::Object);
+        let _ = f.string("apikey", true, 1, 256);
+        assert_eq!(
+            f.number("price", false, |_| true, ""),
+            Some(Decimal::from(100))
+        );
+        let ApiError::Validation(v) = f.finish().unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(v, json!({"apikey": ["Field may not be null."]}));
+        assert!(object(b"[1]", Format::Object).is_err());
+        assert!(object(b"{not json", Format::Object).is_err());
+    }
+}

@@ -1,0 +1,73 @@
+//! Routing, envelopes, authentication and validation formats.
+
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn ping_answers_with_the_broker_for_a_valid_key_only() {
+    let app = spawn_app().await;
+    let (status, body) = app.post("ping", &app.with_key(json!({}))).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({"status": "success", "data": {"message": "pong", "broker": "simulator"}})
+    );
+    let (status, body) = app.post("ping/", &json!({"apikey": "0".repeat(64)})).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        body,
+        json!({"status": "error", "message": "Invalid openalgo apikey"})
+    );
+}
+
+#[tokio::test]
+async fn schema_errors_come_before_the_key_check() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .post("ping", &json!({"apikey": "bad", "extra": 1}))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({"status": "error", "message": {"extra": ["Unknown field."]}})
+    );
+    let (status, body) = app.post("funds", &json!({})).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["message"],
+        json!({"apikey": ["Missing data for required field."]})
+    );
+    let (status, body) = app.post("funds", &json!([1, 2])).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["message"], json!({"_schema": ["Invalid input type."]}));
+}
+
+#[tokio::test]
+async fn unknown_paths_and_wrong_methods_answer_in_json() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .post(format!("{}/api/v1/nosuch", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"status": "error", "message": "Not found", "path": "/api/v1/nosuch"})
+    );
+    let r = app
+        .client
+        .get(format!("{}/api/v1/placeorder", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"message": "The method is not allowed for the requested URL."})
+    );
+}

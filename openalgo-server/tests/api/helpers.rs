@@ -1,0 +1,68 @@
+//! `spawn_app`: a running server and a client for it.
+
+use std::sync::Arc;
+
+use openalgo_brokers::clock::{Clock, ManualClock};
+use openalgo_server::auth::{ApiKeys, hash_secret};
+use openalgo_server::store::{SqliteStore, Store};
+use openalgo_server::{Application, Settings};
+use secrecy::SecretString;
+use serde_json::Value;
+
+pub(crate) struct TestApp {
+    pub(crate) address: String,
+    pub(crate) api_key: String,
+    pub(crate) client: reqwest::Client,
+}
+
+impl TestApp {
+    pub(crate) async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!("{}/api/v1/{path}", self.address))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.expect("json body"))
+    }
+
+    pub(crate) fn with_key(&self, mut body: Value) -> Value {
+        body["apikey"] = Value::String(self.api_key.clone());
+        body
+    }
+}
+
+pub(crate) async fn spawn_app() -> TestApp {
+    let pepper = SecretString::from("test-pepper-".repeat(4));
+    let settings = Settings {
+        host: "127.0.0.1".into(),
+        port: 0,
+        data_dir: std::env::temp_dir(),
+        database_path: ":memory:".into(),
+        pepper: pepper.clone(),
+        broker: "simulator".into(),
+        simulator_seed: 42,
+    };
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().expect("store"));
+    let admin = store
+        .create_admin("admin", &hash_secret("Secret#123", &pepper).expect("hash"))
+        .expect("admin");
+    let api_key = ApiKeys::new(store.clone(), pepper)
+        .issue(admin)
+        .expect("key");
+    // A fixed trading-hours instant: results never depend on when the tests run.
+    let ten_am = chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .expect("time");
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::at_ist(ten_am));
+    let app = Application::build_with(&settings, store, clock).expect("app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run());
+    TestApp {
+        address,
+        api_key,
+        client: reqwest::Client::new(),
+    }
+}

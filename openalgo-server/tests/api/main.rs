@@ -1,0 +1,9 @@
+//! Black-box tests of the REST API: the real server on port 0 with a fresh in-memory SQLite
+//! store, the simulator broker and an API key issued like `openalgo setup` does.
+
+mod helpers;
+
+mod account;
+mod basics;
+mod market;
+mod orders;

@@ -1,0 +1,88 @@
+//! Placing, inspecting and cancelling orders on the simulator.
+
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn place_then_status_then_cancel() {
+    let app = spawn_app().await;
+    // The official client sends numbers as strings.
+    let order = json!({"strategy": "Python", "symbol": "SBIN", "exchange": "NSE", "action": "buy",
+                       "quantity": "10", "pricetype": "MARKET", "product": "MIS", "price": "0",
+                       "trigger_price": "0", "disclosed_quantity": "0"});
+    let (status, body) = app.post("placeorder", &app.with_key(order)).await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["orderid"].as_str().unwrap().to_owned();
+    assert_eq!(id.len(), 14);
+    let (status, body) = app
+        .post(
+            "orderstatus",
+            &app.with_key(json!({"strategy": "Python", "orderid": id})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["order_status"], "complete");
+    assert_eq!(body["data"]["action"], "BUY");
+    assert!(body["data"]["average_price"].as_f64().unwrap() > 0.0);
+    let (status, body) = app
+        .post(
+            "cancelorder",
+            &app.with_key(json!({"strategy": "Python", "orderid": id})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["message"], "Cannot cancel order in complete status");
+
+    // A resting limit far below the market can be cancelled.
+    let limit = json!({"strategy": "Python", "symbol": "SBIN", "exchange": "NSE", "action": "BUY",
+                       "quantity": 1, "pricetype": "LIMIT", "product": "MIS", "price": "100"});
+    let (_, body) = app.post("placeorder", &app.with_key(limit)).await;
+    let id = body["orderid"].as_str().unwrap().to_owned();
+    let (status, body) = app
+        .post(
+            "cancelorder",
+            &app.with_key(json!({"strategy": "Python", "orderid": id})),
+        )
+        .await;
+    assert_eq!((status, body["orderid"].as_str()), (200, Some(id.as_str())));
+    let (status, body) = app
+        .post(
+            "orderstatus",
+            &app.with_key(json!({"strategy": "Python", "orderid": "99"})),
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(body["message"], "Order 99 not found");
+}
+
+#[tokio::test]
+async fn order_validation_uses_the_stringified_format() {
+    let app = spawn_app().await;
+    let bad = json!({"strategy": "Python", "symbol": "SBIN", "exchange": "NSEX", "action": "Buy",
+                     "quantity": "0", "target": 5});
+    let (status, body) = app.post("placeorder", &app.with_key(bad)).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["message"],
+        "{'exchange': ['Must be one of: NSE, NFO, CDS, BSE, BFO, BCD, MCX, NCDEX, NCO, NSE_INDEX, BSE_INDEX, MCX_INDEX, GLOBAL_INDEX, CRYPTO.'], 'action': ['Must be one of: BUY, SELL, buy, sell.'], 'quantity': ['Quantity must be a positive number.'], 'target': ['Unknown field.']}"
+    );
+    let frac = json!({"strategy": "S", "symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": "1.5"});
+    let (status, body) = app.post("placeorder", &app.with_key(frac)).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["message"],
+        "{'quantity': ['Fractional quantity (1.5) is not allowed for non-crypto exchanges.']}"
+    );
+    let lot = json!({"strategy": "S", "symbol": "NOSUCH", "exchange": "NSE", "action": "BUY", "quantity": 1});
+    let (status, body) = app.post("placeorder", &app.with_key(lot)).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["message"], "Symbol NOSUCH not found on NSE");
+    let limit = json!({"strategy": "S", "symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": 1, "pricetype": "LIMIT"});
+    let (status, body) = app.post("placeorder", &app.with_key(limit)).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["message"],
+        "LIMIT orders require a price greater than 0"
+    );
+}
