@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use thiserror::Error;
 
 use super::calendar::session;
-use super::path::{Bar, Extremes, Walk, interpolate, mix};
+use super::path::{Bar, Extremes, Walk, interpolate, mix, seconds_bar};
 use super::universe::{Pricing, SimInstrument, build};
 
 /// IST offset in minutes.
@@ -338,22 +338,8 @@ impl SimMarket {
         if u == n {
             return self.walks[n].seconds(m, from, to);
         }
-        let first = self.ticks_at(n, m, from);
-        let mut bar = Bar {
-            open: first,
-            high: first,
-            low: first,
-            close: first,
-            volume: 0,
-        };
-        for s in from + 1..=to {
-            let p = self.ticks_at(n, m, s);
-            bar.high = bar.high.max(p);
-            bar.low = bar.low.min(p);
-            bar.close = p;
-        }
-        bar.volume = self.walks[u].minute(m).0.volume * u64::from(to - from + 1) / 60;
-        bar
+        let volume = self.walks[u].minute(m).0.volume;
+        seconds_bar(from, to, volume, |s| self.ticks_at(n, m, s))
     }
 
     fn price(&self, n: usize, ticks: i64) -> Price {

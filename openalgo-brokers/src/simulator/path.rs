@@ -148,22 +148,9 @@ impl Walk {
     /// Summary of seconds `from..=to` of minute `m`.
     pub(crate) fn seconds(&self, m: i64, from: u32, to: u32) -> Bar {
         let (minute, extremes) = self.minute(m);
-        let first = interpolate(minute, extremes, from);
-        let mut bar = Bar {
-            open: first,
-            high: first,
-            low: first,
-            close: first,
-            volume: 0,
-        };
-        for s in from + 1..=to {
-            let p = interpolate(minute, extremes, s);
-            bar.high = bar.high.max(p);
-            bar.low = bar.low.min(p);
-            bar.close = p;
-        }
-        bar.volume = minute.volume * u64::from(to - from + 1) / 60;
-        bar
+        seconds_bar(from, to, minute.volume, |s| {
+            interpolate(minute, extremes, s)
+        })
     }
 
     /// Summary of minutes `from..to` (exclusive end); `None` when empty.
@@ -171,6 +158,31 @@ impl Walk {
     pub(crate) fn minutes(&self, from: i64, to: i64) -> Option<Bar> {
         (from..to).map(|m| self.minute(m).0).reduce(Bar::merge)
     }
+}
+
+/// Summary of seconds `from..=to` given the price at each second and the minute's volume
+/// (spread evenly over its seconds).
+pub(crate) fn seconds_bar(
+    from: u32,
+    to: u32,
+    minute_volume: u64,
+    price_at: impl Fn(u32) -> i64,
+) -> Bar {
+    let first = price_at(from);
+    let mut bar = Bar {
+        open: first,
+        high: first,
+        low: first,
+        close: first,
+        volume: minute_volume * u64::from(to - from + 1) / 60,
+    };
+    for s in from + 1..=to {
+        let p = price_at(s);
+        bar.high = bar.high.max(p);
+        bar.low = bar.low.min(p);
+        bar.close = p;
+    }
+    bar
 }
 
 /// The price at second `s` of a minute with summary `bar` and its two extremes.

@@ -8,7 +8,17 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use super::SandboxError;
 use crate::Money;
+
+/// Which reservation ledger an amount is held in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reservation {
+    /// Working orders.
+    Orders,
+    /// Active GTTs.
+    Gtts,
+}
 
 /// An account's funds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +67,30 @@ impl FundsLedger {
     #[must_use]
     pub fn used_margin(&self) -> Money {
         self.order_margin + self.position_margin + self.gtt_margin
+    }
+
+    /// Moves `amount` from cash into a reservation (a negative amount releases). Refuses an
+    /// increase larger than the cash available.
+    ///
+    /// # Errors
+    /// [`SandboxError::InsufficientFunds`], leaving the ledger unchanged.
+    pub(crate) fn reserve(
+        &mut self,
+        ledger: Reservation,
+        amount: Money,
+    ) -> Result<(), SandboxError> {
+        if amount > self.available {
+            return Err(SandboxError::InsufficientFunds {
+                required: amount,
+                available: self.available,
+            });
+        }
+        self.available -= amount;
+        match ledger {
+            Reservation::Orders => self.order_margin += amount,
+            Reservation::Gtts => self.gtt_margin += amount,
+        }
+        Ok(())
     }
 
     /// Books realized P&L into cash and the P&L totals.

@@ -5,6 +5,7 @@ use chrono::{Datelike, Duration, NaiveDateTime};
 
 use super::super::config::GttOcoMargin;
 use super::super::gtt::{GttLeg, GttRequest, GttStatus, LegStatus, SandboxGtt};
+use super::super::ledger::Reservation;
 use super::*;
 
 impl SandboxEngine {
@@ -70,14 +71,7 @@ impl SandboxEngine {
         let legs = req.legs();
         let margin = self.gtt_reservation(req, &legs, last)?;
         let mut funds = self.state.funds.clone();
-        if margin > funds.available {
-            return Err(SandboxError::InsufficientFunds {
-                required: margin,
-                available: funds.available,
-            });
-        }
-        funds.available -= margin;
-        funds.gtt_margin += margin;
+        funds.reserve(Reservation::Gtts, margin)?;
         let seq = self.state.next_gtt_seq;
         let trigger_id = format!(
             "GTT-{:02}{:02}{:02}-{:08x}",
@@ -138,15 +132,7 @@ impl SandboxEngine {
         }
         let margin = self.gtt_reservation(req, &legs, old.last_price)?;
         let mut funds = self.state.funds.clone();
-        let extra = margin - old.margin_blocked;
-        if extra > funds.available {
-            return Err(SandboxError::InsufficientFunds {
-                required: extra,
-                available: funds.available,
-            });
-        }
-        funds.available -= extra;
-        funds.gtt_margin += extra;
+        funds.reserve(Reservation::Gtts, margin - old.margin_blocked)?;
         let mut gtt = old;
         gtt.product = req.product;
         gtt.quantity = req.quantity;

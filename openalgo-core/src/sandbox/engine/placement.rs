@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 
+use super::super::ledger::Reservation;
 use super::*;
 
 impl SandboxEngine {
@@ -47,12 +48,7 @@ impl SandboxEngine {
         };
         let margin = self.reservation(inst, &key, product, action, qty, margin_price, None);
         let mut funds = self.state.funds.clone();
-        if margin > funds.available {
-            return Err(SandboxError::InsufficientFunds {
-                required: margin,
-                available: funds.available,
-            });
-        }
+        funds.reserve(Reservation::Orders, margin)?;
         let status = if order.price_type().has_trigger() {
             OrderStatus::TriggerPending
         } else {
@@ -60,8 +56,6 @@ impl SandboxEngine {
         };
         let row = self.new_order(order, status, margin, now);
         let (seq, id) = (row.seq, row.order_id.clone());
-        funds.available -= margin;
-        funds.order_margin += margin;
         self.emit(SandboxEvent::Order(row));
         self.emit_funds(funds);
         if let Some(snap) = market {
@@ -162,15 +156,7 @@ impl SandboxEngine {
             Some(old.seq),
         );
         let mut funds = self.state.funds.clone();
-        let extra = margin - old.margin_blocked;
-        if extra > funds.available {
-            return Err(SandboxError::InsufficientFunds {
-                required: extra,
-                available: funds.available,
-            });
-        }
-        funds.available -= extra;
-        funds.order_margin += extra;
+        funds.reserve(Reservation::Orders, margin - old.margin_blocked)?;
         let still_triggered = old.status == OrderStatus::Open
             && old.price_type == PriceType::StopLimit
             && new.price_type() == PriceType::StopLimit;
