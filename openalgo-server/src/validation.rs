@@ -27,7 +27,10 @@ pub fn object(body: &[u8], format: Format) -> Result<Map<String, Value>, ApiErro
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(render(
-            vec![("_schema".into(), vec!["Invalid input type.".into()])],
+            &[(
+                "_schema".into(),
+                FieldErrors::Messages(vec!["Invalid input type.".into()]),
+            )],
             format,
         )),
         Err(_) => Err(ApiError::BadRequest(
@@ -36,12 +39,21 @@ pub fn object(body: &[u8], format: Format) -> Result<Map<String, Value>, ApiErro
     }
 }
 
+/// Errors of one field: messages, or per-item errors of a list of objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldErrors {
+    /// Messages for the field itself.
+    Messages(Vec<String>),
+    /// Errors of items (by 0-based index) of a list of objects.
+    Items(Vec<(usize, Vec<(String, FieldErrors)>)>),
+}
+
 /// Collects field values and errors for one schema.
 #[derive(Debug)]
 pub struct Form {
     input: Map<String, Value>,
     declared: Vec<&'static str>,
-    errors: Vec<(String, Vec<String>)>,
+    errors: Vec<(String, FieldErrors)>,
     format: Format,
 }
 
@@ -57,8 +69,54 @@ impl Form {
         }
     }
 
+    /// Records a custom message for a field (rules the generic readers do not know).
+    pub fn reject(&mut self, field: &str, message: impl Into<String>) {
+        self.error(field, message);
+    }
+
     fn error(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push((field.to_owned(), vec![message.into()]));
+        self.errors.push((
+            field.to_owned(),
+            FieldErrors::Messages(vec![message.into()]),
+        ));
+    }
+
+    /// A list of objects (basket legs); each item is handed back as its own object.
+    pub fn objects(&mut self, field: &'static str, required: bool) -> Option<Vec<Value>> {
+        match self.take(field, required)? {
+            Value::Array(items) => Some(items),
+            _ => {
+                self.error(field, "Not a valid list.");
+                None
+            }
+        }
+    }
+
+    /// Records the per-item errors of a list field.
+    pub fn item_errors(&mut self, field: &str, items: Vec<(usize, Vec<(String, FieldErrors)>)>) {
+        if !items.is_empty() {
+            self.errors
+                .push((field.to_owned(), FieldErrors::Items(items)));
+        }
+    }
+
+    /// Validation of a nested object: its errors (unknown fields included) instead of a body.
+    #[must_use]
+    pub fn into_errors(mut self) -> Vec<(String, FieldErrors)> {
+        self.collect_unknown();
+        self.errors
+    }
+
+    fn collect_unknown(&mut self) {
+        let unknown: Vec<String> = self
+            .input
+            .keys()
+            .filter(|k| !self.declared.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        for k in unknown {
+            self.error(&k, "Unknown field.");
+        }
     }
 
     fn take(&mut self, field: &'static str, required: bool) -> Option<Value> {
@@ -180,19 +238,11 @@ impl Form {
     /// # Errors
     /// [`ApiError::Validation`] in the endpoint's format.
     pub fn finish(mut self) -> Result<(), ApiError> {
-        let unknown: Vec<String> = self
-            .input
-            .keys()
-            .filter(|k| !self.declared.contains(&k.as_str()))
-            .cloned()
-            .collect();
-        for k in unknown {
-            self.error(&k, "Unknown field.");
-        }
+        self.collect_unknown();
         if self.errors.is_empty() {
             Ok(())
         } else {
-            Err(render(self.errors, self.format))
+            Err(render(&self.errors, self.format))
         }
     }
 }
@@ -205,25 +255,52 @@ fn py_str(s: &str) -> String {
     }
 }
 
-fn render(errors: Vec<(String, Vec<String>)>, format: Format) -> ApiError {
-    match format {
-        Format::Object => {
-            let mut m = Map::new();
-            for (k, v) in errors {
-                m.insert(k, Value::from(v));
+fn to_json(errors: &[(String, FieldErrors)]) -> Value {
+    let mut m = Map::new();
+    for (k, v) in errors {
+        let value = match v {
+            FieldErrors::Messages(msgs) => Value::from(msgs.clone()),
+            FieldErrors::Items(items) => {
+                let mut inner = Map::new();
+                for (i, e) in items {
+                    inner.insert(i.to_string(), to_json(e));
+                }
+                Value::Object(inner)
             }
-            ApiError::Validation(Value::Object(m))
-        }
-        Format::Stringified => {
-            let body: Vec<String> = errors
-                .iter()
-                .map(|(k, v)| {
-                    let msgs: Vec<String> = v.iter().map(|m| py_str(m)).collect();
-                    format!("{}: [{}]", py_str(k), msgs.join(", "))
-                })
-                .collect();
-            ApiError::Validation(Value::String(format!("{{{}}}", body.join(", "))))
-        }
+        };
+        m.insert(k.clone(), value);
+    }
+    Value::Object(m)
+}
+
+/// Python `repr()` of the error dict (integer keys for list items).
+fn to_repr(errors: &[(String, FieldErrors)]) -> String {
+    let body: Vec<String> = errors
+        .iter()
+        .map(|(k, v)| {
+            let value = match v {
+                FieldErrors::Messages(msgs) => {
+                    let m: Vec<String> = msgs.iter().map(|m| py_str(m)).collect();
+                    format!("[{}]", m.join(", "))
+                }
+                FieldErrors::Items(items) => {
+                    let parts: Vec<String> = items
+                        .iter()
+                        .map(|(i, e)| format!("{i}: {}", to_repr(e)))
+                        .collect();
+                    format!("{{{}}}", parts.join(", "))
+                }
+            };
+            format!("{}: {value}", py_str(k))
+        })
+        .collect();
+    format!("{{{}}}", body.join(", "))
+}
+
+fn render(errors: &[(String, FieldErrors)], format: Format) -> ApiError {
+    match format {
+        Format::Object => ApiError::Validation(to_json(errors)),
+        Format::Stringified => ApiError::Validation(Value::String(to_repr(errors))),
     }
 }
 

@@ -74,6 +74,12 @@ impl PaperBroker {
         self
     }
 
+    /// The current IST time on this broker's clock.
+    #[must_use]
+    pub fn now_ist(&self) -> chrono::NaiveDateTime {
+        self.clock.now_ist()
+    }
+
     /// The market-data broker.
     #[must_use]
     pub fn market(&self) -> &Arc<dyn Broker> {

@@ -5,5 +5,7 @@ mod helpers;
 
 mod account;
 mod basics;
+mod compound;
 mod market;
 mod orders;
+mod symbols;

@@ -2,8 +2,11 @@
 //! order service, answer with OpenAlgo's envelope.
 
 mod account;
+mod compound;
 mod market;
+mod order_fields;
 mod orders;
+mod symbols;
 
 use actix_web::{HttpResponse, web};
 use openalgo_core::{Exchange, InstrumentKey, Symbol};
@@ -39,8 +42,18 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         "history" => market::history,
         "intervals" => market::intervals,
         "placeorder" => orders::placeorder,
+        "modifyorder" => orders::modifyorder,
         "cancelorder" => orders::cancelorder,
         "orderstatus" => orders::orderstatus,
+        "placesmartorder" => compound::placesmartorder,
+        "splitorder" => compound::splitorder,
+        "basketorder" => compound::basketorder,
+        "cancelallorder" => compound::cancelallorder,
+        "closeposition" => compound::closeposition,
+        "openposition" => compound::openposition,
+        "symbol" => symbols::symbol,
+        "search" => symbols::search,
+        "expiry" => symbols::expiry,
     }
 }
 

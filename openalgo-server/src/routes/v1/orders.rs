@@ -1,22 +1,16 @@
-//! Orders: placeorder, cancelorder, orderstatus (rest-api §3.1–§3.2), format F1.
+//! Single orders: placeorder, modifyorder, cancelorder, orderstatus (rest-api §3.1–§3.2),
+//! validation format F1.
 
 use actix_web::{HttpResponse, web};
-use openalgo_core::{
-    Action, Exchange, InstrumentKey, OrderId, OrderRequest, Price, PriceType, Product, Quantity,
-    StrategyTag, Symbol,
-};
-use rust_decimal::Decimal;
+use openalgo_core::{ModifyOrder, OrderId};
 use serde_json::json;
 
 use super::account::order_row;
+use super::order_fields::{OrderFields, QuantityRule};
 use super::present;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::validation::{Form, Format, object};
-
-fn non_negative(d: Decimal) -> bool {
-    !d.is_sign_negative() || d.is_zero()
-}
 
 pub(super) async fn placeorder(
     state: web::Data<AppState>,
@@ -25,64 +19,41 @@ pub(super) async fn placeorder(
     let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let strategy = f.string("strategy", true, 0, 0);
-    let exchange: Option<Exchange> = f.choice("exchange", true);
-    let symbol = f.string("symbol", true, 0, 0);
-    let action: Option<Action> = f.choice("action", true);
-    let quantity = f.number(
-        "quantity",
-        true,
-        |d| d > Decimal::ZERO,
-        "Quantity must be a positive number.",
-    );
-    let price_type: Option<PriceType> = f.choice("pricetype", false);
-    let product: Option<Product> = f.choice("product", false);
-    let price = f.number(
-        "price",
+    let fields = OrderFields::read(
+        &mut f,
+        QuantityRule::Positive("Quantity must be a positive number."),
         false,
-        non_negative,
-        "Price must be a non-negative number.",
-    );
-    let trigger = f.number(
-        "trigger_price",
-        false,
-        non_negative,
-        "Trigger price must be a non-negative number.",
-    );
-    let disclosed = f.number(
-        "disclosed_quantity",
-        false,
-        |d| non_negative(d) && d.fract().is_zero(),
-        "Disclosed quantity must be a non-negative integer.",
     );
     let _underlying_ltp = f.number("underlying_ltp", false, |_| true, "");
     f.finish()?;
-    let quantity = present(quantity)?;
-    if !quantity.fract().is_zero() {
-        return Err(ApiError::Validation(serde_json::Value::String(format!(
-            "{{'quantity': ['Fractional quantity ({}) is not allowed for non-crypto exchanges.']}}",
-            quantity.normalize()
-        ))));
-    }
+    let units = fields.units()?;
     state.authenticate(&present(key)?).await?;
-    let symbol = Symbol::new(present(symbol)?).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let units: u64 = quantity
-        .try_into()
-        .map_err(|_| ApiError::BadRequest("Quantity is too large".into()))?;
-    let mut draft = OrderRequest::builder(
-        InstrumentKey::new(symbol, present(exchange)?),
-        present(action)?,
-        Quantity::new(units),
-    );
-    draft.price_type = price_type.unwrap_or_default();
-    draft.product = product.unwrap_or_default();
-    draft.price = Price::new(price.unwrap_or_default());
-    draft.trigger_price = Price::new(trigger.unwrap_or_default());
-    draft.disclosed_quantity = Quantity::new(disclosed.unwrap_or_default().try_into().unwrap_or(0));
-    draft.strategy =
-        StrategyTag::new(present(strategy)?).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let order = draft.build()?;
+    let order = fields.draft(units, &present(strategy)?)?.build()?;
     let order_id = state.orders.place_order(&order).await?;
     Ok(HttpResponse::Ok().json(json!({"status": "success", "orderid": order_id})))
+}
+
+pub(super) async fn modifyorder(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
+    let key = f.string("apikey", true, 1, 256);
+    let strategy = f.string("strategy", true, 0, 0);
+    let order_id = f.string("orderid", true, 0, 0);
+    let fields = OrderFields::read(
+        &mut f,
+        QuantityRule::Positive("Quantity must be a positive number."),
+        true,
+    );
+    f.finish()?;
+    let units = fields.units()?;
+    state.authenticate(&present(key)?).await?;
+    let order_id = OrderId::new(present(order_id)?)
+        .map_err(|_| ApiError::BadRequest("Order ID is missing".into()))?;
+    let modify = ModifyOrder::new(order_id, fields.draft(units, &present(strategy)?)?)?;
+    let id = state.broker().modify_order(&modify).await?;
+    Ok(HttpResponse::Ok().json(json!({"status": "success", "orderid": id})))
 }
 
 /// Validates `apikey`, `strategy`, `orderid` and authenticates.

@@ -1,0 +1,219 @@
+//! Compound orders: placesmartorder, splitorder, basketorder, cancelallorder, closeposition and
+//! openposition (rest-api §3.1, §3.2.2, §5), validation format F1. The logic is core's
+//! `OrderService`; these handlers only parse and shape the answers.
+
+use actix_web::{HttpResponse, web};
+use openalgo_core::orders::{SmartOrderRequest, SmartOutcome};
+use openalgo_core::{InstrumentKey, OrderError, OrderRequest, Product, Symbol};
+use rust_decimal::Decimal;
+use serde_json::{Map, Value, json};
+
+use super::order_fields::{OrderFields, QuantityRule};
+use super::present;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::validation::{Form, Format, object};
+
+fn leg_error(e: &OrderError) -> String {
+    e.to_string()
+}
+
+pub(super) async fn placesmartorder(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
+    let key = f.string("apikey", true, 1, 256);
+    let strategy = f.string("strategy", true, 0, 0);
+    let fields = OrderFields::read(&mut f, QuantityRule::NonNegative, false);
+    let position_size = f.number("position_size", true, |_| true, "");
+    f.finish()?;
+    let units = fields.units()?;
+    state.authenticate(&present(key)?).await?;
+    let target: i64 = present(position_size)?
+        .trunc()
+        .try_into()
+        .map_err(|_| ApiError::BadRequest("position_size is too large".into()))?;
+    let request = SmartOrderRequest::new(fields.draft(units, &present(strategy)?)?, target)?;
+    match state.orders.place_smart_order(&request).await? {
+        SmartOutcome::Placed { order_id, .. } => {
+            Ok(HttpResponse::Ok().json(json!({"status": "success", "orderid": order_id})))
+        }
+        SmartOutcome::NoAction(reason) => {
+            Ok(HttpResponse::Ok()
+                .json(json!({"status": "success", "message": reason.message(false)})))
+        }
+    }
+}
+
+pub(super) async fn splitorder(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
+    let key = f.string("apikey", true, 1, 256);
+    let strategy = f.string("strategy", true, 0, 0);
+    let fields = OrderFields::read(
+        &mut f,
+        QuantityRule::Positive("Total quantity must be a positive number."),
+        false,
+    );
+    let split = f.number(
+        "splitsize",
+        true,
+        |d| d >= Decimal::ONE && d.fract().is_zero(),
+        "Split size must be a positive integer.",
+    );
+    f.finish()?;
+    let units = fields.units()?;
+    state.authenticate(&present(key)?).await?;
+    let split: u64 = present(split)?
+        .try_into()
+        .map_err(|_| ApiError::BadRequest("Split size is too large".into()))?;
+    let order = fields.draft(units, &present(strategy)?)?.build()?;
+    let legs = state.orders.split_order(&order, split).await?;
+    let results: Vec<Value> = legs
+        .iter()
+        .map(|l| match &l.result {
+            Ok(id) => json!({"order_num": l.order_num, "quantity": l.quantity, "status": "success", "orderid": id}),
+            Err(e) => json!({"order_num": l.order_num, "quantity": l.quantity, "status": "error", "message": leg_error(e)}),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"status": "success", "total_quantity": units, "split_size": split, "results": results})))
+}
+
+pub(super) async fn basketorder(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
+    let key = f.string("apikey", true, 1, 256);
+    let strategy = f.string("strategy", true, 0, 0);
+    let items = f.objects("orders", true);
+    let mut legs = Vec::new();
+    let mut item_errors = Vec::new();
+    for (i, item) in items.unwrap_or_default().into_iter().enumerate() {
+        let Value::Object(map) = item else {
+            item_errors.push((
+                i,
+                vec![(
+                    "_schema".to_owned(),
+                    crate::validation::FieldErrors::Messages(vec!["Invalid input type.".into()]),
+                )],
+            ));
+            continue;
+        };
+        let mut leg = Form::new(map, Format::Stringified);
+        let fields = OrderFields::read(
+            &mut leg,
+            QuantityRule::Positive("Quantity must be a positive number."),
+            false,
+        );
+        let errors = leg.into_errors();
+        if errors.is_empty() {
+            legs.push(fields);
+        } else {
+            item_errors.push((i, errors));
+        }
+    }
+    f.item_errors("orders", item_errors);
+    f.finish()?;
+    let strategy = present(strategy)?;
+    let mut orders = Vec::with_capacity(legs.len());
+    for fields in &legs {
+        orders.push((fields.units()?, fields));
+    }
+    state.authenticate(&present(key)?).await?;
+    let mut requests: Vec<OrderRequest> = Vec::with_capacity(orders.len());
+    let mut refused: Vec<(usize, InstrumentKey, String)> = Vec::new();
+    for (i, (units, fields)) in orders.iter().enumerate() {
+        match fields.draft(*units, &strategy).map(|d| d.build()) {
+            Ok(Ok(order)) => requests.push(order),
+            Ok(Err(e)) => refused.push((i, fields.instrument()?, e.to_string())),
+            Err(e) => return Err(e),
+        }
+    }
+    let mut results: Vec<Value> = state
+        .orders
+        .basket_order(&requests)
+        .await
+        .into_iter()
+        .map(|leg| match leg.result {
+            Ok(id) => json!({"symbol": leg.instrument.symbol.as_str(), "exchange": leg.instrument.exchange,
+                             "product": leg.product, "status": "success", "orderid": id}),
+            Err(e) => json!({"symbol": leg.instrument.symbol.as_str(), "status": "error", "message": leg_error(&e)}),
+        })
+        .collect();
+    results.extend(
+        refused
+            .into_iter()
+            .map(|(_, k, m)| json!({"symbol": k.symbol.as_str(), "status": "error", "message": m})),
+    );
+    Ok(HttpResponse::Ok().json(json!({"status": "success", "results": results})))
+}
+
+/// Validates `apikey` and `strategy` and authenticates.
+async fn strategy_only(state: &AppState, body: &[u8]) -> Result<(), ApiError> {
+    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
+    let key = f.string("apikey", true, 1, 256);
+    let _strategy = f.string("strategy", true, 0, 0);
+    f.finish()?;
+    state.authenticate(&present(key)?).await.map(|_| ())
+}
+
+pub(super) async fn cancelallorder(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    strategy_only(&state, &body).await?;
+    let report = state.orders.cancel_all_orders().await?;
+    let failed: Vec<Value> = report
+        .failed
+        .iter()
+        .map(|(id, e)| json!({"orderid": id, "message": e.to_string()}))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "status": "success",
+        "message": format!("Canceled {} orders. Failed to cancel {} orders.", report.canceled.len(), failed.len()),
+        "canceled_orders": report.canceled,
+        "failed_cancellations": failed
+    })))
+}
+
+pub(super) async fn closeposition(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    strategy_only(&state, &body).await?;
+    state.orders.close_all_positions().await?;
+    Ok(HttpResponse::Ok()
+        .json(json!({"status": "success", "message": "All Open Positions Squared Off"})))
+}
+
+pub(super) async fn openposition(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
+    let key = f.string("apikey", true, 1, 256);
+    let _strategy = f.string("strategy", true, 0, 0);
+    let symbol = f.string("symbol", true, 0, 0);
+    let exchange = f.string("exchange", true, 0, 0);
+    let product: Option<Product> = f.choice("product", true);
+    f.finish()?;
+    state.authenticate(&present(key)?).await?;
+    // The reference does not validate the exchange here: an unknown one simply has no position.
+    let quantity = match (Symbol::new(present(symbol)?), present(exchange)?.parse()) {
+        (Ok(symbol), Ok(exchange)) => {
+            state
+                .broker()
+                .open_position(&InstrumentKey::new(symbol, exchange), present(product)?)
+                .await?
+        }
+        _ => 0,
+    };
+    let mut body = Map::new();
+    body.insert("status".into(), "success".into());
+    body.insert("quantity".into(), quantity.into());
+    Ok(HttpResponse::Ok().json(Value::Object(body)))
+}

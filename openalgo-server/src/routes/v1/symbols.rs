@@ -1,0 +1,152 @@
+//! Symbol services: symbol, search, expiry (rest-api §3.5), validation format F2.
+
+use actix_web::{HttpResponse, web};
+use openalgo_core::instrument::{ExpiryKind, SearchQuery};
+use openalgo_core::{Exchange, Instrument};
+use serde_json::{Value, json};
+
+use super::present;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::validation::{Form, Format, object};
+
+/// Maximum order quantity per underlying (exchange freeze limits); 1 when unknown.
+fn freeze_qty(inst: &Instrument) -> u64 {
+    const LIMITS: [(&str, u64); 8] = [
+        ("BANKNIFTY", 600),
+        ("FINNIFTY", 1800),
+        ("MIDCPNIFTY", 2800),
+        ("NIFTYNXT50", 600),
+        ("NIFTY", 1800),
+        ("SENSEX50", 1500),
+        ("BANKEX", 900),
+        ("SENSEX", 1000),
+    ];
+    if !inst.exchange.is_derivative() {
+        return 1;
+    }
+    let symbol = inst.symbol.as_str();
+    LIMITS
+        .iter()
+        .find(|(name, _)| symbol.starts_with(name))
+        .map_or(1, |&(_, q)| q)
+}
+
+fn row(inst: &Instrument) -> Value {
+    serde_json::to_value(inst).unwrap_or(Value::Null)
+}
+
+pub(super) async fn symbol(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = Form::new(object(&body, Format::Object)?, Format::Object);
+    let key = f.string("apikey", true, 1, 256);
+    let symbol = f.string("symbol", true, 0, 0);
+    let exchange: Option<Exchange> = f.choice("exchange", true);
+    f.finish()?;
+    state.authenticate(&present(key)?).await?;
+    let (symbol, exchange) = (present(symbol)?, present(exchange)?);
+    let (position, inst) = state
+        .symbols
+        .iter()
+        .enumerate()
+        .find(|(_, i)| i.symbol.as_str() == symbol && i.exchange == exchange)
+        .ok_or_else(|| {
+            ApiError::NotFound(format!("Symbol {symbol} not found in exchange {exchange}"))
+        })?;
+    let mut data = row(inst);
+    data["id"] = json!(position + 1);
+    data["freeze_qty"] = json!(freeze_qty(inst));
+    Ok(HttpResponse::Ok().json(json!({"status": "success", "data": data})))
+}
+
+pub(super) async fn search(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = Form::new(object(&body, Format::Object)?, Format::Object);
+    let key = f.string("apikey", true, 1, 256);
+    let query = f.string("query", true, 0, 0);
+    let exchange: Option<Exchange> = f.choice("exchange", false);
+    f.finish()?;
+    state.authenticate(&present(key)?).await?;
+    let query = present(query)?;
+    if query.trim().is_empty() {
+        return Err(ApiError::BadRequest(
+            "Query parameter is required and cannot be empty".into(),
+        ));
+    }
+    let mut q = SearchQuery::new(&query);
+    q.exchange = exchange;
+    let found = state.symbols.search(&q);
+    let data: Vec<Value> = found
+        .iter()
+        .map(|i| {
+            let mut r = row(i);
+            r["freeze_qty"] = json!(freeze_qty(i));
+            r
+        })
+        .collect();
+    let message = if data.is_empty() {
+        "No matching symbols found".to_owned()
+    } else {
+        format!("Found {} matching symbols", data.len())
+    };
+    Ok(HttpResponse::Ok().json(json!({"status": "success", "message": message, "data": data})))
+}
+
+pub(super) async fn expiry(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = Form::new(object(&body, Format::Object)?, Format::Object);
+    let key = f.string("apikey", true, 1, 256);
+    let symbol = f.string("symbol", true, 0, 0);
+    let exchange = f.string("exchange", true, 0, 0);
+    let kind = f.string("instrumenttype", true, 0, 0);
+    let exchange = exchange.and_then(|e| match e.parse::<Exchange>() {
+        Ok(x) if Exchange::F_AND_O.contains(&x) => Some(x),
+        _ => {
+            f.reject(
+                "exchange",
+                "Must be one of: NFO, BFO, MCX, CDS, NCO, BCD, NCDEX, CRYPTO.",
+            );
+            None
+        }
+    });
+    let kind = kind.and_then(|k| {
+        let parsed = ExpiryKind::from_wire(&k);
+        if parsed.is_none() {
+            f.reject("instrumenttype", "Must be one of: futures, options.");
+        }
+        parsed
+    });
+    f.finish()?;
+    state.authenticate(&present(key)?).await?;
+    let underlying = present(symbol)?.trim().to_uppercase();
+    if underlying.is_empty() {
+        return Err(ApiError::BadRequest("Symbol is required".into()));
+    }
+    let (exchange, kind) = (present(exchange)?, present(kind)?);
+    let today = state.broker.now_ist().date();
+    let dates: Vec<String> = state
+        .symbols
+        .expiries(&underlying, exchange, kind, today)
+        .iter()
+        .map(|e| e.dashed())
+        .collect();
+    let message = if dates.is_empty() {
+        format!(
+            "No expiry dates found for {underlying} {} in {exchange}",
+            kind.as_str()
+        )
+    } else {
+        format!(
+            "Found {} expiry dates for {underlying} {} in {exchange}",
+            dates.len(),
+            kind.as_str()
+        )
+    };
+    Ok(HttpResponse::Ok().json(json!({"status": "success", "message": message, "data": dates})))
+}
