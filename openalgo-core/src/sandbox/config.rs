@@ -99,6 +99,9 @@ pub struct SandboxConfig {
     pub stop_out_level: Decimal,
     /// OCO GTT margin mode.
     pub gtt_oco_margin: GttOcoMargin,
+    /// Whether MIS cut-offs apply (square-off and the placement window). A market that trades
+    /// around the clock (the simulator's default) turns them off.
+    pub mis_cutoffs: bool,
 }
 
 fn hm(h: u32, m: u32) -> NaiveTime {
@@ -129,6 +132,7 @@ impl Default for SandboxConfig {
             session_starts_at: hm(3, 0),
             stop_out_level: Decimal::new(2, 1),
             gtt_oco_margin: GttOcoMargin::Max,
+            mis_cutoffs: true,
         }
     }
 }
@@ -138,6 +142,9 @@ impl SandboxConfig {
     /// follows NSE's cut-off (a fix), CRYPTO trades around the clock.
     #[must_use]
     pub fn square_off_time(&self, exchange: Exchange) -> Option<NaiveTime> {
+        if !self.mis_cutoffs {
+            return None;
+        }
         match exchange {
             Exchange::Nse | Exchange::Bse | Exchange::Nfo | Exchange::Bfo | Exchange::Nco => {
                 Some(self.square_off.nse_bse)

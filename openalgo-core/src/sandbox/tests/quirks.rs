@@ -358,3 +358,28 @@ fn q16_one_injected_clock_makes_runs_repeatable() {
     assert_eq!(sa, sb);
     assert_eq!(sa.funds.realized_pnl, dec("30"));
 }
+
+#[test]
+fn mis_cutoffs_can_be_turned_off_for_an_around_the_clock_market() {
+    let config = SandboxConfig {
+        mis_cutoffs: false,
+        ..SandboxConfig::default()
+    };
+    let mut e = engine_with(config, at("2025-01-02 10:00"));
+    e.place(
+        &market("SBIN", Action::Buy, 10, Product::Mis),
+        Some(snap("100")),
+        at("2025-01-02 10:00"),
+    )
+    .unwrap();
+    e.advance(at("2025-01-02 15:30"));
+    assert_eq!(e.positions()[0].quantity, 10, "no square-off");
+    assert!(
+        e.place(
+            &market("SBIN", Action::Buy, 1, Product::Mis),
+            Some(snap("100")),
+            at("2025-01-03 02:00")
+        )
+        .is_ok()
+    );
+}
