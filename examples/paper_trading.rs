@@ -6,8 +6,6 @@
 
 use std::sync::Arc;
 
-use chrono::Datelike;
-
 use openalgo::brokers::clock::{Clock, ManualClock};
 use openalgo::brokers::simulator::{SimConfig, SimMarket, simulator};
 use openalgo::core::orders::{SmartOrderRequest, SmartOutcome};
