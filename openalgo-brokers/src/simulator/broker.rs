@@ -133,13 +133,17 @@ impl Broker for SimulatorMarket {
 }
 
 /// The embedded default broker: the simulated market with orders going through a fresh paper
-/// account (`sandbox` configuration), reporting broker id `simulator`.
+/// account (`sandbox` configuration), reporting broker id `simulator`. When the market ticks
+/// around the clock, MIS cut-offs are turned off so the platform can be tried at any hour.
 #[must_use]
 pub fn simulator(
     market: Arc<SimMarket>,
-    sandbox: SandboxConfig,
+    mut sandbox: SandboxConfig,
     clock: Arc<dyn Clock>,
 ) -> PaperBroker {
+    if !market.config().follow_exchange_hours {
+        sandbox.mis_cutoffs = false;
+    }
     let engine = SandboxEngine::new(sandbox, market.symbols(), clock.now_ist());
     let data: Arc<dyn Broker> = Arc::new(SimulatorMarket::new(
         market,

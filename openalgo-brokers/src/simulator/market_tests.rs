@@ -306,3 +306,29 @@ async fn stream_ticks_only_the_subscribed_instruments() {
     assert!(seen.contains(&("SBIN".to_owned(), SubscriptionMode::Ltp)));
     assert!(seen.contains(&("NIFTY".to_owned(), SubscriptionMode::Depth)));
 }
+
+#[tokio::test]
+async fn around_the_clock_simulator_takes_mis_orders_at_night() {
+    use openalgo_core::sandbox::SandboxConfig;
+    use openalgo_core::{Action, Broker, OrderRequest, Product, Quantity};
+    let night = NaiveDateTime::parse_from_str("2026-11-24 02:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
+    let mut d = OrderRequest::builder(key("SBIN", Exchange::Nse), Action::Buy, Quantity::new(1));
+    d.product = Product::Mis;
+    let order = d.build().unwrap();
+    let always = crate::simulator::simulator(
+        Arc::new(market()),
+        SandboxConfig::default(),
+        Arc::new(ManualClock::at_ist(night)),
+    );
+    assert!(always.place_order(&order).await.is_ok());
+    let hours = SimMarket::new(SimConfig {
+        follow_exchange_hours: true,
+        ..SimConfig::new(today())
+    });
+    let timed = crate::simulator::simulator(
+        Arc::new(hours),
+        SandboxConfig::default(),
+        Arc::new(ManualClock::at_ist(night)),
+    );
+    assert!(timed.place_order(&order).await.is_err());
+}

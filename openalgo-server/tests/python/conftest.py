@@ -1,0 +1,47 @@
+"""Runs the real `openalgo` server binary (from OPENALGO_BIN) on a free port with a fresh data
+directory, creates the admin user with `openalgo setup` and hands the API key to the tests."""
+
+import os
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server():
+    binary = os.environ["OPENALGO_BIN"]
+    data = tempfile.mkdtemp(prefix="openalgo-pytest-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "OPENALGO_", "API_KEY_PEPPER", "DATABASE_URL", "BROKER"))}
+    setup = subprocess.run(
+        [binary, "--data-dir", data, "setup", "--username", "admin", "--password", "Secret#123"],
+        check=True, capture_output=True, text=True, env=env,
+    )
+    key = setup.stdout.strip().splitlines()[-1]
+    assert len(key) == 64
+    port = _free_port()
+    proc = subprocess.Popen(
+        [binary, "--data-dir", data, "--port", str(port), "serve"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start")
+    yield {"host": f"http://127.0.0.1:{port}", "key": key}
+    proc.terminate()
+    proc.wait(timeout=10)
