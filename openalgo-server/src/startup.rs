@@ -7,14 +7,14 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use openalgo_brokers::clock::{Clock, SystemClock};
-use openalgo_brokers::simulator::{SimConfig, SimMarket, simulator};
-use openalgo_core::OrderService;
-use openalgo_core::sandbox::SandboxConfig;
+use openalgo_brokers::paper::PaperBroker;
+use openalgo_brokers::simulator::{SimConfig, SimMarket, SimulatorMarket};
+use openalgo_core::sandbox::{SandboxConfig, SandboxEngine};
 
 use crate::auth::ApiKeys;
 use crate::routes;
 use crate::settings::Settings;
-use crate::state::AppState;
+use crate::state::{AppState, Trading};
 use crate::store::{SqliteStore, Store};
 
 /// A built server, bound and ready to run.
@@ -64,7 +64,7 @@ impl Application {
     pub fn build(settings: &Settings) -> Result<Self, StartupError> {
         let store = open_store(settings)?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        Self::build_with(settings, store, clock)
+        Self::build_with(settings, store, &clock)
     }
 
     /// As [`Application::build`] with a given store and clock (tests).
@@ -74,7 +74,7 @@ impl Application {
     pub fn build_with(
         settings: &Settings,
         store: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
+        clock: &Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
         let today = clock.now_ist().date();
         let market = Arc::new(SimMarket::new(SimConfig {
@@ -82,14 +82,29 @@ impl Application {
             ..SimConfig::new(today)
         }));
         let symbols = market.symbols();
-        let broker = Arc::new(simulator(market, SandboxConfig::default(), clock));
-        let dyn_broker: Arc<dyn openalgo_core::Broker> = broker.clone();
-        let state = AppState {
-            orders: OrderService::new(dyn_broker, Arc::clone(&symbols)),
-            broker,
-            symbols,
-            api_keys: Arc::new(ApiKeys::new(store, settings.pepper.clone())),
+        // Around the clock there is no MIS cut-off (the market never closes).
+        let sandbox_config = SandboxConfig {
+            mis_cutoffs: market.config().follow_exchange_hours,
+            ..SandboxConfig::default()
         };
+        let data: Arc<dyn openalgo_core::Broker> = Arc::new(SimulatorMarket::new(
+            market,
+            Arc::clone(clock),
+            std::time::Duration::from_secs(1),
+        ));
+        let account = |id: &'static str, order_seq_base: u64| {
+            let config = SandboxConfig {
+                order_seq_base,
+                ..sandbox_config.clone()
+            };
+            let engine = SandboxEngine::new(config, Arc::clone(&symbols), clock.now_ist());
+            Arc::new(PaperBroker::new(Arc::clone(&data), engine, Arc::clone(clock)).with_id(id))
+        };
+        // Distinct order-id ranges: an analyzer order id never finds a live order.
+        let live = Trading::new(account("simulator", 0), Arc::clone(&symbols));
+        let sandbox = Trading::new(account("sandbox", 50_000_000), Arc::clone(&symbols));
+        let api_keys = Arc::new(ApiKeys::new(Arc::clone(&store), settings.pepper.clone()));
+        let state = AppState::new(live, sandbox, Arc::clone(&symbols), api_keys, store)?;
         let address = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -135,12 +150,15 @@ impl Application {
     /// # Errors
     /// When the HTTP server fails.
     pub async fn run(self) -> std::io::Result<()> {
-        let driver = self
-            .state
-            .broker
-            .spawn_driver(std::time::Duration::from_secs(1));
+        let period = std::time::Duration::from_secs(1);
+        let drivers = [
+            self.state.live.broker.spawn_driver(period),
+            self.state.sandbox.broker.spawn_driver(period),
+        ];
         let result = self.server.await;
-        driver.abort();
+        for d in drivers {
+            d.abort();
+        }
         result
     }
 }

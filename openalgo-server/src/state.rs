@@ -1,31 +1,157 @@
-//! What every handler shares.
+//! What every handler shares, and the live/analyze switch.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use actix_web::HttpResponse;
 use openalgo_brokers::paper::PaperBroker;
 use openalgo_core::{Broker, OrderService, SymbolTable};
+use serde_json::Value;
 
 use crate::auth::ApiKeys;
 use crate::error::ApiError;
+use crate::store::Store;
 
-/// Shared application state.
+/// The settings key of the analyzer switch.
+const ANALYZE_KEY: &str = "analyze_mode";
+
+/// One trading account: a broker and the order logic over it.
 #[derive(Debug, Clone)]
-pub struct AppState {
-    /// The broker (the simulator by default).
+pub struct Trading {
+    /// The broker.
     pub broker: Arc<PaperBroker>,
-    /// Its instrument master.
-    pub symbols: Arc<SymbolTable>,
-    /// Order logic over the broker.
+    /// Order logic over it.
     pub orders: OrderService,
-    /// API key verification.
-    pub api_keys: Arc<ApiKeys>,
 }
 
-impl AppState {
-    /// The broker as the trait object handlers use.
+impl Trading {
+    /// An account over `broker`, validated against `symbols`.
+    #[must_use]
+    pub fn new(broker: Arc<PaperBroker>, symbols: Arc<SymbolTable>) -> Self {
+        let dynamic: Arc<dyn Broker> = broker.clone();
+        Self {
+            orders: OrderService::new(dynamic, symbols),
+            broker,
+        }
+    }
+
+    /// The broker as the trait object.
     #[must_use]
     pub fn broker(&self) -> &dyn Broker {
         self.broker.as_ref()
+    }
+}
+
+/// Which account answers trading and account requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The configured broker.
+    Live,
+    /// The analyzer (sandbox) account.
+    Analyze,
+}
+
+impl Mode {
+    /// A 200 response; analyze-mode bodies carry `"mode": "analyze"`, live ones no `mode`.
+    #[must_use]
+    pub fn ok(self, mut body: Value) -> HttpResponse {
+        if self == Self::Analyze {
+            if let Value::Object(m) = &mut body {
+                m.insert("mode".into(), Value::from("analyze"));
+            }
+        }
+        HttpResponse::Ok().json(body)
+    }
+
+    /// The wire name (`live` or `analyze`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Analyze => "analyze",
+        }
+    }
+}
+
+/// Shared application state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The configured broker's account (the simulator by default).
+    pub live: Trading,
+    /// The analyzer account: paper trading over the same market data.
+    pub sandbox: Trading,
+    /// The instrument master.
+    pub symbols: Arc<SymbolTable>,
+    /// API key verification.
+    pub api_keys: Arc<ApiKeys>,
+    /// Persistence.
+    pub store: Arc<dyn Store>,
+    analyze: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("analyze", &self.analyze.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State with the analyzer switch read from the store.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub fn new(
+        live: Trading,
+        sandbox: Trading,
+        symbols: Arc<SymbolTable>,
+        api_keys: Arc<ApiKeys>,
+        store: Arc<dyn Store>,
+    ) -> Result<Self, crate::store::StoreError> {
+        let on = store.setting(ANALYZE_KEY)?.as_deref() == Some("true");
+        Ok(Self {
+            live,
+            sandbox,
+            symbols,
+            api_keys,
+            store,
+            analyze: Arc::new(AtomicBool::new(on)),
+        })
+    }
+
+    /// The broker for market data (always the configured broker, as in the reference).
+    #[must_use]
+    pub fn broker(&self) -> &dyn Broker {
+        self.live.broker()
+    }
+
+    /// The account trading and account requests go to, and its mode.
+    #[must_use]
+    pub fn trading(&self) -> (&Trading, Mode) {
+        if self.analyze.load(Ordering::SeqCst) {
+            (&self.sandbox, Mode::Analyze)
+        } else {
+            (&self.live, Mode::Live)
+        }
+    }
+
+    /// The current mode.
+    #[must_use]
+    pub fn mode(&self) -> Mode {
+        self.trading().1
+    }
+
+    /// Switches analyzer mode and persists the switch.
+    ///
+    /// # Errors
+    /// [`ApiError::Internal`] when the store fails.
+    pub fn set_analyze(&self, on: bool) -> Result<Mode, ApiError> {
+        self.store
+            .set_setting(ANALYZE_KEY, if on { "true" } else { "false" })
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        self.analyze.store(on, Ordering::SeqCst);
+        Ok(self.mode())
     }
 
     /// Checks an API key off the async executor (Argon2 on a cache miss).

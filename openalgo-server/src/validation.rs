@@ -216,6 +216,28 @@ impl Form {
         }
     }
 
+    /// A boolean with Python marshmallow's truthy/falsy spellings (rest-api §1.7).
+    pub fn boolean(&mut self, field: &'static str, required: bool) -> Option<bool> {
+        const TRUE: [&str; 13] = [
+            "1", "t", "T", "true", "True", "TRUE", "y", "Y", "yes", "Yes", "YES", "on", "On",
+        ];
+        const FALSE: [&str; 13] = [
+            "0", "f", "F", "false", "False", "FALSE", "n", "N", "no", "No", "NO", "off", "Off",
+        ];
+        let parsed = match self.take(field, required)? {
+            Value::Bool(b) => Some(b),
+            Value::Number(n) if n.as_i64() == Some(1) => Some(true),
+            Value::Number(n) if n.as_i64() == Some(0) => Some(false),
+            Value::String(s) if TRUE.contains(&s.as_str()) || s == "ON" => Some(true),
+            Value::String(s) if FALSE.contains(&s.as_str()) || s == "OFF" => Some(false),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.error(field, "Not a valid boolean.");
+        }
+        parsed
+    }
+
     /// A `YYYY-MM-DD` date field (non-padded parts accepted).
     pub fn date(&mut self, field: &'static str, required: bool) -> Option<chrono::NaiveDate> {
         match self.take(field, required)? {

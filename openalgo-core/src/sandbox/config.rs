@@ -102,6 +102,9 @@ pub struct SandboxConfig {
     /// Whether MIS cut-offs apply (square-off and the placement window). A market that trades
     /// around the clock (the simulator's default) turns them off.
     pub mis_cutoffs: bool,
+    /// First order sequence number: accounts sharing a day keep distinct 14-digit order ids
+    /// by starting at different bases (ids use the sequence modulo 10^8).
+    pub order_seq_base: u64,
 }
 
 fn hm(h: u32, m: u32) -> NaiveTime {
@@ -133,6 +136,7 @@ impl Default for SandboxConfig {
             stop_out_level: Decimal::new(2, 1),
             gtt_oco_margin: GttOcoMargin::Max,
             mis_cutoffs: true,
+            order_seq_base: 0,
         }
     }
 }

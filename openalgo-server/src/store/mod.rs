@@ -34,6 +34,18 @@ pub struct ApiKeyRow {
 
 /// What the server persists.
 pub trait Store: Send + Sync {
+    /// A server setting.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Stores a server setting.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
     /// True when an admin user exists.
     ///
     /// # Errors

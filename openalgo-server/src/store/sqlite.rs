@@ -8,10 +8,16 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{ApiKeyRow, Store, StoreError};
 
 /// Migrations in order; never edit a shipped one, add a new file.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_users_and_api_keys",
-    include_str!("../../migrations/sqlite/0001_users_and_api_keys.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_users_and_api_keys",
+        include_str!("../../migrations/sqlite/0001_users_and_api_keys.sql"),
+    ),
+    (
+        "0002_settings",
+        include_str!("../../migrations/sqlite/0002_settings.sql"),
+    ),
+];
 
 /// SQLite-backed [`Store`].
 #[derive(Debug)]
@@ -72,6 +78,24 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, datetime('now'))
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
     fn has_admin(&self) -> Result<bool, StoreError> {
         Ok(self.admin_id()?.is_some())
     }

@@ -57,7 +57,7 @@ pub(crate) async fn spawn_app() -> TestApp {
         .and_then(|d| d.and_hms_opt(10, 0, 0))
         .expect("time");
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::at_ist(ten_am));
-    let app = Application::build_with(&settings, store, clock).expect("app");
+    let app = Application::build_with(&settings, store, &clock).expect("app");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run());
     TestApp {

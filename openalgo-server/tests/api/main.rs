@@ -4,6 +4,7 @@
 mod helpers;
 
 mod account;
+mod analyzer;
 mod basics;
 mod compound;
 mod market;

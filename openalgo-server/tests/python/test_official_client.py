@@ -80,3 +80,17 @@ def test_bad_key_is_refused(server):
     bad = api(api_key="0" * 64, host=server["host"])
     r = bad.funds()
     assert r["status"] == "error" and r.get("code") == 403
+
+
+def test_zz_analyzer_mode(client):
+    assert client.analyzerstatus()["data"]["analyze_mode"] is False
+    on = client.analyzertoggle(mode=True)
+    assert on["data"]["mode"] == "analyze", on
+    try:
+        r = client.placeorder(strategy="Py", symbol="SBIN", action="BUY", exchange="NSE",
+                              price_type="MARKET", product="MIS", quantity=1)
+        assert r["status"] == "success" and r["mode"] == "analyze", r
+        assert client.positionbook()["mode"] == "analyze"
+    finally:
+        off = client.analyzertoggle(mode=False)
+    assert off["data"]["analyze_mode"] is False

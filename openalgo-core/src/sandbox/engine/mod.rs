@@ -70,10 +70,12 @@ impl SandboxEngine {
     pub fn new(config: SandboxConfig, symbols: Arc<SymbolTable>, now: NaiveDateTime) -> Self {
         let funds = FundsLedger::new(config.starting_capital, now);
         let session = session_start(&config, now);
+        let mut state = SandboxState::new(funds, session);
+        state.next_order_seq = config.order_seq_base;
         Self {
             config,
             symbols,
-            state: SandboxState::new(funds, session),
+            state,
             journal: Vec::new(),
             scratch: Vec::new(),
         }

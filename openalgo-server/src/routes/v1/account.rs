@@ -38,25 +38,25 @@ pub(super) async fn funds(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let (t, mode) = state.trading();
     key_only(&state, &body).await?;
-    let f = state.broker().funds().await?;
-    Ok(
-        HttpResponse::Ok().json(json!({"status": "success", "data": {
-            "availablecash": format!("{:.2}", f.available_cash),
-            "collateral": format!("{:.2}", f.collateral),
-            "m2mrealized": format!("{:.2}", f.m2m_realized),
-            "m2munrealized": format!("{:.2}", f.m2m_unrealized),
-            "utiliseddebits": format!("{:.2}", f.utilised_debits)
-        }})),
-    )
+    let f = t.broker().funds().await?;
+    Ok(mode.ok(json!({"status": "success", "data": {
+        "availablecash": format!("{:.2}", f.available_cash),
+        "collateral": format!("{:.2}", f.collateral),
+        "m2mrealized": format!("{:.2}", f.m2m_realized),
+        "m2munrealized": format!("{:.2}", f.m2m_unrealized),
+        "utiliseddebits": format!("{:.2}", f.utilised_debits)
+    }})))
 }
 
 pub(super) async fn orderbook(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let (t, mode) = state.trading();
     key_only(&state, &body).await?;
-    let orders = state.broker().order_book().await?;
+    let orders = t.broker().order_book().await?;
     let count = |p: &dyn Fn(&Order) -> bool| orders.iter().filter(|o| p(o)).count();
     let statistics = json!({
         "total_buy_orders": count(&|o| o.action == openalgo_core::Action::Buy),
@@ -66,17 +66,16 @@ pub(super) async fn orderbook(
         "total_rejected_orders": count(&|o| o.status == OrderStatus::Rejected)
     });
     let rows: Vec<Value> = orders.iter().map(order_row).collect();
-    Ok(HttpResponse::Ok()
-        .json(json!({"status": "success", "data": {"orders": rows, "statistics": statistics}})))
+    Ok(mode.ok(json!({"status": "success", "data": {"orders": rows, "statistics": statistics}})))
 }
 
 pub(super) async fn tradebook(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let (t, mode) = state.trading();
     key_only(&state, &body).await?;
-    let rows: Vec<Value> = state
-        .broker()
+    let rows: Vec<Value> = t.broker()
         .trade_book()
         .await?
         .iter()
@@ -87,16 +86,16 @@ pub(super) async fn tradebook(
             "timestamp": t.timestamp.format("%Y-%m-%d %H:%M:%S").to_string()
         }))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"status": "success", "data": rows})))
+    Ok(mode.ok(json!({"status": "success", "data": rows})))
 }
 
 pub(super) async fn positionbook(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let (t, mode) = state.trading();
     key_only(&state, &body).await?;
-    let rows: Vec<Value> = state
-        .broker()
+    let rows: Vec<Value> = t.broker()
         .positions()
         .await?
         .iter()
@@ -105,15 +104,16 @@ pub(super) async fn positionbook(
             "quantity": p.quantity, "average_price": price(p.average_price), "ltp": price(p.ltp), "pnl": money(p.pnl)
         }))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"status": "success", "data": rows})))
+    Ok(mode.ok(json!({"status": "success", "data": rows})))
 }
 
 pub(super) async fn holdings(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let (t, mode) = state.trading();
     key_only(&state, &body).await?;
-    let holdings = state.broker().holdings().await?;
+    let holdings = t.broker().holdings().await?;
     let pct = |pnl: Decimal, base: Decimal| {
         if base.is_zero() {
             0.0
@@ -137,7 +137,7 @@ pub(super) async fn holdings(
         })
         .collect();
     let pnl = value - invested;
-    Ok(HttpResponse::Ok().json(json!({"status": "success", "data": {
+    Ok(mode.ok(json!({"status": "success", "data": {
         "holdings": rows,
         "statistics": {"totalholdingvalue": money(value), "totalinvvalue": money(invested),
                        "totalprofitandloss": money(pnl), "totalpnlpercentage": pct(pnl, invested)}

@@ -22,6 +22,7 @@ pub(super) async fn placesmartorder(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let (t, mode) = state.trading();
     let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let strategy = f.string("strategy", true, 0, 0);
@@ -35,13 +36,12 @@ pub(super) async fn placesmartorder(
         .try_into()
         .map_err(|_| ApiError::BadRequest("position_size is too large".into()))?;
     let request = SmartOrderRequest::new(fields.draft(units, &present(strategy)?)?, target)?;
-    match state.orders.place_smart_order(&request).await? {
+    match t.orders.place_smart_order(&request).await? {
         SmartOutcome::Placed { order_id, .. } => {
-            Ok(HttpResponse::Ok().json(json!({"status": "success", "orderid": order_id})))
+            Ok(mode.ok(json!({"status": "success", "orderid": order_id})))
         }
         SmartOutcome::NoAction(reason) => {
-            Ok(HttpResponse::Ok()
-                .json(json!({"status": "success", "message": reason.message(false)})))
+            Ok(mode.ok(json!({"status": "success", "message": reason.message(false)})))
         }
     }
 }
@@ -50,6 +50,7 @@ pub(super) async fn splitorder(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let (t, mode) = state.trading();
     let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let strategy = f.string("strategy", true, 0, 0);
@@ -71,7 +72,7 @@ pub(super) async fn splitorder(
         .try_into()
         .map_err(|_| ApiError::BadRequest("Split size is too large".into()))?;
     let order = fields.draft(units, &present(strategy)?)?.build()?;
-    let legs = state.orders.split_order(&order, split).await?;
+    let legs = t.orders.split_order(&order, split).await?;
     let results: Vec<Value> = legs
         .iter()
         .map(|l| match &l.result {
@@ -79,13 +80,14 @@ pub(super) async fn splitorder(
             Err(e) => json!({"order_num": l.order_num, "quantity": l.quantity, "status": "error", "message": leg_error(e)}),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"status": "success", "total_quantity": units, "split_size": split, "results": results})))
+    Ok(mode.ok(json!({"status": "success", "total_quantity": units, "split_size": split, "results": results})))
 }
 
 pub(super) async fn basketorder(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let (t, mode) = state.trading();
     let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let strategy = f.string("strategy", true, 0, 0);
@@ -133,7 +135,7 @@ pub(super) async fn basketorder(
             Err(e) => return Err(e),
         }
     }
-    let mut results: Vec<Value> = state
+    let mut results: Vec<Value> = t
         .orders
         .basket_order(&requests)
         .await
@@ -149,7 +151,7 @@ pub(super) async fn basketorder(
             .into_iter()
             .map(|(_, k, m)| json!({"symbol": k.symbol.as_str(), "status": "error", "message": m})),
     );
-    Ok(HttpResponse::Ok().json(json!({"status": "success", "results": results})))
+    Ok(mode.ok(json!({"status": "success", "results": results})))
 }
 
 /// Validates `apikey` and `strategy` and authenticates.
@@ -165,14 +167,15 @@ pub(super) async fn cancelallorder(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let (t, mode) = state.trading();
     strategy_only(&state, &body).await?;
-    let report = state.orders.cancel_all_orders().await?;
+    let report = t.orders.cancel_all_orders().await?;
     let failed: Vec<Value> = report
         .failed
         .iter()
         .map(|(id, e)| json!({"orderid": id, "message": e.to_string()}))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
+    Ok(mode.ok(json!({
         "status": "success",
         "message": format!("Canceled {} orders. Failed to cancel {} orders.", report.canceled.len(), failed.len()),
         "canceled_orders": report.canceled,
@@ -184,16 +187,17 @@ pub(super) async fn closeposition(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let (t, mode) = state.trading();
     strategy_only(&state, &body).await?;
-    state.orders.close_all_positions().await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({"status": "success", "message": "All Open Positions Squared Off"})))
+    t.orders.close_all_positions().await?;
+    Ok(mode.ok(json!({"status": "success", "message": "All Open Positions Squared Off"})))
 }
 
 pub(super) async fn openposition(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let (t, mode) = state.trading();
     let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let _strategy = f.string("strategy", true, 0, 0);
@@ -205,8 +209,7 @@ pub(super) async fn openposition(
     // The reference does not validate the exchange here: an unknown one simply has no position.
     let quantity = match (Symbol::new(present(symbol)?), present(exchange)?.parse()) {
         (Ok(symbol), Ok(exchange)) => {
-            state
-                .broker()
+            t.broker()
                 .open_position(&InstrumentKey::new(symbol, exchange), present(product)?)
                 .await?
         }
@@ -215,5 +218,5 @@ pub(super) async fn openposition(
     let mut body = Map::new();
     body.insert("status".into(), "success".into());
     body.insert("quantity".into(), quantity.into());
-    Ok(HttpResponse::Ok().json(Value::Object(body)))
+    Ok(mode.ok(Value::Object(body)))
 }

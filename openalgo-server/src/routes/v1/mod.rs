@@ -51,6 +51,8 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         "cancelallorder" => compound::cancelallorder,
         "closeposition" => compound::closeposition,
         "openposition" => compound::openposition,
+        "analyzer" => analyzer_status,
+        "analyzer/toggle" => analyzer_toggle,
         "symbol" => symbols::symbol,
         "search" => symbols::search,
         "expiry" => symbols::expiry,
@@ -93,4 +95,34 @@ async fn ping(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpRespon
         "status": "success",
         "data": {"message": "pong", "broker": state.broker().id()}
     })))
+}
+
+fn analyzer_data(mode: crate::state::Mode) -> serde_json::Value {
+    json!({"mode": mode.as_str(), "analyze_mode": mode == crate::state::Mode::Analyze, "total_logs": 0})
+}
+
+async fn analyzer_status(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
+    let key = f.string("apikey", true, 1, 256);
+    f.finish()?;
+    state.authenticate(&present(key)?).await?;
+    Ok(HttpResponse::Ok().json(json!({"status": "success", "data": analyzer_data(state.mode())})))
+}
+
+async fn analyzer_toggle(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
+    let key = f.string("apikey", true, 1, 256);
+    let on = f.boolean("mode", true);
+    f.finish()?;
+    state.authenticate(&present(key)?).await?;
+    let mode = state.set_analyze(present(on)?)?;
+    let mut data = analyzer_data(mode);
+    data["message"] = json!(format!("Analyzer mode switched to {}", mode.as_str()));
+    Ok(HttpResponse::Ok().json(json!({"status": "success", "data": data})))
 }

@@ -16,6 +16,7 @@ pub(super) async fn placeorder(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let (t, mode) = state.trading();
     let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let strategy = f.string("strategy", true, 0, 0);
@@ -29,14 +30,15 @@ pub(super) async fn placeorder(
     let units = fields.units()?;
     state.authenticate(&present(key)?).await?;
     let order = fields.draft(units, &present(strategy)?)?.build()?;
-    let order_id = state.orders.place_order(&order).await?;
-    Ok(HttpResponse::Ok().json(json!({"status": "success", "orderid": order_id})))
+    let order_id = t.orders.place_order(&order).await?;
+    Ok(mode.ok(json!({"status": "success", "orderid": order_id})))
 }
 
 pub(super) async fn modifyorder(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let (t, mode) = state.trading();
     let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let strategy = f.string("strategy", true, 0, 0);
@@ -52,8 +54,8 @@ pub(super) async fn modifyorder(
     let order_id = OrderId::new(present(order_id)?)
         .map_err(|_| ApiError::BadRequest("Order ID is missing".into()))?;
     let modify = ModifyOrder::new(order_id, fields.draft(units, &present(strategy)?)?)?;
-    let id = state.broker().modify_order(&modify).await?;
-    Ok(HttpResponse::Ok().json(json!({"status": "success", "orderid": id})))
+    let id = t.broker().modify_order(&modify).await?;
+    Ok(mode.ok(json!({"status": "success", "orderid": id})))
 }
 
 /// Validates `apikey`, `strategy`, `orderid` and authenticates.
@@ -72,16 +74,18 @@ pub(super) async fn cancelorder(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let (t, mode) = state.trading();
     let id = order_request(&state, &body).await?;
-    let id = state.broker().cancel_order(&id).await?;
-    Ok(HttpResponse::Ok().json(json!({"status": "success", "orderid": id})))
+    let id = t.broker().cancel_order(&id).await?;
+    Ok(mode.ok(json!({"status": "success", "orderid": id})))
 }
 
 pub(super) async fn orderstatus(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let (t, mode) = state.trading();
     let id = order_request(&state, &body).await?;
-    let order = state.broker().order_status(&id).await?;
-    Ok(HttpResponse::Ok().json(json!({"status": "success", "data": order_row(&order)})))
+    let order = t.broker().order_status(&id).await?;
+    Ok(mode.ok(json!({"status": "success", "data": order_row(&order)})))
 }

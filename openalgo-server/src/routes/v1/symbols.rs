@@ -129,7 +129,7 @@ pub(super) async fn expiry(
         return Err(ApiError::BadRequest("Symbol is required".into()));
     }
     let (exchange, kind) = (present(exchange)?, present(kind)?);
-    let today = state.broker.now_ist().date();
+    let today = state.live.broker.now_ist().date();
     let dates: Vec<String> = state
         .symbols
         .expiries(&underlying, exchange, kind, today)
