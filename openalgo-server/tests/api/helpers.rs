@@ -28,6 +28,17 @@ impl TestApp {
         (status, r.json().await.expect("json body"))
     }
 
+    pub(crate) async fn get(&self, path_and_query: &str) -> (u16, String) {
+        let r = self
+            .client
+            .get(format!("{}/api/v1/{path_and_query}", self.address))
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
     pub(crate) fn with_key(&self, mut body: Value) -> Value {
         body["apikey"] = Value::String(self.api_key.clone());
         body

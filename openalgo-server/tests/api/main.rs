@@ -7,6 +7,7 @@ mod account;
 mod analyzer;
 mod basics;
 mod compound;
+mod extended;
 mod market;
 mod orders;
 mod symbols;

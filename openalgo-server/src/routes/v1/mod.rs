@@ -3,6 +3,7 @@
 
 mod account;
 mod compound;
+mod extended;
 mod market;
 mod order_fields;
 mod orders;
@@ -30,6 +31,16 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             )+
         };
     }
+    cfg.service(
+        web::resource(["/instruments", "/instruments/"])
+            .route(web::get().to(extended::instruments))
+            .default_service(web::to(method_not_allowed)),
+    );
+    cfg.service(
+        web::resource(["/ticker/{instrument}", "/ticker/{instrument}/"])
+            .route(web::get().to(extended::ticker))
+            .default_service(web::to(method_not_allowed)),
+    );
     post! {
         "ping" => ping,
         "funds" => account::funds,
@@ -51,6 +62,8 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         "cancelallorder" => compound::cancelallorder,
         "closeposition" => compound::closeposition,
         "openposition" => compound::openposition,
+        "multiquotes" => extended::multiquotes,
+        "pnl/symbols" => extended::pnl_symbols,
         "analyzer" => analyzer_status,
         "analyzer/toggle" => analyzer_toggle,
         "symbol" => symbols::symbol,
