@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod rate_limit;
 mod routes;
 pub mod settings;
 pub mod startup;

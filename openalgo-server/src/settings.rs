@@ -24,6 +24,8 @@ pub struct Settings {
     pub broker: String,
     /// Seed of the simulated market.
     pub simulator_seed: u64,
+    /// Rate limits (`ORDER_RATE_LIMIT`, `SMART_ORDER_RATE_LIMIT`, `API_RATE_LIMIT`).
+    pub rate_limits: crate::rate_limit::RateLimits,
 }
 
 /// Settings that cannot be used.
@@ -137,6 +139,17 @@ impl Settings {
             })
             .transpose()?
             .unwrap_or(42);
+        let mut rate_limits = crate::rate_limit::RateLimits::default();
+        for (name, slot) in [
+            ("ORDER_RATE_LIMIT", &mut rate_limits.order),
+            ("SMART_ORDER_RATE_LIMIT", &mut rate_limits.smart_order),
+            ("API_RATE_LIMIT", &mut rate_limits.api),
+        ] {
+            if let Some(text) = env(&[name]) {
+                *slot = crate::rate_limit::Limit::parse(&text)
+                    .map_err(|e| SettingsError::Invalid(format!("{name}: {e}")))?;
+            }
+        }
         let pepper = pepper(&data_dir)?;
         Ok(Self {
             host,
@@ -146,6 +159,7 @@ impl Settings {
             pepper,
             broker,
             simulator_seed,
+            rate_limits,
         })
     }
 }

@@ -115,9 +115,11 @@ impl Application {
             .map_err(|source| StartupError::Bind { address, source })?
             .port();
         let data = web::Data::new(state.clone());
+        let limiter = web::Data::new(crate::rate_limit::RateLimiter::new(settings.rate_limits));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .app_data(limiter.clone())
                 .configure(routes::configure)
         })
         .listen(listener)

@@ -7,8 +7,12 @@ use serde_json::json;
 
 /// Registers every route.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/api/v1").configure(v1::configure))
-        .default_service(web::to(not_found));
+    cfg.service(
+        web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(crate::rate_limit::enforce))
+            .configure(v1::configure),
+    )
+    .default_service(web::to(not_found));
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {

@@ -71,3 +71,29 @@ async fn unknown_paths_and_wrong_methods_answer_in_json() {
         json!({"message": "The method is not allowed for the requested URL."})
     );
 }
+
+#[tokio::test]
+async fn order_endpoints_are_rate_limited_with_the_reference_body() {
+    let app = spawn_app().await;
+    let bad = json!({"strategy": "S"}); // schema errors still count, as upstream
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let r = app
+            .client
+            .post(format!("{}/api/v1/placeorder", app.address))
+            .json(&app.with_key(bad.clone()))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+        if r.status().as_u16() == 429 {
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(body, json!({"message": "10 per 1 second"}));
+        }
+    }
+    assert_eq!(statuses.iter().filter(|&&s| s == 400).count(), 10);
+    assert_eq!(statuses.iter().filter(|&&s| s == 429).count(), 2);
+    // Another endpoint has its own counter.
+    let (status, _) = app.post("funds", &app.with_key(json!({}))).await;
+    assert_eq!(status, 200);
+}

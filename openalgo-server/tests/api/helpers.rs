@@ -55,6 +55,10 @@ pub(crate) async fn spawn_app() -> TestApp {
         pepper: pepper.clone(),
         broker: "simulator".into(),
         simulator_seed: 42,
+        rate_limits: openalgo_server::rate_limit::RateLimits {
+            api: openalgo_server::rate_limit::Limit::parse("50 per second").expect("limit"),
+            ..openalgo_server::rate_limit::RateLimits::default()
+        },
     };
     let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().expect("store"));
     let admin = store
