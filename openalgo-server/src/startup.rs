@@ -9,9 +9,10 @@ use actix_web::{App, HttpServer, web};
 use openalgo_brokers::clock::{Clock, SystemClock};
 use openalgo_brokers::paper::PaperBroker;
 use openalgo_brokers::simulator::{SimConfig, SimMarket, SimulatorMarket};
-use openalgo_core::sandbox::{SandboxConfig, SandboxEngine};
+use openalgo_core::sandbox::SandboxConfig;
 
 use crate::auth::ApiKeys;
+use crate::journal::{RestoreError, StoreSink, restore_account};
 use crate::routes;
 use crate::settings::Settings;
 use crate::state::{AppState, Trading};
@@ -30,6 +31,9 @@ pub enum StartupError {
     /// The store could not be opened.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// A paper account could not be restored.
+    #[error(transparent)]
+    Restore(#[from] RestoreError),
     /// The address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -92,17 +96,29 @@ impl Application {
             Arc::clone(clock),
             std::time::Duration::from_secs(1),
         ));
-        let account = |id: &'static str, order_seq_base: u64| {
-            let config = SandboxConfig {
-                order_seq_base,
-                ..sandbox_config.clone()
+        let account =
+            |id: &'static str, order_seq_base: u64| -> Result<Arc<PaperBroker>, StartupError> {
+                let config = SandboxConfig {
+                    order_seq_base,
+                    ..sandbox_config.clone()
+                };
+                let engine = restore_account(
+                    store.as_ref(),
+                    id,
+                    config,
+                    Arc::clone(&symbols),
+                    clock.now_ist(),
+                )?;
+                let sink = Arc::new(StoreSink::new(Arc::clone(&store), id));
+                Ok(Arc::new(
+                    PaperBroker::new(Arc::clone(&data), engine, Arc::clone(clock))
+                        .with_id(id)
+                        .with_sink(sink),
+                ))
             };
-            let engine = SandboxEngine::new(config, Arc::clone(&symbols), clock.now_ist());
-            Arc::new(PaperBroker::new(Arc::clone(&data), engine, Arc::clone(clock)).with_id(id))
-        };
         // Distinct order-id ranges: an analyzer order id never finds a live order.
-        let live = Trading::new(account("simulator", 0), Arc::clone(&symbols));
-        let sandbox = Trading::new(account("sandbox", 50_000_000), Arc::clone(&symbols));
+        let live = Trading::new(account("simulator", 0)?, Arc::clone(&symbols));
+        let sandbox = Trading::new(account("sandbox", 50_000_000)?, Arc::clone(&symbols));
         let api_keys = Arc::new(ApiKeys::new(Arc::clone(&store), settings.pepper.clone()));
         let state = AppState::new(live, sandbox, Arc::clone(&symbols), api_keys, store)?;
         let address = format!("{}:{}", settings.host, settings.port);
@@ -122,6 +138,7 @@ impl Application {
                 .app_data(limiter.clone())
                 .configure(routes::configure)
         })
+        .shutdown_timeout(2)
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             address: format!("port {port}"),
@@ -139,6 +156,12 @@ impl Application {
     #[must_use]
     pub const fn port(&self) -> u16 {
         self.port
+    }
+
+    /// A handle that stops the server (graceful when `true` is passed to `stop`).
+    #[must_use]
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// Shared state (tests reach the broker through it).

@@ -17,10 +17,14 @@ use tokio::sync::broadcast;
 
 use crate::clock::Clock;
 
-/// Receives every sandbox event, in order, right after the change (a store journals them).
+/// Receives every sandbox event, in order, right after the change and before the command
+/// returns (a store journals them).
 pub trait EventSink: Send + Sync {
-    /// Records a batch of events.
-    fn record(&self, events: &[SandboxEvent]);
+    /// Records a batch of events durably.
+    ///
+    /// # Errors
+    /// A description of why the events could not be recorded.
+    fn record(&self, events: &[SandboxEvent]) -> Result<(), String>;
 }
 
 /// Capacity of the order-update channel per subscriber.
@@ -90,27 +94,36 @@ impl PaperBroker {
         self.engine.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `f` on the engine at the current time (after running what is due), then publishes
-    /// the events it produced.
-    fn with_engine<T>(&self, f: impl FnOnce(&mut SandboxEngine, chrono::NaiveDateTime) -> T) -> T {
+    /// Runs `f` on the engine at the current time (after running what is due), journals the
+    /// events it produced while still holding the engine (so the journal's order is the
+    /// engine's), then broadcasts the order updates.
+    fn with_engine<T>(
+        &self,
+        f: impl FnOnce(&mut SandboxEngine, chrono::NaiveDateTime) -> T,
+    ) -> Result<T, BrokerError> {
         let now = self.clock.now_ist();
         let (out, events) = {
             let mut engine = self.lock();
             engine.advance(now);
             let out = f(&mut engine, now);
-            (out, engine.take_events())
+            let events = engine.take_events();
+            self.journal(&events)?;
+            (out, events)
         };
-        self.publish(&events);
-        out
+        self.broadcast(&events);
+        Ok(out)
     }
 
-    fn publish(&self, events: &[SandboxEvent]) {
-        if events.is_empty() {
-            return;
+    fn journal(&self, events: &[SandboxEvent]) -> Result<(), BrokerError> {
+        match &self.sink {
+            Some(sink) if !events.is_empty() => sink.record(events).map_err(|e| {
+                BrokerError::Connectivity(format!("could not journal the paper account: {e}"))
+            }),
+            _ => Ok(()),
         }
-        if let Some(sink) = &self.sink {
-            sink.record(events);
-        }
+    }
+
+    fn broadcast(&self, events: &[SandboxEvent]) {
         for update in events.iter().filter_map(SandboxEvent::order_update) {
             // No subscriber is not an error.
             let _ = self.updates.send(update);
@@ -163,9 +176,11 @@ impl PaperBroker {
                 }
             }
             engine.advance(now);
-            engine.take_events()
+            let events = engine.take_events();
+            self.journal(&events)?;
+            events
         };
-        self.publish(&events);
+        self.broadcast(&events);
         Ok(())
     }
 
@@ -206,18 +221,18 @@ impl Broker for PaperBroker {
 
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderId, BrokerError> {
         let snapshot = self.snapshot_for(order.instrument()).await;
-        self.with_engine(|e, now| e.place(order, snapshot, now))
+        self.with_engine(|e, now| e.place(order, snapshot, now))?
             .map_err(BrokerError::from)
     }
 
     async fn modify_order(&self, modify: &ModifyOrder) -> Result<OrderId, BrokerError> {
         let snapshot = self.snapshot_for(modify.order().instrument()).await;
-        self.with_engine(|e, now| e.modify(modify, snapshot, now))
+        self.with_engine(|e, now| e.modify(modify, snapshot, now))?
             .map_err(BrokerError::from)
     }
 
     async fn cancel_order(&self, order_id: &OrderId) -> Result<OrderId, BrokerError> {
-        self.with_engine(|e, now| e.cancel(order_id, now))
+        self.with_engine(|e, now| e.cancel(order_id, now))?
             .map_err(BrokerError::from)
     }
 

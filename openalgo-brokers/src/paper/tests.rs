@@ -83,8 +83,9 @@ impl Broker for ScriptedMarket {
 struct Journal(Mutex<Vec<SandboxEvent>>);
 
 impl EventSink for Journal {
-    fn record(&self, events: &[SandboxEvent]) {
+    fn record(&self, events: &[SandboxEvent]) -> Result<(), String> {
         self.0.lock().unwrap().extend_from_slice(events);
+        Ok(())
     }
 }
 

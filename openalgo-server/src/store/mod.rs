@@ -34,6 +34,30 @@ pub struct ApiKeyRow {
 
 /// What the server persists.
 pub trait Store: Send + Sync {
+    /// The base snapshot (JSON) of a paper account.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn paper_base(&self, account: &str) -> Result<Option<String>, StoreError>;
+
+    /// Replaces a paper account's base snapshot and drops the events it already contains.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn set_paper_base(&self, account: &str, body: &str) -> Result<(), StoreError>;
+
+    /// Appends journal events (JSON) of a paper account, atomically.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn append_paper_events(&self, account: &str, bodies: &[String]) -> Result<(), StoreError>;
+
+    /// The journal events of a paper account after its base, in order.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn paper_events(&self, account: &str) -> Result<Vec<String>, StoreError>;
+
     /// A server setting.
     ///
     /// # Errors

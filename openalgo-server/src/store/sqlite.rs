@@ -17,6 +17,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_settings",
         include_str!("../../migrations/sqlite/0002_settings.sql"),
     ),
+    (
+        "0003_paper_journal",
+        include_str!("../../migrations/sqlite/0003_paper_journal.sql"),
+    ),
 ];
 
 /// SQLite-backed [`Store`].
@@ -78,6 +82,52 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn paper_base(&self, account: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT body FROM paper_snapshots WHERE account = ?1",
+                [account],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn set_paper_base(&self, account: &str, body: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO paper_snapshots (account, body, created_at) VALUES (?1, ?2, datetime('now'))
+             ON CONFLICT(account) DO UPDATE SET body = excluded.body, created_at = excluded.created_at",
+            params![account, body],
+        )?;
+        tx.execute("DELETE FROM paper_events WHERE account = ?1", [account])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn append_paper_events(&self, account: &str, bodies: &[String]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt =
+                tx.prepare_cached("INSERT INTO paper_events (account, body) VALUES (?1, ?2)")?;
+            for b in bodies {
+                stmt.execute(params![account, b])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn paper_events(&self, account: &str) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT body FROM paper_events WHERE account = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([account], |r| r.get(0))?;
+        Ok(rows.collect::<Result<Vec<String>, _>>()?)
+    }
+
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn()

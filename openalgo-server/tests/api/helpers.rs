@@ -46,6 +46,15 @@ impl TestApp {
 }
 
 pub(crate) async fn spawn_app() -> TestApp {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().expect("store"));
+    spawn_on(store, None).await.0
+}
+
+/// A server on `store`; issues a fresh API key unless `api_key` is given (a restart).
+pub(crate) async fn spawn_on(
+    store: Arc<dyn Store>,
+    api_key: Option<String>,
+) -> (TestApp, actix_web::dev::ServerHandle) {
     let pepper = SecretString::from("test-pepper-".repeat(4));
     let settings = Settings {
         host: "127.0.0.1".into(),
@@ -60,13 +69,17 @@ pub(crate) async fn spawn_app() -> TestApp {
             ..openalgo_server::rate_limit::RateLimits::default()
         },
     };
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().expect("store"));
-    let admin = store
-        .create_admin("admin", &hash_secret("Secret#123", &pepper).expect("hash"))
-        .expect("admin");
-    let api_key = ApiKeys::new(store.clone(), pepper)
-        .issue(admin)
-        .expect("key");
+    let api_key = match api_key {
+        Some(k) => k,
+        None => {
+            let admin = store
+                .create_admin("admin", &hash_secret("Secret#123", &pepper).expect("hash"))
+                .expect("admin");
+            ApiKeys::new(store.clone(), pepper)
+                .issue(admin)
+                .expect("key")
+        }
+    };
     // A fixed trading-hours instant: results never depend on when the tests run.
     let ten_am = chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
         .and_then(|d| d.and_hms_opt(10, 0, 0))
@@ -74,10 +87,12 @@ pub(crate) async fn spawn_app() -> TestApp {
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::at_ist(ten_am));
     let app = Application::build_with(&settings, store, &clock).expect("app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
     tokio::spawn(app.run());
-    TestApp {
+    let app = TestApp {
         address,
         api_key,
         client: reqwest::Client::new(),
-    }
+    };
+    (app, handle)
 }

@@ -10,4 +10,5 @@ mod compound;
 mod extended;
 mod market;
 mod orders;
+mod restart;
 mod symbols;
