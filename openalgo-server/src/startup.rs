@@ -80,6 +80,7 @@ impl Application {
         store: Arc<dyn Store>,
         clock: &Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
+        let build_started = std::time::Instant::now();
         let today = clock.now_ist().date();
         let market = Arc::new(SimMarket::new(SimConfig {
             seed: settings.simulator_seed,
@@ -131,11 +132,16 @@ impl Application {
             .map_err(|source| StartupError::Bind { address, source })?
             .port();
         let data = web::Data::new(state.clone());
+        let started = web::Data::new(crate::routes::health::Started {
+            at: std::time::Instant::now(),
+            build_ms: build_started.elapsed().as_millis(),
+        });
         let limiter = web::Data::new(crate::rate_limit::RateLimiter::new(settings.rate_limits));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
                 .app_data(limiter.clone())
+                .app_data(started.clone())
                 .configure(routes::configure)
         })
         .shutdown_timeout(2)

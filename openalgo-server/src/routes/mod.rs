@@ -1,5 +1,6 @@
 //! HTTP routes: `/api/v1` (OpenAlgo-compatible) and the JSON 404 for unknown API paths.
 
+pub(crate) mod health;
 mod v1;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -7,6 +8,7 @@ use serde_json::json;
 
 /// Registers every route.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(health::configure);
     cfg.service(
         web::scope("/api/v1")
             .wrap(actix_web::middleware::from_fn(crate::rate_limit::enforce))

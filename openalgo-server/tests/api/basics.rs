@@ -97,3 +97,36 @@ async fn order_endpoints_are_rate_limited_with_the_reference_body() {
     let (status, _) = app.post("funds", &app.with_key(json!({}))).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn health_probes() {
+    let app = spawn_app().await;
+    let get = |path: &'static str| {
+        let url = format!("{}{path}", app.address);
+        let client = app.client.clone();
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    let (status, body) = get("/health").await;
+    assert_eq!(
+        (status, body["status"].as_str(), body["serviceId"].as_str()),
+        (200, Some("pass"), Some("openalgo"))
+    );
+    assert_eq!(get("/health/live").await.0, 200);
+    let (status, body) = get("/health/ready").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["checks"]["database:connectivity"][0]["status"], "pass");
+    assert_eq!(
+        body["checks"]["broker:session"][0]["componentId"],
+        "simulator"
+    );
+    let (_, body) = get("/health/startup").await;
+    assert!(body["startup_ms"].as_u64().is_some());
+    let (_, body) = get("/health/metrics").await;
+    assert!(body["instruments"].as_u64().unwrap() > 700);
+}
