@@ -4,15 +4,67 @@
 use std::sync::Arc;
 
 use chrono::NaiveDateTime;
-use openalgo_brokers::paper::EventSink;
+use openalgo_brokers::paper::{Durable, EventSink};
 use openalgo_core::SymbolTable;
 use openalgo_core::sandbox::{SandboxConfig, SandboxEngine, SandboxEvent, SandboxSnapshot};
 
 use crate::store::{Store, StoreError};
 
-/// Writes one account's events to the store.
+/// One account's events waiting for the writer.
+struct Job {
+    account: &'static str,
+    bodies: Vec<String>,
+    done: tokio::sync::oneshot::Sender<Result<(), String>>,
+}
+
+/// A dedicated thread that commits journal events in groups: every job waiting when a commit
+/// starts goes into the same transaction, so concurrent commands share one disk sync.
+#[derive(Debug, Clone)]
+pub struct JournalWriter {
+    tx: std::sync::mpsc::Sender<Job>,
+}
+
+/// Most jobs in one transaction.
+const MAX_GROUP: usize = 512;
+
+impl JournalWriter {
+    /// Starts the writer thread over `store`; it ends when every writer handle is dropped.
+    ///
+    /// # Panics
+    /// If the OS refuses to start a thread.
+    #[must_use]
+    pub fn spawn(store: Arc<dyn Store>) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("paper-journal".into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    let mut jobs = vec![first];
+                    while jobs.len() < MAX_GROUP {
+                        match rx.try_recv() {
+                            Ok(job) => jobs.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    let batch: Vec<(&str, &[String])> = jobs
+                        .iter()
+                        .map(|j| (j.account, j.bodies.as_slice()))
+                        .collect();
+                    let result = store.append_paper_batch(&batch).map_err(|e| e.to_string());
+                    for job in jobs {
+                        // The command may have been abandoned; nothing to tell then.
+                        let _ = job.done.send(result.clone());
+                    }
+                }
+            })
+            .expect("start the journal writer thread");
+        Self { tx }
+    }
+}
+
+/// Sends one account's events to the journal writer.
 pub struct StoreSink {
-    store: Arc<dyn Store>,
+    writer: JournalWriter,
     account: &'static str,
 }
 
@@ -27,21 +79,28 @@ impl std::fmt::Debug for StoreSink {
 impl StoreSink {
     /// A sink for `account`.
     #[must_use]
-    pub fn new(store: Arc<dyn Store>, account: &'static str) -> Self {
-        Self { store, account }
+    pub const fn new(writer: JournalWriter, account: &'static str) -> Self {
+        Self { writer, account }
     }
 }
 
 impl EventSink for StoreSink {
-    fn record(&self, events: &[SandboxEvent]) -> Result<(), String> {
+    fn submit(&self, events: &[SandboxEvent]) -> Result<Durable, String> {
         let bodies = events
             .iter()
             .map(serde_json::to_string)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
-        self.store
-            .append_paper_events(self.account, &bodies)
-            .map_err(|e| e.to_string())
+        let (done, rx) = tokio::sync::oneshot::channel();
+        self.writer
+            .tx
+            .send(Job {
+                account: self.account,
+                bodies,
+                done,
+            })
+            .map_err(|_| "the journal writer stopped".to_owned())?;
+        Ok(Durable::pending(rx))
     }
 }
 

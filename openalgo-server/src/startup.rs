@@ -12,7 +12,7 @@ use openalgo_brokers::simulator::{SimConfig, SimMarket, SimulatorMarket};
 use openalgo_core::sandbox::SandboxConfig;
 
 use crate::auth::ApiKeys;
-use crate::journal::{RestoreError, StoreSink, restore_account};
+use crate::journal::{JournalWriter, RestoreError, StoreSink, restore_account};
 use crate::routes;
 use crate::settings::Settings;
 use crate::state::{AppState, Trading};
@@ -97,6 +97,7 @@ impl Application {
             Arc::clone(clock),
             std::time::Duration::from_secs(1),
         ));
+        let writer = JournalWriter::spawn(Arc::clone(&store));
         let account =
             |id: &'static str, order_seq_base: u64| -> Result<Arc<PaperBroker>, StartupError> {
                 let config = SandboxConfig {
@@ -110,7 +111,7 @@ impl Application {
                     Arc::clone(&symbols),
                     clock.now_ist(),
                 )?;
-                let sink = Arc::new(StoreSink::new(Arc::clone(&store), id));
+                let sink = Arc::new(StoreSink::new(writer.clone(), id));
                 Ok(Arc::new(
                     PaperBroker::new(Arc::clone(&data), engine, Arc::clone(clock))
                         .with_id(id)

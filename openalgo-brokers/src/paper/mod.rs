@@ -17,14 +17,50 @@ use tokio::sync::broadcast;
 
 use crate::clock::Clock;
 
-/// Receives every sandbox event, in order, right after the change and before the command
-/// returns (a store journals them).
+/// Receives every sandbox event, in order, right after the change. `submit` is called while
+/// the engine is locked (so the sink sees the engine's order); the command is acknowledged only
+/// once the returned [`Durable`] resolves, which lets a store commit many commands at once.
 pub trait EventSink: Send + Sync {
-    /// Records a batch of events durably.
+    /// Queues a batch of events for durable recording.
     ///
     /// # Errors
-    /// A description of why the events could not be recorded.
-    fn record(&self, events: &[SandboxEvent]) -> Result<(), String>;
+    /// A description of why the events cannot be queued.
+    fn submit(&self, events: &[SandboxEvent]) -> Result<Durable, String>;
+}
+
+/// Resolves when submitted events are durable.
+#[derive(Debug)]
+pub struct Durable(Option<tokio::sync::oneshot::Receiver<Result<(), String>>>);
+
+impl Durable {
+    /// Already durable (synchronous sinks).
+    #[must_use]
+    pub const fn ready() -> Self {
+        Self(None)
+    }
+
+    /// Durable when `rx` receives `Ok`.
+    #[must_use]
+    pub const fn pending(rx: tokio::sync::oneshot::Receiver<Result<(), String>>) -> Self {
+        Self(Some(rx))
+    }
+
+    /// Waits for durability.
+    ///
+    /// # Errors
+    /// The sink's failure, or a dropped writer.
+    pub async fn wait(self) -> Result<(), String> {
+        match self.0 {
+            None => Ok(()),
+            Some(rx) => rx
+                .await
+                .unwrap_or_else(|_| Err("the journal writer stopped".to_owned())),
+        }
+    }
+}
+
+fn journal_error(e: String) -> BrokerError {
+    BrokerError::Connectivity(format!("could not journal the paper account: {e}"))
 }
 
 /// Capacity of the order-update channel per subscriber.
@@ -94,33 +130,38 @@ impl PaperBroker {
         self.engine.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `f` on the engine at the current time (after running what is due), journals the
-    /// events it produced while still holding the engine (so the journal's order is the
-    /// engine's), then broadcasts the order updates.
-    fn with_engine<T>(
+    /// Runs `f` on the engine at the current time (after running what is due) and queues the
+    /// events it produced with the sink while still holding the engine, so the journal's order
+    /// is the engine's. Then waits, without the lock, until they are durable, and broadcasts the
+    /// order updates.
+    async fn with_engine<T>(
         &self,
         f: impl FnOnce(&mut SandboxEngine, chrono::NaiveDateTime) -> T,
     ) -> Result<T, BrokerError> {
         let now = self.clock.now_ist();
-        let (out, events) = {
+        let (out, events, durable) = {
             let mut engine = self.lock();
             engine.advance(now);
             let out = f(&mut engine, now);
             let events = engine.take_events();
-            self.journal(&events)?;
-            (out, events)
+            let durable = self.journal(&events)?;
+            (out, events, durable)
         };
-        self.broadcast(&events);
+        self.settle(durable, &events).await?;
         Ok(out)
     }
 
-    fn journal(&self, events: &[SandboxEvent]) -> Result<(), BrokerError> {
+    fn journal(&self, events: &[SandboxEvent]) -> Result<Durable, BrokerError> {
         match &self.sink {
-            Some(sink) if !events.is_empty() => sink.record(events).map_err(|e| {
-                BrokerError::Connectivity(format!("could not journal the paper account: {e}"))
-            }),
-            _ => Ok(()),
+            Some(sink) if !events.is_empty() => sink.submit(events).map_err(journal_error),
+            _ => Ok(Durable::ready()),
         }
+    }
+
+    async fn settle(&self, durable: Durable, events: &[SandboxEvent]) -> Result<(), BrokerError> {
+        durable.wait().await.map_err(journal_error)?;
+        self.broadcast(events);
+        Ok(())
     }
 
     fn broadcast(&self, events: &[SandboxEvent]) {
@@ -168,7 +209,7 @@ impl PaperBroker {
         };
         // Prices first, then what is due: a square-off at the cut-off fills at the fresh price.
         let now = self.clock.now_ist();
-        let events = {
+        let (events, durable) = {
             let mut engine = self.lock();
             for q in quotes {
                 if let Ok(quote) = q.quote {
@@ -177,11 +218,10 @@ impl PaperBroker {
             }
             engine.advance(now);
             let events = engine.take_events();
-            self.journal(&events)?;
-            events
+            let durable = self.journal(&events)?;
+            (events, durable)
         };
-        self.broadcast(&events);
-        Ok(())
+        self.settle(durable, &events).await
     }
 
     /// Spawns a task that calls [`PaperBroker::refresh`] every `period` until the broker is
@@ -221,18 +261,21 @@ impl Broker for PaperBroker {
 
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderId, BrokerError> {
         let snapshot = self.snapshot_for(order.instrument()).await;
-        self.with_engine(|e, now| e.place(order, snapshot, now))?
+        self.with_engine(|e, now| e.place(order, snapshot, now))
+            .await?
             .map_err(BrokerError::from)
     }
 
     async fn modify_order(&self, modify: &ModifyOrder) -> Result<OrderId, BrokerError> {
         let snapshot = self.snapshot_for(modify.order().instrument()).await;
-        self.with_engine(|e, now| e.modify(modify, snapshot, now))?
+        self.with_engine(|e, now| e.modify(modify, snapshot, now))
+            .await?
             .map_err(BrokerError::from)
     }
 
     async fn cancel_order(&self, order_id: &OrderId) -> Result<OrderId, BrokerError> {
-        self.with_engine(|e, now| e.cancel(order_id, now))?
+        self.with_engine(|e, now| e.cancel(order_id, now))
+            .await?
             .map_err(BrokerError::from)
     }
 

@@ -83,9 +83,9 @@ impl Broker for ScriptedMarket {
 struct Journal(Mutex<Vec<SandboxEvent>>);
 
 impl EventSink for Journal {
-    fn record(&self, events: &[SandboxEvent]) -> Result<(), String> {
+    fn submit(&self, events: &[SandboxEvent]) -> Result<super::Durable, String> {
         self.0.lock().unwrap().extend_from_slice(events);
-        Ok(())
+        Ok(super::Durable::ready())
     }
 }
 

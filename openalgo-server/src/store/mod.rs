@@ -46,11 +46,19 @@ pub trait Store: Send + Sync {
     /// [`StoreError`] on database failure.
     fn set_paper_base(&self, account: &str, body: &str) -> Result<(), StoreError>;
 
-    /// Appends journal events (JSON) of a paper account, atomically.
+    /// Appends journal events (JSON) of several paper accounts in one transaction, in order.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure (nothing is written).
+    fn append_paper_batch(&self, batch: &[(&str, &[String])]) -> Result<(), StoreError>;
+
+    /// Appends journal events (JSON) of one paper account, atomically.
     ///
     /// # Errors
     /// [`StoreError`] on database failure.
-    fn append_paper_events(&self, account: &str, bodies: &[String]) -> Result<(), StoreError>;
+    fn append_paper_events(&self, account: &str, bodies: &[String]) -> Result<(), StoreError> {
+        self.append_paper_batch(&[(account, bodies)])
+    }
 
     /// The journal events of a paper account after its base, in order.
     ///

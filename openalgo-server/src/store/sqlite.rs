@@ -51,6 +51,9 @@ impl SqliteStore {
 
     fn init(conn: Connection) -> Result<Self, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        // In WAL mode NORMAL is safe against application crashes (committed transactions
+        // survive); only an OS crash or power loss can drop the last commits.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL);",
@@ -106,14 +109,16 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn append_paper_events(&self, account: &str, bodies: &[String]) -> Result<(), StoreError> {
+    fn append_paper_batch(&self, batch: &[(&str, &[String])]) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         {
             let mut stmt =
                 tx.prepare_cached("INSERT INTO paper_events (account, body) VALUES (?1, ?2)")?;
-            for b in bodies {
-                stmt.execute(params![account, b])?;
+            for (account, bodies) in batch {
+                for b in *bodies {
+                    stmt.execute(params![account, b])?;
+                }
             }
         }
         tx.commit()?;

@@ -213,13 +213,21 @@ impl SandboxEngine {
         self.emit_funds(funds);
     }
 
+    /// Working orders passing `filter`, in placement order. Reads the resting books, so the
+    /// cost follows the working orders, not the whole history.
     pub(super) fn working_orders(
         &self,
         filter: impl Fn(&SandboxOrder) -> bool,
     ) -> Vec<SandboxOrder> {
-        self.state
-            .orders
-            .iter()
+        let mut seqs = Vec::new();
+        let mut scratch = Vec::new();
+        for book in self.state.books.values() {
+            book.all(&mut scratch);
+            seqs.extend_from_slice(&scratch);
+        }
+        seqs.sort_unstable();
+        seqs.into_iter()
+            .filter_map(|seq| self.state.order(seq))
             .filter(|o| o.status.is_working() && filter(o))
             .cloned()
             .collect()
