@@ -59,7 +59,7 @@ impl Durable {
     }
 }
 
-fn journal_error(e: String) -> BrokerError {
+fn journal_error(e: impl std::fmt::Display) -> BrokerError {
     BrokerError::Connectivity(format!("could not journal the paper account: {e}"))
 }
 
