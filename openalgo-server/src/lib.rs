@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod idempotency;
 pub mod journal;
 pub mod rate_limit;
 mod routes;

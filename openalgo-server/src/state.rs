@@ -86,6 +86,8 @@ pub struct AppState {
     pub api_keys: Arc<ApiKeys>,
     /// Persistence.
     pub store: Arc<dyn Store>,
+    /// In-flight idempotency keys.
+    pub idempotency: Arc<crate::idempotency::KeyLocks>,
     analyze: Arc<AtomicBool>,
 }
 
@@ -116,6 +118,7 @@ impl AppState {
             symbols,
             api_keys,
             store,
+            idempotency: Arc::default(),
             analyze: Arc::new(AtomicBool::new(on)),
         })
     }

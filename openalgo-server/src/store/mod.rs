@@ -34,6 +34,24 @@ pub struct ApiKeyRow {
 
 /// What the server persists.
 pub trait Store: Send + Sync {
+    /// The stored first answer (endpoint, status, body) for an idempotency key.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn idempotent_answer(&self, key: &str) -> Result<Option<(String, u16, String)>, StoreError>;
+
+    /// Stores the first answer for an idempotency key (a later one never replaces it).
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn save_idempotent_answer(
+        &self,
+        key: &str,
+        endpoint: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), StoreError>;
+
     /// The base snapshot (JSON) of a paper account.
     ///
     /// # Errors

@@ -21,6 +21,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_paper_journal",
         include_str!("../../migrations/sqlite/0003_paper_journal.sql"),
     ),
+    (
+        "0004_idempotency",
+        include_str!("../../migrations/sqlite/0004_idempotency.sql"),
+    ),
 ];
 
 /// SQLite-backed [`Store`].
@@ -85,6 +89,31 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn idempotent_answer(&self, key: &str) -> Result<Option<(String, u16, String)>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT endpoint, status, body FROM idempotency WHERE key = ?1",
+                [key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+    }
+
+    fn save_idempotent_answer(
+        &self,
+        key: &str,
+        endpoint: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO idempotency (key, endpoint, status, body, created_at) VALUES (?1, ?2, ?3, ?4, datetime('now'))",
+            params![key, endpoint, status, body],
+        )?;
+        Ok(())
+    }
+
     fn paper_base(&self, account: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn()

@@ -86,3 +86,68 @@ async fn order_validation_uses_the_stringified_format() {
         "LIMIT orders require a price greater than 0"
     );
 }
+
+#[tokio::test]
+async fn idempotency_key_places_once_and_replays_the_first_answer() {
+    let app = spawn_app().await;
+    let order = app.with_key(json!({"strategy": "S", "symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": 1}));
+    let send = |key: &'static str, path: &'static str, body: serde_json::Value| {
+        let client = app.client.clone();
+        let url = format!("{}/api/v1/{path}", app.address);
+        async move {
+            let r = client
+                .post(url)
+                .header("Idempotency-Key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let replayed = r.headers().get("idempotent-replayed").is_some();
+            (
+                r.status().as_u16(),
+                replayed,
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    let (s1, r1, first) = send("k-1", "placeorder", order.clone()).await;
+    let (s2, r2, second) = send("k-1", "placeorder", order.clone()).await;
+    assert_eq!((s1, s2, r1, r2), (200, 200, false, true));
+    assert_eq!(first, second, "the same order id comes back");
+    let (_, book) = app.post("orderbook", &app.with_key(json!({}))).await;
+    assert_eq!(
+        book["data"]["orders"].as_array().unwrap().len(),
+        1,
+        "placed once"
+    );
+    // Concurrent retries still place one order.
+    let results = futures::future::join_all(vec![
+        send("k-2", "placeorder", order.clone()),
+        send("k-2", "placeorder", order.clone()),
+        send("k-2", "placeorder", order.clone()),
+    ])
+    .await;
+    let ids: std::collections::HashSet<String> = results
+        .iter()
+        .map(|r| r.2["orderid"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 1);
+    let (_, book) = app.post("orderbook", &app.with_key(json!({}))).await;
+    assert_eq!(book["data"]["orders"].as_array().unwrap().len(), 2);
+    // Refusals are answers too; a key cannot move to another endpoint.
+    let (status, _, _) = send("k-3", "placeorder", app.with_key(json!({"strategy": "S"}))).await;
+    assert_eq!(status, 400);
+    let (status, replayed, _) = send("k-3", "placeorder", order.clone()).await;
+    assert_eq!((status, replayed), (400, true));
+    let (status, _, body) = send(
+        "k-1",
+        "cancelorder",
+        app.with_key(json!({"strategy": "S", "orderid": "1"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["message"],
+        "Idempotency-Key 'k-1' was already used for placeorder"
+    );
+}

@@ -2,7 +2,7 @@
 //! openposition (rest-api §3.1, §3.2.2, §5), validation format F1. The logic is core's
 //! `OrderService`; these handlers only parse and shape the answers.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use openalgo_core::orders::{SmartOrderRequest, SmartOutcome};
 use openalgo_core::{InstrumentKey, OrderError, OrderRequest, Product, Symbol};
 use rust_decimal::Decimal;
@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::order_fields::{OrderFields, QuantityRule};
 use super::present;
 use crate::error::ApiError;
+use crate::idempotency;
 use crate::state::AppState;
 use crate::validation::{Form, Format, object};
 
@@ -19,6 +20,18 @@ fn leg_error(e: &OrderError) -> String {
 }
 
 pub(super) async fn placesmartorder(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let inner = state.clone();
+    idempotency::once(&state, &req, "placesmartorder", move || {
+        placesmartorder_once(inner, body)
+    })
+    .await
+}
+
+async fn placesmartorder_once(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -47,6 +60,18 @@ pub(super) async fn placesmartorder(
 }
 
 pub(super) async fn splitorder(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let inner = state.clone();
+    idempotency::once(&state, &req, "splitorder", move || {
+        splitorder_once(inner, body)
+    })
+    .await
+}
+
+async fn splitorder_once(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -84,6 +109,18 @@ pub(super) async fn splitorder(
 }
 
 pub(super) async fn basketorder(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let inner = state.clone();
+    idempotency::once(&state, &req, "basketorder", move || {
+        basketorder_once(inner, body)
+    })
+    .await
+}
+
+async fn basketorder_once(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {

@@ -1,7 +1,7 @@
 //! Single orders: placeorder, modifyorder, cancelorder, orderstatus (rest-api §3.1–§3.2),
 //! validation format F1.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use openalgo_core::{ModifyOrder, OrderId};
 use serde_json::json;
 
@@ -9,10 +9,23 @@ use super::account::order_row;
 use super::order_fields::{OrderFields, QuantityRule};
 use super::present;
 use crate::error::ApiError;
+use crate::idempotency;
 use crate::state::AppState;
 use crate::validation::{Form, Format, object};
 
 pub(super) async fn placeorder(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let inner = state.clone();
+    idempotency::once(&state, &req, "placeorder", move || {
+        placeorder_once(inner, body)
+    })
+    .await
+}
+
+async fn placeorder_once(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -35,6 +48,18 @@ pub(super) async fn placeorder(
 }
 
 pub(super) async fn modifyorder(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let inner = state.clone();
+    idempotency::once(&state, &req, "modifyorder", move || {
+        modifyorder_once(inner, body)
+    })
+    .await
+}
+
+async fn modifyorder_once(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -71,6 +96,18 @@ async fn order_request(state: &AppState, body: &[u8]) -> Result<OrderId, ApiErro
 }
 
 pub(super) async fn cancelorder(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let inner = state.clone();
+    idempotency::once(&state, &req, "cancelorder", move || {
+        cancelorder_once(inner, body)
+    })
+    .await
+}
+
+async fn cancelorder_once(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {

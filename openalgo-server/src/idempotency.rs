@@ -1,0 +1,117 @@
+//! `Idempotency-Key` on order endpoints: the first answer to a key is stored and returned
+//! again for every retry, so a retried request never places a second order. Requests with the
+//! same key are serialised while the first one runs.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::ContentType;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The header clients send.
+pub const HEADER: &str = "Idempotency-Key";
+const MAX_KEY_LEN: usize = 255;
+
+/// In-flight keys.
+#[derive(Debug, Default)]
+pub struct KeyLocks(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+impl KeyLocks {
+    fn get(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() > 10_000 {
+            map.retain(|_, m| Arc::strong_count(m) > 1);
+        }
+        Arc::clone(map.entry(key.to_owned()).or_default())
+    }
+}
+
+fn json_response(status: u16, body: String) -> HttpResponse {
+    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+        .content_type(ContentType::json())
+        .body(body)
+}
+
+/// Runs `handler` at most once per idempotency key; without the header it simply runs it.
+///
+/// # Errors
+/// 400 for an over-long key or a key reused on another endpoint; the handler's own errors.
+pub async fn once<F, Fut>(
+    state: &AppState,
+    req: &HttpRequest,
+    endpoint: &str,
+    handler: F,
+) -> Result<HttpResponse, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<HttpResponse, ApiError>>,
+{
+    let Some(key) = req
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+    else {
+        return handler().await;
+    };
+    if key.is_empty() || key.len() > MAX_KEY_LEN {
+        return Err(ApiError::BadRequest(format!(
+            "{HEADER} must be 1 to {MAX_KEY_LEN} characters"
+        )));
+    }
+    let lock = state.idempotency.get(key);
+    let _guard = lock.lock().await;
+    let store = Arc::clone(&state.store);
+    let lookup = key.to_owned();
+    let stored = actix_web::web::block(move || store.idempotent_answer(&lookup))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if let Some((first_endpoint, status, body)) = stored {
+        if first_endpoint != endpoint {
+            return Err(ApiError::BadRequest(format!(
+                "{HEADER} '{key}' was already used for {first_endpoint}"
+            )));
+        }
+        return Ok(json_response(status, body).customize_header());
+    }
+    let response = match handler().await {
+        Ok(r) => r,
+        Err(e) => e.error_response(),
+    };
+    let status = response.status();
+    let bytes = actix_web::body::to_bytes(response.into_body())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    // Transient failures and throttling are not answers: a retry must run again.
+    if !status.is_server_error() && status != StatusCode::TOO_MANY_REQUESTS {
+        let store = Arc::clone(&state.store);
+        let (k, e, b) = (key.to_owned(), endpoint.to_owned(), body.clone());
+        actix_web::web::block(move || store.save_idempotent_answer(&k, &e, status.as_u16(), &b))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    }
+    Ok(json_response(status.as_u16(), body))
+}
+
+trait Replayed {
+    fn customize_header(self) -> Self;
+}
+
+impl Replayed for HttpResponse {
+    /// Marks a replayed answer so clients can tell.
+    fn customize_header(mut self) -> Self {
+        self.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("idempotent-replayed"),
+            actix_web::http::header::HeaderValue::from_static("true"),
+        );
+        self
+    }
+}
