@@ -1,6 +1,7 @@
-//! `Idempotency-Key` on order endpoints: the first answer to a key is stored and returned
-//! again for every retry, so a retried request never places a second order. Requests with the
-//! same key are serialised while the first one runs.
+//! Order calls: every order request is written to the order log with its answer before the
+//! answer is sent, and `Idempotency-Key` makes retries safe: the first answer to a key is stored
+//! and returned again for every retry, so a retried request never places a second order.
+//! Requests with the same key are serialised while the first one runs.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -37,14 +38,29 @@ fn json_response(status: u16, body: String) -> HttpResponse {
         .body(body)
 }
 
-/// Runs `handler` at most once per idempotency key; without the header it simply runs it.
+/// The request body as logged: JSON with `apikey` removed (or the raw text when not JSON).
+fn redacted(body: &[u8]) -> String {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut m)) => {
+            m.remove("apikey");
+            serde_json::Value::Object(m).to_string()
+        }
+        Ok(other) => other.to_string(),
+        Err(_) => String::from_utf8_lossy(body).chars().take(4096).collect(),
+    }
+}
+
+/// Runs an order handler: logs request and answer before answering, and with an
+/// `Idempotency-Key` runs it at most once per key.
 ///
 /// # Errors
-/// 400 for an over-long key or a key reused on another endpoint; the handler's own errors.
+/// 400 for an over-long key or a key reused on another endpoint; 500 when the log cannot be
+/// written (the answer is then not sent as a success).
 pub async fn once<F, Fut>(
     state: &AppState,
     req: &HttpRequest,
     endpoint: &str,
+    body: &[u8],
     handler: F,
 ) -> Result<HttpResponse, ApiError>
 where
@@ -57,7 +73,9 @@ where
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
     else {
-        return handler().await;
+        let (status, text) = run(handler).await?;
+        log(state, endpoint, body, status, &text).await?;
+        return Ok(json_response(status.as_u16(), text));
     };
     if key.is_empty() || key.len() > MAX_KEY_LEN {
         return Err(ApiError::BadRequest(format!(
@@ -80,15 +98,9 @@ where
         }
         return Ok(json_response(status, body).customize_header());
     }
-    let response = match handler().await {
-        Ok(r) => r,
-        Err(e) => e.error_response(),
-    };
-    let status = response.status();
-    let bytes = actix_web::body::to_bytes(response.into_body())
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let body = String::from_utf8_lossy(&bytes).into_owned();
+    let (status, text) = run(handler).await?;
+    log(state, endpoint, body, status, &text).await?;
+    let body = text;
     // Transient failures and throttling are not answers: a retry must run again.
     if !status.is_server_error() && status != StatusCode::TOO_MANY_REQUESTS {
         let store = Arc::clone(&state.store);
@@ -99,6 +111,45 @@ where
             .map_err(|e| ApiError::Internal(e.to_string()))?;
     }
     Ok(json_response(status.as_u16(), body))
+}
+
+/// Runs the handler and captures its answer.
+async fn run<F, Fut>(handler: F) -> Result<(StatusCode, String), ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<HttpResponse, ApiError>>,
+{
+    let response = match handler().await {
+        Ok(r) => r,
+        Err(e) => e.error_response(),
+    };
+    let status = response.status();
+    let bytes = actix_web::body::to_bytes(response.into_body())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// Writes the order log entry (off the async executor).
+async fn log(
+    state: &AppState,
+    endpoint: &str,
+    body: &[u8],
+    status: StatusCode,
+    response: &str,
+) -> Result<(), ApiError> {
+    let entry = crate::store::OrderLogEntry {
+        api_type: endpoint.to_owned(),
+        mode: state.mode().as_str().to_owned(),
+        request: redacted(body),
+        status: status.as_u16(),
+        response: response.to_owned(),
+    };
+    let store = Arc::clone(&state.store);
+    actix_web::web::block(move || store.log_order_call(&entry))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 trait Replayed {

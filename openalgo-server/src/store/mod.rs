@@ -32,8 +32,35 @@ pub struct ApiKeyRow {
     pub key_hash: String,
 }
 
+/// One order request and its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLogEntry {
+    /// Endpoint (`placeorder`, ...).
+    pub api_type: String,
+    /// `live` or `analyze`.
+    pub mode: String,
+    /// Request body without the API key.
+    pub request: String,
+    /// HTTP status answered.
+    pub status: u16,
+    /// Response body.
+    pub response: String,
+}
+
 /// What the server persists.
 pub trait Store: Send + Sync {
+    /// Appends an order request and its answer to the order log.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn log_order_call(&self, entry: &OrderLogEntry) -> Result<(), StoreError>;
+
+    /// The newest `limit` order-log entries, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn order_log(&self, limit: usize) -> Result<Vec<OrderLogEntry>, StoreError>;
+
     /// The stored first answer (endpoint, status, body) for an idempotency key.
     ///
     /// # Errors

@@ -5,7 +5,7 @@ use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{ApiKeyRow, Store, StoreError};
+use super::{ApiKeyRow, OrderLogEntry, Store, StoreError};
 
 /// Migrations in order; never edit a shipped one, add a new file.
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -24,6 +24,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0004_idempotency",
         include_str!("../../migrations/sqlite/0004_idempotency.sql"),
+    ),
+    (
+        "0005_order_log",
+        include_str!("../../migrations/sqlite/0005_order_log.sql"),
     ),
 ];
 
@@ -89,6 +93,31 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn log_order_call(&self, entry: &OrderLogEntry) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO order_log (api_type, mode, request, status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, datetime('now'))",
+            params![entry.api_type, entry.mode, entry.request, entry.status, entry.response],
+        )?;
+        Ok(())
+    }
+
+    fn order_log(&self, limit: usize) -> Result<Vec<OrderLogEntry>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT api_type, mode, request, status, response FROM order_log ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok(OrderLogEntry {
+                api_type: r.get(0)?,
+                mode: r.get(1)?,
+                request: r.get(2)?,
+                status: r.get(3)?,
+                response: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     fn idempotent_answer(&self, key: &str) -> Result<Option<(String, u16, String)>, StoreError> {
         Ok(self
             .conn()

@@ -151,3 +151,40 @@ async fn idempotency_key_places_once_and_replays_the_first_answer() {
         "Idempotency-Key 'k-1' was already used for placeorder"
     );
 }
+
+#[tokio::test]
+async fn every_order_call_is_logged_without_the_key_before_the_answer() {
+    use std::sync::Arc;
+
+    use openalgo_server::store::{SqliteStore, Store};
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let (app, _handle) = crate::helpers::spawn_on(store.clone(), None).await;
+    let (_, placed) = app
+        .post("placeorder", &app.with_key(json!({"strategy": "S", "symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": 1})))
+        .await;
+    app.post(
+        "cancelorder",
+        &app.with_key(json!({"strategy": "S", "orderid": "nope"})),
+    )
+    .await;
+    let log = store.order_log(10).unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(
+        (log[0].api_type.as_str(), log[0].status),
+        ("cancelorder", 404)
+    );
+    assert_eq!(
+        (
+            log[1].api_type.as_str(),
+            log[1].status,
+            log[1].mode.as_str()
+        ),
+        ("placeorder", 200, "live")
+    );
+    assert!(!log[1].request.contains("apikey") && !log[1].request.contains(&app.api_key));
+    assert!(
+        log[1]
+            .response
+            .contains(placed["orderid"].as_str().unwrap())
+    );
+}

@@ -25,7 +25,8 @@ pub(super) async fn placesmartorder(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let inner = state.clone();
-    idempotency::once(&state, &req, "placesmartorder", move || {
+    let raw = body.clone();
+    idempotency::once(&state, &req, "placesmartorder", &raw, move || {
         placesmartorder_once(inner, body)
     })
     .await
@@ -65,7 +66,8 @@ pub(super) async fn splitorder(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let inner = state.clone();
-    idempotency::once(&state, &req, "splitorder", move || {
+    let raw = body.clone();
+    idempotency::once(&state, &req, "splitorder", &raw, move || {
         splitorder_once(inner, body)
     })
     .await
@@ -114,7 +116,8 @@ pub(super) async fn basketorder(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let inner = state.clone();
-    idempotency::once(&state, &req, "basketorder", move || {
+    let raw = body.clone();
+    idempotency::once(&state, &req, "basketorder", &raw, move || {
         basketorder_once(inner, body)
     })
     .await

@@ -19,7 +19,8 @@ pub(super) async fn placeorder(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let inner = state.clone();
-    idempotency::once(&state, &req, "placeorder", move || {
+    let raw = body.clone();
+    idempotency::once(&state, &req, "placeorder", &raw, move || {
         placeorder_once(inner, body)
     })
     .await
@@ -53,7 +54,8 @@ pub(super) async fn modifyorder(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let inner = state.clone();
-    idempotency::once(&state, &req, "modifyorder", move || {
+    let raw = body.clone();
+    idempotency::once(&state, &req, "modifyorder", &raw, move || {
         modifyorder_once(inner, body)
     })
     .await
@@ -101,7 +103,8 @@ pub(super) async fn cancelorder(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let inner = state.clone();
-    idempotency::once(&state, &req, "cancelorder", move || {
+    let raw = body.clone();
+    idempotency::once(&state, &req, "cancelorder", &raw, move || {
         cancelorder_once(inner, body)
     })
     .await
