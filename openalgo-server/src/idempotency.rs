@@ -145,11 +145,7 @@ async fn log(
         status: status.as_u16(),
         response: response.to_owned(),
     };
-    let store = Arc::clone(&state.store);
-    actix_web::web::block(move || store.log_order_call(&entry))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))
+    state.journal.log(entry).await.map_err(ApiError::Internal)
 }
 
 trait Replayed {

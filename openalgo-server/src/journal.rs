@@ -10,10 +10,17 @@ use openalgo_core::sandbox::{SandboxConfig, SandboxEngine, SandboxEvent, Sandbox
 
 use crate::store::{Store, StoreError};
 
-/// One account's events waiting for the writer.
+/// What waits for the writer: one account's events, or one order-log entry.
+enum Work {
+    Paper {
+        account: &'static str,
+        bodies: Vec<String>,
+    },
+    Log(crate::store::OrderLogEntry),
+}
+
 struct Job {
-    account: &'static str,
-    bodies: Vec<String>,
+    work: Work,
     done: tokio::sync::oneshot::Sender<Result<(), String>>,
 }
 
@@ -46,11 +53,17 @@ impl JournalWriter {
                             Err(_) => break,
                         }
                     }
-                    let batch: Vec<(&str, &[String])> = jobs
-                        .iter()
-                        .map(|j| (j.account, j.bodies.as_slice()))
-                        .collect();
-                    let result = store.append_paper_batch(&batch).map_err(|e| e.to_string());
+                    let mut paper: Vec<(&str, &[String])> = Vec::new();
+                    let mut log = Vec::new();
+                    for job in &jobs {
+                        match &job.work {
+                            Work::Paper { account, bodies } => {
+                                paper.push((account, bodies.as_slice()))
+                            }
+                            Work::Log(entry) => log.push(entry),
+                        }
+                    }
+                    let result = store.append_batch(&paper, &log).map_err(|e| e.to_string());
                     for job in jobs {
                         // The command may have been abandoned; nothing to tell then.
                         let _ = job.done.send(result.clone());
@@ -59,6 +72,22 @@ impl JournalWriter {
             })
             .expect("start the journal writer thread");
         Self { tx }
+    }
+
+    fn send(&self, work: Work) -> Result<Durable, String> {
+        let (done, rx) = tokio::sync::oneshot::channel();
+        self.tx
+            .send(Job { work, done })
+            .map_err(|_| "the journal writer stopped".to_owned())?;
+        Ok(Durable::pending(rx))
+    }
+
+    /// Writes an order-log entry with the next group commit and waits for it.
+    ///
+    /// # Errors
+    /// The store's failure, or a stopped writer.
+    pub async fn log(&self, entry: crate::store::OrderLogEntry) -> Result<(), String> {
+        self.send(Work::Log(entry))?.wait().await
     }
 }
 
@@ -91,16 +120,10 @@ impl EventSink for StoreSink {
             .map(serde_json::to_string)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
-        let (done, rx) = tokio::sync::oneshot::channel();
-        self.writer
-            .tx
-            .send(Job {
-                account: self.account,
-                bodies,
-                done,
-            })
-            .map_err(|_| "the journal writer stopped".to_owned())?;
-        Ok(Durable::pending(rx))
+        self.writer.send(Work::Paper {
+            account: self.account,
+            bodies,
+        })
     }
 }
 

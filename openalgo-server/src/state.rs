@@ -88,6 +88,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// In-flight idempotency keys.
     pub idempotency: Arc<crate::idempotency::KeyLocks>,
+    /// The group-commit writer (paper journal and order log).
+    pub journal: crate::journal::JournalWriter,
     analyze: Arc<AtomicBool>,
 }
 
@@ -110,6 +112,7 @@ impl AppState {
         symbols: Arc<SymbolTable>,
         api_keys: Arc<ApiKeys>,
         store: Arc<dyn Store>,
+        journal: crate::journal::JournalWriter,
     ) -> Result<Self, crate::store::StoreError> {
         let on = store.setting(ANALYZE_KEY)?.as_deref() == Some("true");
         Ok(Self {
@@ -119,6 +122,7 @@ impl AppState {
             api_keys,
             store,
             idempotency: Arc::default(),
+            journal,
             analyze: Arc::new(AtomicBool::new(on)),
         })
     }

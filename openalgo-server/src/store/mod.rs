@@ -53,7 +53,9 @@ pub trait Store: Send + Sync {
     ///
     /// # Errors
     /// [`StoreError`] on database failure.
-    fn log_order_call(&self, entry: &OrderLogEntry) -> Result<(), StoreError>;
+    fn log_order_call(&self, entry: &OrderLogEntry) -> Result<(), StoreError> {
+        self.append_batch(&[], &[entry])
+    }
 
     /// The newest `limit` order-log entries, newest first.
     ///
@@ -91,11 +93,24 @@ pub trait Store: Send + Sync {
     /// [`StoreError`] on database failure.
     fn set_paper_base(&self, account: &str, body: &str) -> Result<(), StoreError>;
 
+    /// Appends journal events (JSON) of several paper accounts and order-log entries in one
+    /// transaction, in order.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure (nothing is written).
+    fn append_batch(
+        &self,
+        paper: &[(&str, &[String])],
+        log: &[&OrderLogEntry],
+    ) -> Result<(), StoreError>;
+
     /// Appends journal events (JSON) of several paper accounts in one transaction, in order.
     ///
     /// # Errors
     /// [`StoreError`] on database failure (nothing is written).
-    fn append_paper_batch(&self, batch: &[(&str, &[String])]) -> Result<(), StoreError>;
+    fn append_paper_batch(&self, batch: &[(&str, &[String])]) -> Result<(), StoreError> {
+        self.append_batch(batch, &[])
+    }
 
     /// Appends journal events (JSON) of one paper account, atomically.
     ///

@@ -93,14 +93,6 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
-    fn log_order_call(&self, entry: &OrderLogEntry) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO order_log (api_type, mode, request, status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, datetime('now'))",
-            params![entry.api_type, entry.mode, entry.request, entry.status, entry.response],
-        )?;
-        Ok(())
-    }
-
     fn order_log(&self, limit: usize) -> Result<Vec<OrderLogEntry>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
@@ -167,16 +159,26 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn append_paper_batch(&self, batch: &[(&str, &[String])]) -> Result<(), StoreError> {
+    fn append_batch(
+        &self,
+        paper: &[(&str, &[String])],
+        log: &[&OrderLogEntry],
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         {
-            let mut stmt =
+            let mut events =
                 tx.prepare_cached("INSERT INTO paper_events (account, body) VALUES (?1, ?2)")?;
-            for (account, bodies) in batch {
+            for (account, bodies) in paper {
                 for b in *bodies {
-                    stmt.execute(params![account, b])?;
+                    events.execute(params![account, b])?;
                 }
+            }
+            let mut calls = tx.prepare_cached(
+                "INSERT INTO order_log (api_type, mode, request, status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, datetime('now'))",
+            )?;
+            for e in log {
+                calls.execute(params![e.api_type, e.mode, e.request, e.status, e.response])?;
             }
         }
         tx.commit()?;
