@@ -132,3 +132,51 @@ async fn pnl_symbols_only_in_analyzer_mode() {
     assert_eq!(body["data"][0]["quantity"], 2);
     assert!(body.get("total_pnl_today").is_some());
 }
+
+#[tokio::test]
+async fn margin_uses_the_paper_rules() {
+    let app = spawn_app().await;
+    let basket = json!({"positions": [
+        {"symbol": "NIFTY24NOV26FUT", "exchange": "NFO", "action": "BUY", "quantity": "75", "product": "NRML", "pricetype": "LIMIT", "price": "24000"},
+        {"symbol": "SBIN", "exchange": "NSE", "action": "SELL", "quantity": "10", "product": "MIS", "pricetype": "LIMIT", "price": "800", "trigger_price": "0"}
+    ]});
+    let (status, body) = app.post("margin", &app.with_key(basket)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["total_margin_required"], 181_600.0);
+    let (status, body) = app.post("margin", &app.with_key(json!({"positions": [
+        {"symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": 10, "product": "MIS", "pricetype": "MARKET"}]}))).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (
+            400,
+            Some("{'positions': {0: {'quantity': ['Not a valid string.']}}}")
+        )
+    );
+    let (status, body) = app.post("margin", &app.with_key(json!({"positions": [
+        {"symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": "0", "product": "MIS", "pricetype": "MARKET"}]}))).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (400, Some("Position 1: Quantity must be a positive number"))
+    );
+    let (status, body) = app.post("margin", &app.with_key(json!({"positions": [
+        {"symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": "1.5", "product": "MIS", "pricetype": "MARKET"}]}))).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (400, Some("Position 1: Invalid quantity format"))
+    );
+    let (status, body) = app
+        .post("margin", &app.with_key(json!({"positions": []})))
+        .await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (
+            400,
+            Some("{'positions': ['Positions must contain 1 to 50 items.']}")
+        )
+    );
+    // MARKET legs are priced at the current LTP.
+    let (status, body) = app.post("margin", &app.with_key(json!({"positions": [
+        {"symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": "5", "product": "CNC", "pricetype": "MARKET"}]}))).await;
+    assert_eq!(status, 200);
+    assert!(body["data"]["total_margin_required"].as_f64().unwrap() > 0.0);
+}

@@ -94,3 +94,10 @@ def test_zz_analyzer_mode(client):
     finally:
         off = client.analyzertoggle(mode=False)
     assert off["data"]["analyze_mode"] is False
+
+
+def test_margin(client):
+    r = client.margin(positions=[{"symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": 10,
+                                  "product": "MIS", "pricetype": "LIMIT", "price": 800}])
+    assert r["status"] == "success", r
+    assert r["data"]["total_margin_required"] == 1600.0

@@ -213,6 +213,30 @@ impl SandboxEngine {
         self.emit_funds(funds);
     }
 
+    /// The margin this account would block for `order` at `price` now: the same rules as a
+    /// placement (reducing units need none), without placing anything.
+    ///
+    /// # Errors
+    /// [`SandboxError`] for validation failures against the master.
+    pub fn margin_preview(
+        &self,
+        order: &OrderRequest,
+        price: Price,
+    ) -> Result<Money, SandboxError> {
+        let key = order.instrument();
+        let inst = self.instrument(key)?;
+        validate_against(order, inst)?;
+        Ok(self.reservation(
+            inst,
+            key,
+            order.product(),
+            order.action(),
+            order.quantity().get(),
+            price,
+            None,
+        ))
+    }
+
     /// Working orders passing `filter`, in placement order. Reads the resting books, so the
     /// cost follows the working orders, not the whole history.
     pub(super) fn working_orders(

@@ -4,6 +4,7 @@
 mod account;
 mod compound;
 mod extended;
+mod margin;
 mod market;
 mod order_fields;
 mod orders;
@@ -63,6 +64,7 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         "closeposition" => compound::closeposition,
         "openposition" => compound::openposition,
         "multiquotes" => extended::multiquotes,
+        "margin" => margin::margin,
         "pnl/symbols" => extended::pnl_symbols,
         "analyzer" => analyzer_status,
         "analyzer/toggle" => analyzer_toggle,
