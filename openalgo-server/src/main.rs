@@ -86,7 +86,11 @@ async fn main() -> anyhow::Result<()> {
             let hash =
                 hash_secret(&password, &settings.pepper).map_err(|e| anyhow::anyhow!("{e}"))?;
             let id = store.create_admin(username.trim(), &hash)?;
-            let keys = openalgo_server::auth::ApiKeys::new(store, settings.pepper.clone());
+            let keys = openalgo_server::auth::ApiKeys::new(
+                store,
+                settings.pepper.clone(),
+                &settings.fernet_salt,
+            );
             let key = keys.issue(id)?;
             println!(
                 "Admin user '{}' created. API key (shown once, store it safely):\n{key}",
@@ -100,7 +104,11 @@ async fn main() -> anyhow::Result<()> {
             let Some(id) = store.admin_id()? else {
                 bail!("no admin user yet: run `openalgo setup` first");
             };
-            let keys = openalgo_server::auth::ApiKeys::new(store, settings.pepper.clone());
+            let keys = openalgo_server::auth::ApiKeys::new(
+                store,
+                settings.pepper.clone(),
+                &settings.fernet_salt,
+            );
             println!(
                 "New API key (the old one no longer works):\n{}",
                 keys.issue(id)?

@@ -20,6 +20,8 @@ pub struct Settings {
     pub database_path: PathBuf,
     /// Pepper appended to passwords and API keys before hashing (≥ 32 characters).
     pub pepper: SecretString,
+    /// Salt of the Fernet key that encrypts secrets at rest (`FERNET_SALT`, hex).
+    pub fernet_salt: Vec<u8>,
     /// Broker id; only `simulator` (the embedded default) exists so far.
     pub broker: String,
     /// Seed of the simulated market.
@@ -90,6 +92,37 @@ fn pepper(data_dir: &Path) -> Result<SecretString, SettingsError> {
     Ok(SecretString::from(value))
 }
 
+/// Reads `FERNET_SALT` (hex, ≥ 32 characters) from the environment, else from
+/// `<data>/fernet_salt`, else creates one there (16 random bytes, 0600).
+fn fernet_salt(data_dir: &Path) -> Result<Vec<u8>, SettingsError> {
+    let parse = |text: &str| hex::decode(text.trim()).ok().filter(|b| b.len() >= 16);
+    if let Some(s) = env(&["FERNET_SALT"]) {
+        return parse(&s).ok_or_else(|| {
+            SettingsError::Invalid("FERNET_SALT must be at least 32 hex characters".into())
+        });
+    }
+    let path = data_dir.join("fernet_salt");
+    let io = |source| SettingsError::Io {
+        path: path.clone(),
+        source,
+    };
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return parse(&text).ok_or_else(|| {
+            SettingsError::Invalid(format!("{} is not a hex salt", path.display()))
+        });
+    }
+    std::fs::create_dir_all(data_dir).map_err(io)?;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    std::fs::write(&path, hex::encode(bytes)).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    Ok(bytes.to_vec())
+}
+
 impl Settings {
     /// Builds settings: explicit values win, then the environment (after loading `.env`),
     /// then defaults.
@@ -151,12 +184,14 @@ impl Settings {
             }
         }
         let pepper = pepper(&data_dir)?;
+        let fernet_salt = fernet_salt(&data_dir)?;
         Ok(Self {
             host,
             port,
             data_dir,
             database_path,
             pepper,
+            fernet_salt,
             broker,
             simulator_seed,
             rate_limits,

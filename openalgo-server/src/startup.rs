@@ -121,7 +121,11 @@ impl Application {
         // Distinct order-id ranges: an analyzer order id never finds a live order.
         let live = Trading::new(account("simulator", 0)?, Arc::clone(&symbols));
         let sandbox = Trading::new(account("sandbox", 50_000_000)?, Arc::clone(&symbols));
-        let api_keys = Arc::new(ApiKeys::new(Arc::clone(&store), settings.pepper.clone()));
+        let api_keys = Arc::new(ApiKeys::new(
+            Arc::clone(&store),
+            settings.pepper.clone(),
+            &settings.fernet_salt,
+        ));
         let state = AppState::new(live, sandbox, Arc::clone(&symbols), api_keys, store, writer)?;
         let address = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {

@@ -36,6 +36,7 @@ struct Caches {
 pub struct ApiKeys {
     store: Arc<dyn Store>,
     pepper: SecretString,
+    cipher: super::SecretCipher,
     caches: Mutex<Caches>,
 }
 
@@ -50,14 +51,28 @@ fn digest(key: &str) -> [u8; 32] {
 }
 
 impl ApiKeys {
-    /// Keys over `store`, peppered with `pepper`.
+    /// Keys over `store`, hashed with `pepper` and encrypted with Fernet(main) from the pepper
+    /// and `fernet_salt`.
     #[must_use]
-    pub fn new(store: Arc<dyn Store>, pepper: SecretString) -> Self {
+    pub fn new(store: Arc<dyn Store>, pepper: SecretString, fernet_salt: &[u8]) -> Self {
+        let cipher = super::SecretCipher::new(&pepper, fernet_salt);
         Self {
             store,
             pepper,
+            cipher,
             caches: Mutex::new(Caches::default()),
         }
+    }
+
+    /// The plaintext key of `user_id`, decrypted from its stored copy.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot be read.
+    pub fn reveal(&self, user_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .store
+            .api_key_encrypted(user_id)?
+            .and_then(|token| self.cipher.decrypt(&token)))
     }
 
     fn caches(&self) -> std::sync::MutexGuard<'_, Caches> {
@@ -73,7 +88,8 @@ impl ApiKeys {
         let key = generate_api_key();
         let hash = hash_secret(&key, &self.pepper)
             .map_err(|e| StoreError::Conflict(format!("cannot hash the API key: {e}")))?;
-        self.store.set_api_key(user_id, &hash)?;
+        self.store
+            .set_api_key(user_id, &hash, &self.cipher.encrypt(&key))?;
         *self.caches() = Caches::default();
         Ok(key)
     }
@@ -135,7 +151,11 @@ mod tests {
     fn issue_verify_rotate() {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
         let id = store.create_admin("admin", "x").unwrap();
-        let keys = ApiKeys::new(store.clone(), SecretString::from("p".repeat(32)));
+        let keys = ApiKeys::new(
+            store.clone(),
+            SecretString::from("p".repeat(32)),
+            b"salt-salt-salt-1",
+        );
         let k1 = keys.issue(id).unwrap();
         assert_eq!(k1.len(), 64);
         assert!(
@@ -149,8 +169,12 @@ mod tests {
         let row = &store.api_keys().unwrap()[0];
         assert!(row.key_hash.starts_with("$argon2id$v=19$m=65536,t=3,p=4$"));
         assert!(!row.key_hash.contains(&k1));
+        let stored = store.api_key_encrypted(id).unwrap().unwrap();
+        assert!(!stored.contains(&k1), "only an encrypted copy is stored");
+        assert_eq!(keys.reveal(id).unwrap().as_deref(), Some(k1.as_str()));
         let k2 = keys.issue(id).unwrap();
         assert_eq!(keys.verify(&k1).unwrap(), None, "rotated key stops working");
         assert_eq!(keys.verify(&k2).unwrap(), Some(id));
+        assert_eq!(keys.reveal(id).unwrap().as_deref(), Some(k2.as_str()));
     }
 }

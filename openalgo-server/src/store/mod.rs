@@ -156,11 +156,22 @@ pub trait Store: Send + Sync {
     /// [`StoreError`] on database failure.
     fn admin_id(&self) -> Result<Option<i64>, StoreError>;
 
-    /// Replaces a user's API key hash.
+    /// Replaces a user's API key: its hash and its encrypted copy.
     ///
     /// # Errors
     /// [`StoreError`] on database failure.
-    fn set_api_key(&self, user_id: i64, key_hash: &str) -> Result<(), StoreError>;
+    fn set_api_key(
+        &self,
+        user_id: i64,
+        key_hash: &str,
+        key_encrypted: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The encrypted copy of a user's API key.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn api_key_encrypted(&self, user_id: i64) -> Result<Option<String>, StoreError>;
 
     /// Every API key hash with its user.
     ///

@@ -29,6 +29,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_order_log",
         include_str!("../../migrations/sqlite/0005_order_log.sql"),
     ),
+    (
+        "0006_api_key_encrypted",
+        include_str!("../../migrations/sqlite/0006_api_key_encrypted.sql"),
+    ),
 ];
 
 /// SQLite-backed [`Store`].
@@ -245,13 +249,30 @@ impl Store for SqliteStore {
         Ok(conn.last_insert_rowid())
     }
 
-    fn set_api_key(&self, user_id: i64, key_hash: &str) -> Result<(), StoreError> {
+    fn set_api_key(
+        &self,
+        user_id: i64,
+        key_hash: &str,
+        key_encrypted: &str,
+    ) -> Result<(), StoreError> {
         self.conn().execute(
-            "INSERT INTO api_keys (user_id, api_key_hash, created_at) VALUES (?1, ?2, datetime('now'))
-             ON CONFLICT(user_id) DO UPDATE SET api_key_hash = excluded.api_key_hash, created_at = excluded.created_at",
-            params![user_id, key_hash],
+            "INSERT INTO api_keys (user_id, api_key_hash, api_key_encrypted, created_at) VALUES (?1, ?2, ?3, datetime('now'))
+             ON CONFLICT(user_id) DO UPDATE SET api_key_hash = excluded.api_key_hash,
+                 api_key_encrypted = excluded.api_key_encrypted, created_at = excluded.created_at",
+            params![user_id, key_hash, key_encrypted],
         )?;
         Ok(())
+    }
+
+    fn api_key_encrypted(&self, user_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT api_key_encrypted FROM api_keys WHERE user_id = ?1",
+                [user_id],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     fn api_keys(&self) -> Result<Vec<ApiKeyRow>, StoreError> {
@@ -284,8 +305,9 @@ mod tests {
             s.create_admin("other", "h"),
             Err(StoreError::Conflict(_))
         ));
-        s.set_api_key(id, "hash1").unwrap();
-        s.set_api_key(id, "hash2").unwrap();
+        s.set_api_key(id, "hash1", "enc1").unwrap();
+        s.set_api_key(id, "hash2", "enc2").unwrap();
+        assert_eq!(s.api_key_encrypted(id).unwrap().as_deref(), Some("enc2"));
         let keys = s.api_keys().unwrap();
         assert_eq!(
             keys,

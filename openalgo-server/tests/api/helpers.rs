@@ -62,6 +62,7 @@ pub(crate) async fn spawn_on(
         data_dir: std::env::temp_dir(),
         database_path: ":memory:".into(),
         pepper: pepper.clone(),
+        fernet_salt: b"test-fernet-salt".to_vec(),
         broker: "simulator".into(),
         simulator_seed: 42,
         rate_limits: openalgo_server::rate_limit::RateLimits {
@@ -75,7 +76,7 @@ pub(crate) async fn spawn_on(
             let admin = store
                 .create_admin("admin", &hash_secret("Secret#123", &pepper).expect("hash"))
                 .expect("admin");
-            ApiKeys::new(store.clone(), pepper)
+            ApiKeys::new(store.clone(), pepper, b"test-fernet-salt")
                 .issue(admin)
                 .expect("key")
         }
