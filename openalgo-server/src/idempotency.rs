@@ -74,6 +74,7 @@ where
         .map(str::trim)
     else {
         let (status, text) = run(handler).await?;
+        let text = mark_analyze_error(state, endpoint, status, text);
         log(state, endpoint, body, status, &text).await?;
         return Ok(json_response(status.as_u16(), text));
     };
@@ -99,6 +100,7 @@ where
         return Ok(json_response(status, body).customize_header());
     }
     let (status, text) = run(handler).await?;
+    let text = mark_analyze_error(state, endpoint, status, text);
     log(state, endpoint, body, status, &text).await?;
     let body = text;
     // Transient failures and throttling are not answers: a retry must run again.
@@ -111,6 +113,29 @@ where
             .map_err(|e| ApiError::Internal(e.to_string()))?;
     }
     Ok(json_response(status.as_u16(), body))
+}
+
+/// In analyze mode the reference marks error bodies of these endpoints with `mode` too
+/// (placeorder keeps a plain body).
+fn mark_analyze_error(
+    state: &AppState,
+    endpoint: &str,
+    status: StatusCode,
+    text: String,
+) -> String {
+    if state.mode() != crate::state::Mode::Analyze
+        || status == StatusCode::OK
+        || endpoint == "placeorder"
+    {
+        return text;
+    }
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(mut m)) if m.contains_key("status") => {
+            m.insert("mode".into(), "analyze".into());
+            serde_json::Value::Object(m).to_string()
+        }
+        _ => text,
+    }
 }
 
 /// Runs the handler and captures its answer.

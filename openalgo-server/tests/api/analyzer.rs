@@ -36,6 +36,22 @@ async fn analyzer_mode_uses_a_separate_account_and_marks_responses() {
     assert_eq!(order["mode"], "analyze");
     let (_, funds) = app.post("funds", &app.with_key(json!({}))).await;
     assert_eq!(funds["mode"], "analyze");
+    // Errors of order endpoints other than placeorder carry the marker too.
+    let (status, refused) = app
+        .post(
+            "cancelorder",
+            &app.with_key(json!({"strategy": "S", "orderid": "1"})),
+        )
+        .await;
+    assert_eq!((status, refused["mode"].as_str()), (404, Some("analyze")));
+    let (status, refused) = app
+        .post("placeorder", &app.with_key(json!({"strategy": "S"})))
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        refused.get("mode").is_none(),
+        "placeorder schema errors stay plain"
+    );
     // Market data still comes from the live broker, without a mode marker.
     let (_, quote) = app
         .post(
