@@ -92,6 +92,41 @@ impl Form {
         }
     }
 
+    /// Validates every item of a list of objects with `read` (a form in this form's format);
+    /// items with errors, or that are not objects, are reported under `field` by index and
+    /// left out of the result.
+    pub fn each_object<T>(
+        &mut self,
+        field: &str,
+        items: Vec<Value>,
+        mut read: impl FnMut(&mut Self) -> T,
+    ) -> Vec<T> {
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for (i, item) in items.into_iter().enumerate() {
+            let Value::Object(map) = item else {
+                errors.push((
+                    i,
+                    vec![(
+                        "_schema".to_owned(),
+                        FieldErrors::Messages(vec!["Invalid input type.".into()]),
+                    )],
+                ));
+                continue;
+            };
+            let mut item_form = Self::new(map, self.format);
+            let value = read(&mut item_form);
+            let item_errors = item_form.into_errors();
+            if item_errors.is_empty() {
+                out.push(value);
+            } else {
+                errors.push((i, item_errors));
+            }
+        }
+        self.item_errors(field, errors);
+        out
+    }
+
     /// Records the per-item errors of a list field.
     pub fn item_errors(&mut self, field: &str, items: Vec<(usize, Vec<(String, FieldErrors)>)>) {
         if !items.is_empty() {

@@ -2,7 +2,7 @@
 //! openposition (rest-api §3.1, §3.2.2, §5), validation format F1. The logic is core's
 //! `OrderService`; these handlers only parse and shape the answers.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use openalgo_core::orders::{SmartOrderRequest, SmartOutcome};
 use openalgo_core::{InstrumentKey, OrderError, OrderRequest, Product, Symbol};
 use rust_decimal::Decimal;
@@ -11,7 +11,6 @@ use serde_json::{Map, Value, json};
 use super::order_fields::{OrderFields, QuantityRule};
 use super::present;
 use crate::error::ApiError;
-use crate::idempotency;
 use crate::state::AppState;
 use crate::validation::{Form, Format, object};
 
@@ -19,18 +18,7 @@ fn leg_error(e: &OrderError) -> String {
     e.to_string()
 }
 
-pub(super) async fn placesmartorder(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let inner = state.clone();
-    let raw = body.clone();
-    idempotency::once(&state, &req, "placesmartorder", &raw, move || {
-        placesmartorder_once(inner, body)
-    })
-    .await
-}
+order_call!(placesmartorder, placesmartorder_once);
 
 async fn placesmartorder_once(
     state: web::Data<AppState>,
@@ -60,18 +48,7 @@ async fn placesmartorder_once(
     }
 }
 
-pub(super) async fn splitorder(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let inner = state.clone();
-    let raw = body.clone();
-    idempotency::once(&state, &req, "splitorder", &raw, move || {
-        splitorder_once(inner, body)
-    })
-    .await
-}
+order_call!(splitorder, splitorder_once);
 
 async fn splitorder_once(
     state: web::Data<AppState>,
@@ -110,18 +87,7 @@ async fn splitorder_once(
     Ok(mode.ok(json!({"status": "success", "total_quantity": units, "split_size": split, "results": results})))
 }
 
-pub(super) async fn basketorder(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let inner = state.clone();
-    let raw = body.clone();
-    idempotency::once(&state, &req, "basketorder", &raw, move || {
-        basketorder_once(inner, body)
-    })
-    .await
-}
+order_call!(basketorder, basketorder_once);
 
 async fn basketorder_once(
     state: web::Data<AppState>,
@@ -131,34 +97,14 @@ async fn basketorder_once(
     let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let strategy = f.string("strategy", true, 0, 0);
-    let items = f.objects("orders", true);
-    let mut legs = Vec::new();
-    let mut item_errors = Vec::new();
-    for (i, item) in items.unwrap_or_default().into_iter().enumerate() {
-        let Value::Object(map) = item else {
-            item_errors.push((
-                i,
-                vec![(
-                    "_schema".to_owned(),
-                    crate::validation::FieldErrors::Messages(vec!["Invalid input type.".into()]),
-                )],
-            ));
-            continue;
-        };
-        let mut leg = Form::new(map, Format::Stringified);
-        let fields = OrderFields::read(
-            &mut leg,
+    let items = f.objects("orders", true).unwrap_or_default();
+    let legs = f.each_object("orders", items, |leg| {
+        OrderFields::read(
+            leg,
             QuantityRule::Positive("Quantity must be a positive number."),
             false,
-        );
-        let errors = leg.into_errors();
-        if errors.is_empty() {
-            legs.push(fields);
-        } else {
-            item_errors.push((i, errors));
-        }
-    }
-    f.item_errors("orders", item_errors);
+        )
+    });
     f.finish()?;
     let strategy = present(strategy)?;
     let mut orders = Vec::with_capacity(legs.len());

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::{listed, present};
 use crate::error::ApiError;
 use crate::state::{AppState, Mode};
-use crate::validation::{FieldErrors, Form, Format, object};
+use crate::validation::{Form, Format, object};
 
 fn f(p: openalgo_core::Price) -> f64 {
     p.to_f64()
@@ -21,38 +21,20 @@ pub(super) async fn multiquotes(
     let mut form = Form::new(object(&body, Format::Object)?, Format::Object);
     let key = form.string("apikey", true, 1, 256);
     let items = form.objects("symbols", true);
-    let mut wanted = Vec::new();
-    let mut errors = Vec::new();
     if items.as_ref().is_some_and(Vec::is_empty) {
         form.reject("symbols", "Shorter than minimum length 1.");
     }
-    for (i, item) in items.unwrap_or_default().into_iter().enumerate() {
-        let Value::Object(map) = item else {
-            errors.push((
-                i,
-                vec![(
-                    "_schema".to_owned(),
-                    FieldErrors::Messages(vec!["Invalid input type.".into()]),
-                )],
-            ));
-            continue;
-        };
-        let mut leg = Form::new(map, Format::Object);
+    let wanted = form.each_object("symbols", items.unwrap_or_default(), |leg| {
         let symbol = leg.string("symbol", true, 0, 0);
         let exchange: Option<Exchange> = leg.choice("exchange", true);
-        let e = leg.into_errors();
-        if e.is_empty() {
-            wanted.push((present(symbol)?, present(exchange)?));
-        } else {
-            errors.push((i, e));
-        }
-    }
-    form.item_errors("symbols", errors);
+        (symbol, exchange)
+    });
     form.finish()?;
     state.authenticate(&present(key)?).await?;
     let mut invalid = Vec::new();
     let mut keys = Vec::new();
     for (symbol, exchange) in wanted {
+        let (symbol, exchange) = (present(symbol)?, present(exchange)?);
         match listed(&state, &symbol, exchange) {
             Ok(k) => keys.push(k),
             Err(e) => invalid

@@ -7,12 +7,12 @@ use openalgo_core::{
     Action, Exchange, InstrumentKey, OrderRequest, Price, PriceType, Product, Quantity, Symbol,
 };
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::present;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::validation::{FieldErrors, Form, Format, object};
+use crate::validation::{Form, Format, object};
 
 struct Leg {
     symbol: String,
@@ -22,6 +22,54 @@ struct Leg {
     product: Product,
     price_type: PriceType,
     price: Option<String>,
+}
+
+/// One basket leg as read (every field present once validation passed).
+type RawLeg = (
+    Option<String>,
+    Option<Exchange>,
+    Option<Action>,
+    Option<String>,
+    Option<Product>,
+    Option<PriceType>,
+    Option<String>,
+);
+
+fn form_leg(leg: &mut Form) -> RawLeg {
+    let symbol = leg.string("symbol", true, 0, 0);
+    if symbol
+        .as_ref()
+        .is_some_and(|s| s.is_empty() || s.chars().count() > 50)
+    {
+        leg.reject("symbol", "Symbol must be between 1 and 50 characters.");
+    }
+    let exchange = leg.choice("exchange", true);
+    let action = leg.choice("action", true);
+    let quantity = leg.string("quantity", true, 0, 0);
+    let product = leg.choice("product", true);
+    let price_type = leg.choice("pricetype", true);
+    let price = leg.string("price", false, 0, 0);
+    let _trigger = leg.string("trigger_price", false, 0, 0);
+    (
+        symbol, exchange, action, quantity, product, price_type, price,
+    )
+}
+
+impl TryFrom<RawLeg> for Leg {
+    type Error = ApiError;
+    fn try_from(
+        (symbol, exchange, action, quantity, product, price_type, price): RawLeg,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            symbol: present(symbol)?,
+            exchange: present(exchange)?,
+            action: present(action)?,
+            quantity: present(quantity)?,
+            product: present(product)?,
+            price_type: present(price_type)?,
+            price,
+        })
+    }
 }
 
 pub(super) async fn margin(
@@ -40,50 +88,12 @@ pub(super) async fn margin(
     if items.as_ref().is_some_and(|v| v.is_empty() || v.len() > 50) {
         f.reject("positions", "Positions must contain 1 to 50 items.");
     }
-    let mut legs = Vec::new();
-    let mut errors = Vec::new();
-    for (i, item) in items.unwrap_or_default().into_iter().enumerate() {
-        let Value::Object(map) = item else {
-            errors.push((
-                i,
-                vec![(
-                    "_schema".to_owned(),
-                    FieldErrors::Messages(vec!["Invalid input type.".into()]),
-                )],
-            ));
-            continue;
-        };
-        let mut leg = Form::new(map, Format::Stringified);
-        let symbol = leg.string("symbol", true, 0, 0);
-        if symbol
-            .as_ref()
-            .is_some_and(|s| s.is_empty() || s.chars().count() > 50)
-        {
-            leg.reject("symbol", "Symbol must be between 1 and 50 characters.");
-        }
-        let exchange = leg.choice("exchange", true);
-        let action = leg.choice("action", true);
-        let quantity = leg.string("quantity", true, 0, 0);
-        let product = leg.choice("product", true);
-        let price_type = leg.choice("pricetype", true);
-        let price = leg.string("price", false, 0, 0);
-        let _trigger = leg.string("trigger_price", false, 0, 0);
-        let e = leg.into_errors();
-        if e.is_empty() {
-            legs.push(Leg {
-                symbol: present(symbol)?,
-                exchange: present(exchange)?,
-                action: present(action)?,
-                quantity: present(quantity)?,
-                product: present(product)?,
-                price_type: present(price_type)?,
-                price,
-            });
-        } else {
-            errors.push((i, e));
-        }
-    }
-    f.item_errors("positions", errors);
+    let read = form_leg;
+    let parsed = f.each_object("positions", items.unwrap_or_default(), read);
+    let legs = parsed
+        .into_iter()
+        .map(Leg::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
     f.finish()?;
     // Service-level checks, 1-based, as the reference words them.
     let mut checked = Vec::with_capacity(legs.len());

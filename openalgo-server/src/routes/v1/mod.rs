@@ -1,6 +1,24 @@
 //! `/api/v1`: thin handlers — parse the body, build core requests, call the broker or the
 //! order service, answer with OpenAlgo's envelope.
 
+/// An order endpoint: `$name` logs the call and honours `Idempotency-Key` around `$inner`.
+macro_rules! order_call {
+    ($name:ident, $inner:ident) => {
+        pub(super) async fn $name(
+            state: actix_web::web::Data<crate::state::AppState>,
+            req: actix_web::HttpRequest,
+            body: actix_web::web::Bytes,
+        ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
+            let inner = state.clone();
+            let raw = body.clone();
+            crate::idempotency::once(&state, &req, stringify!($name), &raw, move || {
+                $inner(inner, body)
+            })
+            .await
+        }
+    };
+}
+
 mod account;
 mod compound;
 mod extended;

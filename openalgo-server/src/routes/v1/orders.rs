@@ -1,7 +1,7 @@
 //! Single orders: placeorder, modifyorder, cancelorder, orderstatus (rest-api §3.1–§3.2),
 //! validation format F1.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use openalgo_core::{ModifyOrder, OrderId};
 use serde_json::json;
 
@@ -9,22 +9,10 @@ use super::account::order_row;
 use super::order_fields::{OrderFields, QuantityRule};
 use super::present;
 use crate::error::ApiError;
-use crate::idempotency;
 use crate::state::AppState;
 use crate::validation::{Form, Format, object};
 
-pub(super) async fn placeorder(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let inner = state.clone();
-    let raw = body.clone();
-    idempotency::once(&state, &req, "placeorder", &raw, move || {
-        placeorder_once(inner, body)
-    })
-    .await
-}
+order_call!(placeorder, placeorder_once);
 
 async fn placeorder_once(
     state: web::Data<AppState>,
@@ -48,18 +36,7 @@ async fn placeorder_once(
     Ok(mode.ok(json!({"status": "success", "orderid": order_id})))
 }
 
-pub(super) async fn modifyorder(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let inner = state.clone();
-    let raw = body.clone();
-    idempotency::once(&state, &req, "modifyorder", &raw, move || {
-        modifyorder_once(inner, body)
-    })
-    .await
-}
+order_call!(modifyorder, modifyorder_once);
 
 async fn modifyorder_once(
     state: web::Data<AppState>,
@@ -97,18 +74,7 @@ async fn order_request(state: &AppState, body: &[u8]) -> Result<OrderId, ApiErro
     OrderId::new(order_id).map_err(|_| ApiError::BadRequest("Order ID is missing".into()))
 }
 
-pub(super) async fn cancelorder(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let inner = state.clone();
-    let raw = body.clone();
-    idempotency::once(&state, &req, "cancelorder", &raw, move || {
-        cancelorder_once(inner, body)
-    })
-    .await
-}
+order_call!(cancelorder, cancelorder_once);
 
 async fn cancelorder_once(
     state: web::Data<AppState>,
