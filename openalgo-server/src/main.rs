@@ -33,14 +33,14 @@ struct Cli {
 enum Command {
     /// Run the server (the default).
     Serve,
-    /// Create the admin user and print its API key.
+    /// Create the admin user and print its API key (asks for what is not given).
     Setup {
         /// Admin username.
         #[arg(long, env = "OPENALGO_ADMIN_USERNAME")]
-        username: String,
+        username: Option<String>,
         /// Admin password (at least 8 characters).
         #[arg(long, env = "OPENALGO_ADMIN_PASSWORD", hide_env_values = true)]
-        password: String,
+        password: Option<String>,
     },
     /// API key management.
     Apikey {
@@ -53,6 +53,16 @@ enum Command {
 enum ApiKeyCommand {
     /// Replace the admin's API key and print the new one; the old key stops working.
     Rotate,
+}
+
+/// Reads one line from the terminal after printing `question`.
+fn prompt(question: &str) -> anyhow::Result<String> {
+    use std::io::Write;
+    print!("{question}");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim().to_owned())
 }
 
 #[actix_web::main]
@@ -77,6 +87,26 @@ async fn main() -> anyhow::Result<()> {
             app.run().await?;
         }
         Command::Setup { username, password } => {
+            let username = match username {
+                Some(u) => u,
+                None => prompt("Admin username: ")?,
+            };
+            let password = match password {
+                Some(p) => p,
+                None => {
+                    let ask = |question: &str| {
+                        rpassword::prompt_password(question).context(
+                            "no terminal to ask for the password: pass --password or set OPENALGO_ADMIN_PASSWORD",
+                        )
+                    };
+                    let first = ask("Admin password (at least 8 characters): ")?;
+                    let again = ask("Repeat the password: ")?;
+                    if first != again {
+                        bail!("the passwords do not match");
+                    }
+                    first
+                }
+            };
             if username.trim().is_empty() || password.chars().count() < 8 {
                 bail!(
                     "username must not be empty and the password must have at least 8 characters"
