@@ -165,7 +165,15 @@ pub fn restore_account(
                 .map(|b| serde_json::from_str::<SandboxEvent>(b))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| corrupt(e.to_string()))?;
-            Ok(SandboxEngine::replay(config, symbols, base, &events))
+            let engine = SandboxEngine::replay(config, symbols, base, &events);
+            // Compact: the replayed state becomes the new base, so the journal never grows
+            // beyond one run and the next start replays little.
+            if !events.is_empty() {
+                let body = serde_json::to_string(&engine.snapshot())
+                    .map_err(|e| corrupt(e.to_string()))?;
+                store.set_paper_base(account, &body)?;
+            }
+            Ok(engine)
         }
         None => {
             let engine = SandboxEngine::new(config, symbols, now);

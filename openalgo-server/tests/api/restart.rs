@@ -77,3 +77,20 @@ async fn restart_keeps_orders_positions_and_funds() {
     handle.stop(true).await;
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn startup_compacts_the_journal_into_a_new_base() {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let (app, handle) = spawn_on(store.clone(), None).await;
+    app.post("placeorder", &app.with_key(json!({"strategy": "S", "symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": 1}))).await;
+    handle.stop(true).await;
+    assert!(!store.paper_events("simulator").unwrap().is_empty());
+    let (app, handle) = spawn_on(store.clone(), Some(app.api_key.clone())).await;
+    assert!(
+        store.paper_events("simulator").unwrap().is_empty(),
+        "replayed events folded into the base"
+    );
+    let (_, book) = app.post("orderbook", &app.with_key(json!({}))).await;
+    assert_eq!(book["data"]["orders"].as_array().unwrap().len(), 1);
+    handle.stop(true).await;
+}
