@@ -21,7 +21,8 @@ enum Work {
 
 struct Job {
     work: Work,
-    done: tokio::sync::oneshot::Sender<Result<(), String>>,
+    /// Who waits for this job's commit, if anyone.
+    done: Option<tokio::sync::oneshot::Sender<Result<(), String>>>,
 }
 
 /// A dedicated thread that commits journal events in groups: every job waiting when a commit
@@ -45,6 +46,8 @@ impl JournalWriter {
         std::thread::Builder::new()
             .name("paper-journal".into())
             .spawn(move || {
+                // After a failed commit nothing later may claim durability (order matters).
+                let mut broken: Option<String> = None;
                 while let Ok(first) = rx.recv() {
                     let mut jobs = vec![first];
                     while jobs.len() < MAX_GROUP {
@@ -63,10 +66,18 @@ impl JournalWriter {
                             Work::Log(entry) => log.push(entry),
                         }
                     }
-                    let result = store.append_batch(&paper, &log).map_err(|e| e.to_string());
+                    let result = match &broken {
+                        Some(e) => Err(e.clone()),
+                        None => store.append_batch(&paper, &log).map_err(|e| e.to_string()),
+                    };
+                    if let Err(e) = &result {
+                        broken = Some(format!("an earlier journal commit failed: {e}"));
+                    }
                     for job in jobs {
-                        // The command may have been abandoned; nothing to tell then.
-                        let _ = job.done.send(result.clone());
+                        if let Some(done) = job.done {
+                            // The command may have been abandoned; nothing to tell then.
+                            let _ = done.send(result.clone());
+                        }
                     }
                 }
             })
@@ -77,9 +88,19 @@ impl JournalWriter {
     fn send(&self, work: Work) -> Result<Durable, String> {
         let (done, rx) = tokio::sync::oneshot::channel();
         self.tx
-            .send(Job { work, done })
+            .send(Job {
+                work,
+                done: Some(done),
+            })
             .map_err(|_| "the journal writer stopped".to_owned())?;
         Ok(Durable::pending(rx))
+    }
+
+    /// Queues work whose durability is confirmed by a later job's commit (jobs commit in order).
+    fn queue(&self, work: Work) -> Result<(), String> {
+        self.tx
+            .send(Job { work, done: None })
+            .map_err(|_| "the journal writer stopped".to_owned())
     }
 
     /// Writes an order-log entry with the next group commit and waits for it.
@@ -120,10 +141,13 @@ impl EventSink for StoreSink {
             .map(serde_json::to_string)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
-        self.writer.send(Work::Paper {
+        // Queued in engine order; the order endpoints answer only after their order-log entry
+        // commits, and the writer commits in order, so these events are durable by then.
+        self.writer.queue(Work::Paper {
             account: self.account,
             bodies,
-        })
+        })?;
+        Ok(Durable::ready())
     }
 }
 

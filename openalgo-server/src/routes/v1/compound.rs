@@ -149,7 +149,9 @@ async fn strategy_only(state: &AppState, body: &[u8]) -> Result<(), ApiError> {
     state.authenticate(&present(key)?).await.map(|_| ())
 }
 
-pub(super) async fn cancelallorder(
+order_call!(cancelallorder, cancelallorder_once);
+
+async fn cancelallorder_once(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -169,7 +171,9 @@ pub(super) async fn cancelallorder(
     })))
 }
 
-pub(super) async fn closeposition(
+order_call!(closeposition, closeposition_once);
+
+async fn closeposition_once(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
