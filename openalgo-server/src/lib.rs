@@ -7,8 +7,8 @@
 
 pub mod auth;
 pub mod error;
-pub mod idempotency;
 pub mod journal;
+pub mod order_call;
 pub mod rate_limit;
 mod routes;
 pub mod settings;

@@ -87,7 +87,7 @@ pub struct AppState {
     /// Persistence.
     pub store: Arc<dyn Store>,
     /// In-flight idempotency keys.
-    pub idempotency: Arc<crate::idempotency::KeyLocks>,
+    pub idempotency: Arc<crate::order_call::KeyLocks>,
     /// The group-commit writer (paper journal and order log).
     pub journal: crate::journal::JournalWriter,
     analyze: Arc<AtomicBool>,

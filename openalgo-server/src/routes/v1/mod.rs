@@ -11,7 +11,7 @@ macro_rules! order_call {
         ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
             let inner = state.clone();
             let raw = body.clone();
-            crate::idempotency::once(&state, &req, stringify!($name), &raw, move || {
+            crate::order_call::once(&state, &req, stringify!($name), &raw, move || {
                 $inner(inner, body)
             })
             .await
