@@ -8,10 +8,12 @@
 //! - [`instrument`]: the instrument master ([`SymbolTable`]): lookups, search, expiries, chains.
 //! - [`broker`]: the object-safe async [`Broker`] trait and its request/response/error types.
 //! - [`orders`]: validation, smart/split/basket/close-all/cancel-all, written once over the trait.
+//! - [`calendar`]: exchange sessions, holidays and special sessions (IST).
 //! - [`market`]: ticks and order updates with their WebSocket JSON.
 #![warn(missing_docs)]
 
 pub mod broker;
+pub mod calendar;
 pub mod ids;
 pub mod instrument;
 pub mod market;

@@ -9,6 +9,7 @@ use actix_web::{App, HttpServer, web};
 use openalgo_brokers::clock::{Clock, SystemClock};
 use openalgo_brokers::paper::PaperBroker;
 use openalgo_brokers::simulator::{SimConfig, SimMarket, SimulatorMarket};
+use openalgo_core::calendar::MarketCalendar;
 use openalgo_core::sandbox::SandboxConfig;
 
 use crate::auth::ApiKeys;
@@ -34,6 +35,14 @@ pub enum StartupError {
     /// A paper account could not be restored.
     #[error(transparent)]
     Restore(#[from] RestoreError),
+    /// The calendar override file is unreadable or malformed.
+    #[error("{path}: {reason}")]
+    Calendar {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -50,6 +59,28 @@ pub enum StartupError {
 /// [`StartupError::Store`].
 pub fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StartupError> {
     Ok(Arc::new(SqliteStore::open(&settings.database_path)?))
+}
+
+/// The bundled market calendar, extended by `market_calendar.json` in the data directory.
+///
+/// # Errors
+/// [`StartupError::Calendar`] when the file exists but cannot be used.
+pub fn load_calendar(data_dir: &std::path::Path) -> Result<MarketCalendar, StartupError> {
+    let mut calendar = MarketCalendar::bundled();
+    let path = data_dir.join("market_calendar.json");
+    let bad = |reason: String| StartupError::Calendar {
+        path: path.display().to_string(),
+        reason,
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let days = calendar.merge_json(&text).map_err(|e| bad(e.to_string()))?;
+            tracing::info!(days, path = %path.display(), "market calendar override loaded");
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(bad(e.to_string())),
+    }
+    Ok(calendar)
 }
 
 impl std::fmt::Debug for Application {
@@ -126,7 +157,8 @@ impl Application {
             settings.pepper.clone(),
             &settings.fernet_salt,
         ));
-        let state = AppState::new(live, sandbox, Arc::clone(&symbols), api_keys, store, writer)?;
+        let state = AppState::new(live, sandbox, Arc::clone(&symbols), api_keys, store, writer)?
+            .with_calendar(Arc::new(load_calendar(&settings.data_dir)?));
         let address = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -196,5 +228,38 @@ impl Application {
             d.abort();
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("openalgo-cal-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    #[test]
+    fn the_calendar_override_file_extends_the_bundled_calendar() {
+        let dir = temp_dir("ok");
+        assert!(
+            load_calendar(&dir)
+                .expect("no file")
+                .year(2027)
+                .next()
+                .is_none()
+        );
+        std::fs::write(
+            dir.join("market_calendar.json"),
+            r#"{"days":[{"date":"2027-01-26","description":"Republic Day","holiday_type":"TRADING_HOLIDAY"}]}"#,
+        )
+        .expect("write");
+        assert_eq!(load_calendar(&dir).expect("override").year(2027).count(), 1);
+        std::fs::write(dir.join("market_calendar.json"), "{").expect("write");
+        let err = load_calendar(&dir).expect_err("malformed");
+        assert!(err.to_string().contains("market_calendar.json"), "{err}");
+        std::fs::remove_dir_all(dir).expect("cleanup");
     }
 }

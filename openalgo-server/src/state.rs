@@ -90,6 +90,8 @@ pub struct AppState {
     pub idempotency: Arc<crate::order_call::KeyLocks>,
     /// The group-commit writer (paper journal and order log).
     pub journal: crate::journal::JournalWriter,
+    /// Holidays and exchange sessions.
+    pub calendar: Arc<openalgo_core::calendar::MarketCalendar>,
     analyze: Arc<AtomicBool>,
 }
 
@@ -123,8 +125,16 @@ impl AppState {
             store,
             idempotency: Arc::default(),
             journal,
+            calendar: Arc::default(),
             analyze: Arc::new(AtomicBool::new(on)),
         })
+    }
+
+    /// Uses `calendar` for the market-calendar endpoints.
+    #[must_use]
+    pub fn with_calendar(mut self, calendar: Arc<openalgo_core::calendar::MarketCalendar>) -> Self {
+        self.calendar = calendar;
+        self
     }
 
     /// The broker for market data (always the configured broker, as in the reference).

@@ -251,6 +251,36 @@ impl Form {
         }
     }
 
+    /// An integer field (number or numeric string with no fractional part), checked by `rule`
+    /// with `message`.
+    pub fn integer(
+        &mut self,
+        field: &'static str,
+        required: bool,
+        rule: fn(i64) -> bool,
+        message: &str,
+    ) -> Option<i64> {
+        let parsed = match self.take(field, required)? {
+            Value::Number(n) => parse_decimal(&n.to_string()).ok(),
+            Value::String(s) => parse_decimal(s.trim()).ok(),
+            _ => None,
+        };
+        match parsed
+            .filter(|d| d.fract().is_zero())
+            .and_then(|d| i64::try_from(d).ok())
+        {
+            Some(i) if rule(i) => Some(i),
+            Some(_) => {
+                self.error(field, message);
+                None
+            }
+            None => {
+                self.error(field, "Not a valid integer.");
+                None
+            }
+        }
+    }
+
     /// A boolean with Python marshmallow's truthy/falsy spellings (rest-api §1.7).
     pub fn boolean(&mut self, field: &'static str, required: bool) -> Option<bool> {
         const TRUE: [&str; 13] = [

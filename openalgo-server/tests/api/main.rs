@@ -6,6 +6,7 @@ mod helpers;
 mod account;
 mod analyzer;
 mod basics;
+mod calendar;
 mod compound;
 mod extended;
 mod market;

@@ -101,3 +101,13 @@ def test_margin(client):
                                   "product": "MIS", "pricetype": "LIMIT", "price": 800}])
     assert r["status"] == "success", r
     assert r["data"]["total_margin_required"] == 1600.0
+
+
+def test_market_calendar(client):
+    if not hasattr(client, "holidays"):
+        pytest.skip("this client version has no market-calendar methods")
+    h = client.holidays(year=2026)
+    assert h["status"] == "success" and h["year"] == 2026, h
+    assert h["data"][0]["date"] == "2026-01-26"
+    t = client.timings(date="2026-03-03")
+    assert t["status"] == "success" and [s["exchange"] for s in t["data"]] == ["MCX"], t

@@ -20,6 +20,7 @@ macro_rules! order_call {
 }
 
 mod account;
+mod calendar;
 mod compound;
 mod extended;
 mod margin;
@@ -89,6 +90,8 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         "symbol" => symbols::symbol,
         "search" => symbols::search,
         "expiry" => symbols::expiry,
+        "market/holidays" => calendar::holidays,
+        "market/timings" => calendar::timings,
     }
 }
 

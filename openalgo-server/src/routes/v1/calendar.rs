@@ -1,0 +1,75 @@
+//! Market calendar: holidays and per-exchange timings (rest-api §3.8). The API key must be
+//! present but is not verified, as in the reference.
+
+use actix_web::{HttpResponse, web};
+use chrono::{Datelike, NaiveDate};
+use openalgo_core::calendar::{MarketDay, Session};
+use serde_json::{Value, json};
+
+use super::present;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::validation::{Form, Format, object};
+
+fn session_json(s: &Session, date: NaiveDate) -> Value {
+    let (start, end) = s.epoch_millis(date);
+    json!({"exchange": s.exchange, "start_time": start, "end_time": end})
+}
+
+fn holiday_json(day: &MarketDay) -> Value {
+    let open: Vec<Value> = day.open.iter().map(|s| session_json(s, day.date)).collect();
+    json!({
+        "date": day.date.format("%Y-%m-%d").to_string(),
+        "description": day.description,
+        "holiday_type": day.kind,
+        "closed_exchanges": day.closed,
+        "open_exchanges": open
+    })
+}
+
+pub(super) async fn holidays(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = Form::new(object(&body, Format::Object)?, Format::Object);
+    let _key = f.string("apikey", true, 1, 256);
+    let year = f.integer(
+        "year",
+        false,
+        |y| (2020..=2050).contains(&y),
+        "Year must be between 2020 and 2050",
+    );
+    f.finish()?;
+    let year = match year {
+        Some(y) => i32::try_from(y).map_err(|_| ApiError::Internal("year range".into()))?,
+        None => state.live.broker.now_ist().year(),
+    };
+    let data: Vec<Value> = state.calendar.year(year).map(holiday_json).collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "status": "success", "year": year, "timezone": "Asia/Kolkata", "data": data
+    })))
+}
+
+pub(super) async fn timings(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let mut f = Form::new(object(&body, Format::Object)?, Format::Object);
+    let _key = f.string("apikey", true, 1, 256);
+    let date = f.string("date", true, 0, 0);
+    f.finish()?;
+    let date = NaiveDate::parse_from_str(present(date)?.trim(), "%Y-%m-%d")
+        .map_err(|_| ApiError::BadRequest("Invalid date format. Use YYYY-MM-DD".into()))?;
+    if !(2020..=2050).contains(&date.year()) {
+        return Err(ApiError::BadRequest(
+            "Date must be between 2020-01-01 and 2050-12-31".into(),
+        ));
+    }
+    let data: Vec<Value> = state
+        .calendar
+        .sessions(date)
+        .iter()
+        .map(|s| session_json(s, date))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"status": "success", "data": data})))
+}
