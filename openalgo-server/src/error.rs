@@ -25,6 +25,10 @@ pub enum ApiError {
     /// A broker failure, classified.
     #[error(transparent)]
     Broker(#[from] BrokerError),
+    /// The handler ran in describe mode (OpenAPI generation) and stopped after validation;
+    /// never answered to a client.
+    #[error("request described")]
+    Described,
     /// Anything unexpected: logged with its cause, answered with a generic message.
     #[error("An unexpected error occurred")]
     Internal(String),
@@ -53,7 +57,7 @@ impl ResponseError for ApiError {
                 BrokerError::Unsupported { .. } => StatusCode::NOT_IMPLEMENTED,
                 BrokerError::Connectivity(_) | BrokerError::Decode(_) => StatusCode::BAD_GATEWAY,
             },
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Internal(_) | Self::Described => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

@@ -67,6 +67,10 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<HttpResponse, ApiError>>,
 {
+    if crate::validation::describe::active() {
+        crate::validation::describe::mark_order_call();
+        return handler().await;
+    }
     let Some(key) = req
         .headers()
         .get(HEADER)

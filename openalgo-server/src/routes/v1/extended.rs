@@ -220,15 +220,15 @@ pub(super) async fn pnl_symbols(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let mut form = Form::new(object(&body, Format::Object)?, Format::Object);
+    let key = form.string("apikey", true, 1, 256);
+    form.finish()?;
+    state.authenticate(&present(key)?).await?;
     if state.mode() != Mode::Analyze {
         return Err(ApiError::BadRequest(
             "This endpoint is only available in sandbox/analyzer mode".into(),
         ));
     }
-    let mut form = Form::new(object(&body, Format::Object)?, Format::Object);
-    let key = form.string("apikey", true, 1, 256);
-    form.finish()?;
-    state.authenticate(&present(key)?).await?;
     state.sandbox.broker.refresh().await?;
     let rows = state.sandbox.broker.inspect(|e| e.positions());
     let money = |m: rust_decimal::Decimal| openalgo_core::money::decimal_to_f64(m.round_dp(2));

@@ -22,9 +22,11 @@ macro_rules! order_call {
 mod account;
 mod calendar;
 mod compound;
+mod docs;
 mod extended;
 mod margin;
 mod market;
+pub(crate) mod openapi;
 mod order_fields;
 mod orders;
 mod symbols;
@@ -37,11 +39,10 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::validation::{Form, Format, object};
 
-/// Registers the v1 endpoints, each with and without a trailing slash; a wrong method gets
-/// the reference's 405 body.
-pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    macro_rules! post {
-        ($($name:literal => $handler:path),+ $(,)?) => {
+/// Defines the POST endpoints once: their registration and their documentation entries.
+macro_rules! post_endpoints {
+    ($($name:literal => $handler:path, $tag:literal, $summary:literal;)+) => {
+        fn configure_posts(cfg: &mut web::ServiceConfig) {
             $(
                 cfg.service(
                     web::resource([concat!("/", $name), concat!("/", $name, "/")])
@@ -49,8 +50,76 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
                         .default_service(web::to(method_not_allowed)),
                 );
             )+
-        };
-    }
+        }
+
+        /// Every POST endpoint, in documentation order.
+        pub(crate) const POST_ENDPOINTS: &[Endpoint] = &[
+            $(Endpoint { path: $name, tag: $tag, summary: $summary }),+
+        ];
+    };
+}
+
+/// An endpoint as the API documentation lists it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Endpoint {
+    /// Path under `/api/v1/`.
+    pub(crate) path: &'static str,
+    /// Documentation group.
+    pub(crate) tag: &'static str,
+    /// One-line summary.
+    pub(crate) summary: &'static str,
+}
+
+post_endpoints! {
+    "placeorder" => orders::placeorder, "Orders", "Place an order";
+    "placesmartorder" => compound::placesmartorder, "Orders", "Place an order that brings the position to a target size";
+    "basketorder" => compound::basketorder, "Orders", "Place several orders at once";
+    "splitorder" => compound::splitorder, "Orders", "Split a large order into orders of at most splitsize";
+    "modifyorder" => orders::modifyorder, "Orders", "Modify an open order";
+    "cancelorder" => orders::cancelorder, "Orders", "Cancel an open order";
+    "cancelallorder" => compound::cancelallorder, "Orders", "Cancel every open order of the account";
+    "closeposition" => compound::closeposition, "Orders", "Close every open position";
+    "orderstatus" => orders::orderstatus, "Orders", "One order's current state";
+    "openposition" => compound::openposition, "Orders", "The net quantity held in one instrument";
+    "funds" => account::funds, "Account", "Cash, collateral, M2M and used margin";
+    "orderbook" => account::orderbook, "Account", "Today's orders with statistics";
+    "tradebook" => account::tradebook, "Account", "Today's trades";
+    "positionbook" => account::positionbook, "Account", "Open and closed positions of the day";
+    "holdings" => account::holdings, "Account", "Delivery holdings with P&L";
+    "margin" => margin::margin, "Account", "Margin required for a set of positions";
+    "pnl/symbols" => extended::pnl_symbols, "Account", "Per-symbol P&L of the analyzer account";
+    "quotes" => market::quotes, "Market data", "Quote of one instrument";
+    "multiquotes" => extended::multiquotes, "Market data", "Quotes of several instruments";
+    "depth" => market::depth, "Market data", "Five-level market depth";
+    "history" => market::history, "Market data", "Historical candles";
+    "intervals" => market::intervals, "Market data", "Candle intervals the broker supports";
+    "symbol" => symbols::symbol, "Symbols", "One instrument of the master contract";
+    "search" => symbols::search, "Symbols", "Search the master contract";
+    "expiry" => symbols::expiry, "Symbols", "Expiry dates of an underlying's futures or options";
+    "market/holidays" => calendar::holidays, "Market calendar", "Holidays and special sessions of a year";
+    "market/timings" => calendar::timings, "Market calendar", "Each exchange's session on a date";
+    "analyzer" => analyzer_status, "Analyzer", "Whether analyzer (sandbox) mode is on";
+    "analyzer/toggle" => analyzer_toggle, "Analyzer", "Switch analyzer (sandbox) mode on or off";
+    "ping" => ping, "Utility", "Check the API key and the broker connection";
+}
+
+/// The GET endpoints (query parameters), in documentation order.
+pub(crate) const GET_ENDPOINTS: &[Endpoint] = &[
+    Endpoint {
+        path: "instruments",
+        tag: "Symbols",
+        summary: "The master contract as JSON or CSV",
+    },
+    Endpoint {
+        path: "ticker/{instrument}",
+        tag: "Market data",
+        summary: "Candles of EXCHANGE:SYMBOL as JSON or plain text",
+    },
+];
+
+/// Registers the v1 endpoints, each with and without a trailing slash; a wrong method gets
+/// the reference's 405 body.
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource(["/instruments", "/instruments/"])
             .route(web::get().to(extended::instruments))
@@ -61,38 +130,8 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(extended::ticker))
             .default_service(web::to(method_not_allowed)),
     );
-    post! {
-        "ping" => ping,
-        "funds" => account::funds,
-        "orderbook" => account::orderbook,
-        "tradebook" => account::tradebook,
-        "positionbook" => account::positionbook,
-        "holdings" => account::holdings,
-        "quotes" => market::quotes,
-        "depth" => market::depth,
-        "history" => market::history,
-        "intervals" => market::intervals,
-        "placeorder" => orders::placeorder,
-        "modifyorder" => orders::modifyorder,
-        "cancelorder" => orders::cancelorder,
-        "orderstatus" => orders::orderstatus,
-        "placesmartorder" => compound::placesmartorder,
-        "splitorder" => compound::splitorder,
-        "basketorder" => compound::basketorder,
-        "cancelallorder" => compound::cancelallorder,
-        "closeposition" => compound::closeposition,
-        "openposition" => compound::openposition,
-        "multiquotes" => extended::multiquotes,
-        "margin" => margin::margin,
-        "pnl/symbols" => extended::pnl_symbols,
-        "analyzer" => analyzer_status,
-        "analyzer/toggle" => analyzer_toggle,
-        "symbol" => symbols::symbol,
-        "search" => symbols::search,
-        "expiry" => symbols::expiry,
-        "market/holidays" => calendar::holidays,
-        "market/timings" => calendar::timings,
-    }
+    configure_posts(cfg);
+    docs::configure(cfg);
 }
 
 async fn method_not_allowed() -> HttpResponse {

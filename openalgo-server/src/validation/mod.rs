@@ -10,6 +10,12 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 
+pub mod describe;
+mod render;
+
+use describe::{FieldKind, FieldSpec};
+use render::render;
+
 /// Which error body format an endpoint uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -55,17 +61,42 @@ pub struct Form {
     declared: Vec<&'static str>,
     errors: Vec<(String, FieldErrors)>,
     format: Format,
+    /// `Some` in describe mode: the fields read so far.
+    spec: Option<Vec<FieldSpec>>,
 }
 
 impl Form {
     /// Starts validating `input`.
     #[must_use]
-    pub const fn new(input: Map<String, Value>, format: Format) -> Self {
+    pub fn new(input: Map<String, Value>, format: Format) -> Self {
         Self {
             input,
             declared: Vec::new(),
             errors: Vec::new(),
             format,
+            spec: describe::active().then(Vec::new),
+        }
+    }
+
+    /// In describe mode, records the field and returns `true` (the reader then returns
+    /// `None`); otherwise does nothing.
+    fn describes(
+        &mut self,
+        name: &'static str,
+        required: bool,
+        kind: impl FnOnce() -> FieldKind,
+    ) -> bool {
+        match &mut self.spec {
+            Some(spec) => {
+                self.declared.push(name);
+                spec.push(FieldSpec {
+                    name,
+                    required,
+                    kind: kind(),
+                });
+                true
+            }
+            None => false,
         }
     }
 
@@ -83,6 +114,9 @@ impl Form {
 
     /// A list of objects (basket legs); each item is handed back as its own object.
     pub fn objects(&mut self, field: &'static str, required: bool) -> Option<Vec<Value>> {
+        if self.describes(field, required, || FieldKind::Objects(Vec::new())) {
+            return None;
+        }
         match self.take(field, required)? {
             Value::Array(items) => Some(items),
             _ => {
@@ -101,6 +135,15 @@ impl Form {
         items: Vec<Value>,
         mut read: impl FnMut(&mut Self) -> T,
     ) -> Vec<T> {
+        if let Some(spec) = &mut self.spec {
+            let mut item = Self::new(Map::new(), self.format);
+            let _ = read(&mut item);
+            let item_fields = item.spec.unwrap_or_default();
+            if let Some(f) = spec.iter_mut().rev().find(|f| f.name == field) {
+                f.kind = FieldKind::Objects(item_fields);
+            }
+            return Vec::new();
+        }
         let mut out = Vec::new();
         let mut errors = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
@@ -178,6 +221,9 @@ impl Form {
         min: usize,
         max: usize,
     ) -> Option<String> {
+        if self.describes(field, required, || FieldKind::String { min, max }) {
+            return None;
+        }
         match self.take(field, required)? {
             Value::String(s) => {
                 let n = s.chars().count();
@@ -200,6 +246,13 @@ impl Form {
     where
         T: FromStr<Err = openalgo_core::VocabError>,
     {
+        let accepted = || match "\u{0}".parse::<T>() {
+            Err(e) => FieldKind::Choice(e.accepted),
+            Ok(_) => FieldKind::String { min: 0, max: 0 },
+        };
+        if self.describes(field, required, accepted) {
+            return None;
+        }
         match self.take(field, required)? {
             Value::String(s) => match s.parse() {
                 Ok(v) => Some(v),
@@ -223,6 +276,11 @@ impl Form {
         rule: fn(Decimal) -> bool,
         message: &str,
     ) -> Option<Decimal> {
+        if self.describes(field, required, || FieldKind::Number {
+            rule: message.to_owned(),
+        }) {
+            return None;
+        }
         let value = match self.take(field, required)? {
             Value::Number(n) => parse_decimal(&n.to_string()),
             Value::String(s) => parse_decimal(&s),
@@ -260,6 +318,11 @@ impl Form {
         rule: fn(i64) -> bool,
         message: &str,
     ) -> Option<i64> {
+        if self.describes(field, required, || FieldKind::Integer {
+            rule: message.to_owned(),
+        }) {
+            return None;
+        }
         let parsed = match self.take(field, required)? {
             Value::Number(n) => parse_decimal(&n.to_string()).ok(),
             Value::String(s) => parse_decimal(s.trim()).ok(),
@@ -283,6 +346,9 @@ impl Form {
 
     /// A boolean with Python marshmallow's truthy/falsy spellings (rest-api §1.7).
     pub fn boolean(&mut self, field: &'static str, required: bool) -> Option<bool> {
+        if self.describes(field, required, || FieldKind::Boolean) {
+            return None;
+        }
         const TRUE: [&str; 13] = [
             "1", "t", "T", "true", "True", "TRUE", "y", "Y", "yes", "Yes", "YES", "on", "On",
         ];
@@ -305,6 +371,9 @@ impl Form {
 
     /// A `YYYY-MM-DD` date field (non-padded parts accepted).
     pub fn date(&mut self, field: &'static str, required: bool) -> Option<chrono::NaiveDate> {
+        if self.describes(field, required, || FieldKind::Date) {
+            return None;
+        }
         match self.take(field, required)? {
             Value::String(s) => match chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
                 Ok(d) => Some(d),
@@ -320,74 +389,22 @@ impl Form {
         }
     }
 
-    /// Ends validation: unknown keys are errors; any error gives the 400 body.
+    /// Ends validation: unknown keys are errors; any error gives the 400 body. In describe mode
+    /// it reports the fields read and stops the handler.
     ///
     /// # Errors
     /// [`ApiError::Validation`] in the endpoint's format.
     pub fn finish(mut self) -> Result<(), ApiError> {
+        if let Some(spec) = self.spec.take() {
+            describe::report(spec, self.format);
+            return Err(ApiError::Described);
+        }
         self.collect_unknown();
         if self.errors.is_empty() {
             Ok(())
         } else {
             Err(render(&self.errors, self.format))
         }
-    }
-}
-
-fn py_str(s: &str) -> String {
-    if s.contains('\'') && !s.contains('"') {
-        format!("\"{s}\"")
-    } else {
-        format!("'{}'", s.replace('\'', "\\'"))
-    }
-}
-
-fn to_json(errors: &[(String, FieldErrors)]) -> Value {
-    let mut m = Map::new();
-    for (k, v) in errors {
-        let value = match v {
-            FieldErrors::Messages(msgs) => Value::from(msgs.clone()),
-            FieldErrors::Items(items) => {
-                let mut inner = Map::new();
-                for (i, e) in items {
-                    inner.insert(i.to_string(), to_json(e));
-                }
-                Value::Object(inner)
-            }
-        };
-        m.insert(k.clone(), value);
-    }
-    Value::Object(m)
-}
-
-/// Python `repr()` of the error dict (integer keys for list items).
-fn to_repr(errors: &[(String, FieldErrors)]) -> String {
-    let body: Vec<String> = errors
-        .iter()
-        .map(|(k, v)| {
-            let value = match v {
-                FieldErrors::Messages(msgs) => {
-                    let m: Vec<String> = msgs.iter().map(|m| py_str(m)).collect();
-                    format!("[{}]", m.join(", "))
-                }
-                FieldErrors::Items(items) => {
-                    let parts: Vec<String> = items
-                        .iter()
-                        .map(|(i, e)| format!("{i}: {}", to_repr(e)))
-                        .collect();
-                    format!("{{{}}}", parts.join(", "))
-                }
-            };
-            format!("{}: {value}", py_str(k))
-        })
-        .collect();
-    format!("{{{}}}", body.join(", "))
-}
-
-fn render(errors: &[(String, FieldErrors)], format: Format) -> ApiError {
-    match format {
-        Format::Object => ApiError::Validation(to_json(errors)),
-        Format::Stringified => ApiError::Validation(Value::String(to_repr(errors))),
     }
 }
 

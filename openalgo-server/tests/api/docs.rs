@@ -1,0 +1,110 @@
+//! The OpenAPI document and Swagger UI.
+
+use serde_json::{Value, json};
+
+use crate::helpers::spawn_app;
+
+async fn document(app: &crate::helpers::TestApp) -> Value {
+    let (status, text) = app.get("openapi.json").await;
+    assert_eq!(status, 200);
+    serde_json::from_str(&text).expect("json")
+}
+
+#[tokio::test]
+async fn the_document_describes_what_validation_accepts() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    assert_eq!(doc["openapi"], "3.0.3");
+    let place = &doc["paths"]["/placeorder"]["post"];
+    let schema = &place["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(
+        schema["required"],
+        json!([
+            "apikey", "strategy", "exchange", "symbol", "action", "quantity"
+        ])
+    );
+    assert_eq!(schema["additionalProperties"], false);
+    assert_eq!(schema["properties"]["apikey"]["maxLength"], 256);
+    let exchanges = schema["properties"]["exchange"]["enum"].as_array().unwrap();
+    assert!(exchanges.contains(&json!("NSE")) && exchanges.contains(&json!("MCX")));
+    assert_eq!(
+        schema["properties"]["pricetype"]["enum"],
+        json!(["MARKET", "LIMIT", "SL", "SL-M"])
+    );
+    assert_eq!(place["parameters"][0]["name"], "Idempotency-Key");
+    assert!(doc["paths"]["/funds"]["post"].get("parameters").is_none());
+    // Nested objects are described by the same readers.
+    let legs = &doc["paths"]["/basketorder"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"]["properties"]["orders"];
+    assert_eq!(legs["type"], "array");
+    assert!(legs["items"]["properties"]["symbol"].is_object(), "{legs}");
+    // GET endpoints take query parameters; the ticker its instrument in the path.
+    let q = doc["paths"]["/instruments"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    assert!(
+        q.iter()
+            .any(|p| p["name"] == "apikey" && p["in"] == "query")
+    );
+    let t = doc["paths"]["/ticker/{instrument}"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    assert!(
+        t.iter()
+            .any(|p| p["name"] == "instrument" && p["in"] == "path")
+    );
+}
+
+#[tokio::test]
+async fn every_documented_endpoint_exists_and_rejects_undocumented_fields() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 30, "{} paths", paths.len());
+    for (path, item) in paths {
+        let Some(op) = item.get("post") else { continue };
+        let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+        let required = schema["required"].as_array().cloned().unwrap_or_default();
+        assert!(
+            required.contains(&json!("apikey")),
+            "{path} documents apikey"
+        );
+        let (status, body) = app
+            .post(path.trim_start_matches('/'), &json!({"zz_undocumented": 1}))
+            .await;
+        assert_eq!(status, 400, "{path}: {body}");
+        let message = body["message"].to_string();
+        assert!(
+            message.contains("zz_undocumented") && message.contains("Unknown field."),
+            "{path}: {body}"
+        );
+        for field in &required {
+            assert!(
+                message.contains(field.as_str().unwrap()),
+                "{path}: {field} reported missing: {body}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn swagger_ui_is_served_from_vendored_assets() {
+    let app = spawn_app().await;
+    let (status, page) = app.get("").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("docs/swagger-ui-bundle.js") && !page.contains("http"),
+        "{page}"
+    );
+    let r = app
+        .client
+        .get(format!("{}/api/v1/docs/swagger-ui-bundle.js", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/javascript");
+    assert!(r.bytes().await.unwrap().len() > 1_000_000);
+    let (status, init) = app.get("docs/swagger-init.js").await;
+    assert!(status == 200 && init.contains("openapi.json"));
+}
