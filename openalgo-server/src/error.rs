@@ -29,6 +29,9 @@ pub enum ApiError {
     /// never answered to a client.
     #[error("request described")]
     Described,
+    /// An error of the analyzer (sandbox) account: the body carries `"mode": "analyze"`.
+    #[error("{0}")]
+    Analyze(Box<ApiError>),
     /// Anything unexpected: logged with its cause, answered with a generic message.
     #[error("An unexpected error occurred")]
     Internal(String),
@@ -43,9 +46,30 @@ impl From<OrderError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// The JSON body: `{"status": "error", "message": ...}` (+ `mode` for analyzer errors).
+    fn body(&self) -> Value {
+        let message = match self {
+            Self::Analyze(inner) => {
+                let mut body = inner.body();
+                body["mode"] = Value::from("analyze");
+                return body;
+            }
+            Self::Validation(v) => v.clone(),
+            Self::Internal(cause) => {
+                tracing::error!(cause = %cause, "Request failed");
+                Value::String(self.to_string())
+            }
+            other => Value::String(other.to_string()),
+        };
+        json!({"status": "error", "message": message})
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
+            Self::Analyze(inner) => inner.status_code(),
             Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::InvalidApiKey => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
@@ -62,14 +86,6 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let message = match self {
-            Self::Validation(v) => v.clone(),
-            Self::Internal(cause) => {
-                tracing::error!(cause = %cause, "Request failed");
-                Value::String(self.to_string())
-            }
-            other => Value::String(other.to_string()),
-        };
-        HttpResponse::build(self.status_code()).json(json!({"status": "error", "message": message}))
+        HttpResponse::build(self.status_code()).json(self.body())
     }
 }

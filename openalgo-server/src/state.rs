@@ -63,6 +63,15 @@ impl Mode {
         HttpResponse::Ok().json(body)
     }
 
+    /// An error of this mode's account: analyze-mode errors carry `"mode": "analyze"`.
+    #[must_use]
+    pub fn error(self, e: impl Into<crate::error::ApiError>) -> crate::error::ApiError {
+        match (self, e.into()) {
+            (Self::Analyze, e @ crate::error::ApiError::Analyze(_)) | (Self::Live, e) => e,
+            (Self::Analyze, e) => crate::error::ApiError::Analyze(Box::new(e)),
+        }
+    }
+
     /// The wire name (`live` or `analyze`).
     #[must_use]
     pub const fn as_str(self) -> &'static str {

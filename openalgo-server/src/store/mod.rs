@@ -63,6 +63,12 @@ pub trait Store: Send + Sync {
     /// [`StoreError`] on database failure.
     fn order_log(&self, limit: usize) -> Result<Vec<OrderLogEntry>, StoreError>;
 
+    /// How many order-log entries were written in `mode` (`live` or `analyze`).
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn order_log_count(&self, mode: &str) -> Result<u64, StoreError>;
+
     /// The stored first answer (endpoint, status, body) for an idempotency key.
     ///
     /// # Errors

@@ -33,6 +33,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_api_key_encrypted",
         include_str!("../../migrations/sqlite/0006_api_key_encrypted.sql"),
     ),
+    (
+        "0007_order_log_mode",
+        include_str!("../../migrations/sqlite/0007_order_log_mode.sql"),
+    ),
 ];
 
 /// SQLite-backed [`Store`].
@@ -112,6 +116,15 @@ impl Store for SqliteStore {
             })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn order_log_count(&self, mode: &str) -> Result<u64, StoreError> {
+        let n: i64 = self.conn().query_row(
+            "SELECT COUNT(*) FROM order_log WHERE mode = ?1",
+            [mode],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     fn idempotent_answer(&self, key: &str) -> Result<Option<(String, u16, String)>, StoreError> {

@@ -83,3 +83,73 @@ async fn analyzer_mode_uses_a_separate_account_and_marks_responses() {
         (400, Some("{'mode': ['Not a valid boolean.']}"))
     );
 }
+
+#[tokio::test]
+async fn analyzer_errors_carry_the_mode_marker() {
+    let app = spawn_app().await;
+    app.post("analyzer/toggle", &app.with_key(json!({"mode": true})))
+        .await;
+    // Sandbox rejection of a placeorder: marked (only its schema errors stay plain).
+    let (status, body) = app
+        .post(
+            "placeorder",
+            &app.with_key(
+                json!({"strategy": "S", "symbol": "SBIN", "exchange": "NSE", "action": "BUY",
+                                 "quantity": 100_000_000, "pricetype": "MARKET", "product": "CNC"}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        (status, body["mode"].as_str()),
+        (400, Some("analyze")),
+        "{body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("nsufficient"),
+        "{body}"
+    );
+    // orderstatus and openposition (F1): unknown order and schema errors are marked.
+    let (status, body) = app
+        .post(
+            "orderstatus",
+            &app.with_key(json!({"strategy": "S", "orderid": "999"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["mode"].as_str()),
+        (404, Some("analyze")),
+        "{body}"
+    );
+    let (status, body) = app
+        .post("openposition", &app.with_key(json!({"strategy": "S"})))
+        .await;
+    assert_eq!(
+        (status, body["mode"].as_str()),
+        (400, Some("analyze")),
+        "{body}"
+    );
+    // Live mode: the same errors are plain.
+    app.post("analyzer/toggle", &app.with_key(json!({"mode": false})))
+        .await;
+    let (status, body) = app
+        .post(
+            "orderstatus",
+            &app.with_key(json!({"strategy": "S", "orderid": "999"})),
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert!(body.get("mode").is_none(), "{body}");
+    // The analyzer log counts the analyze-mode order call (the rejected placeorder) only.
+    let (_, body) = app
+        .post(
+            "placeorder",
+            &app.with_key(
+                json!({"strategy": "S", "symbol": "SBIN", "exchange": "NSE", "action": "BUY",
+                                 "quantity": 1, "pricetype": "MARKET", "product": "MIS"}),
+            ),
+        )
+        .await;
+    assert_eq!(body["status"], "success", "live order: {body}");
+    let (_, status) = app.post("analyzer", &app.with_key(json!({}))).await;
+    assert_eq!(status["data"]["total_logs"], 1, "{status}");
+}

@@ -40,7 +40,7 @@ pub(super) async fn funds(
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
     key_only(&state, &body).await?;
-    let f = t.broker().funds().await?;
+    let f = t.broker().funds().await.map_err(|e| mode.error(e))?;
     Ok(mode.ok(json!({"status": "success", "data": {
         "availablecash": format!("{:.2}", f.available_cash),
         "collateral": format!("{:.2}", f.collateral),
@@ -56,7 +56,7 @@ pub(super) async fn orderbook(
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
     key_only(&state, &body).await?;
-    let orders = t.broker().order_book().await?;
+    let orders = t.broker().order_book().await.map_err(|e| mode.error(e))?;
     let count = |p: &dyn Fn(&Order) -> bool| orders.iter().filter(|o| p(o)).count();
     let statistics = json!({
         "total_buy_orders": count(&|o| o.action == openalgo_core::Action::Buy),
@@ -77,7 +77,8 @@ pub(super) async fn tradebook(
     key_only(&state, &body).await?;
     let rows: Vec<Value> = t.broker()
         .trade_book()
-        .await?
+        .await
+        .map_err(|e| mode.error(e))?
         .iter()
         .map(|t| json!({
             "symbol": t.instrument.symbol.as_str(), "exchange": t.instrument.exchange, "product": t.product,
@@ -97,7 +98,8 @@ pub(super) async fn positionbook(
     key_only(&state, &body).await?;
     let rows: Vec<Value> = t.broker()
         .positions()
-        .await?
+        .await
+        .map_err(|e| mode.error(e))?
         .iter()
         .map(|p| json!({
             "symbol": p.instrument.symbol.as_str(), "exchange": p.instrument.exchange, "product": p.product,
@@ -113,7 +115,7 @@ pub(super) async fn holdings(
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
     key_only(&state, &body).await?;
-    let holdings = t.broker().holdings().await?;
+    let holdings = t.broker().holdings().await.map_err(|e| mode.error(e))?;
     let pct = |pnl: Decimal, base: Decimal| {
         if base.is_zero() {
             0.0

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::order_fields::{OrderFields, QuantityRule};
 use super::present;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, Trading};
 use crate::validation::{Form, Format, object};
 
 fn leg_error(e: &OrderError) -> String {
@@ -183,12 +183,23 @@ async fn closeposition_once(
     Ok(mode.ok(json!({"status": "success", "message": "All Open Positions Squared Off"})))
 }
 
+/// Every error carries the analyzer marker in analyze mode (F1, rest-api §1.6).
 pub(super) async fn openposition(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
-    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
+    let quantity = open_quantity(&state, t, &body)
+        .await
+        .map_err(|e| mode.error(e))?;
+    let mut body = Map::new();
+    body.insert("status".into(), "success".into());
+    body.insert("quantity".into(), quantity.into());
+    Ok(mode.ok(Value::Object(body)))
+}
+
+async fn open_quantity(state: &AppState, t: &Trading, body: &[u8]) -> Result<i64, ApiError> {
+    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let _strategy = f.string("strategy", true, 0, 0);
     let symbol = f.string("symbol", true, 0, 0);
@@ -197,16 +208,14 @@ pub(super) async fn openposition(
     f.finish()?;
     state.authenticate(&present(key)?).await?;
     // The reference does not validate the exchange here: an unknown one simply has no position.
-    let quantity = match (Symbol::new(present(symbol)?), present(exchange)?.parse()) {
-        (Ok(symbol), Ok(exchange)) => {
-            t.broker()
-                .open_position(&InstrumentKey::new(symbol, exchange), present(product)?)
-                .await?
-        }
-        _ => 0,
-    };
-    let mut body = Map::new();
-    body.insert("status".into(), "success".into());
-    body.insert("quantity".into(), quantity.into());
-    Ok(mode.ok(Value::Object(body)))
+    Ok(
+        match (Symbol::new(present(symbol)?), present(exchange)?.parse()) {
+            (Ok(symbol), Ok(exchange)) => {
+                t.broker()
+                    .open_position(&InstrumentKey::new(symbol, exchange), present(product)?)
+                    .await?
+            }
+            _ => 0,
+        },
+    )
 }

@@ -172,8 +172,19 @@ async fn ping(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpRespon
     })))
 }
 
-fn analyzer_data(mode: crate::state::Mode) -> serde_json::Value {
-    json!({"mode": mode.as_str(), "analyze_mode": mode == crate::state::Mode::Analyze, "total_logs": 0})
+/// The analyzer status payload; `total_logs` counts the analyzer log (analyze-mode order calls).
+async fn analyzer_data(
+    state: &AppState,
+    mode: crate::state::Mode,
+) -> Result<serde_json::Value, ApiError> {
+    let store = std::sync::Arc::clone(&state.store);
+    let total = web::block(move || store.order_log_count("analyze"))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(
+        json!({"mode": mode.as_str(), "analyze_mode": mode == crate::state::Mode::Analyze, "total_logs": total}),
+    )
 }
 
 async fn analyzer_status(
@@ -184,7 +195,8 @@ async fn analyzer_status(
     let key = f.string("apikey", true, 1, 256);
     f.finish()?;
     state.authenticate(&present(key)?).await?;
-    Ok(HttpResponse::Ok().json(json!({"status": "success", "data": analyzer_data(state.mode())})))
+    Ok(HttpResponse::Ok()
+        .json(json!({"status": "success", "data": analyzer_data(&state, state.mode()).await?})))
 }
 
 async fn analyzer_toggle(
@@ -197,7 +209,7 @@ async fn analyzer_toggle(
     f.finish()?;
     state.authenticate(&present(key)?).await?;
     let mode = state.set_analyze(present(on)?)?;
-    let mut data = analyzer_data(mode);
+    let mut data = analyzer_data(&state, mode).await?;
     data["message"] = json!(format!("Analyzer mode switched to {}", mode.as_str()));
     Ok(HttpResponse::Ok().json(json!({"status": "success", "data": data})))
 }

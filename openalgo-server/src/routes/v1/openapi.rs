@@ -102,6 +102,17 @@ fn operation(e: &Endpoint, d: &Described, get: bool) -> Value {
     op
 }
 
+/// The documentation groups in the order endpoints are listed.
+fn tags() -> Value {
+    let mut seen: Vec<&str> = Vec::new();
+    for e in POST_ENDPOINTS.iter().chain(GET_ENDPOINTS) {
+        if !seen.contains(&e.tag) {
+            seen.push(e.tag);
+        }
+    }
+    seen.iter().map(|t| json!({"name": t})).collect()
+}
+
 /// Runs every endpoint once in describe mode against `state` and builds the document.
 pub(crate) async fn document(state: &AppState) -> Value {
     let app = test::init_service(
@@ -135,6 +146,7 @@ pub(crate) async fn document(state: &AppState) -> Value {
             "description": "Wire-compatible with OpenAlgo's /api/v1. Every request carries `apikey`; numbers may be sent as strings."
         },
         "servers": [{"url": "/api/v1"}],
+        "tags": tags(),
         "paths": paths,
         "components": {"schemas": {
             "Success": {"type": "object", "required": ["status"], "properties": {

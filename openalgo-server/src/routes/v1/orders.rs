@@ -31,8 +31,15 @@ async fn placeorder_once(
     f.finish()?;
     let units = fields.units()?;
     state.authenticate(&present(key)?).await?;
-    let order = fields.draft(units, &present(strategy)?)?.build()?;
-    let order_id = t.orders.place_order(&order).await?;
+    let order = fields
+        .draft(units, &present(strategy)?)?
+        .build()
+        .map_err(|e| mode.error(e))?;
+    let order_id = t
+        .orders
+        .place_order(&order)
+        .await
+        .map_err(|e| mode.error(e))?;
     Ok(mode.ok(json!({"status": "success", "orderid": order_id})))
 }
 
@@ -86,12 +93,16 @@ async fn cancelorder_once(
     Ok(mode.ok(json!({"status": "success", "orderid": id})))
 }
 
+/// Every error carries the analyzer marker in analyze mode (F1, rest-api §1.6).
 pub(super) async fn orderstatus(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
-    let id = order_request(&state, &body).await?;
-    let order = t.broker().order_status(&id).await?;
+    let status = async {
+        let id = order_request(&state, &body).await?;
+        Ok::<_, ApiError>(t.broker().order_status(&id).await?)
+    };
+    let order = status.await.map_err(|e| mode.error(e))?;
     Ok(mode.ok(json!({"status": "success", "data": order_row(&order)})))
 }
