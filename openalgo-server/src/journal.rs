@@ -2,11 +2,15 @@
 //! command returns, and startup rebuilds each account from its base snapshot plus the journal.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use openalgo_brokers::paper::{Durable, EventSink};
 use openalgo_core::SymbolTable;
-use openalgo_core::sandbox::{SandboxConfig, SandboxEngine, SandboxEvent, SandboxSnapshot};
+use openalgo_core::sandbox::{
+    SandboxConfig, SandboxEngine, SandboxEvent, SandboxSnapshot, coalesce,
+};
 
 use crate::store::{Store, StoreError};
 
@@ -26,14 +30,29 @@ struct Job {
 }
 
 /// A dedicated thread that commits journal events in groups: every job waiting when a commit
-/// starts goes into the same transaction, so concurrent commands share one disk sync.
+/// starts goes into the same transaction, so concurrent commands share one commit. While order
+/// calls are still being processed (they will send their log entry shortly) the writer waits
+/// for them, briefly, so a burst commits once instead of once per order.
 #[derive(Debug, Clone)]
 pub struct JournalWriter {
     tx: std::sync::mpsc::Sender<Job>,
+    pending: Arc<AtomicUsize>,
 }
 
 /// Most jobs in one transaction.
 const MAX_GROUP: usize = 512;
+/// Longest wait for in-flight order calls before committing what is there.
+const LINGER: Duration = Duration::from_micros(400);
+
+/// An order call that will send an order-log entry: counted from its start until it sends.
+#[derive(Debug)]
+pub struct PendingLog(Arc<AtomicUsize>);
+
+impl Drop for PendingLog {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 impl JournalWriter {
     /// Starts the writer thread over `store`; it ends when every writer handle is dropped.
@@ -43,6 +62,8 @@ impl JournalWriter {
     #[must_use]
     pub fn spawn(store: Arc<dyn Store>) -> Self {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let pending = Arc::new(AtomicUsize::new(0));
+        let in_flight = Arc::clone(&pending);
         std::thread::Builder::new()
             .name("paper-journal".into())
             .spawn(move || {
@@ -50,10 +71,21 @@ impl JournalWriter {
                 let mut broken: Option<String> = None;
                 while let Ok(first) = rx.recv() {
                     let mut jobs = vec![first];
+                    let deadline = Instant::now() + LINGER;
                     while jobs.len() < MAX_GROUP {
                         match rx.try_recv() {
                             Ok(job) => jobs.push(job),
-                            Err(_) => break,
+                            Err(_) if in_flight.load(Ordering::Acquire) == 0 => break,
+                            Err(_) => {
+                                let now = Instant::now();
+                                if now >= deadline {
+                                    break;
+                                }
+                                match rx.recv_timeout(deadline - now) {
+                                    Ok(job) => jobs.push(job),
+                                    Err(_) => break,
+                                }
+                            }
                         }
                     }
                     let mut paper: Vec<(&str, &[String])> = Vec::new();
@@ -82,7 +114,15 @@ impl JournalWriter {
                 }
             })
             .expect("start the journal writer thread");
-        Self { tx }
+        Self { tx, pending }
+    }
+
+    /// Marks an order call that will send an order-log entry; pass the mark to
+    /// [`JournalWriter::log`] (or drop it if the call ends without one).
+    #[must_use]
+    pub fn pending_log(&self) -> PendingLog {
+        self.pending.fetch_add(1, Ordering::AcqRel);
+        PendingLog(Arc::clone(&self.pending))
     }
 
     fn send(&self, work: Work) -> Result<Durable, String> {
@@ -107,8 +147,14 @@ impl JournalWriter {
     ///
     /// # Errors
     /// The store's failure, or a stopped writer.
-    pub async fn log(&self, entry: crate::store::OrderLogEntry) -> Result<(), String> {
-        self.send(Work::Log(entry))?.wait().await
+    pub async fn log(
+        &self,
+        entry: crate::store::OrderLogEntry,
+        pending: PendingLog,
+    ) -> Result<(), String> {
+        let durable = self.send(Work::Log(entry));
+        drop(pending);
+        durable?.wait().await
     }
 }
 
@@ -136,11 +182,12 @@ impl StoreSink {
 
 impl EventSink for StoreSink {
     fn submit(&self, events: &[SandboxEvent]) -> Result<Durable, String> {
-        let bodies = events
-            .iter()
-            .map(serde_json::to_string)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
+        if events.is_empty() {
+            return Ok(Durable::ready());
+        }
+        // One row per command: its events as a JSON array, superseded snapshots left out.
+        let body = serde_json::to_string(&coalesce(events)).map_err(|e| e.to_string())?;
+        let bodies = vec![body];
         // Queued in engine order; the order endpoints answer only after their order-log entry
         // commits, and the writer commits in order, so these events are durable by then.
         self.writer.queue(Work::Paper {
@@ -167,6 +214,17 @@ pub enum RestoreError {
     },
 }
 
+/// Appends the events of one journal row: a JSON array (one command) or, as rows written by
+/// earlier versions are, a single event.
+fn decode_row(row: &str, into: &mut Vec<SandboxEvent>) -> Result<(), serde_json::Error> {
+    if row.trim_start().starts_with('[') {
+        into.extend(serde_json::from_str::<Vec<SandboxEvent>>(row)?);
+    } else {
+        into.push(serde_json::from_str(row)?);
+    }
+    Ok(())
+}
+
 /// Rebuilds `account` from the store, or starts it fresh (and records its base) when new.
 ///
 /// # Errors
@@ -183,12 +241,10 @@ pub fn restore_account(
         Some(base) => {
             let base: SandboxSnapshot =
                 serde_json::from_str(&base).map_err(|e| corrupt(e.to_string()))?;
-            let events = store
-                .paper_events(account)?
-                .iter()
-                .map(|b| serde_json::from_str::<SandboxEvent>(b))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| corrupt(e.to_string()))?;
+            let mut events = Vec::new();
+            for row in store.paper_events(account)? {
+                decode_row(&row, &mut events).map_err(|e| corrupt(e.to_string()))?;
+            }
             let engine = SandboxEngine::replay(config, symbols, base, &events);
             // Compact: the replayed state becomes the new base, so the journal never grows
             // beyond one run and the next start replays little.
@@ -206,5 +262,19 @@ pub fn restore_account(
             store.set_paper_base(account, &base)?;
             Ok(engine)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_hold_one_event_or_a_command_batch() {
+        let mut events = Vec::new();
+        decode_row(r#"{"event":"cleared"}"#, &mut events).expect("single");
+        decode_row(r#"[{"event":"cleared"},{"event":"cleared"}]"#, &mut events).expect("batch");
+        assert_eq!(events, vec![SandboxEvent::Cleared; 3]);
+        assert!(decode_row("[{", &mut events).is_err());
     }
 }

@@ -71,6 +71,7 @@ where
         crate::validation::describe::mark_order_call();
         return handler().await;
     }
+    let pending = state.journal.pending_log();
     let Some(key) = req
         .headers()
         .get(HEADER)
@@ -79,7 +80,7 @@ where
     else {
         let (status, text) = run(handler).await?;
         let text = mark_analyze_error(state, endpoint, status, text);
-        log(state, endpoint, body, status, &text).await?;
+        log(state, endpoint, body, status, &text, pending).await?;
         return Ok(json_response(status.as_u16(), text));
     };
     if key.is_empty() || key.len() > MAX_KEY_LEN {
@@ -105,7 +106,7 @@ where
     }
     let (status, text) = run(handler).await?;
     let text = mark_analyze_error(state, endpoint, status, text);
-    log(state, endpoint, body, status, &text).await?;
+    log(state, endpoint, body, status, &text, pending).await?;
     let body = text;
     // Transient failures and throttling are not answers: a retry must run again.
     if !status.is_server_error() && status != StatusCode::TOO_MANY_REQUESTS {
@@ -166,6 +167,7 @@ async fn log(
     body: &[u8],
     status: StatusCode,
     response: &str,
+    pending: crate::journal::PendingLog,
 ) -> Result<(), ApiError> {
     let entry = crate::store::OrderLogEntry {
         api_type: endpoint.to_owned(),
@@ -174,7 +176,11 @@ async fn log(
         status: status.as_u16(),
         response: response.to_owned(),
     };
-    state.journal.log(entry).await.map_err(ApiError::Internal)
+    state
+        .journal
+        .log(entry, pending)
+        .await
+        .map_err(ApiError::Internal)
 }
 
 trait Replayed {

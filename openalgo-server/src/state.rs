@@ -185,6 +185,10 @@ impl AppState {
     /// # Errors
     /// [`ApiError::InvalidApiKey`] for an unknown key.
     pub async fn authenticate(&self, key: &str) -> Result<i64, ApiError> {
+        // A cached verdict needs no thread hand-off.
+        if let Some(verdict) = self.api_keys.cached(key) {
+            return verdict.ok_or(ApiError::InvalidApiKey);
+        }
         let keys = Arc::clone(&self.api_keys);
         let key = key.to_owned();
         let found = actix_web::web::block(move || keys.verify(&key))

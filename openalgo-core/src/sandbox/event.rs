@@ -56,3 +56,53 @@ impl SandboxEvent {
         }
     }
 }
+
+/// What a snapshot event overwrites: a later event with the same key supersedes it.
+#[derive(PartialEq, Eq)]
+enum Supersedes<'a> {
+    Funds,
+    Order(u64),
+    Position(&'a InstrumentKey, Product),
+}
+
+fn snapshot_key(e: &SandboxEvent) -> Option<Supersedes<'_>> {
+    match e {
+        SandboxEvent::Funds(_) => Some(Supersedes::Funds),
+        SandboxEvent::Order(o) => Some(Supersedes::Order(o.seq)),
+        SandboxEvent::Position(p) => Some(Supersedes::Position(&p.instrument, p.product)),
+        _ => None,
+    }
+}
+
+/// The events of one command without the funds, order and position snapshots that a later
+/// event of the same batch replaces: replaying the result gives the same state as replaying
+/// `events`. Batches holding a reset, a new session or a removal are returned whole.
+#[must_use]
+pub fn coalesce(events: &[SandboxEvent]) -> Vec<&SandboxEvent> {
+    let barrier = events.iter().any(|e| {
+        matches!(
+            e,
+            SandboxEvent::Cleared
+                | SandboxEvent::SessionStarted { .. }
+                | SandboxEvent::PositionRemoved { .. }
+                | SandboxEvent::HoldingRemoved { .. }
+        )
+    });
+    if barrier {
+        return events.iter().collect();
+    }
+    let mut seen: Vec<Supersedes<'_>> = Vec::new();
+    let mut keep: Vec<&SandboxEvent> = Vec::with_capacity(events.len());
+    for e in events.iter().rev() {
+        match snapshot_key(e) {
+            Some(k) if seen.contains(&k) => {}
+            Some(k) => {
+                seen.push(k);
+                keep.push(e);
+            }
+            None => keep.push(e),
+        }
+    }
+    keep.reverse();
+    keep
+}

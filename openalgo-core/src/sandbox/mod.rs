@@ -23,7 +23,7 @@ pub use config::{
 };
 pub use engine::{AUTO_SQUARE_OFF, RMS_SQUARE_OFF, SandboxEngine};
 pub use error::SandboxError;
-pub use event::SandboxEvent;
+pub use event::{SandboxEvent, coalesce};
 pub use gtt::{
     GttLeg, GttRequest, GttStatus, GttTriggers, LegStatus, SandboxGtt, TriggerDirection,
 };

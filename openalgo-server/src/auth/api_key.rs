@@ -94,29 +94,40 @@ impl ApiKeys {
         Ok(key)
     }
 
+    /// The cached verdict for a presented key: `Some(Some(user))` valid, `Some(None)` known
+    /// invalid, `None` not cached (call [`ApiKeys::verify`] off the executor). Never blocks on
+    /// I/O or hashing.
+    #[must_use]
+    pub fn cached(&self, key: &str) -> Option<Option<i64>> {
+        let d = digest(key);
+        let now = Instant::now();
+        let mut c = self.caches();
+        if let Some(&(user, at)) = c.valid.get(&d) {
+            if now.duration_since(at) < VALID_TTL {
+                return Some(Some(user));
+            }
+            c.valid.remove(&d);
+        }
+        if let Some(&at) = c.invalid.get(&d) {
+            if now.duration_since(at) < INVALID_TTL {
+                return Some(None);
+            }
+            c.invalid.remove(&d);
+        }
+        None
+    }
+
     /// The user id of a presented key, or `None`. Blocking (Argon2 on a cache miss): call it
     /// off the async executor.
     ///
     /// # Errors
     /// [`StoreError`] when the stored hashes cannot be read.
     pub fn verify(&self, key: &str) -> Result<Option<i64>, StoreError> {
+        if let Some(verdict) = self.cached(key) {
+            return Ok(verdict);
+        }
         let d = digest(key);
         let now = Instant::now();
-        {
-            let mut c = self.caches();
-            if let Some(&(user, at)) = c.valid.get(&d) {
-                if now.duration_since(at) < VALID_TTL {
-                    return Ok(Some(user));
-                }
-                c.valid.remove(&d);
-            }
-            if let Some(&at) = c.invalid.get(&d) {
-                if now.duration_since(at) < INVALID_TTL {
-                    return Ok(None);
-                }
-                c.invalid.remove(&d);
-            }
-        }
         let found = self
             .store
             .api_keys()?

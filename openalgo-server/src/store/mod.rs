@@ -1,6 +1,7 @@
 //! Persistence behind one trait, so a PostgreSQL backend can be added without touching
 //! handlers. SQLite (`rusqlite`, bundled, WAL) is the embedded default.
 
+mod checkpoint;
 mod sqlite;
 
 pub use sqlite::SqliteStore;

@@ -34,8 +34,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/sqlite/0006_api_key_encrypted.sql"),
     ),
     (
-        "0007_order_log_mode",
-        include_str!("../../migrations/sqlite/0007_order_log_mode.sql"),
+        "0007_lean_journal",
+        include_str!("../../migrations/sqlite/0007_lean_journal.sql"),
     ),
 ];
 
@@ -43,6 +43,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    _checkpointer: Option<super::checkpoint::Checkpointer>,
 }
 
 impl SqliteStore {
@@ -54,7 +55,15 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        Self::init(Connection::open(path)?)
+        let mut store = Self::init(Connection::open(path)?)?;
+        // Checkpoints move to a background thread (see `checkpoint`).
+        {
+            let conn = store.conn();
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+            conn.busy_handler(Some(super::checkpoint::short_waits))?;
+        }
+        store._checkpointer = Some(super::checkpoint::spawn(path)?);
+        Ok(store)
     }
 
     /// A private in-memory database (tests).
@@ -65,7 +74,7 @@ impl SqliteStore {
         Self::init(Connection::open_in_memory()?)
     }
 
-    fn init(conn: Connection) -> Result<Self, StoreError> {
+    fn init(mut conn: Connection) -> Result<Self, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // In WAL mode NORMAL is safe against application crashes (committed transactions
         // survive); only an OS crash or power loss can drop the last commits.
@@ -83,15 +92,19 @@ impl SqliteStore {
                 )
                 .optional()?;
             if done.is_none() {
-                conn.execute_batch(sql)?;
-                conn.execute(
+                // A migration applies whole or not at all.
+                let tx = conn.transaction()?;
+                tx.execute_batch(sql)?;
+                tx.execute(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (?1, datetime('now'))",
                     [name],
                 )?;
+                tx.commit()?;
             }
         }
         Ok(Self {
             conn: Mutex::new(conn),
+            _checkpointer: None,
         })
     }
 
@@ -307,6 +320,85 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lean_journal_migration_keeps_existing_rows() {
+        let dir = std::env::temp_dir().join(format!("openalgo-mig-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("old.db");
+        {
+            // A database as version 0006 left it.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL);",
+            )
+            .unwrap();
+            for (name, sql) in &MIGRATIONS[..6] {
+                conn.execute_batch(sql).unwrap();
+                conn.execute("INSERT INTO schema_migrations VALUES (?1, 'then')", [name])
+                    .unwrap();
+            }
+            conn.execute_batch(
+                r#"INSERT INTO paper_events (account, body) VALUES ('sandbox', '{"event":"cleared"}');
+                   INSERT INTO order_log (api_type, mode, request, status, response, created_at)
+                   VALUES ('placeorder', 'analyze', '{}', 200, '{}', 'then');"#,
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(
+            store.paper_events("sandbox").unwrap(),
+            vec![r#"{"event":"cleared"}"#]
+        );
+        assert_eq!(store.order_log(10).unwrap().len(), 1);
+        assert_eq!(store.order_log_count("analyze").unwrap(), 1);
+        store
+            .append_paper_events("sandbox", &["[]".to_owned()])
+            .unwrap();
+        assert_eq!(
+            store.paper_events("sandbox").unwrap().len(),
+            2,
+            "ids continue after the copy"
+        );
+        drop(store);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn writes_reach_the_database_file_through_the_background_checkpointer() {
+        let dir = std::env::temp_dir().join(format!("openalgo-ckpt-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.db");
+        let store = SqliteStore::open(&path).unwrap();
+        let autockpt: i64 = store
+            .conn()
+            .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(autockpt, 0, "the writing connection never checkpoints");
+        let before = std::fs::metadata(&path).unwrap().len();
+        let entry = OrderLogEntry {
+            api_type: "placeorder".into(),
+            mode: "analyze".into(),
+            request: "x".repeat(500),
+            status: 200,
+            response: "{}".into(),
+        };
+        let batch: Vec<&OrderLogEntry> = std::iter::repeat_n(&entry, 100).collect();
+        for _ in 0..20 {
+            store.append_batch(&[], &batch).unwrap();
+        }
+        assert_eq!(store.order_log_count("analyze").unwrap(), 2000);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::fs::metadata(&path).unwrap().len() <= before + 500_000 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no checkpoint within 5 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        drop(store);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 
     #[test]
     fn admin_and_keys_round_trip() {

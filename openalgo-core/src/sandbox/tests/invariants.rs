@@ -72,11 +72,20 @@ struct Sim {
     engine: SandboxEngine,
     base: SandboxSnapshot,
     journal: Vec<SandboxEvent>,
+    /// The same journal with each command's superseded snapshots coalesced away.
+    coalesced: Vec<SandboxEvent>,
     prices: Vec<i64>,
     now: chrono::NaiveDateTime,
 }
 
 impl Sim {
+    fn record(&mut self) {
+        let batch = self.engine.take_events();
+        self.coalesced
+            .extend(crate::sandbox::coalesce(&batch).into_iter().cloned());
+        self.journal.extend(batch);
+    }
+
     fn new(capital: &str) -> Self {
         let now = at("2025-01-06 09:30");
         let config = SandboxConfig {
@@ -89,6 +98,7 @@ impl Sim {
             engine,
             base,
             journal: Vec::new(),
+            coalesced: Vec::new(),
             prices: INSTRUMENTS.iter().map(|i| i.2).collect(),
             now,
         }
@@ -246,7 +256,7 @@ impl Sim {
                 }
             }
         }
-        self.journal.extend(self.engine.take_events());
+        self.record();
     }
 }
 
@@ -341,7 +351,18 @@ fn check(sim: &Sim) -> Result<(), TestCaseError> {
     let (mut a, mut b) = (replayed.snapshot(), e.snapshot());
     a.prices.clear();
     b.prices.clear();
-    prop_assert_eq!(a, b);
+    prop_assert_eq!(&a, &b);
+    // So does the coalesced journal the server stores.
+    let mut c = SandboxEngine::replay(
+        e.config().clone(),
+        e.symbols().clone(),
+        sim.base.clone(),
+        &sim.coalesced,
+    )
+    .snapshot();
+    c.prices.clear();
+    prop_assert!(sim.coalesced.len() <= sim.journal.len());
+    prop_assert_eq!(c, b);
     // A snapshot restores the account.
     let restored = SandboxEngine::restore(e.config().clone(), e.symbols().clone(), e.snapshot());
     prop_assert_eq!(restored.snapshot(), e.snapshot());
@@ -367,7 +388,7 @@ proptest! {
             sim.engine.cancel_gtt(&id, now).unwrap();
         }
         let _ = sim.engine.close_all_positions("final", now);
-        sim.journal.extend(sim.engine.take_events());
+        sim.record();
         check(&sim)?;
         prop_assert_eq!(sim.engine.funds().order_margin, Decimal::ZERO);
         prop_assert_eq!(sim.engine.funds().position_margin, Decimal::ZERO);
