@@ -268,6 +268,32 @@ impl Form {
         }
     }
 
+    /// A string that must be one of `allowed` (exact spelling), with the reference's
+    /// `Must be one of:` message.
+    pub fn one_of(
+        &mut self,
+        field: &'static str,
+        required: bool,
+        allowed: &'static [&'static str],
+    ) -> Option<&'static str> {
+        if self.describes(field, required, || FieldKind::Choice(allowed)) {
+            return None;
+        }
+        match self.take(field, required)? {
+            Value::String(s) => {
+                let found = allowed.iter().copied().find(|a| *a == s);
+                if found.is_none() {
+                    self.error(field, format!("Must be one of: {}.", allowed.join(", ")));
+                }
+                found
+            }
+            _ => {
+                self.error(field, "Not a valid string.");
+                None
+            }
+        }
+    }
+
     /// A float field (number or numeric string), checked by `rule` with `message`.
     pub fn number(
         &mut self,

@@ -108,3 +108,67 @@ async fn swagger_ui_is_served_from_vendored_assets() {
     let (status, init) = app.get("docs/swagger-init.js").await;
     assert!(status == 200 && init.contains("openapi.json"));
 }
+
+/// A body that satisfies `schema` (as documented), with `key` as the API key.
+fn sample(schema: &Value, key: &str) -> Value {
+    let mut body = serde_json::Map::new();
+    let required = schema["required"].as_array().cloned().unwrap_or_default();
+    for name in required {
+        let name = name.as_str().unwrap();
+        let field = &schema["properties"][name];
+        let value = if name == "apikey" {
+            json!(key)
+        } else if let Some(values) = field["enum"].as_array() {
+            values[0].clone()
+        } else if field["type"] == "array" {
+            json!([sample(&field["items"], key)
+                .as_object()
+                .map(|m| {
+                    let mut m = m.clone();
+                    m.remove("apikey");
+                    Value::Object(m)
+                })
+                .unwrap()])
+        } else if field["format"] == "date" {
+            json!("2026-11-24")
+        } else if field.get("oneOf").is_some() {
+            // numbers, integers and booleans all accept these spellings
+            if field["oneOf"][0]["type"] == "boolean" {
+                json!(true)
+            } else {
+                json!("1")
+            }
+        } else {
+            // Strings are checked for content after the key (symbols, order ids) or, as margin
+            // quantities, hold numbers.
+            json!("1")
+        };
+        body.insert(name.to_owned(), value);
+    }
+    Value::Object(body)
+}
+
+#[tokio::test]
+async fn every_endpoint_that_checks_the_key_refuses_a_wrong_one_after_validation() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let public = ["/market/holidays", "/market/timings"];
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(op) = item.get("post") else { continue };
+        let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+        let body = sample(schema, &"0".repeat(64));
+        let (status, answer) = app.post(path.trim_start_matches('/'), &body).await;
+        if public.contains(&path.as_str()) {
+            assert_ne!(status, 403, "{path} needs no key: {answer}");
+            continue;
+        }
+        assert_eq!(
+            (status, answer["message"].as_str()),
+            (403, Some("Invalid openalgo apikey")),
+            "{path} with {body}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 28, "{checked} endpoints checked");
+}

@@ -96,6 +96,9 @@ pub(super) async fn search(
     Ok(HttpResponse::Ok().json(json!({"status": "success", "message": message, "data": data})))
 }
 
+/// The `F_AND_O_EXCHANGES` list of the expiry schema, in its message order.
+const F_AND_O_NAMES: &[&str] = &["NFO", "BFO", "MCX", "CDS", "NCO", "BCD", "NCDEX", "CRYPTO"];
+
 pub(super) async fn expiry(
     state: web::Data<AppState>,
     body: web::Bytes,
@@ -103,25 +106,12 @@ pub(super) async fn expiry(
     let mut f = Form::new(object(&body, Format::Object)?, Format::Object);
     let key = f.string("apikey", true, 1, 256);
     let symbol = f.string("symbol", true, 0, 0);
-    let exchange = f.string("exchange", true, 0, 0);
-    let kind = f.string("instrumenttype", true, 0, 0);
-    let exchange = exchange.and_then(|e| match e.parse::<Exchange>() {
-        Ok(x) if Exchange::F_AND_O.contains(&x) => Some(x),
-        _ => {
-            f.reject(
-                "exchange",
-                "Must be one of: NFO, BFO, MCX, CDS, NCO, BCD, NCDEX, CRYPTO.",
-            );
-            None
-        }
-    });
-    let kind = kind.and_then(|k| {
-        let parsed = ExpiryKind::from_wire(&k);
-        if parsed.is_none() {
-            f.reject("instrumenttype", "Must be one of: futures, options.");
-        }
-        parsed
-    });
+    let exchange = f
+        .one_of("exchange", true, F_AND_O_NAMES)
+        .and_then(|e| e.parse::<Exchange>().ok());
+    let kind = f
+        .one_of("instrumenttype", true, &["futures", "options"])
+        .and_then(ExpiryKind::from_wire);
     f.finish()?;
     state.authenticate(&present(key)?).await?;
     let underlying = present(symbol)?.trim().to_uppercase();
@@ -149,4 +139,16 @@ pub(super) async fn expiry(
         )
     };
     Ok(HttpResponse::Ok().json(json!({"status": "success", "message": message, "data": dates})))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_expiry_exchange_list_is_the_core_f_and_o_list() {
+        let core: Vec<&str> = openalgo_core::Exchange::F_AND_O
+            .iter()
+            .map(|e| e.as_str())
+            .collect();
+        assert_eq!(super::F_AND_O_NAMES, core.as_slice());
+    }
 }
