@@ -114,7 +114,7 @@ fn sample(schema: &Value, key: &str) -> Value {
     let mut body = serde_json::Map::new();
     let required = schema["required"].as_array().cloned().unwrap_or_default();
     for name in required {
-        let name = name.as_str().unwrap();
+        let name = name.as_str().expect("field names are strings");
         let field = &schema["properties"][name];
         let value = if name == "apikey" {
             json!(key)
@@ -128,7 +128,7 @@ fn sample(schema: &Value, key: &str) -> Value {
                     m.remove("apikey");
                     Value::Object(m)
                 })
-                .unwrap()])
+                .expect("an object schema")])
         } else if field["format"] == "date" {
             json!("2026-11-24")
         } else if field.get("oneOf").is_some() {
