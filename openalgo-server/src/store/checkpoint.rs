@@ -75,6 +75,8 @@ pub(super) fn spawn(path: &Path) -> Result<Checkpointer, super::StoreError> {
                                 tracing::warn!(error = %e, "pre-checkpoint sync failed");
                             }
                         }
+                        // Copy what arrived during the sync, then rewind at once.
+                        checkpoint("PASSIVE")?;
                         checkpoint("RESTART").map(drop)
                     } else {
                         Ok(())
