@@ -47,6 +47,16 @@ impl From<OrderError> for ApiError {
 }
 
 impl ApiError {
+    /// Whether this refuses an invalid API key (counted against the client).
+    #[must_use]
+    pub fn is_invalid_api_key(&self) -> bool {
+        match self {
+            Self::InvalidApiKey => true,
+            Self::Analyze(inner) => inner.is_invalid_api_key(),
+            _ => false,
+        }
+    }
+
     /// The JSON body: `{"status": "error", "message": ...}` (+ `mode` for analyzer errors).
     fn body(&self) -> Value {
         let message = match self {
@@ -86,6 +96,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(self.body())
+        let mut res = HttpResponse::build(self.status_code()).json(self.body());
+        if self.is_invalid_api_key() {
+            res.extensions_mut()
+                .insert(crate::security::InvalidApiKeyMarker);
+        }
+        res
     }
 }

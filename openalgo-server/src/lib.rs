@@ -1,7 +1,8 @@
 //! # openalgo-server
 //!
 //! The thin actix-web shell over `openalgo-core` and `openalgo-brokers`: REST API `/api/v1`
-//! (OpenAlgo-compatible), API-key authentication, SQLite persistence, the simulator as the
+//! (OpenAlgo-compatible), API-key authentication, the security layer and web login, SQLite
+//! persistence, the simulator as the
 //! embedded default broker. Startup is a library function ([`Application::build`]) so tests
 //! run the real server on port 0.
 
@@ -9,13 +10,16 @@ pub mod auth;
 pub mod error;
 pub mod journal;
 pub mod order_call;
-pub mod rate_limit;
 mod routes;
+pub mod security;
 pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod store;
 pub mod validation;
+pub mod web;
+
+pub use security::rate_limit;
 
 pub use settings::Settings;
 pub use startup::Application;

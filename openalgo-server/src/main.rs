@@ -68,6 +68,7 @@ fn prompt(question: &str) -> anyhow::Result<String> {
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
+        .with_writer(openalgo_server::security::redact::RedactingStderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )

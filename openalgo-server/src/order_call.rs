@@ -78,10 +78,10 @@ where
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
     else {
-        let (status, text) = run(handler).await?;
+        let (status, text, invalid_key) = run(handler).await?;
         let text = mark_analyze_error(state, endpoint, status, text);
         log(state, endpoint, body, status, &text, pending).await?;
-        return Ok(json_response(status.as_u16(), text));
+        return Ok(marked(json_response(status.as_u16(), text), invalid_key));
     };
     if key.is_empty() || key.len() > MAX_KEY_LEN {
         return Err(ApiError::BadRequest(format!(
@@ -104,7 +104,7 @@ where
         }
         return Ok(json_response(status, body).customize_header());
     }
-    let (status, text) = run(handler).await?;
+    let (status, text, invalid_key) = run(handler).await?;
     let text = mark_analyze_error(state, endpoint, status, text);
     log(state, endpoint, body, status, &text, pending).await?;
     let body = text;
@@ -117,7 +117,16 @@ where
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .map_err(|e| ApiError::Internal(e.to_string()))?;
     }
-    Ok(json_response(status.as_u16(), body))
+    Ok(marked(json_response(status.as_u16(), body), invalid_key))
+}
+
+/// Keeps the invalid-API-key marker of the handler's answer on the rebuilt response.
+fn marked(mut res: HttpResponse, invalid_key: bool) -> HttpResponse {
+    if invalid_key {
+        res.extensions_mut()
+            .insert(crate::security::InvalidApiKeyMarker);
+    }
+    res
 }
 
 /// In analyze mode the reference marks error bodies of these endpoints with `mode` too
@@ -144,7 +153,7 @@ fn mark_analyze_error(
 }
 
 /// Runs the handler and captures its answer.
-async fn run<F, Fut>(handler: F) -> Result<(StatusCode, String), ApiError>
+async fn run<F, Fut>(handler: F) -> Result<(StatusCode, String, bool), ApiError>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<HttpResponse, ApiError>>,
@@ -154,10 +163,17 @@ where
         Err(e) => e.error_response(),
     };
     let status = response.status();
+    let invalid_key = response
+        .extensions()
+        .contains::<crate::security::InvalidApiKeyMarker>();
     let bytes = actix_web::body::to_bytes(response.into_body())
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+    Ok((
+        status,
+        String::from_utf8_lossy(&bytes).into_owned(),
+        invalid_key,
+    ))
 }
 
 /// Writes the order log entry (off the async executor).

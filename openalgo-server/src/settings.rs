@@ -26,8 +26,11 @@ pub struct Settings {
     pub broker: String,
     /// Seed of the simulated market.
     pub simulator_seed: u64,
-    /// Rate limits (`ORDER_RATE_LIMIT`, `SMART_ORDER_RATE_LIMIT`, `API_RATE_LIMIT`).
-    pub rate_limits: crate::rate_limit::RateLimits,
+    /// Rate limits (`ORDER_RATE_LIMIT`, `SMART_ORDER_RATE_LIMIT`, `API_RATE_LIMIT`,
+    /// `LOGIN_RATE_LIMIT_MIN`, `LOGIN_RATE_LIMIT_HOUR`, `RESET_RATE_LIMIT`, `WEBHOOK_RATE_LIMIT`).
+    pub rate_limits: crate::security::rate_limit::RateLimits,
+    /// Security: proxies, app key, session expiry, headers, CORS, retention, auto-bans.
+    pub security: crate::security::SecurityConfig,
 }
 
 /// Settings that cannot be used.
@@ -71,25 +74,8 @@ fn pepper(data_dir: &Path) -> Result<SecretString, SettingsError> {
         }
         return Ok(SecretString::from(p));
     }
-    let path = data_dir.join("pepper");
-    let io = |source| SettingsError::Io {
-        path: path.clone(),
-        source,
-    };
-    if let Ok(p) = std::fs::read_to_string(&path) {
-        return Ok(SecretString::from(p.trim().to_owned()));
-    }
-    std::fs::create_dir_all(data_dir).map_err(io)?;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let value = hex::encode(bytes);
-    std::fs::write(&path, &value).map_err(io)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
-    }
-    Ok(SecretString::from(value))
+    crate::security::secret_file::read_or_create(&data_dir.join("pepper"))
+        .map_err(SettingsError::Invalid)
 }
 
 /// Reads `FERNET_SALT` (hex, ≥ 32 characters) from the environment, else from
@@ -172,18 +158,24 @@ impl Settings {
             })
             .transpose()?
             .unwrap_or(42);
-        let mut rate_limits = crate::rate_limit::RateLimits::default();
+        let mut rate_limits = crate::security::rate_limit::RateLimits::default();
         for (name, slot) in [
             ("ORDER_RATE_LIMIT", &mut rate_limits.order),
             ("SMART_ORDER_RATE_LIMIT", &mut rate_limits.smart_order),
             ("API_RATE_LIMIT", &mut rate_limits.api),
+            ("LOGIN_RATE_LIMIT_MIN", &mut rate_limits.login_minute),
+            ("LOGIN_RATE_LIMIT_HOUR", &mut rate_limits.login_hour),
+            ("RESET_RATE_LIMIT", &mut rate_limits.reset),
+            ("WEBHOOK_RATE_LIMIT", &mut rate_limits.webhook),
         ] {
             if let Some(text) = env(&[name]) {
-                *slot = crate::rate_limit::Limit::parse(&text)
+                *slot = crate::security::rate_limit::Limit::parse(&text)
                     .map_err(|e| SettingsError::Invalid(format!("{name}: {e}")))?;
             }
         }
         let pepper = pepper(&data_dir)?;
+        let security =
+            crate::security::SecurityConfig::from_env(&data_dir).map_err(SettingsError::Invalid)?;
         let fernet_salt = fernet_salt(&data_dir)?;
         Ok(Self {
             host,
@@ -195,6 +187,7 @@ impl Settings {
             broker,
             simulator_seed,
             rate_limits,
+            security,
         })
     }
 }

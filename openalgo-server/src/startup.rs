@@ -157,8 +157,28 @@ impl Application {
             settings.pepper.clone(),
             &settings.fernet_salt,
         ));
-        let state = AppState::new(live, sandbox, Arc::clone(&symbols), api_keys, store, writer)?
-            .with_calendar(Arc::new(load_calendar(&settings.data_dir)?));
+        let bans = crate::security::BanList::new(store.bans()?);
+        let security = Arc::new(crate::security::SecurityState::new(
+            settings.security.clone(),
+            bans,
+        ));
+        let traffic = crate::security::traffic::TrafficLog::spawn(
+            Arc::clone(&store),
+            settings.security.traffic_retention_days,
+            Arc::clone(clock),
+        );
+        let state = AppState::new(crate::state::AppParts {
+            live,
+            sandbox,
+            symbols: Arc::clone(&symbols),
+            api_keys,
+            store,
+            journal: writer,
+            security,
+            traffic,
+            clock: Arc::clone(clock),
+        })?
+        .with_calendar(Arc::new(load_calendar(&settings.data_dir)?));
         let address = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -174,12 +194,23 @@ impl Application {
             build_ms: build_started.elapsed().as_millis(),
         });
         let limiter = web::Data::new(crate::rate_limit::RateLimiter::new(settings.rate_limits));
+        let security_config = web::Data::new(settings.security.clone());
+        let headers = web::Data::new(crate::security::SecurityHeaders::new(&settings.security));
         let server = HttpServer::new(move || {
+            use actix_web::middleware::from_fn;
             App::new()
                 .app_data(data.clone())
                 .app_data(limiter.clone())
                 .app_data(started.clone())
+                .app_data(security_config.clone())
+                .app_data(headers.clone())
                 .configure(routes::configure)
+                // Outermost last: headers on every answer, then the traffic log, the ban guard
+                // (before any work), CORS.
+                .wrap(from_fn(crate::security::cors::apply))
+                .wrap(from_fn(crate::security::guard))
+                .wrap(from_fn(crate::security::traffic::record))
+                .wrap(from_fn(crate::security::headers::add))
         })
         .shutdown_timeout(2)
         .listen(listener)

@@ -82,6 +82,29 @@ impl Mode {
     }
 }
 
+/// What [`AppState::new`] assembles.
+#[allow(missing_debug_implementations)]
+pub struct AppParts {
+    /// The configured broker's account.
+    pub live: Trading,
+    /// The analyzer account.
+    pub sandbox: Trading,
+    /// The instrument master.
+    pub symbols: Arc<SymbolTable>,
+    /// API key verification (and the pepper and cipher of secrets at rest).
+    pub api_keys: Arc<ApiKeys>,
+    /// Persistence.
+    pub store: Arc<dyn Store>,
+    /// The group-commit writer.
+    pub journal: crate::journal::JournalWriter,
+    /// The security layer.
+    pub security: Arc<crate::security::SecurityState>,
+    /// The traffic log.
+    pub traffic: crate::security::traffic::TrafficLog,
+    /// Wall-clock time.
+    pub clock: Arc<dyn openalgo_brokers::clock::Clock>,
+}
+
 /// Shared application state.
 #[derive(Clone)]
 pub struct AppState {
@@ -101,6 +124,12 @@ pub struct AppState {
     pub journal: crate::journal::JournalWriter,
     /// Holidays and exchange sessions.
     pub calendar: Arc<openalgo_core::calendar::MarketCalendar>,
+    /// Bans, offender counters and security settings.
+    pub security: Arc<crate::security::SecurityState>,
+    /// The traffic log.
+    pub traffic: crate::security::traffic::TrafficLog,
+    /// Wall-clock time (injected: tests move it).
+    pub clock: Arc<dyn openalgo_brokers::clock::Clock>,
     analyze: Arc<AtomicBool>,
 }
 
@@ -117,24 +146,20 @@ impl AppState {
     ///
     /// # Errors
     /// When the store cannot be read.
-    pub fn new(
-        live: Trading,
-        sandbox: Trading,
-        symbols: Arc<SymbolTable>,
-        api_keys: Arc<ApiKeys>,
-        store: Arc<dyn Store>,
-        journal: crate::journal::JournalWriter,
-    ) -> Result<Self, crate::store::StoreError> {
-        let on = store.setting(ANALYZE_KEY)?.as_deref() == Some("true");
+    pub fn new(parts: AppParts) -> Result<Self, crate::store::StoreError> {
+        let on = parts.store.setting(ANALYZE_KEY)?.as_deref() == Some("true");
         Ok(Self {
-            live,
-            sandbox,
-            symbols,
-            api_keys,
-            store,
+            live: parts.live,
+            sandbox: parts.sandbox,
+            symbols: parts.symbols,
+            api_keys: parts.api_keys,
+            store: parts.store,
             idempotency: Arc::default(),
-            journal,
+            journal: parts.journal,
             calendar: Arc::default(),
+            security: parts.security,
+            traffic: parts.traffic,
+            clock: parts.clock,
             analyze: Arc::new(AtomicBool::new(on)),
         })
     }

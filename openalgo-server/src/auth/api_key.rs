@@ -51,6 +51,18 @@ fn digest(key: &str) -> [u8; 32] {
 }
 
 impl ApiKeys {
+    /// The cipher secrets at rest are encrypted with (Fernet(main)).
+    #[must_use]
+    pub const fn cipher(&self) -> &super::SecretCipher {
+        &self.cipher
+    }
+
+    /// The pepper appended to passwords and keys before hashing.
+    #[must_use]
+    pub const fn pepper(&self) -> &SecretString {
+        &self.pepper
+    }
+
     /// Keys over `store`, hashed with `pepper` and encrypted with Fernet(main) from the pepper
     /// and `fernet_salt`.
     #[must_use]

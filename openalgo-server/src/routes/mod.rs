@@ -9,9 +9,12 @@ use serde_json::json;
 /// Registers every route.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure);
+    cfg.configure(crate::web::configure);
     cfg.service(
         web::scope("/api/v1")
-            .wrap(actix_web::middleware::from_fn(crate::rate_limit::enforce))
+            .wrap(actix_web::middleware::from_fn(
+                crate::security::rate_limit::enforce,
+            ))
             .configure(v1::configure),
     )
     .default_service(web::to(not_found));

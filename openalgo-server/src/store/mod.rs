@@ -2,8 +2,11 @@
 //! handlers. SQLite (`rusqlite`, bundled, WAL) is the embedded default.
 
 mod checkpoint;
+pub mod security;
 mod sqlite;
+mod sqlite_security;
 
+pub use security::SecurityStore;
 pub use sqlite::SqliteStore;
 
 use thiserror::Error;
@@ -49,7 +52,7 @@ pub struct OrderLogEntry {
 }
 
 /// What the server persists.
-pub trait Store: Send + Sync {
+pub trait Store: SecurityStore + Send + Sync {
     /// Appends an order request and its answer to the order log.
     ///
     /// # Errors

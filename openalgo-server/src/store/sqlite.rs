@@ -37,6 +37,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_lean_journal",
         include_str!("../../migrations/sqlite/0007_lean_journal.sql"),
     ),
+    (
+        "0008_security",
+        include_str!("../../migrations/sqlite/0008_security.sql"),
+    ),
 ];
 
 /// SQLite-backed [`Store`].
@@ -108,7 +112,7 @@ impl SqliteStore {
         })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+    pub(super) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -69,6 +69,7 @@ pub(crate) async fn spawn_on(
             api: openalgo_server::rate_limit::Limit::parse("50 per second").expect("limit"),
             ..openalgo_server::rate_limit::RateLimits::default()
         },
+        security: openalgo_server::security::SecurityConfig::default(),
     };
     let api_key = match api_key {
         Some(k) => k,

@@ -1,10 +1,12 @@
-//! Per-IP, per-endpoint moving-window rate limits with the reference's classes and 429 body
-//! (rest-api §1.10): `ORDER_RATE_LIMIT` for single-order endpoints, `SMART_ORDER_RATE_LIMIT`
-//! for smart orders, `API_RATE_LIMIT` for everything else; answer `{"message": "<limit>"}`.
+//! Per-client, per-route moving-window rate limits with the reference's classes (platform §4,
+//! rest-api §1.10): `ORDER_RATE_LIMIT` for single-order endpoints, `SMART_ORDER_RATE_LIMIT` for
+//! smart orders, `API_RATE_LIMIT` for the rest of the API (429 `{"message": "<limit>"}`), and the
+//! login, reset and webhook classes for the web routes.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
+
 use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -74,35 +76,64 @@ impl Limit {
     }
 }
 
-/// The configured limits.
+/// The configured limits, by class (platform §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
-    /// Single-order endpoints.
+    /// Single-order endpoints (`ORDER_RATE_LIMIT`).
     pub order: Limit,
-    /// `placesmartorder`.
+    /// `placesmartorder` (`SMART_ORDER_RATE_LIMIT`).
     pub smart_order: Limit,
-    /// Everything else.
+    /// Every other API endpoint (`API_RATE_LIMIT`).
     pub api: Limit,
+    /// Login, TOTP and broker-callback routes, per minute (`LOGIN_RATE_LIMIT_MIN`).
+    pub login_minute: Limit,
+    /// The same routes, per hour (`LOGIN_RATE_LIMIT_HOUR`); both apply.
+    pub login_hour: Limit,
+    /// Password reset (`RESET_RATE_LIMIT`).
+    pub reset: Limit,
+    /// Strategy webhooks (`WEBHOOK_RATE_LIMIT`).
+    pub webhook: Limit,
+}
+
+const fn limit(count: u32, unit: &'static str) -> Limit {
+    Limit {
+        count,
+        per: 1,
+        unit,
+    }
 }
 
 impl Default for RateLimits {
-    /// The reference's code defaults: 10 per second for each class.
+    /// The reference's code defaults: 10 per second for the API classes, 5 per minute and 25
+    /// per hour for logins, 15 per hour for resets, 100 per minute for webhooks.
     fn default() -> Self {
-        let ten = Limit {
-            count: 10,
-            per: 1,
-            unit: "second",
-        };
         Self {
-            order: ten,
-            smart_order: ten,
-            api: ten,
+            order: limit(10, "second"),
+            smart_order: limit(10, "second"),
+            api: limit(10, "second"),
+            login_minute: limit(5, "minute"),
+            login_hour: limit(25, "hour"),
+            reset: limit(15, "hour"),
+            webhook: limit(100, "minute"),
         }
     }
 }
 
+/// Which limits a route counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LimitClass {
+    /// An `/api/v1` endpoint: its class follows from the endpoint name.
+    Api,
+    /// Login-type routes: the minute and the hour limits.
+    Login,
+    /// Password reset.
+    Reset,
+    /// Webhooks.
+    Webhook,
+}
+
 impl RateLimits {
-    fn for_endpoint(&self, endpoint: &str) -> Limit {
+    fn for_api_endpoint(&self, endpoint: &str) -> Limit {
         match endpoint {
             "placeorder" | "modifyorder" | "cancelorder" | "optionsorder" | "optionsmultiorder"
             | "placegttorder" | "modifygttorder" | "cancelgttorder" => self.order,
@@ -110,13 +141,49 @@ impl RateLimits {
             _ => self.api,
         }
     }
+
+    fn for_class(&self, class: LimitClass, route: &str) -> (Limit, Option<Limit>) {
+        match class {
+            LimitClass::Api => (self.for_api_endpoint(route), None),
+            LimitClass::Login => (self.login_minute, Some(self.login_hour)),
+            LimitClass::Reset => (self.reset, None),
+            LimitClass::Webhook => (self.webhook, None),
+        }
+    }
 }
 
-/// Moving-window counters per (endpoint, client IP).
-#[derive(Debug, Default)]
+const SHARDS: usize = 32;
+/// Keys per shard above which expired windows are swept out.
+const SWEEP_AT: usize = 4_096;
+
+/// One client's hits on one route under one limit, newest last.
+type Hits = VecDeque<Instant>;
+
+/// (route hash, limit index, client)
+type Key = (u64, u8, IpAddr);
+
+/// Exact moving-window counters per (route, client), sharded by client so that concurrent
+/// clients do not contend, with no allocation on the hot path once a client is known.
+#[derive(Debug)]
 pub struct RateLimiter {
     limits: RateLimits,
-    hits: Mutex<HashMap<(String, IpAddr), VecDeque<Instant>>>,
+    shards: Box<[Mutex<HashMap<Key, Hits, foldhash::fast::RandomState>>]>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        Self::new(RateLimits::default())
+    }
+}
+
+fn prune(hits: &mut Hits, window: Duration, now: Instant) {
+    while hits
+        .front()
+        .is_some_and(|&t| now.saturating_duration_since(t) >= window)
+    {
+        hits.pop_front();
+    }
 }
 
 impl RateLimiter {
@@ -125,31 +192,68 @@ impl RateLimiter {
     pub fn new(limits: RateLimits) -> Self {
         Self {
             limits,
-            hits: Mutex::new(HashMap::new()),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            hasher: foldhash::fast::RandomState::default(),
         }
     }
 
-    /// Records a request; `Some(message)` when it is over the limit (it is then not counted).
+    /// The limits in force.
+    #[must_use]
+    pub const fn limits(&self) -> &RateLimits {
+        &self.limits
+    }
+
+    /// Records an `/api/v1` request; `Some(message)` when it is over the limit (it is then not
+    /// counted).
     pub fn check(&self, endpoint: &str, ip: IpAddr, now: Instant) -> Option<String> {
-        let limit = self.limits.for_endpoint(endpoint);
-        let mut hits = self.hits.lock().unwrap_or_else(PoisonError::into_inner);
-        let window = hits.entry((endpoint.to_owned(), ip)).or_default();
-        while window
-            .front()
-            .is_some_and(|&t| now.duration_since(t) >= limit.window())
-        {
-            window.pop_front();
+        self.check_class(LimitClass::Api, endpoint, ip, now)
+    }
+
+    /// Records a request on `route` under `class`; `Some(message)` naming the exceeded limit
+    /// when any of the class's limits is full (the request is then not counted).
+    pub fn check_class(
+        &self,
+        class: LimitClass,
+        route: &str,
+        ip: IpAddr,
+        now: Instant,
+    ) -> Option<String> {
+        use std::hash::BuildHasher;
+        let route_hash = self.hasher.hash_one((class, route));
+        let (first, second) = self.limits.for_class(class, route);
+        let shard = usize::try_from(self.hasher.hash_one(ip)).unwrap_or(0) % SHARDS;
+        let mut map = self.shards[shard]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if map.len() > SWEEP_AT {
+            let longest = Duration::from_secs(86_400);
+            map.retain(|_, hits| {
+                prune(hits, longest, now);
+                !hits.is_empty()
+            });
         }
-        if window.len() >= limit.count as usize {
-            return Some(limit.message());
+        let limits = [Some(first), second];
+        for (i, l) in limits.iter().enumerate() {
+            let Some(l) = l else { continue };
+            let hits = map.entry((route_hash, i as u8, ip)).or_default();
+            prune(hits, l.window(), now);
+            if hits.len() >= l.count as usize {
+                return Some(l.message());
+            }
         }
-        window.push_back(now);
+        for (i, l) in limits.iter().enumerate() {
+            if l.is_some() {
+                map.entry((route_hash, i as u8, ip))
+                    .or_default()
+                    .push_back(now);
+            }
+        }
         None
     }
 }
 
 /// Middleware for `/api/v1`: the endpoint is the path after `/api/v1/`, without a trailing
-/// slash.
+/// slash; the client is the address [`super::ClientIp`] resolved.
 ///
 /// # Errors
 /// Only the inner service's errors.
@@ -158,14 +262,14 @@ pub async fn enforce(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let limiter = req.app_data::<web::Data<RateLimiter>>().cloned();
-    let ip = req.peer_addr().map(|a| a.ip());
+    let ip = super::client_ip::of(req.request());
     if let (Some(limiter), Some(ip)) = (limiter, ip) {
         let endpoint = req
             .path()
             .trim_start_matches("/api/v1/")
             .trim_end_matches('/');
-        let endpoint = endpoint.split('/').next().unwrap_or_default().to_owned();
-        if let Some(message) = limiter.check(&endpoint, ip, Instant::now()) {
+        let endpoint = endpoint.split('/').next().unwrap_or_default();
+        if let Some(message) = limiter.check(endpoint, ip, Instant::now()) {
             return Ok(req
                 .into_response(HttpResponse::TooManyRequests().json(json!({"message": message}))));
         }

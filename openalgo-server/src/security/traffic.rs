@@ -1,0 +1,136 @@
+//! The traffic log (platform §6.3): every request — time, client, method, path, status,
+//! latency, host — recorded by a middleware and written in batches by a background thread, so
+//! a response never waits for it. Query strings are not stored (they can carry API keys).
+//! Retention: entries older than `TRAFFIC_LOG_RETENTION_DAYS` and beyond a row cap are purged at
+//! startup and then hourly, so the log cannot fill the disk.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web;
+
+use crate::state::AppState;
+use crate::store::Store;
+use crate::store::security::TrafficEntry;
+
+/// Most rows kept, whatever their age.
+pub const MAX_ROWS: u64 = 1_000_000;
+/// Entries waiting for the writer; beyond it entries are dropped (and counted), never blocking.
+const QUEUE: usize = 65_536;
+const DAY_MS: i64 = 86_400_000;
+
+/// Hands entries to the writer thread.
+#[derive(Debug, Clone)]
+pub struct TrafficLog {
+    tx: SyncSender<TrafficEntry>,
+    dropped: Arc<std::sync::atomic::AtomicU64>,
+}
+
+fn purge(store: &dyn Store, now_ms: i64, retention_days: u32) {
+    let before = now_ms - i64::from(retention_days) * DAY_MS;
+    match store.purge_traffic(before, MAX_ROWS) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "traffic log purged"),
+        Err(e) => tracing::warn!(error = %e, "traffic log purge failed"),
+    }
+}
+
+fn run(
+    rx: &Receiver<TrafficEntry>,
+    store: &dyn Store,
+    retention_days: u32,
+    clock: &dyn openalgo_brokers::clock::Clock,
+) {
+    let mut last_purge = Instant::now();
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < 1_024 {
+            match rx.try_recv() {
+                Ok(e) => batch.push(e),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = store.append_traffic(&batch) {
+            tracing::warn!(error = %e, "traffic log write failed");
+        }
+        if last_purge.elapsed() > Duration::from_secs(3_600) {
+            purge(store, clock.now_ms(), retention_days);
+            last_purge = Instant::now();
+        }
+    }
+}
+
+impl TrafficLog {
+    /// Purges old entries and starts the writer.
+    ///
+    /// # Panics
+    /// When the thread cannot be started.
+    #[must_use]
+    pub fn spawn(
+        store: Arc<dyn Store>,
+        retention_days: u32,
+        clock: Arc<dyn openalgo_brokers::clock::Clock>,
+    ) -> Self {
+        purge(store.as_ref(), clock.now_ms(), retention_days);
+        let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
+        #[allow(clippy::expect_used)]
+        std::thread::Builder::new()
+            .name("traffic-log".into())
+            .spawn(move || run(&rx, store.as_ref(), retention_days, clock.as_ref()))
+            .expect("start the traffic-log writer");
+        Self {
+            tx,
+            dropped: Arc::default(),
+        }
+    }
+
+    fn record(&self, entry: TrafficEntry) {
+        if let Err(TrySendError::Full(_)) = self.tx.try_send(entry) {
+            self.dropped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Entries dropped because the writer fell behind.
+    #[must_use]
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Records every request after it is answered.
+///
+/// # Errors
+/// Only the inner service's errors.
+pub async fn record(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let ip = super::client_ip::of(req.request()).map(|ip| ip.to_string());
+    let method = req.method().to_string();
+    let path: String = req.path().chars().take(500).collect();
+    let host = req
+        .headers()
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .map(|h| h.chars().take(255).collect());
+    let res = next.call(req).await?;
+    if let Some(state) = state {
+        state.traffic.record(TrafficEntry {
+            at_ms: state.clock.now_ms(),
+            ip,
+            method,
+            path,
+            status: res.status().as_u16(),
+            duration_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            host,
+        });
+    }
+    Ok(res)
+}

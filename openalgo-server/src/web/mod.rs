@@ -1,0 +1,136 @@
+//! The web pages for the single admin user (platform §1): first-run setup, login with optional
+//! TOTP, logout, password reset guarded by TOTP, TOTP enrolment, and a minimal dashboard. Pages
+//! are plain server-rendered HTML; state-changing forms are CSRF-protected and login-type
+//! routes rate-limited.
+
+mod account;
+pub mod csrf;
+mod html;
+mod login;
+pub mod password;
+mod pending;
+pub mod session;
+mod setup;
+mod status;
+pub mod totp;
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::error::ApiError;
+use crate::security::rate_limit::{LimitClass, RateLimiter};
+use crate::state::AppState;
+use crate::store::security::LoginAttempt;
+
+/// A submitted form.
+pub(crate) type FormData = web::Form<HashMap<String, String>>;
+
+/// Registers the pages.
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(status::home))
+        .route("/setup", web::get().to(setup::page))
+        .route("/setup", web::post().to(setup::submit))
+        .route("/auth/login", web::get().to(login::page))
+        .route("/auth/login", web::post().to(login::submit))
+        .route("/auth/login/totp", web::get().to(login::totp_page))
+        .route("/auth/login/totp", web::post().to(login::totp_submit))
+        .route("/auth/logout", web::get().to(login::logout_page))
+        .route("/auth/logout", web::post().to(login::logout))
+        .route("/auth/reset-password", web::get().to(account::reset_page))
+        .route("/auth/reset-password", web::post().to(account::reset))
+        .route("/auth/totp", web::get().to(account::totp_page))
+        .route("/auth/totp", web::post().to(account::totp_submit))
+        .route("/auth/check-setup", web::get().to(status::check_setup))
+        .route(
+            "/auth/session-status",
+            web::get().to(status::session_status),
+        )
+        .route("/auth/csrf-token", web::get().to(status::csrf_token))
+        .route("/dashboard", web::get().to(account::dashboard));
+}
+
+/// The reference's message for a throttled login route.
+const LOGIN_LIMITED: &str = "Too many login attempts. Please wait a minute and try again.";
+
+/// `Some(429 page)` when the client is over the class's limits.
+fn limited(
+    limiter: &RateLimiter,
+    req: &HttpRequest,
+    class: LimitClass,
+    route: &str,
+) -> Option<HttpResponse> {
+    let ip = crate::security::client_ip::of(req)?;
+    limiter.check_class(class, route, ip, Instant::now())?;
+    let message = match class {
+        LimitClass::Reset => "Too many password reset attempts. Please try again later.",
+        _ => LOGIN_LIMITED,
+    };
+    Some(html::page(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Slow down",
+        &html::error(message),
+        Vec::new(),
+    ))
+}
+
+/// The 400 page of a form without a valid CSRF token.
+fn csrf_failed() -> HttpResponse {
+    html::page(
+        StatusCode::BAD_REQUEST,
+        "CSRF validation failed",
+        &html::error(
+            "The form expired or did not come from this site. Reload the page and try again.",
+        ),
+        Vec::new(),
+    )
+}
+
+fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
+    form.get(name).map_or("", String::as_str)
+}
+
+/// Appends a login attempt (never the password) off the executor.
+async fn record_attempt(
+    state: &AppState,
+    req: &HttpRequest,
+    username: &str,
+    login_type: &'static str,
+    failure: Option<&'static str>,
+) {
+    let attempt = LoginAttempt {
+        at_ms: state.clock.now_ms(),
+        username: username.chars().take(100).collect(),
+        ip: crate::security::client_ip::of(req).map(|i| i.to_string()),
+        user_agent: req
+            .headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(500).collect()),
+        status: if failure.is_some() {
+            "failed"
+        } else {
+            "success"
+        },
+        login_type,
+        failure_reason: failure,
+    };
+    let store = std::sync::Arc::clone(&state.store);
+    if let Err(e) = web::block(move || store.record_login_attempt(&attempt)).await {
+        tracing::warn!(error = %e, "login attempt not recorded");
+    }
+}
+
+/// Runs a blocking store call off the executor.
+async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    web::block(f)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}

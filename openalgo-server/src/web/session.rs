@@ -1,0 +1,179 @@
+//! Web sessions (platform §1.6): the cookie holds a random 256-bit token, the store only its
+//! SHA-256, so a database dump opens no session. A session ends at the next daily boundary
+//! (`SESSION_EXPIRY_TIME`, IST), at logout (every device) or when the password changes; an
+//! expired session also revokes the stored broker tokens.
+
+use actix_web::cookie::{Cookie, SameSite, time::OffsetDateTime};
+use actix_web::{HttpRequest, web};
+use chrono::{Duration, NaiveTime};
+use openalgo_brokers::clock::{ist_from_ms, ms_from_ist};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Cookie name over plain HTTP.
+pub const COOKIE: &str = "openalgo_session";
+/// Cookie name over HTTPS (`__Secure-` prefix).
+pub const SECURE_COOKIE: &str = "__Secure-openalgo_session";
+
+/// A signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The user.
+    pub user_id: i64,
+    /// SHA-256 of the cookie token (anchors CSRF tokens).
+    pub token_hash: String,
+}
+
+/// Whether the request carries a session cookie (valid or not).
+#[must_use]
+pub fn has_session_cookie(req: &HttpRequest) -> bool {
+    req.cookie(COOKIE).is_some() || req.cookie(SECURE_COOKIE).is_some()
+}
+
+fn token_of(req: &HttpRequest) -> Option<String> {
+    req.cookie(SECURE_COOKIE)
+        .or_else(|| req.cookie(COOKIE))
+        .map(|c| c.value().to_owned())
+}
+
+/// SHA-256 hex of a token.
+#[must_use]
+pub fn hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The first instant after `now_ms` at which the IST wall clock shows `boundary`.
+#[must_use]
+pub fn next_boundary(now_ms: i64, boundary: NaiveTime) -> i64 {
+    let now = ist_from_ms(now_ms);
+    let today = now.date().and_time(boundary);
+    let next = if today > now {
+        today
+    } else {
+        today + Duration::days(1)
+    };
+    ms_from_ist(next)
+}
+
+fn cookie(state: &AppState, value: String, expires_ms: Option<i64>) -> Cookie<'static> {
+    let https = state.security.config.https;
+    let mut c = Cookie::build(if https { SECURE_COOKIE } else { COOKIE }, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(https)
+        .finish();
+    match expires_ms {
+        Some(ms) => {
+            if let Ok(t) = OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) {
+                c.set_expires(t);
+            }
+        }
+        None => c.make_removal(),
+    }
+    c
+}
+
+/// Starts a session for `user_id`: stores it and returns the cookie to set.
+///
+/// # Errors
+/// 500 when the store fails.
+pub async fn start(
+    state: &AppState,
+    req: &HttpRequest,
+    user_id: i64,
+) -> Result<Cookie<'static>, ApiError> {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let now = state.clock.now_ms();
+    let expires = next_boundary(now, state.security.config.session_expiry);
+    let ip = crate::security::client_ip::of(req).map(|i| i.to_string());
+    let ua: Option<String> = req
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(500).collect());
+    let store = std::sync::Arc::clone(&state.store);
+    let h = hash(&token);
+    web::block(move || {
+        store.create_session(&h, user_id, now, expires, ip.as_deref(), ua.as_deref())
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(cookie(state, token, Some(expires)))
+}
+
+/// A cookie that removes the session cookie.
+#[must_use]
+pub fn removal(state: &AppState) -> Cookie<'static> {
+    cookie(state, String::new(), None)
+}
+
+/// The valid session of the request, if any. An expired one is deleted and the user's broker
+/// tokens are revoked (the daily expiry ends the broker session too).
+///
+/// # Errors
+/// 500 when the store fails.
+pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<Session>, ApiError> {
+    let Some(token) = token_of(req) else {
+        return Ok(None);
+    };
+    let token_hash = hash(&token);
+    let store = std::sync::Arc::clone(&state.store);
+    let lookup = token_hash.clone();
+    let row = web::block(move || store.session(&lookup))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let Some(row) = row else { return Ok(None) };
+    if state.clock.now_ms() >= row.expires_at_ms {
+        end_all(state, row.user_id).await?;
+        return Ok(None);
+    }
+    Ok(Some(Session {
+        user_id: row.user_id,
+        token_hash,
+    }))
+}
+
+/// Ends every session of a user and revokes their broker tokens.
+///
+/// # Errors
+/// 500 when the store fails.
+pub async fn end_all(state: &AppState, user_id: i64) -> Result<(), ApiError> {
+    let store = std::sync::Arc::clone(&state.store);
+    web::block(move || {
+        store.delete_user_sessions(user_id)?;
+        store.revoke_broker_tokens(user_id)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn the_boundary_is_the_next_expiry_time_in_ist() {
+        let three = NaiveTime::from_hms_opt(3, 0, 0).unwrap();
+        let at = |d: u32, h: u32, m: u32| {
+            ms_from_ist(
+                NaiveDate::from_ymd_opt(2026, 11, d)
+                    .unwrap()
+                    .and_hms_opt(h, m, 0)
+                    .unwrap(),
+            )
+        };
+        assert_eq!(next_boundary(at(24, 10, 0), three), at(25, 3, 0));
+        assert_eq!(next_boundary(at(24, 2, 59), three), at(24, 3, 0));
+        assert_eq!(next_boundary(at(24, 3, 0), three), at(25, 3, 0));
+    }
+}
