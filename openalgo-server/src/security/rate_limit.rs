@@ -7,8 +7,6 @@ use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
 
-use std::time::{Duration, Instant};
-
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -59,14 +57,14 @@ impl Limit {
         Ok(Self { count, per, unit })
     }
 
-    fn window(self) -> Duration {
+    fn window_ms(self) -> i64 {
         let unit = match self.unit {
-            "second" => 1,
-            "minute" => 60,
-            "hour" => 3_600,
-            _ => 86_400,
+            "second" => 1_000,
+            "minute" => 60_000,
+            "hour" => 3_600_000,
+            _ => 86_400_000,
         };
-        Duration::from_secs(u64::from(self.per) * unit)
+        i64::from(self.per) * unit
     }
 
     /// The reference's 429 message, e.g. `10 per 1 second`.
@@ -156,8 +154,8 @@ const SHARDS: usize = 32;
 /// Keys per shard above which expired windows are swept out.
 const SWEEP_AT: usize = 4_096;
 
-/// One client's hits on one route under one limit, newest last.
-type Hits = VecDeque<Instant>;
+/// One client's hits on one route under one limit (epoch ms), newest last.
+type Hits = VecDeque<i64>;
 
 /// (route hash, limit index, client)
 type Key = (u64, u8, IpAddr);
@@ -177,11 +175,8 @@ impl Default for RateLimiter {
     }
 }
 
-fn prune(hits: &mut Hits, window: Duration, now: Instant) {
-    while hits
-        .front()
-        .is_some_and(|&t| now.saturating_duration_since(t) >= window)
-    {
+fn prune(hits: &mut Hits, window_ms: i64, now_ms: i64) {
+    while hits.front().is_some_and(|&t| now_ms - t >= window_ms) {
         hits.pop_front();
     }
 }
@@ -205,8 +200,8 @@ impl RateLimiter {
 
     /// Records an `/api/v1` request; `Some(message)` when it is over the limit (it is then not
     /// counted).
-    pub fn check(&self, endpoint: &str, ip: IpAddr, now: Instant) -> Option<String> {
-        self.check_class(LimitClass::Api, endpoint, ip, now)
+    pub fn check(&self, endpoint: &str, ip: IpAddr, now_ms: i64) -> Option<String> {
+        self.check_class(LimitClass::Api, endpoint, ip, now_ms)
     }
 
     /// Records a request on `route` under `class`; `Some(message)` naming the exceeded limit
@@ -216,7 +211,7 @@ impl RateLimiter {
         class: LimitClass,
         route: &str,
         ip: IpAddr,
-        now: Instant,
+        now_ms: i64,
     ) -> Option<String> {
         use std::hash::BuildHasher;
         let route_hash = self.hasher.hash_one((class, route));
@@ -226,9 +221,8 @@ impl RateLimiter {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if map.len() > SWEEP_AT {
-            let longest = Duration::from_secs(86_400);
             map.retain(|_, hits| {
-                prune(hits, longest, now);
+                prune(hits, 86_400_000, now_ms);
                 !hits.is_empty()
             });
         }
@@ -236,7 +230,7 @@ impl RateLimiter {
         for (i, l) in limits.iter().enumerate() {
             let Some(l) = l else { continue };
             let hits = map.entry((route_hash, i as u8, ip)).or_default();
-            prune(hits, l.window(), now);
+            prune(hits, l.window_ms(), now_ms);
             if hits.len() >= l.count as usize {
                 return Some(l.message());
             }
@@ -245,7 +239,7 @@ impl RateLimiter {
             if l.is_some() {
                 map.entry((route_hash, i as u8, ip))
                     .or_default()
-                    .push_back(now);
+                    .push_back(now_ms);
             }
         }
         None
@@ -262,14 +256,17 @@ pub async fn enforce(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let limiter = req.app_data::<web::Data<RateLimiter>>().cloned();
+    let now_ms = req
+        .app_data::<web::Data<crate::state::AppState>>()
+        .map(|s| s.clock.now_ms());
     let ip = super::client_ip::of(req.request());
-    if let (Some(limiter), Some(ip)) = (limiter, ip) {
+    if let (Some(limiter), Some(ip), Some(now_ms)) = (limiter, ip, now_ms) {
         let endpoint = req
             .path()
             .trim_start_matches("/api/v1/")
             .trim_end_matches('/');
         let endpoint = endpoint.split('/').next().unwrap_or_default();
-        if let Some(message) = limiter.check(endpoint, ip, Instant::now()) {
+        if let Some(message) = limiter.check(endpoint, ip, now_ms) {
             return Ok(req
                 .into_response(HttpResponse::TooManyRequests().json(json!({"message": message}))));
         }
@@ -313,7 +310,7 @@ mod tests {
         let l = RateLimiter::new(limits);
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let other: IpAddr = "10.0.0.1".parse().unwrap();
-        let t0 = Instant::now();
+        let t0 = 1_000_000;
         assert!(l.check("funds", ip, t0).is_none());
         assert!(l.check("funds", ip, t0).is_none());
         assert_eq!(l.check("funds", ip, t0).as_deref(), Some("2 per 1 second"));
@@ -325,10 +322,6 @@ mod tests {
             l.check("funds", other, t0).is_none(),
             "separate counter per client"
         );
-        assert!(
-            l.check("funds", ip, t0 + Duration::from_millis(1_000))
-                .is_none(),
-            "window moved"
-        );
+        assert!(l.check("funds", ip, t0 + 1_000).is_none(), "window moved");
     }
 }

@@ -38,11 +38,11 @@ pub struct LoginAttempt {
     /// User agent (≤ 500 characters).
     pub user_agent: Option<String>,
     /// `success` or `failed`.
-    pub status: &'static str,
+    pub status: String,
     /// `password`, `totp`, `reset`.
-    pub login_type: &'static str,
+    pub login_type: String,
     /// Why it failed.
-    pub failure_reason: Option<&'static str>,
+    pub failure_reason: Option<String>,
 }
 
 /// One request in the traffic log.
@@ -170,6 +170,11 @@ pub trait SecurityStore: Send + Sync {
     /// # Errors
     /// [`StoreError`] on database failure.
     fn record_login_attempt(&self, attempt: &LoginAttempt) -> Result<(), StoreError>;
+    /// The newest `limit` login attempts, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn login_attempts(&self, limit: usize) -> Result<Vec<LoginAttempt>, StoreError>;
     /// Appends traffic-log entries.
     ///
     /// # Errors

@@ -205,6 +205,25 @@ impl SecurityStore for SqliteStore {
         Ok(())
     }
 
+    fn login_attempts(&self, limit: usize) -> Result<Vec<LoginAttempt>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT at_ms, username, ip, user_agent, status, login_type, failure_reason FROM login_attempts ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok(LoginAttempt {
+                at_ms: r.get(0)?,
+                username: r.get(1)?,
+                ip: r.get(2)?,
+                user_agent: r.get(3)?,
+                status: r.get(4)?,
+                login_type: r.get(5)?,
+                failure_reason: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     fn append_traffic(&self, entries: &[TrafficEntry]) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;

@@ -194,7 +194,7 @@ pub(super) async fn reset(
     req: HttpRequest,
     form: FormData,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(r) = limited(&limiter, &req, LimitClass::Reset, "reset") {
+    if let Some(r) = limited(&state, &limiter, &req, LimitClass::Reset, "reset") {
         return Ok(r);
     }
     if !csrf::valid(

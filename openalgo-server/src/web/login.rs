@@ -77,7 +77,7 @@ pub(super) async fn submit(
     req: HttpRequest,
     form: FormData,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(r) = limited(&limiter, &req, LimitClass::Login, "login") {
+    if let Some(r) = limited(&state, &limiter, &req, LimitClass::Login, "login") {
         return Ok(r);
     }
     if !csrf::valid(
@@ -160,7 +160,7 @@ pub(super) async fn totp_submit(
     req: HttpRequest,
     form: FormData,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(r) = limited(&limiter, &req, LimitClass::Login, "login_totp") {
+    if let Some(r) = limited(&state, &limiter, &req, LimitClass::Login, "login_totp") {
         return Ok(r);
     }
     if !csrf::valid(

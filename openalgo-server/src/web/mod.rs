@@ -15,7 +15,6 @@ mod status;
 pub mod totp;
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -57,13 +56,14 @@ const LOGIN_LIMITED: &str = "Too many login attempts. Please wait a minute and t
 
 /// `Some(429 page)` when the client is over the class's limits.
 fn limited(
+    state: &AppState,
     limiter: &RateLimiter,
     req: &HttpRequest,
     class: LimitClass,
     route: &str,
 ) -> Option<HttpResponse> {
     let ip = crate::security::client_ip::of(req)?;
-    limiter.check_class(class, route, ip, Instant::now())?;
+    limiter.check_class(class, route, ip, state.clock.now_ms())?;
     let message = match class {
         LimitClass::Reset => "Too many password reset attempts. Please try again later.",
         _ => LOGIN_LIMITED,
@@ -113,9 +113,10 @@ async fn record_attempt(
             "failed"
         } else {
             "success"
-        },
-        login_type,
-        failure_reason: failure,
+        }
+        .to_owned(),
+        login_type: login_type.to_owned(),
+        failure_reason: failure.map(str::to_owned),
     };
     let store = std::sync::Arc::clone(&state.store);
     if let Err(e) = web::block(move || store.record_login_attempt(&attempt)).await {

@@ -3,7 +3,8 @@
 //! (`SESSION_EXPIRY_TIME`, IST), at logout (every device) or when the password changes; an
 //! expired session also revokes the stored broker tokens.
 
-use actix_web::cookie::{Cookie, SameSite, time::OffsetDateTime};
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpRequest, web};
 use chrono::{Duration, NaiveTime};
 use openalgo_brokers::clock::{ist_from_ms, ms_from_ist};
@@ -67,11 +68,11 @@ fn cookie(state: &AppState, value: String, expires_ms: Option<i64>) -> Cookie<'s
         .secure(https)
         .finish();
     match expires_ms {
-        Some(ms) => {
-            if let Ok(t) = OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) {
-                c.set_expires(t);
-            }
-        }
+        // Max-Age, not Expires: relative to the server's clock, so a client whose clock is off
+        // still drops the cookie at the boundary.
+        Some(ms) => c.set_max_age(CookieDuration::seconds(
+            (ms - state.clock.now_ms()).div_euclid(1000).max(0),
+        )),
         None => c.make_removal(),
     }
     c

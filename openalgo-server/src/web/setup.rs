@@ -54,7 +54,7 @@ pub(super) async fn submit(
     req: HttpRequest,
     data: FormData,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(r) = limited(&limiter, &req, LimitClass::Login, "setup") {
+    if let Some(r) = limited(&state, &limiter, &req, LimitClass::Login, "setup") {
         return Ok(r);
     }
     if !csrf::valid(

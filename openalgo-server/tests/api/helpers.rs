@@ -13,6 +13,35 @@ pub(crate) struct TestApp {
     pub(crate) address: String,
     pub(crate) api_key: String,
     pub(crate) client: reqwest::Client,
+    /// The server's clock (tests move it).
+    pub(crate) clock: Arc<ManualClock>,
+}
+
+/// How a test server differs from the default one.
+pub(crate) struct Options {
+    pub(crate) security: openalgo_server::security::SecurityConfig,
+    pub(crate) limits: openalgo_server::rate_limit::RateLimits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            security: openalgo_server::security::SecurityConfig::default(),
+            limits: openalgo_server::rate_limit::RateLimits {
+                api: openalgo_server::rate_limit::Limit::parse("50 per second").expect("limit"),
+                ..openalgo_server::rate_limit::RateLimits::default()
+            },
+        }
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub(crate) fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
 }
 
 impl TestApp {
@@ -55,6 +84,15 @@ pub(crate) async fn spawn_on(
     store: Arc<dyn Store>,
     api_key: Option<String>,
 ) -> (TestApp, actix_web::dev::ServerHandle) {
+    spawn_with(store, api_key, Options::default()).await
+}
+
+/// As [`spawn_on`] with `options`.
+pub(crate) async fn spawn_with(
+    store: Arc<dyn Store>,
+    api_key: Option<String>,
+    options: Options,
+) -> (TestApp, actix_web::dev::ServerHandle) {
     let pepper = SecretString::from("test-pepper-".repeat(4));
     let settings = Settings {
         host: "127.0.0.1".into(),
@@ -65,11 +103,8 @@ pub(crate) async fn spawn_on(
         fernet_salt: b"test-fernet-salt".to_vec(),
         broker: "simulator".into(),
         simulator_seed: 42,
-        rate_limits: openalgo_server::rate_limit::RateLimits {
-            api: openalgo_server::rate_limit::Limit::parse("50 per second").expect("limit"),
-            ..openalgo_server::rate_limit::RateLimits::default()
-        },
-        security: openalgo_server::security::SecurityConfig::default(),
+        rate_limits: options.limits,
+        security: options.security,
     };
     let api_key = match api_key {
         Some(k) => k,
@@ -86,7 +121,8 @@ pub(crate) async fn spawn_on(
     let ten_am = chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
         .and_then(|d| d.and_hms_opt(10, 0, 0))
         .expect("time");
-    let clock: Arc<dyn Clock> = Arc::new(ManualClock::at_ist(ten_am));
+    let manual = Arc::new(ManualClock::at_ist(ten_am));
+    let clock: Arc<dyn Clock> = manual.clone();
     let app = Application::build_with(&settings, store, &clock).expect("app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
@@ -95,6 +131,7 @@ pub(crate) async fn spawn_on(
         address,
         api_key,
         client: reqwest::Client::new(),
+        clock: manual,
     };
     (app, handle)
 }

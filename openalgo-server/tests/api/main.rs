@@ -13,4 +13,5 @@ mod extended;
 mod market;
 mod orders;
 mod restart;
+mod security;
 mod symbols;
