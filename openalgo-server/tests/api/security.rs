@@ -29,8 +29,8 @@ async fn get(app: &TestApp, web: &reqwest::Client, path: &str) -> (u16, String) 
         .get(format!("{}{path}", app.address))
         .send()
         .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
+        .expect("request");
+    (r.status().as_u16(), r.text().await.expect("request"))
 }
 
 async fn post(
@@ -43,7 +43,7 @@ async fn post(
         .form(form)
         .send()
         .await
-        .unwrap()
+        .expect("request")
 }
 
 /// Signs in with a password (the form's CSRF token included); returns the response.
@@ -64,7 +64,7 @@ async fn sign_in(app: &TestApp, web: &reqwest::Client, password: &str) -> reqwes
 }
 
 async fn spawn(options: Options) -> (TestApp, Arc<SqliteStore>) {
-    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    let store = Arc::new(SqliteStore::in_memory().expect("request"));
     let dyn_store: Arc<dyn Store> = store.clone();
     let (app, _) = spawn_with(dyn_store, None, options).await;
     (app, store)
@@ -311,7 +311,7 @@ async fn from(app: &TestApp, ip: &str, path: &str) -> reqwest::Response {
         .header("X-Forwarded-For", ip)
         .send()
         .await
-        .unwrap()
+        .expect("request")
 }
 
 #[tokio::test]
