@@ -13,5 +13,6 @@ mod extended;
 mod market;
 mod orders;
 mod restart;
+mod secrets;
 mod security;
 mod symbols;
