@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod clock;
+pub mod latency;
 #[cfg(feature = "paper")]
 pub mod paper;
 #[cfg(feature = "simulator")]

@@ -123,10 +123,15 @@ impl Application {
             mis_cutoffs: market.config().follow_exchange_hours,
             ..SandboxConfig::default()
         };
-        let data: Arc<dyn openalgo_core::Broker> = Arc::new(SimulatorMarket::new(
-            market,
-            Arc::clone(clock),
-            std::time::Duration::from_secs(1),
+        let latency = Arc::new(openalgo_brokers::latency::LatencyMonitor::default());
+        // Every call to the market's broker is timed (the latency monitor).
+        let data: Arc<dyn openalgo_core::Broker> = Arc::new(openalgo_brokers::latency::Timed::new(
+            Arc::new(SimulatorMarket::new(
+                market,
+                Arc::clone(clock),
+                std::time::Duration::from_secs(1),
+            )),
+            Arc::clone(&latency),
         ));
         let writer = JournalWriter::spawn(Arc::clone(&store));
         let account =
@@ -164,7 +169,7 @@ impl Application {
         ));
         let traffic = crate::security::traffic::TrafficLog::spawn(
             Arc::clone(&store),
-            settings.security.traffic_retention_days,
+            settings.security.retention,
             Arc::clone(clock),
         );
         let state = AppState::new(crate::state::AppParts {
@@ -177,6 +182,7 @@ impl Application {
             security,
             traffic,
             clock: Arc::clone(clock),
+            latency,
         })?
         .with_calendar(Arc::new(load_calendar(&settings.data_dir)?));
         let address = format!("{}:{}", settings.host, settings.port);

@@ -103,6 +103,8 @@ pub struct AppParts {
     pub traffic: crate::security::traffic::TrafficLog,
     /// Wall-clock time.
     pub clock: Arc<dyn openalgo_brokers::clock::Clock>,
+    /// Broker-call latencies.
+    pub latency: Arc<openalgo_brokers::latency::LatencyMonitor>,
 }
 
 /// Shared application state.
@@ -130,6 +132,8 @@ pub struct AppState {
     pub traffic: crate::security::traffic::TrafficLog,
     /// Wall-clock time (injected: tests move it).
     pub clock: Arc<dyn openalgo_brokers::clock::Clock>,
+    /// Broker-call latencies.
+    pub latency: Arc<openalgo_brokers::latency::LatencyMonitor>,
     analyze: Arc<AtomicBool>,
 }
 
@@ -160,6 +164,7 @@ impl AppState {
             security: parts.security,
             traffic: parts.traffic,
             clock: parts.clock,
+            latency: parts.latency,
             analyze: Arc::new(AtomicBool::new(on)),
         })
     }

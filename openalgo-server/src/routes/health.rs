@@ -72,7 +72,9 @@ async fn metrics(state: web::Data<AppState>, started: web::Data<Started>) -> Htt
         "rss_bytes": rss_bytes(),
         "analyze_mode": state.mode() == crate::state::Mode::Analyze,
         "orders": {"live": orders(&state.live), "analyze": orders(&state.sandbox)},
-        "instruments": state.symbols.len()
+        "instruments": state.symbols.len(),
+        "broker_latency": state.latency.report(),
+        "traffic_log_dropped": state.traffic.dropped()
     }))
 }
 

@@ -60,8 +60,9 @@ pub struct SecurityConfig {
     pub permissions_policy: String,
     /// CORS for `/api/*`, or `None` (the default: off).
     pub cors: Option<CorsConfig>,
-    /// Traffic-log retention in days (`TRAFFIC_LOG_RETENTION_DAYS`, default 30).
-    pub traffic_retention_days: u32,
+    /// How long logs are kept (`TRAFFIC_LOG_RETENTION_DAYS` 30, `ORDER_LOG_RETENTION_DAYS` 365,
+    /// `LOGIN_ATTEMPT_RETENTION_DAYS` 90).
+    pub retention: super::traffic::Retention,
     /// Automatic bans.
     pub auto_ban: AutoBan,
 }
@@ -79,7 +80,11 @@ impl Default for SecurityConfig {
             referrer_policy: "strict-origin-when-cross-origin".into(),
             permissions_policy: "camera=(), microphone=(), geolocation=(), payment=(), usb=(), screen-wake-lock=(), web-share=()".into(),
             cors: None,
-            traffic_retention_days: 30,
+            retention: super::traffic::Retention {
+                traffic_days: 30,
+                order_log_days: 365,
+                login_days: 90,
+            },
             auto_ban: AutoBan::default(),
         }
     }
@@ -148,7 +153,11 @@ impl SecurityConfig {
             referrer_policy: env("REFERRER_POLICY").unwrap_or(d.referrer_policy),
             permissions_policy: env("PERMISSIONS_POLICY").unwrap_or(d.permissions_policy),
             cors,
-            traffic_retention_days: number("TRAFFIC_LOG_RETENTION_DAYS", 30, 1..=3650)?,
+            retention: super::traffic::Retention {
+                traffic_days: number("TRAFFIC_LOG_RETENTION_DAYS", 30, 1..=3650)?,
+                order_log_days: number("ORDER_LOG_RETENTION_DAYS", 365, 1..=36_500)?,
+                login_days: number("LOGIN_ATTEMPT_RETENTION_DAYS", 90, 1..=3650)?,
+            },
             auto_ban: AutoBan {
                 enabled: flag("SECURITY_AUTO_BAN", false)?,
                 not_found_threshold: number("SECURITY_404_THRESHOLD", 100, 1..=1000)?,

@@ -1,8 +1,9 @@
 //! The traffic log (platform §6.3): every request — time, client, method, path, status,
 //! latency, host — recorded by a middleware and written in batches by a background thread, so
 //! a response never waits for it. Query strings are not stored (they can carry API keys).
-//! Retention: entries older than `TRAFFIC_LOG_RETENTION_DAYS` and beyond a row cap are purged at
-//! startup and then hourly, so the log cannot fill the disk.
+//! Retention, at startup and then hourly, so no log can fill the disk: traffic older than
+//! `TRAFFIC_LOG_RETENTION_DAYS` (30) or beyond a row cap, login attempts older than 90 days,
+//! order-log entries older than `ORDER_LOG_RETENTION_DAYS` (365).
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -30,19 +31,43 @@ pub struct TrafficLog {
     dropped: Arc<std::sync::atomic::AtomicU64>,
 }
 
-fn purge(store: &dyn Store, now_ms: i64, retention_days: u32) {
-    let before = now_ms - i64::from(retention_days) * DAY_MS;
-    match store.purge_traffic(before, MAX_ROWS) {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(rows = n, "traffic log purged"),
-        Err(e) => tracing::warn!(error = %e, "traffic log purge failed"),
+/// How long each log is kept, in days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Traffic log.
+    pub traffic_days: u32,
+    /// API order log (and analyzer log).
+    pub order_log_days: u32,
+    /// Login attempts.
+    pub login_days: u32,
+}
+
+fn purge(store: &dyn Store, now_ms: i64, r: Retention) {
+    let before = |days: u32| now_ms - i64::from(days) * DAY_MS;
+    let results = [
+        (
+            "traffic log",
+            store.purge_traffic(before(r.traffic_days), MAX_ROWS),
+        ),
+        ("order log", store.purge_order_log(before(r.order_log_days))),
+        (
+            "login attempts",
+            store.purge_login_attempts(before(r.login_days)),
+        ),
+    ];
+    for (log, result) in results {
+        match result {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, log, "old log entries purged"),
+            Err(e) => tracing::warn!(error = %e, log, "log purge failed"),
+        }
     }
 }
 
 fn run(
     rx: &Receiver<TrafficEntry>,
     store: &dyn Store,
-    retention_days: u32,
+    retention: Retention,
     clock: &dyn openalgo_brokers::clock::Clock,
 ) {
     let mut last_purge = Instant::now();
@@ -58,7 +83,7 @@ fn run(
             tracing::warn!(error = %e, "traffic log write failed");
         }
         if last_purge.elapsed() > Duration::from_secs(3_600) {
-            purge(store, clock.now_ms(), retention_days);
+            purge(store, clock.now_ms(), retention);
             last_purge = Instant::now();
         }
     }
@@ -72,15 +97,15 @@ impl TrafficLog {
     #[must_use]
     pub fn spawn(
         store: Arc<dyn Store>,
-        retention_days: u32,
+        retention: Retention,
         clock: Arc<dyn openalgo_brokers::clock::Clock>,
     ) -> Self {
-        purge(store.as_ref(), clock.now_ms(), retention_days);
+        purge(store.as_ref(), clock.now_ms(), retention);
         let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
         #[allow(clippy::expect_used)]
         std::thread::Builder::new()
             .name("traffic-log".into())
-            .spawn(move || run(&rx, store.as_ref(), retention_days, clock.as_ref()))
+            .spawn(move || run(&rx, store.as_ref(), retention, clock.as_ref()))
             .expect("start the traffic-log writer");
         Self {
             tx,

@@ -185,6 +185,16 @@ pub trait SecurityStore: Send + Sync {
     /// # Errors
     /// [`StoreError`] on database failure.
     fn traffic(&self, limit: usize) -> Result<Vec<TrafficEntry>, StoreError>;
+    /// Deletes login attempts older than `before_ms`; returns how many went.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn purge_login_attempts(&self, before_ms: i64) -> Result<usize, StoreError>;
+    /// Deletes order-log entries older than `before_ms`; returns how many went.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn purge_order_log(&self, before_ms: i64) -> Result<usize, StoreError>;
     /// Deletes traffic older than `before_ms` and keeps at most `max_rows`; returns how many
     /// rows went.
     ///

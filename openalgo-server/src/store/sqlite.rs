@@ -324,6 +324,7 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::SecurityStore;
 
     #[test]
     fn the_lean_journal_migration_keeps_existing_rows() {
@@ -366,6 +367,53 @@ mod tests {
         );
         drop(store);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn logs_are_purged_by_age_and_row_cap() {
+        use crate::store::security::{LoginAttempt, TrafficEntry};
+        let s = SqliteStore::in_memory().unwrap();
+        let t = |at_ms| TrafficEntry {
+            at_ms,
+            ip: None,
+            method: "GET".into(),
+            path: "/".into(),
+            status: 200,
+            duration_us: 1,
+            host: None,
+        };
+        s.append_traffic(&[t(1), t(2), t(1_000), t(1_001), t(1_002)])
+            .unwrap();
+        assert_eq!(s.purge_traffic(1_000, 10).unwrap(), 2, "by age");
+        assert_eq!(s.purge_traffic(0, 1).unwrap(), 2, "by row cap");
+        assert_eq!(s.traffic(10).unwrap(), vec![t(1_002)]);
+        let attempt = |at_ms| LoginAttempt {
+            at_ms,
+            username: "u".into(),
+            ip: None,
+            user_agent: None,
+            status: "failed".into(),
+            login_type: "password".into(),
+            failure_reason: None,
+        };
+        s.record_login_attempt(&attempt(5)).unwrap();
+        s.record_login_attempt(&attempt(50)).unwrap();
+        assert_eq!(s.purge_login_attempts(10).unwrap(), 1);
+        let entry = OrderLogEntry {
+            api_type: "placeorder".into(),
+            mode: "live".into(),
+            request: "{}".into(),
+            status: 200,
+            response: "{}".into(),
+        };
+        s.log_order_call(&entry).unwrap();
+        let now = chrono::Utc::now().timestamp_millis();
+        assert_eq!(
+            s.purge_order_log(now - 86_400_000).unwrap(),
+            0,
+            "younger than the cut"
+        );
+        assert_eq!(s.purge_order_log(now + 86_400_000).unwrap(), 1);
     }
 
     #[test]

@@ -266,6 +266,20 @@ impl SecurityStore for SqliteStore {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    fn purge_login_attempts(&self, before_ms: i64) -> Result<usize, StoreError> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM login_attempts WHERE at_ms < ?1", [before_ms])?)
+    }
+
+    fn purge_order_log(&self, before_ms: i64) -> Result<usize, StoreError> {
+        // created_at is SQLite's UTC `datetime('now')` text.
+        Ok(self.conn().execute(
+            "DELETE FROM order_log WHERE created_at < datetime(?1 / 1000, 'unixepoch')",
+            [before_ms],
+        )?)
+    }
+
     fn purge_traffic(&self, before_ms: i64, max_rows: u64) -> Result<usize, StoreError> {
         let conn = self.conn();
         let old = conn.execute("DELETE FROM traffic_log WHERE at_ms < ?1", [before_ms])?;

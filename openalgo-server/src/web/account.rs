@@ -58,7 +58,7 @@ pub(super) async fn dashboard(
     let name = username(&state, s.user_id).await?;
     let body = format!(
         r#"<p>Signed in as <strong>{}</strong>. Mode: <strong>{}</strong>.</p>
-<ul><li><a href="/api/v1/">API documentation</a></li><li><a href="/auth/totp">Two-factor settings</a></li><li><a href="/auth/logout">Sign out</a></li></ul>"#,
+<ul><li><a href="/api/v1/">API documentation</a></li><li><a href="/auth/totp">Two-factor settings</a></li><li><a href="/security">IP bans</a></li><li><a href="/auth/logout">Sign out</a></li></ul>"#,
         escape(&name),
         state.mode().as_str()
     );

@@ -4,6 +4,7 @@
 //! routes rate-limited.
 
 mod account;
+mod bans;
 pub mod csrf;
 mod html;
 mod login;
@@ -48,6 +49,9 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(status::session_status),
         )
         .route("/auth/csrf-token", web::get().to(status::csrf_token))
+        .route("/security", web::get().to(bans::page))
+        .route("/security/ban", web::post().to(bans::ban))
+        .route("/security/unban", web::post().to(bans::unban))
         .route("/dashboard", web::get().to(account::dashboard));
 }
 

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use openalgo_server::auth::ApiKeys;
-use openalgo_server::store::{SecurityStore, SqliteStore, Store};
+use openalgo_server::store::{SqliteStore, Store};
 use openalgo_server::web::totp;
 use serde_json::json;
 

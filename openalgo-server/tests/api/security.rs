@@ -528,3 +528,116 @@ async fn cors_is_off_by_default_and_follows_the_allow_list_when_on() {
     let denied = preflight("https://evil.example").await.unwrap();
     assert!(!denied.headers().contains_key("access-control-allow-origin"));
 }
+
+#[tokio::test]
+async fn manual_bans_take_effect_at_once_and_persist() {
+    let (app, store) = spawn(banning()).await;
+    let web = browser();
+    let (status, _) = get(&app, &web, "/security").await;
+    assert_eq!(status, 303, "signed-in only");
+    assert_eq!(sign_in(&app, &web, PASSWORD).await.status(), 303);
+    let (_, page) = get(&app, &web, "/security").await;
+    let token = csrf(&page);
+    let r = post(
+        &app,
+        &web,
+        "/security/ban",
+        &[
+            ("ip", "203.0.113.50"),
+            ("hours", "2"),
+            ("reason", "scraper"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 400, "no CSRF token");
+    let r = post(
+        &app,
+        &web,
+        "/security/ban",
+        &[
+            ("csrf_token", &token),
+            ("ip", "203.0.113.50"),
+            ("hours", "2"),
+            ("reason", "scraper"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(from(&app, "203.0.113.50", "/api/v1/").await.status(), 403);
+    let (_, page) = get(&app, &web, "/security").await;
+    assert!(
+        page.contains("203.0.113.50") && page.contains("scraper"),
+        "{page}"
+    );
+    assert_eq!(store.bans().unwrap()[0].1.created_by, "manual");
+    let r = post(
+        &app,
+        &web,
+        "/security/ban",
+        &[("csrf_token", &token), ("ip", "127.0.0.1")],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("cannot be banned"));
+    let r = post(
+        &app,
+        &web,
+        "/security/ban",
+        &[("csrf_token", &token), ("ip", "not-an-ip")],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let r = post(
+        &app,
+        &web,
+        "/security/unban",
+        &[("csrf_token", &token), ("ip", "203.0.113.50")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(from(&app, "203.0.113.50", "/api/v1/").await.status(), 200);
+    assert!(store.bans().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn broker_calls_are_timed_and_the_traffic_log_records_requests() {
+    let (app, store) = spawn(Options::default()).await;
+    for _ in 0..3 {
+        let (status, _) = app
+            .post(
+                "quotes",
+                &app.with_key(json!({"symbol": "SBIN", "exchange": "NSE"})),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    let metrics: serde_json::Value = app
+        .client
+        .get(format!("{}/health/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let quote = metrics["broker_latency"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["operation"] == "quote")
+        .cloned()
+        .unwrap();
+    assert_eq!(quote["broker"], "simulator");
+    assert!(
+        quote["count"].as_u64().unwrap() >= 3
+            && quote["p99_us"].as_u64().unwrap() >= quote["p50_us"].as_u64().unwrap()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let traffic = store.traffic(100).unwrap();
+    let q = traffic
+        .iter()
+        .filter(|t| t.path == "/api/v1/quotes")
+        .count();
+    assert_eq!(q, 3, "{traffic:?}");
+    assert!(traffic.iter().all(|t| t.ip.as_deref() == Some("127.0.0.1")));
+}

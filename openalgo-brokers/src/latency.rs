@@ -1,0 +1,246 @@
+//! The latency monitor for broker calls (platform §6.4): [`Timed`] wraps any broker and records
+//! how long each operation took and whether it failed; [`LatencyMonitor`] reports, per broker
+//! and operation, the count, failures and p50/p90/p99 over the most recent calls.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use async_trait::async_trait;
+use openalgo_core::broker::{EventStream, LoginRequest, Session, Subscription};
+use openalgo_core::instrument::Instrument;
+use openalgo_core::{
+    Broker, BrokerError, Candle, Capabilities, Depth, Funds, HistoryRequest, Holding,
+    InstrumentKey, ModifyOrder, Order, OrderId, OrderRequest, Position, Product, Quote,
+    QuoteResult, Trade,
+};
+use serde::Serialize;
+
+/// Samples kept per operation.
+const WINDOW: usize = 2_048;
+
+#[derive(Debug, Default)]
+struct Series {
+    samples: VecDeque<u64>,
+    count: u64,
+    errors: u64,
+}
+
+/// One operation's figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperationLatency {
+    /// Broker id.
+    pub broker: &'static str,
+    /// Operation (`place_order`, `quote`...).
+    pub operation: &'static str,
+    /// Calls since start.
+    pub count: u64,
+    /// Failed calls since start.
+    pub errors: u64,
+    /// Median of the recent calls, µs.
+    pub p50_us: u64,
+    /// 90th percentile, µs.
+    pub p90_us: u64,
+    /// 99th percentile, µs.
+    pub p99_us: u64,
+}
+
+/// Latency figures of every timed broker.
+#[derive(Debug, Default)]
+pub struct LatencyMonitor {
+    series: Mutex<BTreeMap<(&'static str, &'static str), Series>>,
+}
+
+fn percentile(sorted: &[u64], p: usize) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = (sorted.len() * p).div_ceil(100).max(1);
+    sorted[rank - 1]
+}
+
+impl LatencyMonitor {
+    /// Records one call.
+    pub fn record(&self, broker: &'static str, operation: &'static str, micros: u64, ok: bool) {
+        let mut map = self.series.lock().unwrap_or_else(PoisonError::into_inner);
+        let s = map.entry((broker, operation)).or_default();
+        if s.samples.len() == WINDOW {
+            s.samples.pop_front();
+        }
+        s.samples.push_back(micros);
+        s.count += 1;
+        if !ok {
+            s.errors += 1;
+        }
+    }
+
+    /// Figures per broker and operation.
+    #[must_use]
+    pub fn report(&self) -> Vec<OperationLatency> {
+        let map = self.series.lock().unwrap_or_else(PoisonError::into_inner);
+        map.iter()
+            .map(|(&(broker, operation), s)| {
+                let mut sorted: Vec<u64> = s.samples.iter().copied().collect();
+                sorted.sort_unstable();
+                OperationLatency {
+                    broker,
+                    operation,
+                    count: s.count,
+                    errors: s.errors,
+                    p50_us: percentile(&sorted, 50),
+                    p90_us: percentile(&sorted, 90),
+                    p99_us: percentile(&sorted, 99),
+                }
+            })
+            .collect()
+    }
+}
+
+/// A broker whose calls are timed into a [`LatencyMonitor`].
+#[derive(Debug)]
+pub struct Timed<B: ?Sized> {
+    inner: Arc<B>,
+    monitor: Arc<LatencyMonitor>,
+}
+
+impl<B: Broker + ?Sized> Timed<B> {
+    /// Times `inner`'s calls into `monitor`.
+    #[must_use]
+    pub const fn new(inner: Arc<B>, monitor: Arc<LatencyMonitor>) -> Self {
+        Self { inner, monitor }
+    }
+
+    async fn time<T>(
+        &self,
+        operation: &'static str,
+        call: impl Future<Output = Result<T, BrokerError>>,
+    ) -> Result<T, BrokerError> {
+        let started = Instant::now();
+        let result = call.await;
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.monitor
+            .record(self.inner.id(), operation, micros, result.is_ok());
+        result
+    }
+}
+
+#[async_trait]
+impl<B: Broker + ?Sized> Broker for Timed<B> {
+    fn id(&self) -> &'static str {
+        self.inner.id()
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        self.inner.capabilities()
+    }
+
+    async fn authenticate(&self, request: &LoginRequest) -> Result<Session, BrokerError> {
+        self.time("authenticate", self.inner.authenticate(request))
+            .await
+    }
+
+    async fn place_order(&self, order: &OrderRequest) -> Result<OrderId, BrokerError> {
+        self.time("place_order", self.inner.place_order(order))
+            .await
+    }
+
+    async fn modify_order(&self, modify: &ModifyOrder) -> Result<OrderId, BrokerError> {
+        self.time("modify_order", self.inner.modify_order(modify))
+            .await
+    }
+
+    async fn cancel_order(&self, order_id: &OrderId) -> Result<OrderId, BrokerError> {
+        self.time("cancel_order", self.inner.cancel_order(order_id))
+            .await
+    }
+
+    async fn order_book(&self) -> Result<Vec<Order>, BrokerError> {
+        self.time("order_book", self.inner.order_book()).await
+    }
+
+    async fn order_status(&self, order_id: &OrderId) -> Result<Order, BrokerError> {
+        self.time("order_status", self.inner.order_status(order_id))
+            .await
+    }
+
+    async fn trade_book(&self) -> Result<Vec<Trade>, BrokerError> {
+        self.time("trade_book", self.inner.trade_book()).await
+    }
+
+    async fn positions(&self) -> Result<Vec<Position>, BrokerError> {
+        self.time("positions", self.inner.positions()).await
+    }
+
+    async fn open_position(
+        &self,
+        instrument: &InstrumentKey,
+        product: Product,
+    ) -> Result<i64, BrokerError> {
+        self.time(
+            "open_position",
+            self.inner.open_position(instrument, product),
+        )
+        .await
+    }
+
+    async fn holdings(&self) -> Result<Vec<Holding>, BrokerError> {
+        self.time("holdings", self.inner.holdings()).await
+    }
+
+    async fn funds(&self) -> Result<Funds, BrokerError> {
+        self.time("funds", self.inner.funds()).await
+    }
+
+    async fn quote(&self, instrument: &InstrumentKey) -> Result<Quote, BrokerError> {
+        self.time("quote", self.inner.quote(instrument)).await
+    }
+
+    async fn quotes(&self, instruments: &[InstrumentKey]) -> Result<Vec<QuoteResult>, BrokerError> {
+        self.time("quotes", self.inner.quotes(instruments)).await
+    }
+
+    async fn depth(&self, instrument: &InstrumentKey) -> Result<Depth, BrokerError> {
+        self.time("depth", self.inner.depth(instrument)).await
+    }
+
+    async fn history(&self, request: &HistoryRequest) -> Result<Vec<Candle>, BrokerError> {
+        self.time("history", self.inner.history(request)).await
+    }
+
+    async fn master_contract(&self) -> Result<Vec<Instrument>, BrokerError> {
+        self.time("master_contract", self.inner.master_contract())
+            .await
+    }
+
+    async fn subscribe(&self, subscriptions: &[Subscription]) -> Result<EventStream, BrokerError> {
+        self.time("subscribe", self.inner.subscribe(subscriptions))
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_over_the_recent_window() {
+        let m = LatencyMonitor::default();
+        for us in 1..=100 {
+            m.record("zerodha", "quote", us, us != 100);
+        }
+        let r = m.report();
+        assert_eq!(r.len(), 1);
+        let q = &r[0];
+        assert_eq!((q.count, q.errors), (100, 1));
+        assert_eq!((q.p50_us, q.p90_us, q.p99_us), (50, 90, 99));
+        for _ in 0..WINDOW {
+            m.record("zerodha", "quote", 7, true);
+        }
+        let q = &m.report()[0];
+        assert_eq!(
+            (q.p50_us, q.p99_us, q.count),
+            (7, 7, 100 + WINDOW as u64),
+            "old samples age out"
+        );
+    }
+}

@@ -1,0 +1,140 @@
+//! Manual IP bans (platform §5.1): list the bans in force, ban an address for some hours or for
+//! good, lift a ban. Signed-in and CSRF-protected; bans are persisted and take effect at once.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::html::{csrf_field, error, escape, page as render, redirect};
+use super::{FormData, blocking, csrf, csrf_failed, field, session};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn when(ms: i64) -> String {
+    openalgo_brokers::clock::ist_from_ms(ms)
+        .format("%Y-%m-%d %H:%M IST")
+        .to_string()
+}
+
+fn render_page(
+    state: &AppState,
+    token: &str,
+    status: StatusCode,
+    problem: Option<&str>,
+) -> HttpResponse {
+    let rows: String = state
+        .security
+        .bans
+        .active(state.clock.now_ms())
+        .iter()
+        .map(|(ip, b)| {
+            format!(
+                r#"<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><form method="post" action="/security/unban">{}<input type="hidden" name="ip" value="{}"><button type="submit">Unban</button></form></td></tr>"#,
+                escape(&ip.to_string()),
+                escape(&b.reason),
+                b.ban_count,
+                escape(&b.created_by),
+                b.expires_at_ms.map_or_else(|| "permanent".to_owned(), when),
+                csrf_field(token),
+                escape(&ip.to_string())
+            )
+        })
+        .collect();
+    let body = format!(
+        r#"{}<table><thead><tr><th>Address</th><th>Reason</th><th>Bans</th><th>By</th><th>Until</th><th></th></tr></thead><tbody>{rows}</tbody></table>
+<h2>Ban an address</h2><form method="post" action="/security/ban">{}
+<label>IP address <input name="ip" required></label>
+<label>Hours (empty or 0 = permanent) <input name="hours" inputmode="numeric"></label>
+<label>Reason <input name="reason" maxlength="200"></label>
+<button type="submit">Ban</button></form><p><a href="/dashboard">Dashboard</a></p>"#,
+        problem.map(error).unwrap_or_default(),
+        csrf_field(token)
+    );
+    render(status, "IP bans", &body, Vec::new())
+}
+
+pub(super) async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let Some(s) = session::current(&state, &req).await? else {
+        return Ok(redirect("/auth/login", Vec::new()));
+    };
+    let token = csrf::token(&state, &s.token_hash);
+    Ok(render_page(&state, &token, StatusCode::OK, None))
+}
+
+pub(super) async fn ban(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: FormData,
+) -> Result<HttpResponse, ApiError> {
+    let Some(s) = session::current(&state, &req).await? else {
+        return Ok(redirect("/auth/login", Vec::new()));
+    };
+    if !csrf::valid(
+        &state,
+        &req,
+        Some(&s),
+        form.get("csrf_token").map(String::as_str),
+    ) {
+        return Ok(csrf_failed());
+    }
+    let token = csrf::token(&state, &s.token_hash);
+    let bad = |m: &str| render_page(&state, &token, StatusCode::BAD_REQUEST, Some(m));
+    let Ok(ip) = field(&form, "ip").trim().parse::<IpAddr>() else {
+        return Ok(bad("Not an IP address"));
+    };
+    let hours = match field(&form, "hours").trim() {
+        "" => 0,
+        h => match h.parse::<u32>() {
+            Ok(n) if n <= 8_760 => n,
+            _ => return Ok(bad("Hours must be a whole number from 0 to 8760")),
+        },
+    };
+    let reason = match field(&form, "reason").trim() {
+        "" => "Manual ban".to_owned(),
+        r => r.chars().take(200).collect(),
+    };
+    let limit = state.security.config.auto_ban.repeat_offender_limit;
+    let Some(record) = state.security.bans.ban(
+        ip,
+        &reason,
+        Some(hours),
+        "manual",
+        limit,
+        state.clock.now_ms(),
+    ) else {
+        return Ok(bad("The local machine cannot be banned"));
+    };
+    let store = Arc::clone(&state.store);
+    blocking(move || store.save_ban(ip, &record)).await?;
+    Ok(redirect("/security", Vec::new()))
+}
+
+pub(super) async fn unban(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: FormData,
+) -> Result<HttpResponse, ApiError> {
+    let Some(s) = session::current(&state, &req).await? else {
+        return Ok(redirect("/auth/login", Vec::new()));
+    };
+    if !csrf::valid(
+        &state,
+        &req,
+        Some(&s),
+        form.get("csrf_token").map(String::as_str),
+    ) {
+        return Ok(csrf_failed());
+    }
+    if let Ok(ip) = field(&form, "ip").trim().parse::<IpAddr>() {
+        state.security.bans.unban(ip);
+        state.security.offenders.clear_not_found(ip);
+        let store = Arc::clone(&state.store);
+        blocking(move || store.delete_ban(ip)).await?;
+    }
+    Ok(redirect("/security", Vec::new()))
+}
