@@ -102,7 +102,9 @@ async fn main() -> anyhow::Result<()> {
                             "no terminal to ask for the password: pass --password or set OPENALGO_ADMIN_PASSWORD",
                         )
                     };
-                    let first = ask("Admin password (at least 8 characters): ")?;
+                    let first = ask(
+                        "Admin password (8+ characters with upper and lower case, a digit and one of !@#$%^&*): ",
+                    )?;
                     let again = ask("Repeat the password: ")?;
                     if first != again {
                         bail!("the passwords do not match");
@@ -110,10 +112,12 @@ async fn main() -> anyhow::Result<()> {
                     first
                 }
             };
-            if username.trim().is_empty() || password.chars().count() < 8 {
-                bail!(
-                    "username must not be empty and the password must have at least 8 characters"
-                );
+            if username.trim().is_empty() {
+                bail!("the username must not be empty");
+            }
+            let weak = openalgo_server::web::password::weaknesses(&password);
+            if !weak.is_empty() {
+                bail!("the password is too weak: {}", weak.join("; "));
             }
             let store = open_store(&settings)?;
             let hash =

@@ -72,6 +72,18 @@ fn limited(
         LimitClass::Reset => "Too many password reset attempts. Please try again later.",
         _ => LOGIN_LIMITED,
     };
+    let wants_json = req
+        .headers()
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+    if wants_json {
+        // The reference's JSON body for its single-page app.
+        return Some(
+            HttpResponse::TooManyRequests()
+                .json(serde_json::json!({"status": "error", "message": message})),
+        );
+    }
     Some(html::page(
         StatusCode::TOO_MANY_REQUESTS,
         "Slow down",

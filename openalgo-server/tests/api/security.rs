@@ -641,3 +641,113 @@ async fn broker_calls_are_timed_and_the_traffic_log_records_requests() {
     assert_eq!(q, 3, "{traffic:?}");
     assert!(traffic.iter().all(|t| t.ip.as_deref() == Some("127.0.0.1")));
 }
+
+#[tokio::test]
+async fn first_run_setup_creates_the_admin_once_and_shows_the_key_once() {
+    // A server whose store has no user yet.
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().unwrap());
+    let (app, _) = crate::helpers::spawn_with(store, Some(String::new()), Options::default()).await;
+    let web = browser();
+    let r = web
+        .get(format!("{}/auth/login", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/setup");
+    let status: serde_json::Value = web
+        .get(format!("{}/auth/check-setup", app.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["needs_setup"], true);
+    let (_, page) = get(&app, &web, "/setup").await;
+    let token = csrf(&page);
+    let r = post(
+        &app,
+        &web,
+        "/setup",
+        &[
+            ("csrf_token", &token),
+            ("username", "owner"),
+            ("password", "weakpass"),
+            ("confirm", "weakpass"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("uppercase") && text.contains("special character"),
+        "{text}"
+    );
+    let r = post(
+        &app,
+        &web,
+        "/setup",
+        &[
+            ("csrf_token", &token),
+            ("username", "owner"),
+            ("password", "Owner#2026"),
+            ("confirm", "Owner#2026"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    let key = between(&page, r#"<code class="secret">"#, "<").to_owned();
+    assert_eq!(key.len(), 64);
+    let ping = app
+        .client
+        .post(format!("{}/api/v1/ping", app.address))
+        .json(&json!({"apikey": key}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ping.status(), 200, "the shown key works");
+    // Setup happens once.
+    let r = web
+        .get(format!("{}/setup", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/auth/login");
+    let (_, page) = get(&app, &web, "/auth/login").await;
+    let r = post(
+        &app,
+        &web,
+        "/auth/login",
+        &[
+            ("csrf_token", &csrf(&page)),
+            ("username", "owner"),
+            ("password", "Owner#2026"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn login_throttling_answers_json_clients_with_the_reference_body() {
+    let mut options = Options::default();
+    options.limits.login_minute =
+        openalgo_server::rate_limit::Limit::parse("1 per minute").unwrap();
+    let (app, _) = spawn(options).await;
+    let web = browser();
+    sign_in(&app, &web, "Wrong#123").await;
+    let r = web
+        .post(format!("{}/auth/login", app.address))
+        .header("Accept", "application/json")
+        .form(&[("username", "admin")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"status": "error", "message": "Too many login attempts. Please wait a minute and try again."})
+    );
+}
