@@ -61,6 +61,23 @@ pub fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StartupError> {
     Ok(Arc::new(SqliteStore::open(&settings.database_path)?))
 }
 
+/// The database of the traffic log: a file of its own beside the main one (as the reference's
+/// logs database), so that logging every request never contends with order commits; in memory
+/// when the main database is.
+///
+/// # Errors
+/// [`StartupError::Store`].
+pub fn open_log_store(settings: &Settings) -> Result<Arc<dyn Store>, StartupError> {
+    if settings.database_path.as_os_str() == ":memory:" {
+        return Ok(Arc::new(SqliteStore::in_memory()?));
+    }
+    let path = settings
+        .database_path
+        .parent()
+        .map_or_else(|| settings.data_dir.join("logs.db"), |d| d.join("logs.db"));
+    Ok(Arc::new(SqliteStore::open(&path)?))
+}
+
 /// The bundled market calendar, extended by `market_calendar.json` in the data directory.
 ///
 /// # Errors
@@ -168,6 +185,7 @@ impl Application {
             bans,
         ));
         let traffic = crate::security::traffic::TrafficLog::spawn(
+            open_log_store(settings)?,
             Arc::clone(&store),
             settings.security.retention,
             Arc::clone(clock),

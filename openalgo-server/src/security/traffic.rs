@@ -25,10 +25,11 @@ const QUEUE: usize = 65_536;
 const DAY_MS: i64 = 86_400_000;
 
 /// Hands entries to the writer thread.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TrafficLog {
     tx: SyncSender<TrafficEntry>,
     dropped: Arc<std::sync::atomic::AtomicU64>,
+    store: Arc<dyn Store>,
 }
 
 /// How long each log is kept, in days.
@@ -42,17 +43,17 @@ pub struct Retention {
     pub login_days: u32,
 }
 
-fn purge(store: &dyn Store, now_ms: i64, r: Retention) {
+fn purge(logs: &dyn Store, main: &dyn Store, now_ms: i64, r: Retention) {
     let before = |days: u32| now_ms - i64::from(days) * DAY_MS;
     let results = [
         (
             "traffic log",
-            store.purge_traffic(before(r.traffic_days), MAX_ROWS),
+            logs.purge_traffic(before(r.traffic_days), MAX_ROWS),
         ),
-        ("order log", store.purge_order_log(before(r.order_log_days))),
+        ("order log", main.purge_order_log(before(r.order_log_days))),
         (
             "login attempts",
-            store.purge_login_attempts(before(r.login_days)),
+            main.purge_login_attempts(before(r.login_days)),
         ),
     ];
     for (log, result) in results {
@@ -67,6 +68,7 @@ fn purge(store: &dyn Store, now_ms: i64, r: Retention) {
 fn run(
     rx: &Receiver<TrafficEntry>,
     store: &dyn Store,
+    main: &dyn Store,
     retention: Retention,
     clock: &dyn openalgo_brokers::clock::Clock,
 ) {
@@ -83,33 +85,45 @@ fn run(
             tracing::warn!(error = %e, "traffic log write failed");
         }
         if last_purge.elapsed() > Duration::from_secs(3_600) {
-            purge(store, clock.now_ms(), retention);
+            purge(store, main, clock.now_ms(), retention);
             last_purge = Instant::now();
         }
     }
 }
 
+impl std::fmt::Debug for TrafficLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrafficLog")
+            .field("dropped", &self.dropped())
+            .finish_non_exhaustive()
+    }
+}
+
 impl TrafficLog {
-    /// Purges old entries and starts the writer.
+    /// Purges old entries and starts the writer over `logs` (the traffic database); `main`
+    /// holds the order log and login attempts, purged on the same schedule.
     ///
     /// # Panics
     /// When the thread cannot be started.
     #[must_use]
     pub fn spawn(
-        store: Arc<dyn Store>,
+        logs: Arc<dyn Store>,
+        main: Arc<dyn Store>,
         retention: Retention,
         clock: Arc<dyn openalgo_brokers::clock::Clock>,
     ) -> Self {
-        purge(store.as_ref(), clock.now_ms(), retention);
+        purge(logs.as_ref(), main.as_ref(), clock.now_ms(), retention);
+        let store = Arc::clone(&logs);
         let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
         #[allow(clippy::expect_used)]
         std::thread::Builder::new()
             .name("traffic-log".into())
-            .spawn(move || run(&rx, store.as_ref(), retention, clock.as_ref()))
+            .spawn(move || run(&rx, logs.as_ref(), main.as_ref(), retention, clock.as_ref()))
             .expect("start the traffic-log writer");
         Self {
             tx,
             dropped: Arc::default(),
+            store,
         }
     }
 
@@ -118,6 +132,14 @@ impl TrafficLog {
             self.dropped
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
+    }
+
+    /// The newest `limit` entries, newest first (blocking: call off the executor).
+    ///
+    /// # Errors
+    /// The store's failure.
+    pub fn recent(&self, limit: usize) -> Result<Vec<TrafficEntry>, crate::store::StoreError> {
+        self.store.traffic(limit)
     }
 
     /// Entries dropped because the writer fell behind.

@@ -8,6 +8,7 @@ mod bans;
 pub mod csrf;
 mod html;
 mod login;
+mod monitors;
 pub mod password;
 mod pending;
 pub mod session;
@@ -49,6 +50,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(status::session_status),
         )
         .route("/auth/csrf-token", web::get().to(status::csrf_token))
+        .route("/traffic/api/logs", web::get().to(monitors::traffic))
+        .route("/latency/api/stats", web::get().to(monitors::latency))
         .route("/security", web::get().to(bans::page))
         .route("/security/ban", web::post().to(bans::ban))
         .route("/security/unban", web::post().to(bans::unban))

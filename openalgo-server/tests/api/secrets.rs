@@ -292,7 +292,7 @@ async fn no_secret_is_stored_or_logged_in_plain_text() {
         ("broker token", BROKER_TOKEN),
         ("feed token", FEED_TOKEN),
     ];
-    let tables = dump_tables(&data.join("openalgo.db"));
+    let tables = dump_tables(&data.join("openalgo.db")) + &dump_tables(&data.join("logs.db"));
     assert!(
         tables.contains("traffic_log") && tables.contains("/api/v1/instruments"),
         "the session was recorded"

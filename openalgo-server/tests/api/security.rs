@@ -633,13 +633,45 @@ async fn broker_calls_are_timed_and_the_traffic_log_records_requests() {
             && quote["p99_us"].as_u64().unwrap() >= quote["p50_us"].as_u64().unwrap()
     );
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let traffic = store.traffic(100).unwrap();
-    let q = traffic
+    let web = browser();
+    let feed = |path: &'static str| web.get(format!("{}{path}", app.address)).send();
+    assert_eq!(
+        feed("/traffic/api/logs").await.unwrap().status(),
+        401,
+        "signed-in only"
+    );
+    assert_eq!(sign_in(&app, &web, PASSWORD).await.status(), 303);
+    let traffic: serde_json::Value = feed("/traffic/api/logs?limit=1000")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rows = traffic["data"].as_array().unwrap();
+    let quotes: Vec<_> = rows
         .iter()
-        .filter(|t| t.path == "/api/v1/quotes")
-        .count();
-    assert_eq!(q, 3, "{traffic:?}");
-    assert!(traffic.iter().all(|t| t.ip.as_deref() == Some("127.0.0.1")));
+        .filter(|t| t["path"] == "/api/v1/quotes")
+        .collect();
+    assert_eq!(quotes.len(), 3, "{traffic}");
+    assert!(
+        quotes
+            .iter()
+            .all(|t| t["client_ip"] == "127.0.0.1" && t["status"] == 200 && t["method"] == "POST")
+    );
+    let latency: serde_json::Value = feed("/latency/api/stats")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        latency["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["operation"] == "quote")
+    );
+    drop(store);
 }
 
 #[tokio::test]
