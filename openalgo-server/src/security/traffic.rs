@@ -23,6 +23,8 @@ pub const MAX_ROWS: u64 = 1_000_000;
 /// Entries waiting for the writer; beyond it entries are dropped (and counted), never blocking.
 const QUEUE: usize = 65_536;
 const DAY_MS: i64 = 86_400_000;
+/// How long the writer lets entries gather before a transaction.
+const GATHER: Duration = Duration::from_millis(25);
 
 /// Hands entries to the writer thread.
 #[derive(Clone)]
@@ -74,8 +76,11 @@ fn run(
 ) {
     let mut last_purge = Instant::now();
     while let Ok(first) = rx.recv() {
+        // Let entries gather: one wake-up and one transaction per interval instead of per
+        // request (senders do not wake a sleeping thread).
+        std::thread::sleep(GATHER);
         let mut batch = vec![first];
-        while batch.len() < 1_024 {
+        while batch.len() < 8_192 {
             match rx.try_recv() {
                 Ok(e) => batch.push(e),
                 Err(_) => break,

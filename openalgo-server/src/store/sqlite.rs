@@ -387,6 +387,14 @@ mod tests {
         assert_eq!(s.purge_traffic(1_000, 10).unwrap(), 2, "by age");
         assert_eq!(s.purge_traffic(0, 1).unwrap(), 2, "by row cap");
         assert_eq!(s.traffic(10).unwrap(), vec![t(1_002)]);
+        let many: Vec<TrafficEntry> = (1..=1_000).map(|i| t(10_000 + i * 10)).collect();
+        s.append_traffic(&many).unwrap();
+        assert_eq!(
+            s.purge_traffic(15_005, 10_000).unwrap(),
+            501,
+            "the cut found by bisection"
+        );
+        assert_eq!(s.traffic(10_000).unwrap().last().unwrap().at_ms, 15_010);
         let attempt = |at_ms| LoginAttempt {
             at_ms,
             username: "u".into(),

@@ -282,11 +282,29 @@ impl SecurityStore for SqliteStore {
 
     fn purge_traffic(&self, before_ms: i64, max_rows: u64) -> Result<usize, StoreError> {
         let conn = self.conn();
-        let old = conn.execute("DELETE FROM traffic_log WHERE at_ms < ?1", [before_ms])?;
-        let excess = conn.execute(
-            "DELETE FROM traffic_log WHERE id <= (SELECT MAX(id) FROM traffic_log) - ?1",
-            [i64::try_from(max_rows).unwrap_or(i64::MAX)],
+        let bounds: (Option<i64>, Option<i64>) =
+            conn.query_row("SELECT MIN(id), MAX(id) FROM traffic_log", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        let (Some(mut lo), Some(max)) = bounds else {
+            return Ok(0);
+        };
+        // Rows are appended in time order: the first row at or after the cut, by binary search
+        // over the rowid (no index on the time needed).
+        let mut hi = max + 1;
+        let mut at = conn.prepare_cached(
+            "SELECT id, at_ms FROM traffic_log WHERE id >= ?1 ORDER BY id LIMIT 1",
         )?;
-        Ok(old + excess)
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let (id, at_ms): (i64, i64) = at.query_row([mid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            if at_ms < before_ms {
+                lo = id + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let keep_from = lo.max(max + 1 - i64::try_from(max_rows).unwrap_or(i64::MAX));
+        Ok(conn.execute("DELETE FROM traffic_log WHERE id < ?1", [keep_from])?)
     }
 }

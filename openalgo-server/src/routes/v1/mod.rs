@@ -43,12 +43,16 @@ use crate::validation::{Form, Format, object};
 macro_rules! post_endpoints {
     ($($name:literal => $handler:path, $tag:literal, $summary:literal;)+) => {
         fn configure_posts(cfg: &mut web::ServiceConfig) {
+            // One static pattern per resource (with and without the trailing slash): static
+            // paths match by comparison, a multi-pattern resource by regular expression.
             $(
-                cfg.service(
-                    web::resource([concat!("/", $name), concat!("/", $name, "/")])
-                        .route(web::post().to($handler))
-                        .default_service(web::to(method_not_allowed)),
-                );
+                for path in [concat!("/", $name), concat!("/", $name, "/")] {
+                    cfg.service(
+                        web::resource(path)
+                            .route(web::post().to($handler))
+                            .default_service(web::to(method_not_allowed)),
+                    );
+                }
             )+
         }
 
@@ -120,11 +124,13 @@ pub(crate) const GET_ENDPOINTS: &[Endpoint] = &[
 /// Registers the v1 endpoints, each with and without a trailing slash; a wrong method gets
 /// the reference's 405 body.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource(["/instruments", "/instruments/"])
-            .route(web::get().to(extended::instruments))
-            .default_service(web::to(method_not_allowed)),
-    );
+    for path in ["/instruments", "/instruments/"] {
+        cfg.service(
+            web::resource(path)
+                .route(web::get().to(extended::instruments))
+                .default_service(web::to(method_not_allowed)),
+        );
+    }
     cfg.service(
         web::resource(["/ticker/{instrument}", "/ticker/{instrument}/"])
             .route(web::get().to(extended::ticker))
