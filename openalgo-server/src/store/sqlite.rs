@@ -370,6 +370,38 @@ mod tests {
     }
 
     #[test]
+    fn broker_tokens_survive_a_restart_until_revoked() {
+        let dir = std::env::temp_dir().join(format!("openalgo-tok-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.db");
+        {
+            let s = SqliteStore::open(&path).unwrap();
+            let id = s.create_admin("admin", "$argon2id$x").unwrap();
+            s.save_broker_token(id, "zerodha", "sealed-1", Some("sealed-feed"), 5)
+                .unwrap();
+        }
+        let s = SqliteStore::open(&path).unwrap();
+        let id = s.admin_id().unwrap().unwrap();
+        assert_eq!(
+            s.broker_token(id, "zerodha").unwrap(),
+            Some(("sealed-1".to_owned(), Some("sealed-feed".to_owned()))),
+            "reused after a restart"
+        );
+        assert_eq!(s.broker_token(id, "dhan").unwrap(), None);
+        s.revoke_broker_tokens(id).unwrap();
+        assert_eq!(s.broker_token(id, "zerodha").unwrap(), None);
+        let left: String = s
+            .conn()
+            .query_row("SELECT token_encrypted FROM broker_tokens", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(left.is_empty(), "the revoked ciphertext is erased");
+        drop(s);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn logs_are_purged_by_age_and_row_cap() {
         use crate::store::security::{LoginAttempt, TrafficEntry};
         let s = SqliteStore::in_memory().unwrap();
