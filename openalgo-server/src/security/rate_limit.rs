@@ -102,13 +102,14 @@ const fn limit(count: u32, unit: &'static str) -> Limit {
 }
 
 impl Default for RateLimits {
-    /// The reference's code defaults: 10 per second for the API classes, 5 per minute and 25
+    /// The reference's defaults: 10 per second for orders and smart orders, 50 per second for the
+    /// rest of the API (`.sample.env`), 5 per minute and 25
     /// per hour for logins, 15 per hour for resets, 100 per minute for webhooks.
     fn default() -> Self {
         Self {
             order: limit(10, "second"),
             smart_order: limit(10, "second"),
-            api: limit(10, "second"),
+            api: limit(50, "second"),
             login_minute: limit(5, "minute"),
             login_hour: limit(25, "hour"),
             reset: limit(15, "hour"),
@@ -247,7 +248,7 @@ impl RateLimiter {
 }
 
 /// Middleware for `/api/v1`: the endpoint is the path after `/api/v1/`, without a trailing
-/// slash; the client is the address [`super::ClientIp`] resolved.
+/// slash; the client is the address [`super::client_ip::of`] resolves.
 ///
 /// # Errors
 /// Only the inner service's errors.
