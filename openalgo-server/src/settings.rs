@@ -31,6 +31,12 @@ pub struct Settings {
     pub rate_limits: crate::security::rate_limit::RateLimits,
     /// Security: proxies, app key, session expiry, headers, CORS, retention, auto-bans.
     pub security: crate::security::SecurityConfig,
+    /// WebSocket listener address (`WEBSOCKET_HOST`, default 127.0.0.1).
+    pub ws_host: String,
+    /// WebSocket port (`WEBSOCKET_PORT`, default 8765; 0 picks a free one).
+    pub ws_port: u16,
+    /// How long a WebSocket connection may stay unauthenticated (`WS_AUTH_GRACE_SECONDS`, 15).
+    pub ws_auth_grace: std::time::Duration,
 }
 
 /// Settings that cannot be used.
@@ -188,6 +194,27 @@ impl Settings {
             simulator_seed,
             rate_limits,
             security,
+            ws_host: env(&["WEBSOCKET_HOST"]).unwrap_or_else(|| "127.0.0.1".into()),
+            ws_port: match env(&["WEBSOCKET_PORT"]) {
+                None => 8765,
+                Some(p) => p.trim().parse().map_err(|_| {
+                    SettingsError::Invalid(format!("WEBSOCKET_PORT: '{p}' is not a port"))
+                })?,
+            },
+            ws_auth_grace: match env(&["WS_AUTH_GRACE_SECONDS"]) {
+                None => std::time::Duration::from_secs(15),
+                Some(s) => s
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| *v > 0.0 && *v <= 3600.0)
+                    .map(std::time::Duration::from_secs_f64)
+                    .ok_or_else(|| {
+                        SettingsError::Invalid(format!(
+                            "WS_AUTH_GRACE_SECONDS: '{s}' is not 0–3600 seconds"
+                        ))
+                    })?,
+            },
         })
     }
 }

@@ -24,6 +24,9 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    ws: TcpListener,
+    ws_port: u16,
+    ws_auth_grace: std::time::Duration,
 }
 
 /// Startup failures.
@@ -201,6 +204,7 @@ impl Application {
             traffic,
             clock: Arc::clone(clock),
             latency,
+            hub: Arc::new(crate::stream::Hub::new(data.id())),
         })?
         .with_calendar(Arc::new(load_calendar(&settings.data_dir)?));
         let address = format!("{}:{}", settings.host, settings.port);
@@ -212,6 +216,13 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { address, source })?
             .port();
+        let ws_address = format!("{}:{}", settings.ws_host, settings.ws_port);
+        let bind_ws = |source| StartupError::Bind {
+            address: ws_address.clone(),
+            source,
+        };
+        let ws = TcpListener::bind(&ws_address).map_err(bind_ws)?;
+        let ws_port = ws.local_addr().map_err(bind_ws)?.port();
         let data = web::Data::new(state.clone());
         let started = web::Data::new(crate::routes::health::Started {
             at: std::time::Instant::now(),
@@ -247,6 +258,9 @@ impl Application {
             port,
             server,
             state,
+            ws,
+            ws_port,
+            ws_auth_grace: settings.ws_auth_grace,
         })
     }
 
@@ -254,6 +268,12 @@ impl Application {
     #[must_use]
     pub const fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The bound WebSocket port.
+    #[must_use]
+    pub const fn ws_port(&self) -> u16 {
+        self.ws_port
     }
 
     /// A handle that stops the server (graceful when `true` is passed to `stop`).
@@ -273,6 +293,13 @@ impl Application {
     /// # Errors
     /// When the HTTP server fails.
     pub async fn run(self) -> std::io::Result<()> {
+        crate::stream::start(
+            self.ws,
+            Arc::new(crate::stream::StreamContext::new(
+                self.state.clone(),
+                self.ws_auth_grace,
+            )),
+        )?;
         let period = std::time::Duration::from_secs(1);
         let drivers = [
             self.state.live.broker.spawn_driver(period),

@@ -105,6 +105,8 @@ pub struct AppParts {
     pub clock: Arc<dyn openalgo_brokers::clock::Clock>,
     /// Broker-call latencies.
     pub latency: Arc<openalgo_brokers::latency::LatencyMonitor>,
+    /// The WebSocket fan-out hub.
+    pub hub: Arc<crate::stream::Hub>,
 }
 
 /// Shared application state.
@@ -134,6 +136,8 @@ pub struct AppState {
     pub clock: Arc<dyn openalgo_brokers::clock::Clock>,
     /// Broker-call latencies.
     pub latency: Arc<openalgo_brokers::latency::LatencyMonitor>,
+    /// The WebSocket fan-out hub.
+    pub hub: Arc<crate::stream::Hub>,
     analyze: Arc<AtomicBool>,
 }
 
@@ -165,6 +169,7 @@ impl AppState {
             traffic: parts.traffic,
             clock: parts.clock,
             latency: parts.latency,
+            hub: parts.hub,
             analyze: Arc::new(AtomicBool::new(on)),
         })
     }

@@ -74,7 +74,8 @@ async fn metrics(state: web::Data<AppState>, started: web::Data<Started>) -> Htt
         "orders": {"live": orders(&state.live), "analyze": orders(&state.sandbox)},
         "instruments": state.symbols.len(),
         "broker_latency": state.latency.report(),
-        "traffic_log_dropped": state.traffic.dropped()
+        "traffic_log_dropped": state.traffic.dropped(),
+        "websocket": {"clients": state.hub.clients(), "upstream_subscriptions": state.hub.upstream().len()}
     }))
 }
 

@@ -11,6 +11,8 @@ use serde_json::Value;
 
 pub(crate) struct TestApp {
     pub(crate) address: String,
+    /// `ws://127.0.0.1:<port>/`
+    pub(crate) ws: String,
     pub(crate) api_key: String,
     pub(crate) client: reqwest::Client,
     /// The server's clock (tests move it).
@@ -105,6 +107,9 @@ pub(crate) async fn spawn_with(
         simulator_seed: 42,
         rate_limits: options.limits,
         security: options.security,
+        ws_host: "127.0.0.1".into(),
+        ws_port: 0,
+        ws_auth_grace: std::time::Duration::from_millis(500),
     };
     let api_key = match api_key {
         Some(k) => k,
@@ -125,10 +130,12 @@ pub(crate) async fn spawn_with(
     let clock: Arc<dyn Clock> = manual.clone();
     let app = Application::build_with(&settings, store, &clock).expect("app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let ws = format!("ws://127.0.0.1:{}/", app.ws_port());
     let handle = app.handle();
     tokio::spawn(app.run());
     let app = TestApp {
         address,
+        ws,
         api_key,
         client: reqwest::Client::new(),
         clock: manual,

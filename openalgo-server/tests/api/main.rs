@@ -15,4 +15,5 @@ mod orders;
 mod restart;
 mod secrets;
 mod security;
+mod stream;
 mod symbols;

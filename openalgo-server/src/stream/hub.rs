@@ -1,0 +1,268 @@
+//! The fan-out hub: which client holds which (instrument, mode), the upstream subscription set
+//! derived from it (reference counted: an instrument is subscribed upstream while at least one
+//! client holds it, at the highest mode held), and delivery of ticks and order updates to the
+//! clients' outboxes (websocket §2.10, §2.11).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use openalgo_core::InstrumentKey;
+use openalgo_core::broker::Subscription;
+use openalgo_core::market::{OrderUpdate, SubscriptionMode, Tick, TradingMode};
+use tokio::sync::watch;
+
+use super::outbox::Outbox;
+
+/// A connection's id (never on the wire).
+pub type ClientId = u64;
+
+const MODES: [SubscriptionMode; 3] = [
+    SubscriptionMode::Ltp,
+    SubscriptionMode::Quote,
+    SubscriptionMode::Depth,
+];
+
+#[derive(Debug, Default)]
+struct Holders([HashSet<ClientId>; 3]);
+
+impl Holders {
+    fn top(&self) -> Option<SubscriptionMode> {
+        MODES
+            .iter()
+            .rev()
+            .zip(self.0.iter().rev())
+            .find(|(_, set)| !set.is_empty())
+            .map(|(m, _)| *m)
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    next_id: ClientId,
+    clients: HashMap<ClientId, Arc<Outbox>>,
+    index: HashMap<InstrumentKey, Holders>,
+    held: HashMap<ClientId, HashSet<(InstrumentKey, SubscriptionMode)>>,
+    orders: HashSet<ClientId>,
+}
+
+/// The hub.
+#[derive(Debug)]
+pub struct Hub {
+    state: Mutex<State>,
+    broker: &'static str,
+    /// Bumped whenever the upstream set changes; the feed re-subscribes.
+    upstream: watch::Sender<u64>,
+}
+
+impl Hub {
+    /// A hub delivering ticks tagged with `broker`.
+    #[must_use]
+    pub fn new(broker: &'static str) -> Self {
+        Self {
+            state: Mutex::default(),
+            broker,
+            upstream: watch::Sender::new(0),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The broker name clients see.
+    #[must_use]
+    pub const fn broker(&self) -> &'static str {
+        self.broker
+    }
+
+    /// Watches changes of the upstream set.
+    #[must_use]
+    pub fn watch_upstream(&self) -> watch::Receiver<u64> {
+        self.upstream.subscribe()
+    }
+
+    fn bump(&self) {
+        self.upstream.send_modify(|v| *v += 1);
+    }
+
+    /// A new connection and its outbox.
+    pub fn register(&self) -> (ClientId, Arc<Outbox>) {
+        let mut s = self.lock();
+        s.next_id += 1;
+        let id = s.next_id;
+        let outbox = Arc::new(Outbox::default());
+        s.clients.insert(id, Arc::clone(&outbox));
+        (id, outbox)
+    }
+
+    /// `id` holds `key` at `mode` (idempotent).
+    pub fn subscribe(&self, id: ClientId, key: &InstrumentKey, mode: SubscriptionMode) {
+        let mut s = self.lock();
+        let holders = s.index.entry(key.clone()).or_default();
+        let before = holders.top();
+        holders.0[usize::from(mode.code() - 1)].insert(id);
+        let changed = holders.top() != before;
+        s.held.entry(id).or_default().insert((key.clone(), mode));
+        drop(s);
+        if changed {
+            self.bump();
+        }
+    }
+
+    /// `id` releases `key` at `mode`; the last holder's release changes the upstream set.
+    pub fn unsubscribe(&self, id: ClientId, key: &InstrumentKey, mode: SubscriptionMode) {
+        let mut s = self.lock();
+        let changed = Self::release(&mut s, id, key, mode);
+        if let Some(h) = s.held.get_mut(&id) {
+            h.remove(&(key.clone(), mode));
+        }
+        drop(s);
+        if changed {
+            self.bump();
+        }
+    }
+
+    fn release(s: &mut State, id: ClientId, key: &InstrumentKey, mode: SubscriptionMode) -> bool {
+        let Some(holders) = s.index.get_mut(key) else {
+            return false;
+        };
+        let before = holders.top();
+        holders.0[usize::from(mode.code() - 1)].remove(&id);
+        let after = holders.top();
+        if after.is_none() {
+            s.index.remove(key);
+        }
+        after != before
+    }
+
+    /// Releases everything `id` holds; returns what it held.
+    pub fn unsubscribe_all(&self, id: ClientId) -> Vec<(InstrumentKey, SubscriptionMode)> {
+        let mut s = self.lock();
+        let held: Vec<_> = s.held.remove(&id).unwrap_or_default().into_iter().collect();
+        let mut changed = false;
+        for (key, mode) in &held {
+            changed |= Self::release(&mut s, id, key, *mode);
+        }
+        drop(s);
+        if changed {
+            self.bump();
+        }
+        held
+    }
+
+    /// What `id` holds.
+    #[must_use]
+    pub fn held(&self, id: ClientId) -> Vec<(InstrumentKey, SubscriptionMode)> {
+        self.lock()
+            .held
+            .get(&id)
+            .map(|h| h.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Turns order updates on or off for `id`.
+    pub fn set_orders(&self, id: ClientId, on: bool) {
+        let mut s = self.lock();
+        if on {
+            s.orders.insert(id);
+        } else {
+            s.orders.remove(&id);
+        }
+    }
+
+    /// Forgets a closed connection (releasing all it held).
+    pub fn remove(&self, id: ClientId) {
+        self.unsubscribe_all(id);
+        let mut s = self.lock();
+        s.orders.remove(&id);
+        if let Some(o) = s.clients.remove(&id) {
+            o.mark_closed();
+        }
+    }
+
+    /// The upstream subscriptions: every held instrument at the highest mode held.
+    #[must_use]
+    pub fn upstream(&self) -> Vec<Subscription> {
+        self.lock()
+            .index
+            .iter()
+            .filter_map(|(key, h)| {
+                h.top().map(|mode| Subscription {
+                    instrument: key.clone(),
+                    mode,
+                })
+            })
+            .collect()
+    }
+
+    /// Connected clients.
+    #[must_use]
+    pub fn clients(&self) -> usize {
+        self.lock().clients.len()
+    }
+
+    /// Delivers a tick: each client holding the instrument at a mode ≤ the tick's gets one copy
+    /// tagged with the highest such mode it holds.
+    pub fn publish_tick(&self, tick: &Tick) {
+        let tick_mode = tick.mode();
+        let targets: Vec<(Arc<Outbox>, SubscriptionMode)> = {
+            let s = self.lock();
+            let Some(holders) = s.index.get(&tick.instrument) else {
+                return;
+            };
+            let mut tag: HashMap<ClientId, SubscriptionMode> = HashMap::new();
+            for (i, mode) in MODES.iter().enumerate() {
+                if mode.code() > tick_mode.code() {
+                    break;
+                }
+                for id in &holders.0[i] {
+                    tag.insert(*id, *mode);
+                }
+            }
+            tag.into_iter()
+                .filter_map(|(id, m)| s.clients.get(&id).map(|o| (Arc::clone(o), m)))
+                .collect()
+        };
+        if targets.is_empty() {
+            return;
+        }
+        let key: Arc<str> = Arc::from(format!(
+            "{}:{}",
+            tick.instrument.exchange,
+            tick.instrument.symbol.as_str()
+        ));
+        let mut frames: [Option<Arc<str>>; 3] = [None, None, None];
+        for (outbox, mode) in targets {
+            if outbox.is_closed() {
+                continue;
+            }
+            let slot = &mut frames[usize::from(mode.code() - 1)];
+            let frame = slot.get_or_insert_with(|| {
+                Arc::from(
+                    serde_json::to_string(&tick.message(mode, self.broker)).unwrap_or_default(),
+                )
+            });
+            outbox.push_market(&key, mode.code(), Arc::clone(frame));
+        }
+    }
+
+    /// Delivers an order update (of `user`'s account in `mode`) to every client that asked for
+    /// them.
+    pub fn publish_order(&self, update: &OrderUpdate, mode: TradingMode, user: &str) {
+        let targets: Vec<Arc<Outbox>> = {
+            let s = self.lock();
+            s.orders
+                .iter()
+                .filter_map(|id| s.clients.get(id).cloned())
+                .collect()
+        };
+        if targets.is_empty() {
+            return;
+        }
+        let message = update.message(user, mode, self.broker);
+        let frame: Arc<str> = Arc::from(serde_json::to_string(&message).unwrap_or_default());
+        for o in targets {
+            o.push(Arc::clone(&frame));
+        }
+    }
+}

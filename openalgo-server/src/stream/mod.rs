@@ -1,0 +1,105 @@
+//! Real-time market data over WebSocket (websocket §2): the client protocol on its own port
+//! (default 127.0.0.1:8765, any path), a fan-out hub with reference-counted upstream
+//! subscriptions and per-client outboxes, and the feeds that drive it: the market broker's
+//! tick stream and both accounts' order updates.
+
+mod feed;
+pub mod hub;
+pub mod outbox;
+mod session;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+pub use hub::{ClientId, Hub};
+
+use crate::state::AppState;
+
+/// What the connections share.
+#[derive(Debug)]
+pub struct StreamContext {
+    /// The fan-out hub.
+    pub hub: Arc<Hub>,
+    /// Application state (API keys, instrument master, clock, brokers).
+    pub state: AppState,
+    /// How long a connection may stay unauthenticated (`WS_AUTH_GRACE_SECONDS`).
+    pub auth_grace: std::time::Duration,
+    names: Mutex<HashMap<i64, String>>,
+}
+
+impl StreamContext {
+    /// A context over `state`.
+    #[must_use]
+    pub fn new(state: AppState, auth_grace: std::time::Duration) -> Self {
+        Self {
+            hub: Arc::clone(&state.hub),
+            state,
+            auth_grace,
+            names: Mutex::default(),
+        }
+    }
+
+    /// The admin's username (the single user whose orders are streamed).
+    pub async fn username_of_admin(&self) -> String {
+        let store = Arc::clone(&self.state.store);
+        let id = tokio::task::spawn_blocking(move || store.admin_id())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .flatten()
+            .unwrap_or(0);
+        self.username(id).await
+    }
+
+    /// The username of a user id (cached; `user<id>` when it cannot be read).
+    pub async fn username(&self, user_id: i64) -> String {
+        if let Some(n) = self
+            .names
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&user_id)
+        {
+            return n.clone();
+        }
+        let store = Arc::clone(&self.state.store);
+        let rows = tokio::task::spawn_blocking(move || store.api_keys())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let name = rows
+            .into_iter()
+            .find(|r| r.user_id == user_id)
+            .map_or_else(|| format!("user{user_id}"), |r| r.username);
+        self.names
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(user_id, name.clone());
+        name
+    }
+}
+
+/// Accepts WebSocket connections on `listener` forever (any request path).
+pub async fn accept(listener: tokio::net::TcpListener, ctx: Arc<StreamContext>) {
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else {
+            continue;
+        };
+        let _ = tcp.set_nodelay(true);
+        let ctx = Arc::clone(&ctx);
+        tokio::spawn(async move {
+            if let Ok(ws) = tokio_tungstenite::accept_async(tcp).await {
+                session::serve(ws, ctx).await;
+            }
+        });
+    }
+}
+
+/// Starts the feeds and the listener.
+pub fn start(listener: std::net::TcpListener, ctx: Arc<StreamContext>) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    feed::spawn(&ctx);
+    tokio::spawn(accept(listener, ctx));
+    Ok(())
+}

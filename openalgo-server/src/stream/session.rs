@@ -1,0 +1,322 @@
+//! One client connection (websocket §2.2–§2.8): requests are handled strictly in order, replies
+//! and data go through the client's outbox, an unauthenticated connection is closed after the
+//! grace period with 4401, and everything it held is released when it goes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use openalgo_core::market::SubscriptionMode;
+use openalgo_core::{Exchange, InstrumentKey, Symbol};
+use serde_json::{Map, Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+use super::outbox::{Outbox, Outgoing};
+use super::{ClientId, StreamContext};
+
+fn error(code: &str, message: &str) -> Value {
+    json!({"status": "error", "code": code, "message": message})
+}
+
+struct Connection {
+    id: ClientId,
+    outbox: Arc<Outbox>,
+    ctx: Arc<StreamContext>,
+    /// The signed-in user's name, once authenticated.
+    user: Option<String>,
+}
+
+impl Connection {
+    fn reply(&self, v: &Value) {
+        self.outbox.push(Arc::from(v.to_string()));
+    }
+
+    async fn handle(&mut self, text: &str) {
+        let parsed: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(_) => return self.reply(&error("INVALID_JSON", "Invalid JSON message")),
+        };
+        let Value::Object(msg) = parsed else {
+            return self.reply(&error("SERVER_ERROR", "message must be a JSON object"));
+        };
+        let verb = match msg.get("action") {
+            Some(Value::String(a)) if !a.is_empty() => a.clone(),
+            _ => match msg.get("type") {
+                Some(Value::String(t)) => t.clone(),
+                Some(other) => other.to_string(),
+                None => "None".to_owned(),
+            },
+        };
+        let authed = self.user.is_some();
+        let needs_auth = matches!(
+            verb.as_str(),
+            "subscribe"
+                | "unsubscribe"
+                | "unsubscribe_all"
+                | "subscribe_orders"
+                | "unsubscribe_orders"
+                | "get_broker_info"
+        );
+        if needs_auth && !authed {
+            return self.reply(&error("NOT_AUTHENTICATED", "You must authenticate first"));
+        }
+        match verb.as_str() {
+            "authenticate" | "auth" => self.authenticate(&msg).await,
+            "subscribe" => self.subscribe(&msg),
+            "unsubscribe" | "unsubscribe_all" => self.unsubscribe(&msg, verb == "unsubscribe_all"),
+            "subscribe_orders" | "unsubscribe_orders" => self.orders(&msg, verb == "subscribe_orders"),
+            "ping" => self.ping(&msg),
+            "get_broker_info" => self.reply(&json!({"type": "broker_info", "status": "success",
+                "broker": self.ctx.hub.broker(), "adapter_status": "connected", "user_id": self.user})),
+            "get_supported_brokers" => {
+                let brokers = [self.ctx.hub.broker()];
+                self.reply(&json!({"type": "supported_brokers", "status": "success", "brokers": brokers, "count": brokers.len()}));
+            }
+            other => self.reply(&error("INVALID_ACTION", &format!("Invalid action: {other}"))),
+        }
+    }
+
+    async fn authenticate(&mut self, msg: &Map<String, Value>) {
+        let key = match (msg.get("api_key"), msg.get("apikey")) {
+            (Some(Value::String(k)), _) | (None | Some(Value::Null), Some(Value::String(k))) => {
+                k.clone()
+            }
+            _ => String::new(),
+        };
+        if key.is_empty() {
+            return self.reply(&error("AUTHENTICATION_ERROR", "API key is required"));
+        }
+        let Ok(user_id) = self.ctx.state.authenticate(&key).await else {
+            return self.reply(&error("AUTHENTICATION_ERROR", "Invalid API key"));
+        };
+        let name = self.ctx.username(user_id).await;
+        self.reply(
+            &json!({"type": "auth", "status": "success", "message": "Authentication successful",
+            "broker": self.ctx.hub.broker(), "user_id": name,
+            "supported_features": {"ltp": true, "quote": true, "depth": true}}),
+        );
+        self.user = Some(name);
+    }
+
+    fn instrument(&self, symbol: &str, exchange: &str) -> Result<InstrumentKey, String> {
+        let not_found = || format!("Symbol {symbol} not found for exchange {exchange}");
+        let ex: Exchange = exchange.parse().map_err(|_| not_found())?;
+        let sym = Symbol::new(symbol).map_err(|_| not_found())?;
+        self.ctx
+            .state
+            .symbols
+            .get(symbol, ex)
+            .ok_or_else(not_found)?;
+        Ok(InstrumentKey::new(sym, ex))
+    }
+
+    /// `(symbol, exchange, entry)` of the request's symbols, or the single top-level pair.
+    fn entries(msg: &Map<String, Value>) -> Result<Vec<(String, String, Value)>, String> {
+        let list = match msg.get("symbols") {
+            Some(Value::Array(items)) if !items.is_empty() => items.clone(),
+            Some(Value::Array(_)) | None | Some(Value::Null) => {
+                match (msg.get("symbol"), msg.get("exchange")) {
+                    (Some(s), Some(e)) => {
+                        vec![json!({"symbol": s, "exchange": e, "mode": msg.get("mode")})]
+                    }
+                    _ => Vec::new(),
+                }
+            }
+            Some(_) => return Err("symbols must be a list of objects".into()),
+        };
+        let mut out = Vec::new();
+        for item in list {
+            let Value::Object(o) = &item else {
+                return Err("symbols must be a list of objects".into());
+            };
+            if let (Some(Value::String(s)), Some(Value::String(e))) =
+                (o.get("symbol"), o.get("exchange"))
+            {
+                out.push((s.clone(), e.clone(), item.clone()));
+            }
+        }
+        Ok(out)
+    }
+
+    fn with_request_id(msg: &Map<String, Value>, mut reply: Value) -> Value {
+        if let Some(id) = msg.get("request_id").filter(|v| !v.is_null()) {
+            reply["request_id"] = id.clone();
+        }
+        reply
+    }
+
+    fn subscribe(&self, msg: &Map<String, Value>) {
+        let mode = match msg.get("mode") {
+            None => SubscriptionMode::Quote,
+            Some(v) => match SubscriptionMode::from_json(v) {
+                Ok(m) => m,
+                Err(e) => return self.reply(&error("INVALID_MODE", &e.to_string())),
+            },
+        };
+        let depth = msg.get("depth").and_then(Value::as_i64).unwrap_or(5);
+        let entries = match Self::entries(msg) {
+            Ok(e) => e,
+            Err(e) => return self.reply(&error("SERVER_ERROR", &e)),
+        };
+        let has_symbols = matches!(msg.get("symbols"), Some(Value::Array(a)) if !a.is_empty())
+            || (msg.contains_key("symbol") && msg.contains_key("exchange"));
+        if !has_symbols {
+            return self.reply(&error(
+                "INVALID_PARAMETERS",
+                "At least one symbol must be specified",
+            ));
+        }
+        let broker = self.ctx.hub.broker();
+        let mut all_ok = true;
+        let results: Vec<Value> = entries
+            .iter()
+            .map(|(symbol, exchange, _)| match self.instrument(symbol, exchange) {
+                Ok(key) => {
+                    self.ctx.hub.subscribe(self.id, &key, mode);
+                    json!({"symbol": symbol, "exchange": exchange, "status": "success",
+                           "mode": mode.label(), "depth": depth, "broker": broker})
+                }
+                Err(message) => {
+                    all_ok = false;
+                    json!({"symbol": symbol, "exchange": exchange, "status": "error", "message": message, "broker": broker})
+                }
+            })
+            .collect();
+        let reply = json!({"type": "subscribe", "status": if all_ok { "success" } else { "partial" },
+            "subscriptions": results, "message": "Subscription processing complete", "broker": broker});
+        self.reply(&Self::with_request_id(msg, reply));
+    }
+
+    fn unsubscribe(&self, msg: &Map<String, Value>, all: bool) {
+        let broker = self.ctx.hub.broker();
+        let mut successful = Vec::new();
+        let mut failed = Vec::new();
+        if all || msg.get("action").and_then(Value::as_str) == Some("unsubscribe_all") {
+            for (key, _) in self.ctx.hub.unsubscribe_all(self.id) {
+                successful.push(json!({"symbol": key.symbol.as_str(), "exchange": key.exchange, "status": "success", "broker": broker}));
+            }
+        } else {
+            let single = !matches!(msg.get("symbols"), Some(Value::Array(a)) if !a.is_empty());
+            if single {
+                if let Some(Err(e)) = msg.get("mode").map(SubscriptionMode::from_json) {
+                    return self.reply(&error("INVALID_MODE", &e.to_string()));
+                }
+            }
+            let entries = match Self::entries(msg) {
+                Ok(e) => e,
+                Err(e) => return self.reply(&error("SERVER_ERROR", &e)),
+            };
+            if entries.is_empty() {
+                return self.reply(&error(
+                    "INVALID_PARAMETERS",
+                    "Either symbols or unsubscribe_all is required",
+                ));
+            }
+            for (symbol, exchange, entry) in entries {
+                let mode = match entry.get("mode").filter(|m| !m.is_null()) {
+                    None => Ok(SubscriptionMode::Quote),
+                    Some(m) => SubscriptionMode::from_json(m),
+                };
+                match mode {
+                    Err(e) => failed.push(json!({"symbol": symbol, "exchange": exchange, "status": "error", "message": e.to_string(), "broker": broker})),
+                    Ok(mode) => {
+                        if let Ok(key) = self.instrument(&symbol, &exchange) {
+                            self.ctx.hub.unsubscribe(self.id, &key, mode);
+                        }
+                        successful.push(json!({"symbol": symbol, "exchange": exchange, "status": "success", "broker": broker}));
+                    }
+                }
+            }
+        }
+        let status = match (successful.is_empty(), failed.is_empty()) {
+            (_, true) => "success",
+            (false, false) => "partial",
+            (true, false) => "error",
+        };
+        let reply = json!({"type": "unsubscribe", "status": status, "message": "Unsubscription processing complete",
+            "successful": successful, "failed": failed, "broker": broker});
+        self.reply(&Self::with_request_id(msg, reply));
+    }
+
+    fn orders(&self, msg: &Map<String, Value>, on: bool) {
+        self.ctx.hub.set_orders(self.id, on);
+        let (kind, text) = if on {
+            ("subscribe_orders", "Subscribed to order updates")
+        } else {
+            ("unsubscribe_orders", "Unsubscribed from order updates")
+        };
+        let reply = json!({"type": kind, "status": "success", "message": text});
+        self.reply(&Self::with_request_id(msg, reply));
+    }
+
+    fn ping(&self, msg: &Map<String, Value>) {
+        let mut reply = json!({"type": "pong", "status": "success", "server_timestamp": self.ctx.state.clock.now_ms()});
+        if let Some(t) = msg.get("timestamp").filter(|v| !v.is_null()) {
+            reply["client_timestamp"] = t.clone();
+        }
+        if let Some(p) = msg.get("_pingId").filter(|v| !v.is_null()) {
+            reply["_pingId"] = p.clone();
+        }
+        self.reply(&reply);
+    }
+}
+
+/// Serves one upgraded connection until it closes.
+pub(super) async fn serve<S>(ws: WebSocketStream<S>, ctx: Arc<StreamContext>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (id, outbox) = ctx.hub.register();
+    let (mut sink, mut incoming) = ws.split();
+    let out = Arc::clone(&outbox);
+    let writer = tokio::spawn(async move {
+        loop {
+            match out.next().await {
+                Outgoing::Text(t) => {
+                    if sink.send(Message::text(t.as_ref())).await.is_err() {
+                        break;
+                    }
+                }
+                Outgoing::Close(code, reason) => {
+                    let frame = CloseFrame {
+                        code: CloseCode::from(code),
+                        reason: reason.into(),
+                    };
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    break;
+                }
+            }
+        }
+    });
+    let mut conn = Connection {
+        id,
+        outbox: Arc::clone(&outbox),
+        ctx: Arc::clone(&ctx),
+        user: None,
+    };
+    let grace = tokio::time::sleep(ctx.auth_grace);
+    tokio::pin!(grace);
+    loop {
+        tokio::select! {
+            frame = incoming.next() => match frame {
+                Some(Ok(Message::Text(t))) => conn.handle(t.as_str()).await,
+                Some(Ok(Message::Binary(b))) => conn.handle(&String::from_utf8_lossy(&b)).await,
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            },
+            () = &mut grace, if conn.user.is_none() => {
+                outbox.close(4401, "auth timeout");
+                grace.as_mut().reset(tokio::time::Instant::now() + Duration::from_secs(86_400));
+            }
+        }
+        if writer.is_finished() {
+            break;
+        }
+    }
+    ctx.hub.remove(id);
+    writer.abort();
+}
