@@ -205,13 +205,13 @@ impl Settings {
                 None => std::time::Duration::from_secs(15),
                 Some(s) => s
                     .trim()
-                    .parse::<f64>()
+                    .parse::<u64>()
                     .ok()
-                    .filter(|v| *v > 0.0 && *v <= 3600.0)
-                    .map(std::time::Duration::from_secs_f64)
+                    .filter(|v| (1..=3600).contains(v))
+                    .map(std::time::Duration::from_secs)
                     .ok_or_else(|| {
                         SettingsError::Invalid(format!(
-                            "WS_AUTH_GRACE_SECONDS: '{s}' is not 0–3600 seconds"
+                            "WS_AUTH_GRACE_SECONDS: '{s}' is not 1–3600 seconds"
                         ))
                     })?,
             },
