@@ -66,10 +66,10 @@ async fn metrics(app: &TestApp) -> Value {
         .get(format!("{}/health/metrics", app.address))
         .send()
         .await
-        .unwrap()
+        .expect("metrics")
         .json()
         .await
-        .unwrap()
+        .expect("json")
 }
 
 #[tokio::test]
