@@ -28,9 +28,10 @@ def server():
     key = setup.stdout.strip().splitlines()[-1]
     assert len(key) == 64
     port = _free_port()
+    ws_port = _free_port()
     proc = subprocess.Popen(
         [binary, "--data-dir", data, "--port", str(port), "serve"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**env, "WEBSOCKET_PORT": str(ws_port)},
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -42,6 +43,6 @@ def server():
     else:
         proc.kill()
         raise RuntimeError("server did not start")
-    yield {"host": f"http://127.0.0.1:{port}", "key": key}
+    yield {"host": f"http://127.0.0.1:{port}", "key": key, "ws": f"ws://127.0.0.1:{ws_port}"}
     proc.terminate()
     proc.wait(timeout=10)
