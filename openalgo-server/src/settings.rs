@@ -35,8 +35,8 @@ pub struct Settings {
     pub ws_host: String,
     /// WebSocket port (`WEBSOCKET_PORT`, default 8765; 0 picks a free one).
     pub ws_port: u16,
-    /// How long a WebSocket connection may stay unauthenticated (`WS_AUTH_GRACE_SECONDS`, 15).
-    pub ws_auth_grace: std::time::Duration,
+    /// WebSocket timing (`WS_AUTH_GRACE_SECONDS`, `WS_PING_INTERVAL`, `WS_PING_TIMEOUT`).
+    pub ws_timing: crate::stream::Timing,
 }
 
 /// Settings that cannot be used.
@@ -59,6 +59,22 @@ fn env(names: &[&str]) -> Option<String> {
     names
         .iter()
         .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+}
+
+/// A whole number of seconds (1–3600) from `name`, or `default`.
+fn seconds(name: &str, default: u64) -> Result<std::time::Duration, SettingsError> {
+    let n = match env(&[name]) {
+        None => default,
+        Some(s) => s
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|v| (1..=3600).contains(v))
+            .ok_or_else(|| {
+                SettingsError::Invalid(format!("{name}: '{s}' is not 1–3600 seconds"))
+            })?,
+    };
+    Ok(std::time::Duration::from_secs(n))
 }
 
 /// `sqlite:///path` or a plain path.
@@ -201,19 +217,10 @@ impl Settings {
                     SettingsError::Invalid(format!("WEBSOCKET_PORT: '{p}' is not a port"))
                 })?,
             },
-            ws_auth_grace: match env(&["WS_AUTH_GRACE_SECONDS"]) {
-                None => std::time::Duration::from_secs(15),
-                Some(s) => s
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|v| (1..=3600).contains(v))
-                    .map(std::time::Duration::from_secs)
-                    .ok_or_else(|| {
-                        SettingsError::Invalid(format!(
-                            "WS_AUTH_GRACE_SECONDS: '{s}' is not 1–3600 seconds"
-                        ))
-                    })?,
+            ws_timing: crate::stream::Timing {
+                auth_grace: seconds("WS_AUTH_GRACE_SECONDS", 15)?,
+                ping_interval: seconds("WS_PING_INTERVAL", 20)?,
+                ping_timeout: seconds("WS_PING_TIMEOUT", 20)?,
             },
         })
     }

@@ -26,7 +26,7 @@ pub struct Application {
     state: AppState,
     ws: TcpListener,
     ws_port: u16,
-    ws_auth_grace: std::time::Duration,
+    ws_timing: crate::stream::Timing,
 }
 
 /// Startup failures.
@@ -260,7 +260,7 @@ impl Application {
             state,
             ws,
             ws_port,
-            ws_auth_grace: settings.ws_auth_grace,
+            ws_timing: settings.ws_timing,
         })
     }
 
@@ -297,7 +297,7 @@ impl Application {
             self.ws,
             Arc::new(crate::stream::StreamContext::new(
                 self.state.clone(),
-                self.ws_auth_grace,
+                self.ws_timing,
             )),
         )?;
         let period = std::time::Duration::from_secs(1);

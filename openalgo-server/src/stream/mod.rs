@@ -15,6 +15,28 @@ pub use hub::{ClientId, Hub};
 
 use crate::state::AppState;
 
+/// Connection timing (websocket §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// Unauthenticated grace (`WS_AUTH_GRACE_SECONDS`, 15 s).
+    pub auth_grace: std::time::Duration,
+    /// Keepalive ping interval (`WS_PING_INTERVAL`, 20 s).
+    pub ping_interval: std::time::Duration,
+    /// Pong deadline (`WS_PING_TIMEOUT`, 20 s).
+    pub ping_timeout: std::time::Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        let s = std::time::Duration::from_secs;
+        Self {
+            auth_grace: s(15),
+            ping_interval: s(20),
+            ping_timeout: s(20),
+        }
+    }
+}
+
 /// What the connections share.
 #[derive(Debug)]
 pub struct StreamContext {
@@ -24,17 +46,23 @@ pub struct StreamContext {
     pub state: AppState,
     /// How long a connection may stay unauthenticated (`WS_AUTH_GRACE_SECONDS`).
     pub auth_grace: std::time::Duration,
+    /// Keepalive ping interval (`WS_PING_INTERVAL`, 20 s).
+    pub ping_interval: std::time::Duration,
+    /// Time a ping may go unanswered before the connection closes (`WS_PING_TIMEOUT`, 20 s).
+    pub ping_timeout: std::time::Duration,
     names: Mutex<HashMap<i64, String>>,
 }
 
 impl StreamContext {
     /// A context over `state`.
     #[must_use]
-    pub fn new(state: AppState, auth_grace: std::time::Duration) -> Self {
+    pub fn new(state: AppState, timing: Timing) -> Self {
         Self {
             hub: Arc::clone(&state.hub),
             state,
-            auth_grace,
+            auth_grace: timing.auth_grace,
+            ping_interval: timing.ping_interval,
+            ping_timeout: timing.ping_timeout,
             names: Mutex::default(),
         }
     }

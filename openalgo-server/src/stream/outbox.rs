@@ -23,6 +23,8 @@ pub const TOO_SLOW: &str = "client too slow";
 pub enum Outgoing {
     /// A text frame.
     Text(Arc<str>),
+    /// A protocol-level ping (keepalive).
+    Ping,
     /// Close with this code and reason.
     Close(u16, &'static str),
 }
@@ -34,6 +36,7 @@ struct State {
     latest: HashMap<(Arc<str>, u8), Arc<str>>,
     order: VecDeque<(Arc<str>, u8)>,
     close: Option<(u16, &'static str)>,
+    ping: bool,
 }
 
 /// One client's outbox.
@@ -95,6 +98,12 @@ impl Outbox {
         self.wake.notify_one();
     }
 
+    /// Asks the writer to send a keepalive ping.
+    pub fn ping(&self) {
+        self.lock().ping = true;
+        self.wake.notify_one();
+    }
+
     /// Marks the connection gone: later pushes are dropped by the fan-out.
     pub fn mark_closed(&self) {
         self.closed.store(true, Ordering::Relaxed);
@@ -110,6 +119,9 @@ impl Outbox {
         let mut s = self.lock();
         if let Some((code, reason)) = s.close {
             return Some(Outgoing::Close(code, reason));
+        }
+        if std::mem::take(&mut s.ping) {
+            return Some(Outgoing::Ping);
         }
         if let Some(f) = s.frames.pop_front() {
             return Some(Outgoing::Text(f));

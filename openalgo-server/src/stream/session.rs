@@ -281,6 +281,11 @@ where
                         break;
                     }
                 }
+                Outgoing::Ping => {
+                    if sink.send(Message::Ping(Vec::new().into())).await.is_err() {
+                        break;
+                    }
+                }
                 Outgoing::Close(code, reason) => {
                     let frame = CloseFrame {
                         code: CloseCode::from(code),
@@ -300,13 +305,28 @@ where
     };
     let grace = tokio::time::sleep(ctx.auth_grace);
     tokio::pin!(grace);
+    // Keepalive: a ping every interval; no pong within the timeout closes with 1011.
+    let mut keepalive = tokio::time::interval(ctx.ping_interval);
+    keepalive.tick().await;
+    let mut awaiting_pong: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
             frame = incoming.next() => match frame {
                 Some(Ok(Message::Text(t))) => conn.handle(t.as_str()).await,
                 Some(Ok(Message::Binary(b))) => conn.handle(&String::from_utf8_lossy(&b)).await,
+                Some(Ok(Message::Pong(_))) => awaiting_pong = None,
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break,
                 Some(Ok(_)) => {}
+            },
+            _ = keepalive.tick() => match awaiting_pong {
+                Some(sent) if sent.elapsed() >= ctx.ping_timeout => {
+                    outbox.close(1011, "keepalive ping timeout");
+                }
+                Some(_) => {}
+                None => {
+                    outbox.ping();
+                    awaiting_pong = Some(tokio::time::Instant::now());
+                }
             },
             () = &mut grace, if conn.user.is_none() => {
                 outbox.close(4401, "auth timeout");

@@ -23,6 +23,7 @@ pub(crate) struct TestApp {
 pub(crate) struct Options {
     pub(crate) security: openalgo_server::security::SecurityConfig,
     pub(crate) limits: openalgo_server::rate_limit::RateLimits,
+    pub(crate) ws_timing: openalgo_server::stream::Timing,
 }
 
 impl Default for Options {
@@ -32,6 +33,11 @@ impl Default for Options {
             limits: openalgo_server::rate_limit::RateLimits {
                 api: openalgo_server::rate_limit::Limit::parse("50 per second").expect("limit"),
                 ..openalgo_server::rate_limit::RateLimits::default()
+            },
+            // A short grace so the deadline test is quick; keepalive as in production.
+            ws_timing: openalgo_server::stream::Timing {
+                auth_grace: std::time::Duration::from_millis(500),
+                ..openalgo_server::stream::Timing::default()
             },
         }
     }
@@ -109,7 +115,7 @@ pub(crate) async fn spawn_with(
         security: options.security,
         ws_host: "127.0.0.1".into(),
         ws_port: 0,
-        ws_auth_grace: std::time::Duration::from_millis(500),
+        ws_timing: options.ws_timing,
     };
     let api_key = match api_key {
         Some(k) => k,

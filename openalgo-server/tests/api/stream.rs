@@ -366,3 +366,48 @@ async fn a_stalled_client_does_not_delay_the_others() {
     );
     drop(stalled);
 }
+
+#[tokio::test]
+async fn a_client_that_does_not_answer_pings_is_closed_with_1011() {
+    let options = crate::helpers::Options {
+        ws_timing: openalgo_server::stream::Timing {
+            auth_grace: Duration::from_secs(30),
+            ping_interval: Duration::from_millis(200),
+            ping_timeout: Duration::from_millis(200),
+        },
+        ..crate::helpers::Options::default()
+    };
+    let store: std::sync::Arc<dyn openalgo_server::store::Store> =
+        std::sync::Arc::new(openalgo_server::store::SqliteStore::in_memory().unwrap());
+    let (app, _) = crate::helpers::spawn_with(store, None, options).await;
+    let mut responsive = authed(&app).await;
+    let mut silent = connect(&app).await;
+    // The responsive client keeps reading (and so answers pings) for a second.
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(1) {
+        send(&mut responsive, json!({"action": "ping"})).await;
+        assert_eq!(
+            recv_type(&mut responsive, "pong").await["status"],
+            "success"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The silent one read nothing: it was pinged, did not answer, and was closed.
+    let code = loop {
+        match tokio::time::timeout(Duration::from_secs(5), silent.next())
+            .await
+            .unwrap()
+        {
+            Some(Ok(Message::Close(Some(f)))) => break u16::from(f.code),
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(code, 1011);
+    send(&mut responsive, json!({"action": "ping"})).await;
+    assert_eq!(
+        recv_type(&mut responsive, "pong").await["type"],
+        "pong",
+        "still open"
+    );
+}
