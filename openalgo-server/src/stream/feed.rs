@@ -9,52 +9,66 @@ use futures::StreamExt;
 use openalgo_core::market::{MarketEvent, TradingMode};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::StreamContext;
+use openalgo_core::Broker;
+
+use super::{Hub, StreamContext};
+
+/// Keeps the hub fed from `market`: subscribes to the hub's upstream set, re-subscribes when
+/// the set changes, and when the stream ends (a broker reconnect) subscribes again, so every
+/// client's subscriptions are restored without the client doing anything.
+pub(super) async fn market_loop(hub: Arc<Hub>, market: Arc<dyn Broker>) {
+    let mut changes = hub.watch_upstream();
+    loop {
+        changes.borrow_and_update();
+        let wanted = hub.upstream();
+        let mut stream = if wanted.is_empty() {
+            None
+        } else {
+            match market.subscribe(&wanted).await {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!(error = %e, "market subscription failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            }
+        };
+        loop {
+            tokio::select! {
+                changed = changes.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    break;
+                }
+                event = async {
+                    match stream.as_mut() {
+                        Some(s) => s.next().await,
+                        None => std::future::pending().await,
+                    }
+                } => match event {
+                    Some(MarketEvent::Tick(t)) => hub.publish_tick(&t),
+                    Some(MarketEvent::Order(_)) => {}
+                    None => {
+                        tracing::warn!("market stream ended; subscribing again");
+                        tokio::time::sleep(RESUBSCRIBE_AFTER).await;
+                        break;
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// Pause before subscribing again after the market stream ended.
+const RESUBSCRIBE_AFTER: Duration = Duration::from_millis(200);
 
 /// Starts the feed tasks.
 pub(super) fn spawn(ctx: &Arc<StreamContext>) {
-    let market = Arc::clone(ctx.state.live.broker.market());
-    let hub = Arc::clone(&ctx.hub);
-    tokio::spawn(async move {
-        let mut changes = hub.watch_upstream();
-        loop {
-            changes.borrow_and_update();
-            let wanted = hub.upstream();
-            let mut stream = if wanted.is_empty() {
-                None
-            } else {
-                match market.subscribe(&wanted).await {
-                    Ok(s) => Some(s),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "market subscription failed; retrying");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                        continue;
-                    }
-                }
-            };
-            loop {
-                tokio::select! {
-                    changed = changes.changed() => {
-                        if changed.is_err() {
-                            return;
-                        }
-                        break;
-                    }
-                    event = async { match stream.as_mut() { Some(s) => s.next().await, None => std::future::pending().await } } => {
-                        match event {
-                            Some(MarketEvent::Tick(t)) => hub.publish_tick(&t),
-                            Some(MarketEvent::Order(_)) => {}
-                            None => {
-                                tracing::warn!("market stream ended; resubscribing");
-                                tokio::time::sleep(Duration::from_millis(200)).await;
-                                break;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    });
+    tokio::spawn(market_loop(
+        Arc::clone(&ctx.hub),
+        Arc::clone(ctx.state.live.broker.market()),
+    ));
     for (account, mode) in [
         (Arc::clone(&ctx.state.live.broker), TradingMode::Live),
         (Arc::clone(&ctx.state.sandbox.broker), TradingMode::Analyze),
@@ -73,5 +87,131 @@ pub(super) fn spawn(ctx: &Arc<StreamContext>) {
                 }
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use async_trait::async_trait;
+    use openalgo_core::broker::{EventStream, Subscription};
+    use openalgo_core::market::{SubscriptionMode, Tick, TickData};
+    use openalgo_core::{
+        BrokerError, Capabilities, Exchange, Funds, Holding, InstrumentKey, Order, OrderId,
+        OrderRequest, Position, Price, Quote, Symbol, Trade,
+    };
+
+    use super::*;
+    use crate::stream::outbox::Outgoing;
+
+    /// A market whose every stream yields two ticks and then ends (a dropped connection).
+    #[derive(Debug)]
+    struct Flaky {
+        subscriptions: AtomicUsize,
+        caps: Capabilities,
+    }
+
+    impl Default for Flaky {
+        fn default() -> Self {
+            Self {
+                subscriptions: AtomicUsize::new(0),
+                caps: Capabilities {
+                    exchanges: vec![Exchange::Nse],
+                    intervals: Vec::new(),
+                    depth_levels: vec![5],
+                    streaming: true,
+                    margin_calculator: false,
+                },
+            }
+        }
+    }
+
+    #[async_trait]
+    impl Broker for Flaky {
+        fn id(&self) -> &'static str {
+            "flaky"
+        }
+        fn capabilities(&self) -> &Capabilities {
+            &self.caps
+        }
+        async fn place_order(&self, _: &OrderRequest) -> Result<OrderId, BrokerError> {
+            Err(self.unsupported("orders"))
+        }
+        async fn modify_order(
+            &self,
+            _: &openalgo_core::ModifyOrder,
+        ) -> Result<OrderId, BrokerError> {
+            Err(self.unsupported("orders"))
+        }
+        async fn cancel_order(&self, _: &OrderId) -> Result<OrderId, BrokerError> {
+            Err(self.unsupported("orders"))
+        }
+        async fn order_book(&self) -> Result<Vec<Order>, BrokerError> {
+            Ok(Vec::new())
+        }
+        async fn trade_book(&self) -> Result<Vec<Trade>, BrokerError> {
+            Ok(Vec::new())
+        }
+        async fn positions(&self) -> Result<Vec<Position>, BrokerError> {
+            Ok(Vec::new())
+        }
+        async fn holdings(&self) -> Result<Vec<Holding>, BrokerError> {
+            Ok(Vec::new())
+        }
+        async fn funds(&self) -> Result<Funds, BrokerError> {
+            Err(self.unsupported("funds"))
+        }
+        async fn quote(&self, _: &InstrumentKey) -> Result<Quote, BrokerError> {
+            Err(self.unsupported("quote"))
+        }
+        async fn master_contract(&self) -> Result<Vec<openalgo_core::Instrument>, BrokerError> {
+            Ok(Vec::new())
+        }
+        async fn subscribe(&self, subs: &[Subscription]) -> Result<EventStream, BrokerError> {
+            let n = self.subscriptions.fetch_add(1, Ordering::SeqCst);
+            let ticks: Vec<MarketEvent> = subs
+                .iter()
+                .flat_map(|s| {
+                    (0..2).map(move |i| {
+                        MarketEvent::Tick(Tick {
+                            instrument: s.instrument.clone(),
+                            ltp: Price::new(rust_decimal::Decimal::from(100 + i)),
+                            ltt_ms: None,
+                            timestamp_ms: i64::try_from(n).unwrap_or(0),
+                            data: TickData::Ltp,
+                        })
+                    })
+                })
+                .collect();
+            Ok(Box::pin(futures::stream::iter(ticks)))
+        }
+    }
+
+    #[tokio::test]
+    async fn an_ended_stream_is_subscribed_again_and_ticks_resume() {
+        let hub = Arc::new(Hub::new("flaky"));
+        let market = Arc::new(Flaky::default());
+        let (id, outbox) = hub.register();
+        let key = InstrumentKey::new(Symbol::new("SBIN").unwrap(), Exchange::Nse);
+        hub.subscribe(id, &key, SubscriptionMode::Ltp);
+        let task = tokio::spawn(market_loop(Arc::clone(&hub), market.clone()));
+        let mut generations = std::collections::BTreeSet::new();
+        while generations.len() < 3 {
+            let Outgoing::Text(t) = tokio::time::timeout(Duration::from_secs(5), outbox.next())
+                .await
+                .expect("ticks keep coming")
+            else {
+                panic!("closed")
+            };
+            let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+            assert_eq!(v["symbol"], "SBIN");
+            generations.insert(v["data"]["timestamp"].as_i64().unwrap());
+        }
+        assert!(
+            market.subscriptions.load(Ordering::SeqCst) >= 3,
+            "re-subscribed after each end"
+        );
+        task.abort();
     }
 }

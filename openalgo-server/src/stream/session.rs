@@ -216,16 +216,33 @@ impl Connection {
                     "Either symbols or unsubscribe_all is required",
                 ));
             }
+            // The entry's mode, else the message's, else every mode held for the symbol (the
+            // reference treats a missing mode as Quote and leaves LTP/Depth subscriptions
+            // behind; see docs/compatibility.md).
+            let top = msg.get("mode").filter(|m| !m.is_null());
             for (symbol, exchange, entry) in entries {
-                let mode = match entry.get("mode").filter(|m| !m.is_null()) {
-                    None => Ok(SubscriptionMode::Quote),
-                    Some(m) => SubscriptionMode::from_json(m),
+                let mode = match entry.get("mode").filter(|m| !m.is_null()).or(top) {
+                    None => Ok(None),
+                    Some(m) => SubscriptionMode::from_json(m).map(Some),
                 };
                 match mode {
                     Err(e) => failed.push(json!({"symbol": symbol, "exchange": exchange, "status": "error", "message": e.to_string(), "broker": broker})),
                     Ok(mode) => {
                         if let Ok(key) = self.instrument(&symbol, &exchange) {
-                            self.ctx.hub.unsubscribe(self.id, &key, mode);
+                            let modes: Vec<SubscriptionMode> = match mode {
+                                Some(m) => vec![m],
+                                None => self
+                                    .ctx
+                                    .hub
+                                    .held(self.id)
+                                    .into_iter()
+                                    .filter(|(k, _)| *k == key)
+                                    .map(|(_, m)| m)
+                                    .collect(),
+                            };
+                            for m in modes {
+                                self.ctx.hub.unsubscribe(self.id, &key, m);
+                            }
                         }
                         successful.push(json!({"symbol": symbol, "exchange": exchange, "status": "success", "broker": broker}));
                     }
