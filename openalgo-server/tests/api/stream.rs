@@ -289,6 +289,26 @@ async fn unsubscribing_and_disconnecting_release_the_upstream_subscription() {
         recv(&mut a).await["message"],
         "Either symbols or unsubscribe_all is required"
     );
+    // An unsubscribe without any mode releases every mode held (the reference would release
+    // only Quote and leave these behind).
+    for mode in [1, 3] {
+        send(
+            &mut a,
+            json!({"action": "subscribe", "symbol": "INFY", "exchange": "NSE", "mode": mode}),
+        )
+        .await;
+        recv_type(&mut a, "subscribe").await;
+    }
+    send(
+        &mut a,
+        json!({"action": "unsubscribe", "symbols": [{"symbol": "INFY", "exchange": "NSE"}]}),
+    )
+    .await;
+    assert_eq!(recv_type(&mut a, "unsubscribe").await["status"], "success");
+    assert_eq!(
+        metrics(&app).await["websocket"]["upstream_subscriptions"],
+        0
+    );
 }
 
 #[tokio::test]
