@@ -134,6 +134,12 @@ impl Outbox {
         None
     }
 
+    /// The next frame to send, if one is waiting.
+    #[must_use]
+    pub fn try_next(&self) -> Option<Outgoing> {
+        self.take()
+    }
+
     /// The next frame to send, waiting for one.
     pub async fn next(&self) -> Outgoing {
         loop {
