@@ -19,7 +19,7 @@ fn fanout(c: &mut Criterion) {
     let keys: Vec<InstrumentKey> = (0..SYMBOLS)
         .map(|i| {
             InstrumentKey::new(
-                Symbol::new(&format!("SYM{i}")).expect("symbol"),
+                Symbol::new(format!("SYM{i}")).expect("symbol"),
                 Exchange::Nse,
             )
         })
