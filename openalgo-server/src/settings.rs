@@ -26,6 +26,9 @@ pub struct Settings {
     pub broker: String,
     /// Seed of the simulated market.
     pub simulator_seed: u64,
+    /// How often the simulator streams a tick per subscription (`OPENALGO_SIMULATOR_TICK_MS`,
+    /// default 1000; load tests use less).
+    pub simulator_tick: std::time::Duration,
     /// Rate limits (`ORDER_RATE_LIMIT`, `SMART_ORDER_RATE_LIMIT`, `API_RATE_LIMIT`,
     /// `LOGIN_RATE_LIMIT_MIN`, `LOGIN_RATE_LIMIT_HOUR`, `RESET_RATE_LIMIT`, `WEBHOOK_RATE_LIMIT`).
     pub rate_limits: crate::security::rate_limit::RateLimits,
@@ -208,6 +211,20 @@ impl Settings {
             fernet_salt,
             broker,
             simulator_seed,
+            simulator_tick: match env(&["OPENALGO_SIMULATOR_TICK_MS"]) {
+                None => std::time::Duration::from_secs(1),
+                Some(s) => s
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|ms| (1..=60_000).contains(ms))
+                    .map(std::time::Duration::from_millis)
+                    .ok_or_else(|| {
+                        SettingsError::Invalid(format!(
+                            "OPENALGO_SIMULATOR_TICK_MS: '{s}' is not 1–60000"
+                        ))
+                    })?,
+            },
             rate_limits,
             security,
             ws_host: env(&["WEBSOCKET_HOST"]).unwrap_or_else(|| "127.0.0.1".into()),

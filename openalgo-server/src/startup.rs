@@ -149,7 +149,7 @@ impl Application {
             Arc::new(SimulatorMarket::new(
                 market,
                 Arc::clone(clock),
-                std::time::Duration::from_secs(1),
+                settings.simulator_tick,
             )),
             Arc::clone(&latency),
         ));

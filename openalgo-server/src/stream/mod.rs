@@ -107,6 +107,16 @@ impl StreamContext {
     }
 }
 
+/// Per-connection buffers: small, so an idle client costs little (the library's defaults are
+/// 128 KiB of read buffer each); messages up to 1 MiB as in the reference.
+fn socket_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(Some(1 << 20))
+        .max_frame_size(Some(1 << 20))
+}
+
 /// Accepts WebSocket connections on `listener` forever (any request path).
 pub async fn accept(listener: tokio::net::TcpListener, ctx: Arc<StreamContext>) {
     loop {
@@ -116,7 +126,7 @@ pub async fn accept(listener: tokio::net::TcpListener, ctx: Arc<StreamContext>) 
         let _ = tcp.set_nodelay(true);
         let ctx = Arc::clone(&ctx);
         tokio::spawn(async move {
-            if let Ok(ws) = tokio_tungstenite::accept_async(tcp).await {
+            if let Ok(ws) = tokio_tungstenite::accept_async_with_config(tcp, Some(socket_config())).await {
                 session::serve(ws, ctx).await;
             }
         });

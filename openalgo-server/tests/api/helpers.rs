@@ -111,6 +111,7 @@ pub(crate) async fn spawn_with(
         fernet_salt: b"test-fernet-salt".to_vec(),
         broker: "simulator".into(),
         simulator_seed: 42,
+        simulator_tick: std::time::Duration::from_secs(1),
         rate_limits: options.limits,
         security: options.security,
         ws_host: "127.0.0.1".into(),

@@ -1,0 +1,157 @@
+//! End-to-end WebSocket load: `clients` connections each subscribe to `symbols` instruments
+//! (LTP) on a running server and count the `market_data` frames they receive for `seconds`;
+//! then `idle` more connections authenticate and stay idle, and the server's RSS growth per idle
+//! client is reported (from `/health/metrics`).
+//!
+//! `cargo run --release -p openalgo-server --example ws_load -- <http-base> <ws-url> <api-key>
+//! [clients=200] [symbols=500] [seconds=10] [idle=200]` (see `scripts/ws-bench`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+fn arg<T: std::str::FromStr>(args: &[String], i: usize, default: T) -> T {
+    args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default)
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(0))
+        .unwrap_or(0)
+}
+
+async fn rss(http: &reqwest::Client, base: &str) -> u64 {
+    let m: Value = http
+        .get(format!("{base}/health/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .json()
+        .await
+        .expect("json");
+    m["rss_bytes"].as_u64().unwrap_or(0)
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (base, ws_url, key) = (args[1].clone(), args[2].clone(), args[3].clone());
+    let clients: usize = arg(&args, 4, 200);
+    let symbols: usize = arg(&args, 5, 500);
+    let seconds: u64 = arg(&args, 6, 10);
+    let idle: usize = arg(&args, 7, 200);
+    let http = reqwest::Client::new();
+    let mut list = Vec::new();
+    for exchange in ["NSE", "NFO", "BSE", "BFO", "NSE_INDEX", "MCX", "CDS"] {
+        let r: Value = http
+            .get(format!(
+                "{base}/api/v1/instruments?apikey={key}&exchange={exchange}"
+            ))
+            .send()
+            .await
+            .expect("instruments")
+            .json()
+            .await
+            .expect("json");
+        for i in r["data"].as_array().cloned().unwrap_or_default() {
+            list.push(json!({"symbol": i["symbol"], "exchange": exchange}));
+        }
+    }
+    list.truncate(symbols);
+    let subs = Arc::new(json!({"action": "subscribe", "mode": 1, "symbols": list}).to_string());
+    let delivered = Arc::new(AtomicU64::new(0));
+    let samples = Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
+    let start_at = Instant::now() + Duration::from_secs(3);
+    let stop_at = start_at + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (ws_url, key, subs, delivered, samples) = (
+            ws_url.clone(),
+            key.clone(),
+            subs.clone(),
+            delivered.clone(),
+            samples.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let (mut ws, _) = tokio_tungstenite::connect_async(ws_url)
+                .await
+                .expect("connect");
+            let auth = json!({"action": "authenticate", "api_key": key}).to_string();
+            ws.send(Message::text(auth)).await.expect("auth");
+            ws.send(Message::text(subs.as_str()))
+                .await
+                .expect("subscribe");
+            let mut lat = Vec::new();
+            while let Some(Ok(m)) = ws.next().await {
+                let now = Instant::now();
+                if now >= stop_at {
+                    break;
+                }
+                if let Message::Text(t) = m {
+                    if now >= start_at && t.as_str().starts_with("{\"type\":\"market_data\"") {
+                        let k = delivered.fetch_add(1, Ordering::Relaxed);
+                        // Latency of every 64th message (parsing them all would load the
+                        // clients more than the server).
+                        if k % 64 == 0 {
+                            let ts = serde_json::from_str::<Value>(t.as_str())
+                                .ok()
+                                .and_then(|v| v["data"]["timestamp"].as_i64());
+                            if let Some(ts) = ts {
+                                lat.push(now_ms() - ts);
+                            }
+                        }
+                    }
+                }
+            }
+            samples.lock().expect("lock").extend(lat);
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let n = delivered.load(Ordering::Relaxed);
+    let mut lat = std::mem::take(&mut *samples.lock().expect("lock"));
+    lat.sort_unstable();
+    let pct = |p: usize| {
+        lat.get((lat.len() * p / 100).min(lat.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    };
+    println!(
+        "clients {clients} x symbols {symbols}: {n} messages in {seconds} s = {} messages/s",
+        n / seconds.max(1)
+    );
+    println!(
+        "tick-to-client latency (ms resolution, sampled): p50 {} ms, p99 {} ms, max {} ms",
+        pct(50),
+        pct(99),
+        lat.last().copied().unwrap_or(0)
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before = rss(&http, &base).await;
+    let mut idle_sockets = Vec::new();
+    for _ in 0..idle {
+        let (mut ws, _) = tokio_tungstenite::connect_async(ws_url.clone())
+            .await
+            .expect("connect");
+        let auth = json!({"action": "authenticate", "api_key": key}).to_string();
+        ws.send(Message::text(auth)).await.expect("auth");
+        let _ = ws.next().await;
+        idle_sockets.push(ws);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = rss(&http, &base).await;
+    if idle > 0 {
+        println!(
+            "idle clients {idle}: server RSS {} -> {} KiB, {} KiB per idle client",
+            before / 1024,
+            after / 1024,
+            after.saturating_sub(before) / 1024 / idle as u64
+        );
+    }
+}
