@@ -108,11 +108,12 @@ impl StreamContext {
 }
 
 /// Per-connection buffers: small, so an idle client costs little (the library's defaults are
-/// 128 KiB of read buffer each); messages up to 1 MiB as in the reference.
+/// 128 KiB of read buffer each); writes gather up to 16 KiB before going to the socket; messages
+/// up to 1 MiB as in the reference.
 fn socket_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
     tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        .write_buffer_size(16 * 1024)
         .max_message_size(Some(1 << 20))
         .max_frame_size(Some(1 << 20))
 }

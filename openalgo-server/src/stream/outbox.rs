@@ -134,6 +134,18 @@ impl Outbox {
         None
     }
 
+    /// Returns a ping or close taken by [`Outbox::try_next`] that the writer could not batch.
+    pub fn put_back(&self, o: Outgoing) {
+        let mut s = self.lock();
+        match o {
+            Outgoing::Ping => s.ping = true,
+            Outgoing::Close(code, reason) => s.close = Some((code, reason)),
+            Outgoing::Text(t) => s.frames.push_front(t),
+        }
+        drop(s);
+        self.wake.notify_one();
+    }
+
     /// The next frame to send, if one is waiting.
     #[must_use]
     pub fn try_next(&self) -> Option<Outgoing> {

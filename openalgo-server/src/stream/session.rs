@@ -294,7 +294,27 @@ where
         loop {
             match out.next().await {
                 Outgoing::Text(t) => {
-                    if sink.send(Message::text(t.as_ref())).await.is_err() {
+                    // Everything already queued goes out with one flush.
+                    if sink.feed(Message::text(t.as_ref())).await.is_err() {
+                        break;
+                    }
+                    let mut ok = true;
+                    for _ in 0..256 {
+                        match out.try_next() {
+                            Some(Outgoing::Text(t)) => {
+                                if sink.feed(Message::text(t.as_ref())).await.is_err() {
+                                    ok = false;
+                                    break;
+                                }
+                            }
+                            Some(other) => {
+                                out.put_back(other);
+                                break;
+                            }
+                            None => break,
+                        }
+                    }
+                    if !ok || sink.flush().await.is_err() {
                         break;
                     }
                 }
