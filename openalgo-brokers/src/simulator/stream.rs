@@ -1,5 +1,6 @@
 //! The simulator's tick stream: every `period`, one tick per subscription whose segment is
-//! trading, at the clock's current instant.
+//! trading, at the clock's current instant. The subscriptions tick in `SLICES` groups spread
+//! evenly over the period, as a real feed's updates arrive spread out rather than all at once.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -11,7 +12,13 @@ use openalgo_core::market::{MarketEvent, SubscriptionMode, Tick};
 use super::market::{SimMarket, TickCache};
 use crate::clock::Clock;
 
+/// Groups a period's ticks are spread over (fewer when the period is under 100 ms: a group
+/// needs at least a millisecond, the timer's resolution).
+const SLICES: u32 = 100;
+
 struct State {
+    slice: usize,
+    slices: usize,
     market: Arc<SimMarket>,
     clock: Arc<dyn Clock>,
     interval: tokio::time::Interval,
@@ -38,9 +45,12 @@ pub fn tick_stream(
         .filter_map(|s| market.resolve(std::slice::from_ref(&s.instrument)).ok())
         .flatten()
         .collect();
-    let mut interval = tokio::time::interval(period);
+    let slices = SLICES.min(u32::try_from(period.as_millis()).unwrap_or(SLICES).max(1));
+    let mut interval = tokio::time::interval(period / slices);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let state = State {
+        slice: 0,
+        slices: slices as usize,
         market,
         clock,
         interval,
@@ -57,18 +67,23 @@ pub fn tick_stream(
             }
             st.interval.tick().await;
             let now = st.clock.now_ms();
+            let slice = st.slice;
+            st.slice = (st.slice + 1) % st.slices;
+            let slices = st.slices;
+            let mine = |i: usize| i % slices == slice;
             st.scratch.clear();
             let trading: Vec<(usize, openalgo_core::InstrumentKey)> = st
                 .ltp
                 .iter()
-                .filter(|(_, k)| st.market.is_trading(k.exchange, now))
-                .cloned()
+                .enumerate()
+                .filter(|(i, (_, k))| mine(*i) && st.market.is_trading(k.exchange, now))
+                .map(|(_, e)| e.clone())
                 .collect();
             st.market
                 .ltp_ticks(&trading, now, &mut st.cache, &mut st.scratch);
             st.ready.extend(st.scratch.drain(..));
-            for sub in &st.rich {
-                if st.market.is_trading(sub.instrument.exchange, now) {
+            for (i, sub) in st.rich.iter().enumerate() {
+                if mine(i) && st.market.is_trading(sub.instrument.exchange, now) {
                     if let Ok(t) = st.market.tick(&sub.instrument, now, sub.mode) {
                         st.ready.push_back(t);
                     }

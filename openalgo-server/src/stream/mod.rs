@@ -127,7 +127,9 @@ pub async fn accept(listener: tokio::net::TcpListener, ctx: Arc<StreamContext>) 
         let _ = tcp.set_nodelay(true);
         let ctx = Arc::clone(&ctx);
         tokio::spawn(async move {
-            if let Ok(ws) = tokio_tungstenite::accept_async_with_config(tcp, Some(socket_config())).await {
+            if let Ok(ws) =
+                tokio_tungstenite::accept_async_with_config(tcp, Some(socket_config())).await
+            {
                 session::serve(ws, ctx).await;
             }
         });
