@@ -38,6 +38,8 @@ pub struct Settings {
     pub ws_host: String,
     /// WebSocket port (`WEBSOCKET_PORT`, default 8765; 0 picks a free one).
     pub ws_port: u16,
+    /// The optional ZeroMQ bus.
+    pub bus: crate::stream::BusConfig,
     /// WebSocket timing (`WS_AUTH_GRACE_SECONDS`, `WS_PING_INTERVAL`, `WS_PING_TIMEOUT`).
     pub ws_timing: crate::stream::Timing,
 }
@@ -62,6 +64,16 @@ fn env(names: &[&str]) -> Option<String> {
     names
         .iter()
         .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+}
+
+/// Whether a boolean variable is set to true.
+fn flag_on(name: &str) -> bool {
+    env(&[name]).is_some_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )
+    })
 }
 
 /// A whole number of seconds (1–3600) from `name`, or `default`.
@@ -233,6 +245,18 @@ impl Settings {
                 Some(p) => p.trim().parse().map_err(|_| {
                     SettingsError::Invalid(format!("WEBSOCKET_PORT: '{p}' is not a port"))
                 })?,
+            },
+            bus: crate::stream::BusConfig {
+                publish: flag_on("ZMQ_PUB_ENABLED").then(|| {
+                    env(&["ZMQ_PUB_ADDRESS"]).unwrap_or_else(|| "tcp://127.0.0.1:5556".into())
+                }),
+                subscribe: flag_on("ZMQ_SUB_ENABLED").then(|| {
+                    format!(
+                        "tcp://{}:{}",
+                        env(&["ZMQ_HOST"]).unwrap_or_else(|| "127.0.0.1".into()),
+                        env(&["ZMQ_PORT"]).unwrap_or_else(|| "5555".into())
+                    )
+                }),
             },
             ws_timing: crate::stream::Timing {
                 auth_grace: seconds("WS_AUTH_GRACE_SECONDS", 15)?,

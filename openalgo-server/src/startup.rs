@@ -27,6 +27,7 @@ pub struct Application {
     ws: TcpListener,
     ws_port: u16,
     ws_timing: crate::stream::Timing,
+    bus: crate::stream::BusConfig,
 }
 
 /// Startup failures.
@@ -261,6 +262,7 @@ impl Application {
             ws,
             ws_port,
             ws_timing: settings.ws_timing,
+            bus: settings.bus.clone(),
         })
     }
 
@@ -299,6 +301,7 @@ impl Application {
                 self.state.clone(),
                 self.ws_timing,
             )),
+            &self.bus,
         )?;
         let period = std::time::Duration::from_secs(1);
         let drivers = [

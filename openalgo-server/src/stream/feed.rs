@@ -16,7 +16,11 @@ use super::{Hub, StreamContext};
 /// Keeps the hub fed from `market`: subscribes to the hub's upstream set, re-subscribes when
 /// the set changes, and when the stream ends (a broker reconnect) subscribes again, so every
 /// client's subscriptions are restored without the client doing anything.
-pub(super) async fn market_loop(hub: Arc<Hub>, market: Arc<dyn Broker>) {
+pub(super) async fn market_loop(
+    hub: Arc<Hub>,
+    market: Arc<dyn Broker>,
+    publisher: Option<super::bus::Publisher>,
+) {
     let mut changes = hub.watch_upstream();
     loop {
         changes.borrow_and_update();
@@ -47,7 +51,12 @@ pub(super) async fn market_loop(hub: Arc<Hub>, market: Arc<dyn Broker>) {
                         None => std::future::pending().await,
                     }
                 } => match event {
-                    Some(MarketEvent::Tick(t)) => hub.publish_tick(&t),
+                    Some(MarketEvent::Tick(t)) => {
+                        hub.publish_tick(&t);
+                        if let Some(p) = &publisher {
+                            p.publish(&t);
+                        }
+                    }
                     Some(MarketEvent::Order(_)) => {}
                     None => {
                         tracing::warn!("market stream ended; subscribing again");
@@ -64,10 +73,11 @@ pub(super) async fn market_loop(hub: Arc<Hub>, market: Arc<dyn Broker>) {
 const RESUBSCRIBE_AFTER: Duration = Duration::from_millis(200);
 
 /// Starts the feed tasks.
-pub(super) fn spawn(ctx: &Arc<StreamContext>) {
+pub(super) fn spawn(ctx: &Arc<StreamContext>, publisher: Option<super::bus::Publisher>) {
     tokio::spawn(market_loop(
         Arc::clone(&ctx.hub),
         Arc::clone(ctx.state.live.broker.market()),
+        publisher,
     ));
     for (account, mode) in [
         (Arc::clone(&ctx.state.live.broker), TradingMode::Live),
@@ -195,7 +205,7 @@ mod tests {
         let (id, outbox) = hub.register();
         let key = InstrumentKey::new(Symbol::new("SBIN").unwrap(), Exchange::Nse);
         hub.subscribe(id, &key, SubscriptionMode::Ltp);
-        let task = tokio::spawn(market_loop(Arc::clone(&hub), market.clone()));
+        let task = tokio::spawn(market_loop(Arc::clone(&hub), market.clone(), None));
         let mut generations = std::collections::BTreeSet::new();
         while generations.len() < 3 {
             let Outgoing::Text(t) = tokio::time::timeout(Duration::from_secs(5), outbox.next())

@@ -204,10 +204,34 @@ impl Hub {
     /// Delivers a tick: each client holding the instrument at a mode ≤ the tick's gets one copy
     /// tagged with the highest such mode it holds.
     pub fn publish_tick(&self, tick: &Tick) {
-        let tick_mode = tick.mode();
+        self.deliver(&tick.instrument, tick.mode(), |mode| {
+            serde_json::to_string(&tick.message(mode, self.broker)).unwrap_or_default()
+        });
+    }
+
+    /// Delivers a payload from the bus as it came (websocket §2.10: `data` is passed through).
+    pub fn publish_payload(
+        &self,
+        key: &InstrumentKey,
+        mode: SubscriptionMode,
+        data: &serde_json::Value,
+    ) {
+        self.deliver(key, mode, |tag| {
+            serde_json::json!({"type": "market_data", "symbol": key.symbol.as_str(),
+                "exchange": key.exchange, "mode": tag.code(), "data": data, "broker": self.broker})
+            .to_string()
+        });
+    }
+
+    fn deliver(
+        &self,
+        instrument: &InstrumentKey,
+        tick_mode: SubscriptionMode,
+        frame_for: impl Fn(SubscriptionMode) -> String,
+    ) {
         let targets: Vec<(Arc<Outbox>, SubscriptionMode)> = {
             let s = self.lock();
-            let Some(holders) = s.index.get(&tick.instrument) else {
+            let Some(holders) = s.index.get(instrument) else {
                 return;
             };
             let mut tag: HashMap<ClientId, SubscriptionMode> = HashMap::new();
@@ -228,8 +252,8 @@ impl Hub {
         }
         let key: Arc<str> = Arc::from(format!(
             "{}:{}",
-            tick.instrument.exchange,
-            tick.instrument.symbol.as_str()
+            instrument.exchange,
+            instrument.symbol.as_str()
         ));
         let mut frames: [Option<Arc<str>>; 3] = [None, None, None];
         for (outbox, mode) in targets {
@@ -237,12 +261,19 @@ impl Hub {
                 continue;
             }
             let slot = &mut frames[usize::from(mode.code() - 1)];
-            let frame = slot.get_or_insert_with(|| {
-                Arc::from(
-                    serde_json::to_string(&tick.message(mode, self.broker)).unwrap_or_default(),
-                )
-            });
+            let frame = slot.get_or_insert_with(|| Arc::from(frame_for(mode)));
             outbox.push_market(&key, mode.code(), Arc::clone(frame));
+        }
+    }
+
+    /// Relays an already-shaped order update (from the bus) to every order subscriber.
+    pub fn publish_order_value(&self, update: &serde_json::Value) {
+        let frame: Arc<str> = Arc::from(update.to_string());
+        let s = self.lock();
+        for id in &s.orders {
+            if let Some(o) = s.clients.get(id) {
+                o.push(Arc::clone(&frame));
+            }
         }
     }
 

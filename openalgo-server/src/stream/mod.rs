@@ -3,6 +3,7 @@
 //! subscriptions and per-client outboxes, and the feeds that drive it: the market broker's
 //! tick stream and both accounts' order updates.
 
+pub mod bus;
 mod feed;
 pub mod hub;
 pub mod outbox;
@@ -136,11 +137,36 @@ pub async fn accept(listener: tokio::net::TcpListener, ctx: Arc<StreamContext>) 
     }
 }
 
-/// Starts the feeds and the listener.
-pub fn start(listener: std::net::TcpListener, ctx: Arc<StreamContext>) -> std::io::Result<()> {
+/// The optional ZeroMQ bus endpoints (`ZMQ_PUB_ENABLED` + `ZMQ_PUB_ADDRESS`,
+/// `ZMQ_SUB_ENABLED` + `ZMQ_HOST`/`ZMQ_PORT`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BusConfig {
+    /// Where the PUB socket binds (e.g. `tcp://127.0.0.1:5556`).
+    pub publish: Option<String>,
+    /// Where the SUB socket binds (e.g. `tcp://127.0.0.1:5555`).
+    pub subscribe: Option<String>,
+}
+
+/// Starts the bus, the feeds and the listener.
+///
+/// # Errors
+/// When a socket cannot be set up or bound.
+pub fn start(
+    listener: std::net::TcpListener,
+    ctx: Arc<StreamContext>,
+    bus_config: &BusConfig,
+) -> std::io::Result<()> {
+    let io = |e: zmq::Error| std::io::Error::other(format!("ZeroMQ: {e}"));
+    let publisher = match &bus_config.publish {
+        Some(endpoint) => Some(bus::start_publisher(endpoint).map_err(io)?),
+        None => None,
+    };
+    if let Some(endpoint) = &bus_config.subscribe {
+        bus::start_subscriber(endpoint, Arc::clone(&ctx.hub)).map_err(io)?;
+    }
     listener.set_nonblocking(true)?;
     let listener = tokio::net::TcpListener::from_std(listener)?;
-    feed::spawn(&ctx);
+    feed::spawn(&ctx, publisher);
     tokio::spawn(accept(listener, ctx));
     Ok(())
 }

@@ -24,6 +24,7 @@ pub(crate) struct Options {
     pub(crate) security: openalgo_server::security::SecurityConfig,
     pub(crate) limits: openalgo_server::rate_limit::RateLimits,
     pub(crate) ws_timing: openalgo_server::stream::Timing,
+    pub(crate) bus: openalgo_server::stream::BusConfig,
 }
 
 impl Default for Options {
@@ -39,6 +40,7 @@ impl Default for Options {
                 auth_grace: std::time::Duration::from_millis(500),
                 ..openalgo_server::stream::Timing::default()
             },
+            bus: openalgo_server::stream::BusConfig::default(),
         }
     }
 }
@@ -117,6 +119,7 @@ pub(crate) async fn spawn_with(
         ws_host: "127.0.0.1".into(),
         ws_port: 0,
         ws_timing: options.ws_timing,
+        bus: options.bus,
     };
     let api_key = match api_key {
         Some(k) => k,

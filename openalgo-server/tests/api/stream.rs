@@ -431,3 +431,121 @@ async fn a_client_that_does_not_answer_pings_is_closed_with_1011() {
         "still open"
     );
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+async fn spawn_with_bus(bus: openalgo_server::stream::BusConfig) -> TestApp {
+    let options = crate::helpers::Options {
+        bus,
+        ..crate::helpers::Options::default()
+    };
+    let store: std::sync::Arc<dyn openalgo_server::store::Store> =
+        std::sync::Arc::new(openalgo_server::store::SqliteStore::in_memory().expect("store"));
+    crate::helpers::spawn_with(store, None, options).await.0
+}
+
+#[tokio::test]
+async fn the_bus_publishes_ticks_in_the_reference_topic_format() {
+    let endpoint = format!("tcp://127.0.0.1:{}", free_port());
+    let app = spawn_with_bus(openalgo_server::stream::BusConfig {
+        publish: Some(endpoint.clone()),
+        subscribe: None,
+    })
+    .await;
+    let ctx = zmq::Context::new();
+    let sub = ctx.socket(zmq::SUB).unwrap();
+    sub.connect(&endpoint).unwrap();
+    sub.set_subscribe(b"NSE_SBIN_").unwrap();
+    sub.set_rcvtimeo(5_000).unwrap();
+    let mut ws = authed(&app).await;
+    send(
+        &mut ws,
+        json!({"action": "subscribe", "symbol": "SBIN", "exchange": "NSE", "mode": 1}),
+    )
+    .await;
+    recv_type(&mut ws, "subscribe").await;
+    let frames = tokio::task::spawn_blocking(move || sub.recv_multipart(0))
+        .await
+        .unwrap()
+        .expect("a bus message");
+    assert_eq!(frames.len(), 2);
+    assert_eq!(String::from_utf8_lossy(&frames[0]), "NSE_SBIN_LTP");
+    let payload: Value = serde_json::from_slice(&frames[1]).unwrap();
+    assert_eq!(payload["symbol"], "SBIN");
+    assert!(payload["ltp"].as_f64().unwrap() > 0.0);
+}
+
+#[tokio::test]
+async fn an_external_adapter_feeds_ticks_and_order_updates_through_the_bus() {
+    let endpoint = format!("tcp://127.0.0.1:{}", free_port());
+    let app = spawn_with_bus(openalgo_server::stream::BusConfig {
+        publish: None,
+        subscribe: Some(endpoint.clone()),
+    })
+    .await;
+    let mut ws = authed(&app).await;
+    send(
+        &mut ws,
+        json!({"action": "subscribe", "symbol": "RELIANCE", "exchange": "NSE", "mode": 1}),
+    )
+    .await;
+    recv_type(&mut ws, "subscribe").await;
+    send(&mut ws, json!({"action": "subscribe_orders"})).await;
+    recv_type(&mut ws, "subscribe_orders").await;
+    // The adapter connects its PUB to the server's SUB and publishes (the slow-joiner pause
+    // first, as the reference's publishers do).
+    let publisher = tokio::task::spawn_blocking(move || {
+        let ctx = zmq::Context::new();
+        let pub_ = ctx.socket(zmq::PUB).unwrap();
+        pub_.connect(&endpoint).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        for _ in 0..3 {
+            pub_.send_multipart(
+                [
+                    &b"NSE_RELIANCE_QUOTE"[..],
+                    br#"{"ltp": 4321.5, "volume": 7}"#,
+                ],
+                0,
+            )
+            .unwrap();
+            pub_.send_multipart(
+                [
+                    &b"BROKER_admin_orders"[..],
+                    br#"{"type": "order_update", "user_id": "admin", "orderid": "X1"}"#,
+                ],
+                0,
+            )
+            .unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        (ctx, pub_)
+    });
+    let mut external = None;
+    let mut order = None;
+    while external.is_none() || order.is_none() {
+        let v = recv(&mut ws).await;
+        if v["type"] == "market_data" && v["data"]["ltp"] == 4321.5 {
+            external = Some(v);
+        } else if v["type"] == "order_update" {
+            order = Some(v);
+        }
+    }
+    let external = external.unwrap();
+    assert_eq!(
+        (external["symbol"].clone(), external["mode"].clone()),
+        (json!("RELIANCE"), json!(1)),
+        "a quote reaches an LTP subscriber, tagged 1"
+    );
+    assert_eq!(
+        external["data"],
+        json!({"ltp": 4321.5, "volume": 7}),
+        "payload passed through"
+    );
+    assert_eq!(order.unwrap()["orderid"], "X1");
+    drop(publisher.await.unwrap());
+}
