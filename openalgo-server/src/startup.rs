@@ -26,7 +26,7 @@ pub struct Application {
     state: AppState,
     ws: TcpListener,
     ws_port: u16,
-    ws_timing: crate::stream::Timing,
+    stream: Arc<crate::stream::StreamContext>,
     bus: crate::stream::BusConfig,
 }
 
@@ -225,6 +225,11 @@ impl Application {
         let ws = TcpListener::bind(&ws_address).map_err(bind_ws)?;
         let ws_port = ws.local_addr().map_err(bind_ws)?.port();
         let data = web::Data::new(state.clone());
+        let stream_ctx = Arc::new(crate::stream::StreamContext::new(
+            state.clone(),
+            settings.ws_timing,
+        ));
+        let stream_data = web::Data::new(Arc::clone(&stream_ctx));
         let started = web::Data::new(crate::routes::health::Started {
             at: std::time::Instant::now(),
             build_ms: build_started.elapsed().as_millis(),
@@ -240,6 +245,8 @@ impl Application {
                 .app_data(started.clone())
                 .app_data(security_config.clone())
                 .app_data(headers.clone())
+                .app_data(stream_data.clone())
+                .route("/ws", web::get().to(crate::stream::upgrade::route))
                 .configure(routes::configure)
                 // Outermost last: headers on every answer, then the traffic log, the ban guard
                 // (before any work), CORS.
@@ -261,7 +268,7 @@ impl Application {
             state,
             ws,
             ws_port,
-            ws_timing: settings.ws_timing,
+            stream: stream_ctx,
             bus: settings.bus.clone(),
         })
     }
@@ -295,14 +302,7 @@ impl Application {
     /// # Errors
     /// When the HTTP server fails.
     pub async fn run(self) -> std::io::Result<()> {
-        crate::stream::start(
-            self.ws,
-            Arc::new(crate::stream::StreamContext::new(
-                self.state.clone(),
-                self.ws_timing,
-            )),
-            &self.bus,
-        )?;
+        crate::stream::start(self.ws, Arc::clone(&self.stream), &self.bus)?;
         let period = std::time::Duration::from_secs(1);
         let drivers = [
             self.state.live.broker.spawn_driver(period),

@@ -8,6 +8,7 @@ mod feed;
 pub mod hub;
 pub mod outbox;
 mod session;
+pub(crate) mod upgrade;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -111,7 +112,7 @@ impl StreamContext {
 /// Per-connection buffers: small, so an idle client costs little (the library's defaults are
 /// 128 KiB of read buffer each); writes gather up to 16 KiB before going to the socket; messages
 /// up to 1 MiB as in the reference.
-fn socket_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+pub(crate) fn socket_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
     tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
         .read_buffer_size(4 * 1024)
         .write_buffer_size(16 * 1024)

@@ -549,3 +549,35 @@ async fn an_external_adapter_feeds_ticks_and_order_updates_through_the_bus() {
     assert_eq!(order.unwrap()["orderid"], "X1");
     drop(publisher.await.unwrap());
 }
+
+#[tokio::test]
+async fn the_feed_is_also_served_at_ws_on_the_main_port() {
+    let app = spawn_app().await;
+    let url = format!("{}/ws", app.address.replace("http://", "ws://"));
+    let (mut ws, response) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("upgrade");
+    assert_eq!(response.status(), 101);
+    send(
+        &mut ws,
+        json!({"action": "authenticate", "api_key": app.api_key}),
+    )
+    .await;
+    assert_eq!(recv(&mut ws).await["type"], "auth");
+    send(
+        &mut ws,
+        json!({"action": "subscribe", "symbol": "SBIN", "exchange": "NSE", "mode": 3}),
+    )
+    .await;
+    assert_eq!(recv_type(&mut ws, "subscribe").await["status"], "success");
+    let tick = recv_type(&mut ws, "market_data").await;
+    assert_eq!(tick["data"]["depth"]["sell"].as_array().unwrap().len(), 5);
+    // A plain GET is refused clearly.
+    let plain = app
+        .client
+        .get(format!("{}/ws", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 400);
+}
