@@ -22,6 +22,7 @@ pub(super) async fn market_loop(
     publisher: Option<super::bus::Publisher>,
 ) {
     let mut changes = hub.watch_upstream();
+    let mut restoring = false;
     loop {
         changes.borrow_and_update();
         let wanted = hub.upstream();
@@ -29,7 +30,18 @@ pub(super) async fn market_loop(
             None
         } else {
             match market.subscribe(&wanted).await {
-                Ok(s) => Some(s),
+                Ok(s) => {
+                    if std::mem::take(&mut restoring) {
+                        // Clients are told their subscriptions were restored (an extra
+                        // message type; the official clients ignore unknown types).
+                        hub.broadcast(
+                            &serde_json::json!({"type": "feed_status", "status": "restored",
+                            "message": "Market data reconnected; subscriptions restored",
+                            "broker": hub.broker(), "subscriptions": wanted.len()}),
+                        );
+                    }
+                    Some(s)
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "market subscription failed; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -60,6 +72,7 @@ pub(super) async fn market_loop(
                     Some(MarketEvent::Order(_)) => {}
                     None => {
                         tracing::warn!("market stream ended; subscribing again");
+                        restoring = true;
                         tokio::time::sleep(RESUBSCRIBE_AFTER).await;
                         break;
                     }
@@ -207,6 +220,7 @@ mod tests {
         hub.subscribe(id, &key, SubscriptionMode::Ltp);
         let task = tokio::spawn(market_loop(Arc::clone(&hub), market.clone(), None));
         let mut generations = std::collections::BTreeSet::new();
+        let mut notices = 0;
         while generations.len() < 3 {
             let Outgoing::Text(t) = tokio::time::timeout(Duration::from_secs(5), outbox.next())
                 .await
@@ -215,9 +229,15 @@ mod tests {
                 panic!("closed")
             };
             let v: serde_json::Value = serde_json::from_str(&t).unwrap();
+            if v["type"] == "feed_status" {
+                assert_eq!(v["status"], "restored");
+                notices += 1;
+                continue;
+            }
             assert_eq!(v["symbol"], "SBIN");
             generations.insert(v["data"]["timestamp"].as_i64().unwrap());
         }
+        assert!(notices >= 2, "clients are told after each reconnect");
         assert!(
             market.subscriptions.load(Ordering::SeqCst) >= 3,
             "re-subscribed after each end"

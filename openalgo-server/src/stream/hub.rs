@@ -266,6 +266,14 @@ impl Hub {
         }
     }
 
+    /// Sends `frame` to every connected client (feed status notices).
+    pub fn broadcast(&self, frame: &serde_json::Value) {
+        let frame: Arc<str> = Arc::from(frame.to_string());
+        for o in self.lock().clients.values() {
+            o.push(Arc::clone(&frame));
+        }
+    }
+
     /// Relays an already-shaped order update (from the bus) to every order subscriber.
     pub fn publish_order_value(&self, update: &serde_json::Value) {
         let frame: Arc<str> = Arc::from(update.to_string());
