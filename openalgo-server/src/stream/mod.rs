@@ -166,8 +166,26 @@ pub fn start(
         bus::start_subscriber(endpoint, Arc::clone(&ctx.hub)).map_err(io)?;
     }
     listener.set_nonblocking(true)?;
+    let rt = runtime()?;
+    let _entered = rt.enter();
     let listener = tokio::net::TcpListener::from_std(listener)?;
     feed::spawn(&ctx, publisher);
-    tokio::spawn(accept(listener, ctx));
+    rt.spawn(accept(listener, ctx));
     Ok(())
+}
+
+/// The runtime the feed runs on: its own worker threads (one per core), so fan-out and the
+/// connections' writers are not confined to the HTTP server's single-threaded system arbiter.
+/// One per process, shared by every server in it.
+pub(crate) fn runtime() -> std::io::Result<&'static tokio::runtime::Runtime> {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    if let Some(rt) = RUNTIME.get() {
+        return Ok(rt);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(std::thread::available_parallelism().map_or(2, usize::from))
+        .thread_name("feed")
+        .enable_all()
+        .build()?;
+    Ok(RUNTIME.get_or_init(|| rt))
 }

@@ -66,7 +66,7 @@ pub(crate) async fn route(
         },
     );
     let ctx: Arc<StreamContext> = Arc::clone(ctx.get_ref());
-    tokio::spawn(async move {
+    let session = async move {
         let ws = WebSocketStream::from_raw_socket(
             server_side,
             Role::Server,
@@ -74,7 +74,11 @@ pub(crate) async fn route(
         )
         .await;
         super::session::serve(ws, ctx).await;
-    });
+    };
+    match super::runtime() {
+        Ok(rt) => drop(rt.spawn(session)),
+        Err(_) => drop(tokio::spawn(session)),
+    }
     HttpResponse::SwitchingProtocols()
         .insert_header(("upgrade", "websocket"))
         .insert_header(("connection", "Upgrade"))
