@@ -132,6 +132,23 @@ async fn main() {
         pct(99),
         lat.last().copied().unwrap_or(0)
     );
+    let m: Value = http
+        .get(format!("{base}/health/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .json()
+        .await
+        .expect("json");
+    if let Some(op) = m["broker_latency"]
+        .as_array()
+        .and_then(|ops| ops.iter().find(|o| o["operation"] == "tick_to_socket"))
+    {
+        println!(
+            "server fan-out to socket write (µs, latest 2,048 sampled frames): p50 {} µs, p90 {} µs, p99 {} µs",
+            op["p50_us"], op["p90_us"], op["p99_us"]
+        );
+    }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let before = rss(&http, &base).await;
     let mut idle_sockets = Vec::new();

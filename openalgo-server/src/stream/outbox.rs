@@ -8,6 +8,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use std::time::Instant;
+
 use tokio::sync::Notify;
 
 /// Frames queued before market data is conflated.
@@ -32,6 +34,11 @@ pub enum Outgoing {
 #[derive(Debug, Default)]
 struct State {
     frames: VecDeque<Arc<str>>,
+    /// Enqueue instants of sampled market frames, aligned with `frames`.
+    stamps: VecDeque<Option<Instant>>,
+    /// Instants of sampled frames taken since the writer last asked.
+    taken: Vec<Instant>,
+    pushes: u64,
     /// Conflated market data: (instrument key, mode) → newest frame, and their arrival order.
     latest: HashMap<(Arc<str>, u8), Arc<str>>,
     order: VecDeque<(Arc<str>, u8)>,
@@ -62,6 +69,7 @@ impl Outbox {
             s.close = Some((1008, TOO_SLOW));
         } else {
             s.frames.push_back(frame);
+            s.stamps.push_back(None);
         }
         drop(s);
         self.wake.notify_one();
@@ -74,7 +82,11 @@ impl Outbox {
             return;
         }
         if s.frames.len() < BACKLOG && s.latest.is_empty() {
+            s.pushes += 1;
+            // One market frame in 64 carries its enqueue instant (delivery latency).
+            let stamp = (s.pushes % 64 == 0).then(Instant::now);
             s.frames.push_back(frame);
+            s.stamps.push_back(stamp);
         } else {
             let k = (Arc::clone(key), mode);
             if s.latest.insert(k.clone(), frame).is_none() {
@@ -124,6 +136,9 @@ impl Outbox {
             return Some(Outgoing::Ping);
         }
         if let Some(f) = s.frames.pop_front() {
+            if let Some(Some(at)) = s.stamps.pop_front() {
+                s.taken.push(at);
+            }
             return Some(Outgoing::Text(f));
         }
         while let Some(k) = s.order.pop_front() {
@@ -140,7 +155,10 @@ impl Outbox {
         match o {
             Outgoing::Ping => s.ping = true,
             Outgoing::Close(code, reason) => s.close = Some((code, reason)),
-            Outgoing::Text(t) => s.frames.push_front(t),
+            Outgoing::Text(t) => {
+                s.frames.push_front(t);
+                s.stamps.push_front(None);
+            }
         }
         drop(s);
         self.wake.notify_one();
@@ -161,6 +179,11 @@ impl Outbox {
             }
             notified.await;
         }
+    }
+
+    /// Enqueue instants of the sampled frames taken since the last call.
+    pub fn drain_stamps(&self) -> Vec<Instant> {
+        std::mem::take(&mut self.lock().taken)
     }
 
     /// Frames waiting (queued plus conflated).

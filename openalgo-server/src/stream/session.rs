@@ -290,6 +290,7 @@ where
     let (id, outbox) = ctx.hub.register();
     let (mut sink, mut incoming) = ws.split();
     let out = Arc::clone(&outbox);
+    let latency = Arc::clone(&ctx.state.latency);
     let writer = tokio::spawn(async move {
         loop {
             match out.next().await {
@@ -316,6 +317,12 @@ where
                     }
                     if !ok || sink.flush().await.is_err() {
                         break;
+                    }
+                    // Delivery latency of the sampled frames: enqueued by the fan-out to
+                    // written to the socket.
+                    for at in out.drain_stamps() {
+                        let micros = u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX);
+                        latency.record("websocket", "tick_to_socket", micros, true);
                     }
                 }
                 Outgoing::Ping => {
