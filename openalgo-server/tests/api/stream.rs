@@ -392,8 +392,8 @@ async fn a_client_that_does_not_answer_pings_is_closed_with_1011() {
     let options = crate::helpers::Options {
         ws_timing: openalgo_server::stream::Timing {
             auth_grace: Duration::from_secs(30),
-            ping_interval: Duration::from_millis(200),
-            ping_timeout: Duration::from_millis(200),
+            ping_interval: Duration::from_millis(400),
+            ping_timeout: Duration::from_millis(400),
         },
         ..crate::helpers::Options::default()
     };
@@ -402,9 +402,9 @@ async fn a_client_that_does_not_answer_pings_is_closed_with_1011() {
     let (app, _) = crate::helpers::spawn_with(store, None, options).await;
     let mut responsive = authed(&app).await;
     let mut silent = connect(&app).await;
-    // The responsive client keeps reading (and so answers pings) for a second.
+    // The responsive client keeps reading (and so answers pings) for a second and a half.
     let started = std::time::Instant::now();
-    while started.elapsed() < Duration::from_secs(1) {
+    while started.elapsed() < Duration::from_millis(1_500) {
         send(&mut responsive, json!({"action": "ping"})).await;
         assert_eq!(
             recv_type(&mut responsive, "pong").await["status"],
