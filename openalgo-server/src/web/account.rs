@@ -8,7 +8,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::html::{csrf_field, error, escape, page as render, redirect};
 use super::{
-    FormData, blocking, csrf, csrf_failed, field, limited, password, record_attempt, session, totp,
+    FormData, admit_anonymous, admit_signed_in, blocking, csrf, field, password, record_attempt,
+    session, totp,
 };
 use crate::auth::hash_secret;
 use crate::error::ApiError;
@@ -131,17 +132,10 @@ pub(super) async fn totp_submit(
     req: HttpRequest,
     form: FormData,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(s) = session::current(&state, &req).await? else {
-        return Ok(redirect("/auth/login", Vec::new()));
+    let s = match admit_signed_in(&state, &req, &form).await? {
+        Ok(s) => s,
+        Err(refused) => return Ok(refused),
     };
-    if !csrf::valid(
-        &state,
-        &req,
-        Some(&s),
-        form.get("csrf_token").map(String::as_str),
-    ) {
-        return Ok(csrf_failed());
-    }
     let enable = field(&form, "action") == "enable";
     if !check_totp(&state, s.user_id, field(&form, "totp_code")).await? {
         return Ok(render(
@@ -194,16 +188,10 @@ pub(super) async fn reset(
     req: HttpRequest,
     form: FormData,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(r) = limited(&state, &limiter, &req, LimitClass::Reset, "reset") {
-        return Ok(r);
-    }
-    if !csrf::valid(
-        &state,
-        &req,
-        None,
-        form.get("csrf_token").map(String::as_str),
-    ) {
-        return Ok(csrf_failed());
+    if let Some(refused) =
+        admit_anonymous(&state, &limiter, &req, &form, LimitClass::Reset, "reset")
+    {
+        return Ok(refused);
     }
     let (anchor, _) = csrf::anchor(&req, None);
     let token = csrf::token(&state, &anchor);

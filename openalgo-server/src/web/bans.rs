@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::html::{csrf_field, error, escape, page as render, redirect};
-use super::{FormData, blocking, csrf, csrf_failed, field, session};
+use super::{FormData, admit_signed_in, blocking, csrf, field, session};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -71,17 +71,10 @@ pub(super) async fn ban(
     req: HttpRequest,
     form: FormData,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(s) = session::current(&state, &req).await? else {
-        return Ok(redirect("/auth/login", Vec::new()));
+    let s = match admit_signed_in(&state, &req, &form).await? {
+        Ok(s) => s,
+        Err(refused) => return Ok(refused),
     };
-    if !csrf::valid(
-        &state,
-        &req,
-        Some(&s),
-        form.get("csrf_token").map(String::as_str),
-    ) {
-        return Ok(csrf_failed());
-    }
     let token = csrf::token(&state, &s.token_hash);
     let bad = |m: &str| render_page(&state, &token, StatusCode::BAD_REQUEST, Some(m));
     let Ok(ip) = field(&form, "ip").trim().parse::<IpAddr>() else {
@@ -119,17 +112,10 @@ pub(super) async fn unban(
     req: HttpRequest,
     form: FormData,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(s) = session::current(&state, &req).await? else {
-        return Ok(redirect("/auth/login", Vec::new()));
+    match admit_signed_in(&state, &req, &form).await? {
+        Ok(_) => {}
+        Err(refused) => return Ok(refused),
     };
-    if !csrf::valid(
-        &state,
-        &req,
-        Some(&s),
-        form.get("csrf_token").map(String::as_str),
-    ) {
-        return Ok(csrf_failed());
-    }
     if let Ok(ip) = field(&form, "ip").trim().parse::<IpAddr>() {
         state.security.bans.unban(ip);
         state.security.offenders.clear_not_found(ip);

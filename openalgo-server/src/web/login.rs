@@ -7,7 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::html::{csrf_field, error, page as render, redirect};
 use super::{
-    FormData, blocking, csrf, csrf_failed, field, limited, pending, record_attempt, session,
+    FormData, admit_anonymous, admit_signed_in, blocking, csrf, field, pending, record_attempt,
+    session,
 };
 use crate::auth::verify_secret;
 use crate::error::ApiError;
@@ -77,16 +78,10 @@ pub(super) async fn submit(
     req: HttpRequest,
     form: FormData,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(r) = limited(&state, &limiter, &req, LimitClass::Login, "login") {
-        return Ok(r);
-    }
-    if !csrf::valid(
-        &state,
-        &req,
-        None,
-        form.get("csrf_token").map(String::as_str),
-    ) {
-        return Ok(csrf_failed());
+    if let Some(refused) =
+        admit_anonymous(&state, &limiter, &req, &form, LimitClass::Login, "login")
+    {
+        return Ok(refused);
     }
     if !has_admin(&state).await? {
         return Ok(redirect("/setup", Vec::new()));
@@ -160,16 +155,15 @@ pub(super) async fn totp_submit(
     req: HttpRequest,
     form: FormData,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(r) = limited(&state, &limiter, &req, LimitClass::Login, "login_totp") {
-        return Ok(r);
-    }
-    if !csrf::valid(
+    if let Some(refused) = admit_anonymous(
         &state,
+        &limiter,
         &req,
-        None,
-        form.get("csrf_token").map(String::as_str),
+        &form,
+        LimitClass::Login,
+        "login_totp",
     ) {
-        return Ok(csrf_failed());
+        return Ok(refused);
     }
     let Some(user_id) = pending::user(&state, &req) else {
         return Ok(render(
@@ -221,17 +215,10 @@ pub(super) async fn logout(
     req: HttpRequest,
     form: FormData,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(s) = session::current(&state, &req).await? else {
-        return Ok(redirect("/auth/login", vec![session::removal(&state)]));
+    let s = match admit_signed_in(&state, &req, &form).await? {
+        Ok(s) => s,
+        Err(refused) => return Ok(refused),
     };
-    if !csrf::valid(
-        &state,
-        &req,
-        Some(&s),
-        form.get("csrf_token").map(String::as_str),
-    ) {
-        return Ok(csrf_failed());
-    }
     session::end_all(&state, s.user_id).await?;
     Ok(redirect("/auth/login", vec![session::removal(&state)]))
 }

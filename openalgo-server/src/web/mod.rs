@@ -95,6 +95,46 @@ fn limited(
     ))
 }
 
+/// The CSRF token a form carries.
+fn csrf_field_of(form: &HashMap<String, String>) -> Option<&str> {
+    form.get("csrf_token").map(String::as_str)
+}
+
+/// An anonymous form post is let through when the client is within `class`'s rate limits and
+/// the form's CSRF token fits; otherwise the refusal to send.
+fn admit_anonymous(
+    state: &AppState,
+    limiter: &RateLimiter,
+    req: &HttpRequest,
+    form: &HashMap<String, String>,
+    class: LimitClass,
+    route: &str,
+) -> Option<HttpResponse> {
+    if let Some(r) = limited(state, limiter, req, class, route) {
+        return Some(r);
+    }
+    (!csrf::valid(state, req, None, csrf_field_of(form))).then(csrf_failed)
+}
+
+/// A signed-in form post: the session when there is one and the form's CSRF token fits it;
+/// otherwise the refusal to send (to sign-in, or the CSRF page).
+async fn admit_signed_in(
+    state: &AppState,
+    req: &HttpRequest,
+    form: &HashMap<String, String>,
+) -> Result<Result<session::Session, HttpResponse>, ApiError> {
+    let Some(s) = session::current(state, req).await? else {
+        return Ok(Err(html::redirect(
+            "/auth/login",
+            vec![session::removal(state)],
+        )));
+    };
+    if !csrf::valid(state, req, Some(&s), csrf_field_of(form)) {
+        return Ok(Err(csrf_failed()));
+    }
+    Ok(Ok(s))
+}
+
 /// The 400 page of a form without a valid CSRF token.
 fn csrf_failed() -> HttpResponse {
     html::page(

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::html::{csrf_field, error, escape, page as render, redirect};
-use super::{FormData, blocking, csrf, csrf_failed, field, limited, password, totp};
+use super::{FormData, admit_anonymous, blocking, csrf, field, password, totp};
 use crate::auth::hash_secret;
 use crate::error::ApiError;
 use crate::security::rate_limit::{LimitClass, RateLimiter};
@@ -54,16 +54,10 @@ pub(super) async fn submit(
     req: HttpRequest,
     data: FormData,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(r) = limited(&state, &limiter, &req, LimitClass::Login, "setup") {
-        return Ok(r);
-    }
-    if !csrf::valid(
-        &state,
-        &req,
-        None,
-        data.get("csrf_token").map(String::as_str),
-    ) {
-        return Ok(csrf_failed());
+    if let Some(refused) =
+        admit_anonymous(&state, &limiter, &req, &data, LimitClass::Login, "setup")
+    {
+        return Ok(refused);
     }
     if has_admin(&state).await? {
         return Ok(redirect("/auth/login", Vec::new()));
