@@ -12,9 +12,9 @@ use openalgo_core::market::{MarketEvent, SubscriptionMode, Tick};
 use super::market::{SimMarket, TickCache};
 use crate::clock::Clock;
 
-/// Groups a period's ticks are spread over (fewer when the period is under 100 ms: a group
+/// Groups a period's ticks are spread over (fewer when the period is under a second: a group
 /// needs at least a millisecond, the timer's resolution).
-const SLICES: u32 = 100;
+const SLICES: u32 = 1_000;
 
 struct State {
     slice: usize,
