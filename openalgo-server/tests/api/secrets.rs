@@ -136,6 +136,7 @@ async fn no_secret_is_stored_or_logged_in_plain_text() {
     let _server = Server(
         openalgo(&data)
             .args(["--port", &port.to_string(), "serve"])
+            .env("WEBSOCKET_PORT", free_port().to_string())
             .env("RUST_LOG", "debug")
             .stdout(Stdio::null())
             .stderr(log)
