@@ -224,6 +224,28 @@ impl PaperBroker {
         self.settle(durable, &events).await
     }
 
+    /// Whether a tick for `instrument` can act on this account (it has working orders there).
+    #[must_use]
+    pub fn wants(&self, instrument: &InstrumentKey) -> bool {
+        self.inspect(|e| e.instruments_with_working_orders().any(|k| k == instrument))
+    }
+
+    /// Lets the engine act on a streamed tick (fills, triggers) at once, between refreshes.
+    ///
+    /// # Errors
+    /// When the journal refuses the resulting events.
+    pub async fn on_tick(&self, tick: &openalgo_core::market::Tick) -> Result<(), BrokerError> {
+        let now = self.clock.now_ist();
+        let (events, durable) = {
+            let mut engine = self.lock();
+            engine.on_price(&tick.instrument, MarketSnapshot::from_tick(tick), now);
+            let events = engine.take_events();
+            let durable = self.journal(&events)?;
+            (events, durable)
+        };
+        self.settle(durable, &events).await
+    }
+
     /// Spawns a task that calls [`PaperBroker::refresh`] every `period` until the broker is
     /// dropped. Must be called inside a tokio runtime.
     pub fn spawn_driver(self: &Arc<Self>, period: Duration) -> tokio::task::JoinHandle<()> {

@@ -196,6 +196,36 @@ async fn resting_limits_fill_when_refresh_sees_the_price() {
 }
 
 #[tokio::test]
+async fn a_streamed_tick_fills_a_resting_limit_at_once() {
+    let s = setup();
+    let id = s
+        .paper
+        .place_order(&order(Action::Buy, 10, PriceType::Limit, 79_000))
+        .await
+        .unwrap();
+    assert!(s.paper.wants(&key()));
+    let tick = |paise| openalgo_core::market::Tick {
+        instrument: key(),
+        ltp: Price::from_paise(paise),
+        ltt_ms: None,
+        timestamp_ms: 0,
+        data: openalgo_core::market::TickData::Ltp,
+    };
+    s.paper.on_tick(&tick(79_100)).await.unwrap();
+    assert_eq!(
+        s.paper.order_status(&id).await.unwrap().status,
+        OrderStatus::Open
+    );
+    s.paper.on_tick(&tick(78_950)).await.unwrap();
+    let o = s.paper.order_status(&id).await.unwrap();
+    assert_eq!(
+        (o.status, o.average_price),
+        (OrderStatus::Complete, Price::from_paise(79_000))
+    );
+    assert!(!s.paper.wants(&key()), "nothing working any more");
+}
+
+#[tokio::test]
 async fn refusals_are_classified() {
     let s = setup();
     let missing = OrderId::new("25010200000099").unwrap();

@@ -34,6 +34,24 @@ impl MarketSnapshot {
         }
     }
 
+    /// From a streamed tick: the best bid and ask of its depth, the day range of its quote, when
+    /// it carries them.
+    #[must_use]
+    pub fn from_tick(t: &crate::market::Tick) -> Self {
+        let some = |p: Price| p.is_positive().then_some(p);
+        let best = |levels: &[crate::DepthLevel]| levels.first().and_then(|l| some(l.price));
+        let depth = t.depth();
+        Self {
+            ltp: t.ltp,
+            bid: depth.and_then(|d| best(&d.buy)),
+            ask: depth.and_then(|d| best(&d.sell)),
+            day_range: t
+                .quote()
+                .filter(|q| q.high.is_positive() && q.low.is_positive())
+                .map(|q| (q.low, q.high)),
+        }
+    }
+
     /// From a broker quote (bid, ask and day range when non-zero).
     #[must_use]
     pub fn from_quote(q: &crate::Quote) -> Self {

@@ -20,6 +20,7 @@ pub(super) async fn market_loop(
     hub: Arc<Hub>,
     market: Arc<dyn Broker>,
     publisher: Option<super::bus::Publisher>,
+    accounts: Vec<Arc<openalgo_brokers::paper::PaperBroker>>,
 ) {
     let mut changes = hub.watch_upstream();
     let mut restoring = false;
@@ -68,6 +69,15 @@ pub(super) async fn market_loop(
                         if let Some(p) = &publisher {
                             p.publish(&t);
                         }
+                        // The paper accounts act on the same ticks (fills between refreshes).
+                        for account in accounts.iter().filter(|a| a.wants(&t.instrument)) {
+                            let (account, tick) = (Arc::clone(account), t.clone());
+                            tokio::spawn(async move {
+                                if let Err(e) = account.on_tick(&tick).await {
+                                    tracing::warn!(error = %e, "paper account could not take a tick");
+                                }
+                            });
+                        }
                     }
                     Some(MarketEvent::Order(_)) => {}
                     None => {
@@ -91,6 +101,10 @@ pub(super) fn spawn(ctx: &Arc<StreamContext>, publisher: Option<super::bus::Publ
         Arc::clone(&ctx.hub),
         Arc::clone(ctx.state.live.broker.market()),
         publisher,
+        vec![
+            Arc::clone(&ctx.state.live.broker),
+            Arc::clone(&ctx.state.sandbox.broker),
+        ],
     ));
     for (account, mode) in [
         (Arc::clone(&ctx.state.live.broker), TradingMode::Live),
@@ -218,7 +232,12 @@ mod tests {
         let (id, outbox) = hub.register();
         let key = InstrumentKey::new(Symbol::new("SBIN").unwrap(), Exchange::Nse);
         hub.subscribe(id, &key, SubscriptionMode::Ltp);
-        let task = tokio::spawn(market_loop(Arc::clone(&hub), market.clone(), None));
+        let task = tokio::spawn(market_loop(
+            Arc::clone(&hub),
+            market.clone(),
+            None,
+            Vec::new(),
+        ));
         let mut generations = std::collections::BTreeSet::new();
         let mut notices = 0;
         while generations.len() < 3 {
