@@ -87,6 +87,11 @@ pub trait SecurityStore: Send + Sync {
     /// # Errors
     /// [`StoreError`] on database failure.
     fn user_by_name(&self, username: &str) -> Result<Option<(i64, String)>, StoreError>;
+    /// The username of a user id.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn username(&self, user_id: i64) -> Result<Option<String>, StoreError>;
     /// Replaces a user's password hash.
     ///
     /// # Errors

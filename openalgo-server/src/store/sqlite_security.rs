@@ -63,6 +63,15 @@ impl SecurityStore for SqliteStore {
             .optional()?)
     }
 
+    fn username(&self, user_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT username FROM users WHERE id = ?1", [user_id], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
     fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
         self.conn().execute(
             "UPDATE users SET password_hash = ?2 WHERE id = ?1",

@@ -107,24 +107,28 @@ fn run_pub(socket: &zmq::Socket, rx: &Receiver<(String, String)>) {
     }
 }
 
+fn zmq_error(endpoint: &str) -> impl Fn(zmq::Error) -> std::io::Error + '_ {
+    move |e| std::io::Error::other(format!("ZeroMQ {endpoint}: {e}"))
+}
+
 /// Binds the PUB socket at `endpoint` (e.g. `tcp://127.0.0.1:5556`).
 ///
 /// # Errors
-/// When the socket cannot be bound.
-pub fn start_publisher(endpoint: &str) -> Result<Publisher, zmq::Error> {
+/// When the socket cannot be bound or its thread started.
+pub fn start_publisher(endpoint: &str) -> std::io::Result<Publisher> {
+    let fail = zmq_error(endpoint);
     let ctx = zmq::Context::new();
-    let socket = ctx.socket(zmq::PUB)?;
-    socket.set_sndhwm(10_000)?;
-    socket.set_linger(1_000)?;
-    socket.bind(endpoint)?;
+    let socket = ctx.socket(zmq::PUB).map_err(&fail)?;
+    socket.set_sndhwm(10_000).map_err(&fail)?;
+    socket.set_linger(1_000).map_err(&fail)?;
+    socket.bind(endpoint).map_err(&fail)?;
     let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
     std::thread::Builder::new()
         .name("bus-pub".into())
         .spawn(move || {
             let _ctx = ctx;
             run_pub(&socket, &rx);
-        })
-        .map_err(|_| zmq::Error::EMFILE)?;
+        })?;
     Ok(Publisher(tx))
 }
 
@@ -158,12 +162,13 @@ fn route(hub: &Hub, topic: &str, payload: &[u8]) {
 /// Binds the SUB socket at `endpoint` (every topic) and routes what arrives into `hub`.
 ///
 /// # Errors
-/// When the socket cannot be bound.
-pub fn start_subscriber(endpoint: &str, hub: Arc<Hub>) -> Result<(), zmq::Error> {
+/// When the socket cannot be bound or its thread started.
+pub fn start_subscriber(endpoint: &str, hub: Arc<Hub>) -> std::io::Result<()> {
+    let fail = zmq_error(endpoint);
     let ctx = zmq::Context::new();
-    let socket = ctx.socket(zmq::SUB)?;
-    socket.set_subscribe(b"")?;
-    socket.bind(endpoint)?;
+    let socket = ctx.socket(zmq::SUB).map_err(&fail)?;
+    socket.set_subscribe(b"").map_err(&fail)?;
+    socket.bind(endpoint).map_err(&fail)?;
     std::thread::Builder::new()
         .name("bus-sub".into())
         .spawn(move || {
@@ -183,8 +188,7 @@ pub fn start_subscriber(endpoint: &str, hub: Arc<Hub>) -> Result<(), zmq::Error>
                     }
                 }
             }
-        })
-        .map_err(|_| zmq::Error::EMFILE)?;
+        })?;
     Ok(())
 }
 

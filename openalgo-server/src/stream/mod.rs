@@ -53,6 +53,7 @@ pub struct StreamContext {
     /// Time a ping may go unanswered before the connection closes (`WS_PING_TIMEOUT`, 20 s).
     pub ping_timeout: std::time::Duration,
     names: Mutex<HashMap<i64, String>>,
+    admin: std::sync::OnceLock<String>,
 }
 
 impl StreamContext {
@@ -66,19 +67,28 @@ impl StreamContext {
             ping_interval: timing.ping_interval,
             ping_timeout: timing.ping_timeout,
             names: Mutex::default(),
+            admin: std::sync::OnceLock::new(),
         }
     }
 
-    /// The admin's username (the single user whose orders are streamed).
+    /// The admin's username (the single user whose orders are streamed), read once.
     pub async fn username_of_admin(&self) -> String {
+        if let Some(name) = self.admin.get() {
+            return name.clone();
+        }
         let store = Arc::clone(&self.state.store);
         let id = tokio::task::spawn_blocking(move || store.admin_id())
             .await
             .ok()
             .and_then(Result::ok)
-            .flatten()
-            .unwrap_or(0);
-        self.username(id).await
+            .flatten();
+        match id {
+            Some(id) => {
+                let name = self.username(id).await;
+                self.admin.get_or_init(|| name).clone()
+            }
+            None => String::new(),
+        }
     }
 
     /// The username of a user id (cached; `user<id>` when it cannot be read).
@@ -92,15 +102,12 @@ impl StreamContext {
             return n.clone();
         }
         let store = Arc::clone(&self.state.store);
-        let rows = tokio::task::spawn_blocking(move || store.api_keys())
+        let name = tokio::task::spawn_blocking(move || store.username(user_id))
             .await
             .ok()
             .and_then(Result::ok)
-            .unwrap_or_default();
-        let name = rows
-            .into_iter()
-            .find(|r| r.user_id == user_id)
-            .map_or_else(|| format!("user{user_id}"), |r| r.username);
+            .flatten()
+            .unwrap_or_else(|| format!("user{user_id}"));
         self.names
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -157,13 +164,12 @@ pub fn start(
     ctx: Arc<StreamContext>,
     bus_config: &BusConfig,
 ) -> std::io::Result<()> {
-    let io = |e: zmq::Error| std::io::Error::other(format!("ZeroMQ: {e}"));
     let publisher = match &bus_config.publish {
-        Some(endpoint) => Some(bus::start_publisher(endpoint).map_err(io)?),
+        Some(endpoint) => Some(bus::start_publisher(endpoint)?),
         None => None,
     };
     if let Some(endpoint) = &bus_config.subscribe {
-        bus::start_subscriber(endpoint, Arc::clone(&ctx.hub)).map_err(io)?;
+        bus::start_subscriber(endpoint, Arc::clone(&ctx.hub))?;
     }
     listener.set_nonblocking(true)?;
     let rt = runtime()?;

@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::html::{csrf_field, error, escape, page as render, redirect};
 use super::{
     FormData, admit_anonymous, admit_signed_in, blocking, csrf, field, password, record_attempt,
-    session, totp,
+    session, totp, username,
 };
 use crate::auth::hash_secret;
 use crate::error::ApiError;
@@ -37,16 +37,6 @@ pub(super) async fn check_totp(
     };
     let store = Arc::clone(&state.store);
     blocking(move || store.use_totp_step(user_id, step)).await
-}
-
-async fn username(state: &AppState, user_id: i64) -> Result<String, ApiError> {
-    let store = Arc::clone(&state.store);
-    let users = blocking(move || store.api_keys()).await?;
-    Ok(users
-        .into_iter()
-        .find(|u| u.user_id == user_id)
-        .map(|u| u.username)
-        .unwrap_or_default())
 }
 
 pub(super) async fn dashboard(

@@ -7,8 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::html::{csrf_field, error, page as render, redirect};
 use super::{
-    FormData, admit_anonymous, admit_signed_in, blocking, csrf, field, pending, record_attempt,
-    session,
+    FormData, admit_anonymous, admit_signed_in, blocking, csrf, field, has_admin, pending,
+    record_attempt, session,
 };
 use crate::auth::verify_secret;
 use crate::error::ApiError;
@@ -35,11 +35,6 @@ fn totp_form(token: &str, message: Option<&str>) -> String {
         message.map(error).unwrap_or_default(),
         csrf_field(token)
     )
-}
-
-async fn has_admin(state: &AppState) -> Result<bool, ApiError> {
-    let store = Arc::clone(&state.store);
-    blocking(move || store.has_admin()).await
 }
 
 pub(super) async fn page(

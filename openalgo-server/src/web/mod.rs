@@ -183,6 +183,20 @@ async fn record_attempt(
     }
 }
 
+/// Whether the administrator exists (setup done).
+async fn has_admin(state: &AppState) -> Result<bool, ApiError> {
+    let store = std::sync::Arc::clone(&state.store);
+    blocking(move || store.has_admin()).await
+}
+
+/// The username of a user (empty when unknown).
+async fn username(state: &AppState, user_id: i64) -> Result<String, ApiError> {
+    let store = std::sync::Arc::clone(&state.store);
+    Ok(blocking(move || store.username(user_id))
+        .await?
+        .unwrap_or_default())
+}
+
 /// Runs a blocking store call off the executor.
 async fn blocking<T, F>(f: F) -> Result<T, ApiError>
 where

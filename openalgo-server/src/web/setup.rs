@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::html::{csrf_field, error, escape, page as render, redirect};
-use super::{FormData, admit_anonymous, blocking, csrf, field, password, totp};
+use super::{FormData, admit_anonymous, blocking, csrf, field, has_admin, password, totp};
 use crate::auth::hash_secret;
 use crate::error::ApiError;
 use crate::security::rate_limit::{LimitClass, RateLimiter};
@@ -24,11 +24,6 @@ fn form(token: &str, problems: &[&str]) -> String {
 <button type="submit">Create administrator</button></form>"#,
         csrf_field(token)
     )
-}
-
-async fn has_admin(state: &AppState) -> Result<bool, ApiError> {
-    let store = Arc::clone(&state.store);
-    blocking(move || store.has_admin()).await
 }
 
 pub(super) async fn page(

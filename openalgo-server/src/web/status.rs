@@ -1,11 +1,9 @@
 //! Small JSON endpoints of the reference's auth blueprint and the home redirect.
 
-use std::sync::Arc;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-use super::{blocking, csrf, session};
+use super::{csrf, session};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -22,8 +20,7 @@ pub(super) async fn home(
 }
 
 pub(super) async fn check_setup(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let store = Arc::clone(&state.store);
-    let has = blocking(move || store.has_admin()).await?;
+    let has = super::has_admin(&state).await?;
     Ok(HttpResponse::Ok().json(json!({"status": "success", "needs_setup": !has})))
 }
 

@@ -28,13 +28,6 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
 fn openalgo(data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_openalgo"));
     c.arg("--data-dir").arg(data);
@@ -131,12 +124,12 @@ async fn no_secret_is_stored_or_logged_in_plain_text() {
             .unwrap();
     }
 
-    let port = free_port();
+    let port = crate::helpers::free_port();
     let log = std::fs::File::create(data.join("server.log")).unwrap();
     let _server = Server(
         openalgo(&data)
             .args(["--port", &port.to_string(), "serve"])
-            .env("WEBSOCKET_PORT", free_port().to_string())
+            .env("WEBSOCKET_PORT", crate::helpers::free_port().to_string())
             .env("RUST_LOG", "debug")
             .stdout(Stdio::null())
             .stderr(log)

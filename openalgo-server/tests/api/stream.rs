@@ -432,13 +432,6 @@ async fn a_client_that_does_not_answer_pings_is_closed_with_1011() {
     );
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
-}
-
 async fn spawn_with_bus(bus: openalgo_server::stream::BusConfig) -> TestApp {
     let options = crate::helpers::Options {
         bus,
@@ -451,7 +444,7 @@ async fn spawn_with_bus(bus: openalgo_server::stream::BusConfig) -> TestApp {
 
 #[tokio::test]
 async fn the_bus_publishes_ticks_in_the_reference_topic_format() {
-    let endpoint = format!("tcp://127.0.0.1:{}", free_port());
+    let endpoint = format!("tcp://127.0.0.1:{}", crate::helpers::free_port());
     let app = spawn_with_bus(openalgo_server::stream::BusConfig {
         publish: Some(endpoint.clone()),
         subscribe: None,
@@ -482,7 +475,7 @@ async fn the_bus_publishes_ticks_in_the_reference_topic_format() {
 
 #[tokio::test]
 async fn an_external_adapter_feeds_ticks_and_order_updates_through_the_bus() {
-    let endpoint = format!("tcp://127.0.0.1:{}", free_port());
+    let endpoint = format!("tcp://127.0.0.1:{}", crate::helpers::free_port());
     let app = spawn_with_bus(openalgo_server::stream::BusConfig {
         publish: None,
         subscribe: Some(endpoint.clone()),
