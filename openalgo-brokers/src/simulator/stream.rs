@@ -29,6 +29,14 @@ struct State {
     scratch: Vec<Tick>,
 }
 
+/// The group of the `i`th of `n` subscriptions: spread evenly over the `slices` groups (500
+/// subscriptions over 1,000 groups tick every other millisecond, not all in the first half of
+/// the period).
+fn slice_of(i: usize, n: usize, slices: usize) -> usize {
+    let spread = (i as u128 * slices as u128) / (n.max(1) as u128);
+    usize::try_from(spread).unwrap_or(0)
+}
+
 /// A stream of ticks for `subscriptions`. Unknown instruments are skipped.
 #[must_use]
 pub fn tick_stream(
@@ -70,20 +78,23 @@ pub fn tick_stream(
             let slice = st.slice;
             st.slice = (st.slice + 1) % st.slices;
             let slices = st.slices;
-            let mine = |i: usize| i % slices == slice;
             st.scratch.clear();
+            let n = st.ltp.len();
             let trading: Vec<(usize, openalgo_core::InstrumentKey)> = st
                 .ltp
                 .iter()
                 .enumerate()
-                .filter(|(i, (_, k))| mine(*i) && st.market.is_trading(k.exchange, now))
+                .filter(|(i, (_, k))| {
+                    slice_of(*i, n, slices) == slice && st.market.is_trading(k.exchange, now)
+                })
                 .map(|(_, e)| e.clone())
                 .collect();
             st.market
                 .ltp_ticks(&trading, now, &mut st.cache, &mut st.scratch);
             st.ready.extend(st.scratch.drain(..));
+            let n = st.rich.len();
             for (i, sub) in st.rich.iter().enumerate() {
-                if mine(i) && st.market.is_trading(sub.instrument.exchange, now) {
+                if slice_of(i, n, slices) == slice && st.market.is_trading(sub.instrument.exchange, now) {
                     if let Ok(t) = st.market.tick(&sub.instrument, now, sub.mode) {
                         st.ready.push_back(t);
                     }
@@ -91,4 +102,24 @@ pub fn tick_stream(
             }
         }
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slice_of;
+
+    #[test]
+    fn subscriptions_spread_evenly_over_the_groups() {
+        // Fewer subscriptions than groups: every other group, across the whole period.
+        let groups: Vec<usize> = (0..500).map(|i| slice_of(i, 500, 1_000)).collect();
+        assert_eq!(groups[..3], [0, 2, 4]);
+        assert_eq!(groups[499], 998);
+        // More: each group gets its share, each subscription exactly one group.
+        let mut per = vec![0_usize; 1_000];
+        for i in 0..2_500 {
+            per[slice_of(i, 2_500, 1_000)] += 1;
+        }
+        assert!(per.iter().all(|&c| c == 2 || c == 3), "{per:?}");
+        assert_eq!(per.iter().sum::<usize>(), 2_500);
+    }
 }
