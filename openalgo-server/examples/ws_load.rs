@@ -3,7 +3,7 @@
 //! then `idle` more connections authenticate and stay idle, and the server's RSS growth per idle
 //! client is reported (from `/health/metrics`).
 //!
-//! `cargo run --release -p openalgo-server --example ws_load -- <http-base> <ws-url> <api-key>
+//! `[WS_LOAD_THREADS=n] cargo run --release -p openalgo-server --example ws_load -- <http-base> <ws-url> <api-key>
 //! [clients=200] [symbols=500] [seconds=10] [idle=200]` (see `scripts/ws-bench`).
 
 use std::sync::Arc;
@@ -37,8 +37,25 @@ async fn rss(http: &reqwest::Client, base: &str) -> u64 {
     m["rss_bytes"].as_u64().unwrap_or(0)
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // WS_LOAD_THREADS: the clients' runtime threads (default: one per core; 1 keeps the
+    // clients to one core's worth of scheduling).
+    let threads = std::env::var("WS_LOAD_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
+    let rt = if threads <= 1 {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+    };
+    rt.expect("runtime").block_on(run());
+}
+
+async fn run() {
     let args: Vec<String> = std::env::args().collect();
     let (base, ws_url, key) = (args[1].clone(), args[2].clone(), args[3].clone());
     let clients: usize = arg(&args, 4, 200);
