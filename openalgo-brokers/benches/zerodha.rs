@@ -6,7 +6,9 @@
 use criterion::{Criterion, Throughput, black_box, criterion_group, criterion_main};
 use openalgo_brokers::zerodha::master::parse_instruments;
 use openalgo_brokers::zerodha::mock::generate_instruments_csv;
-use openalgo_brokers::zerodha::ticker::{PacketKind, RawLevel, RawTick, decode_frame, encode_frame};
+use openalgo_brokers::zerodha::ticker::{
+    PacketKind, RawLevel, RawTick, decode_frame, encode_frame,
+};
 use openalgo_core::{Exchange, InstrumentKey, Symbol, SymbolTable};
 
 fn master(c: &mut Criterion) {
@@ -36,8 +38,18 @@ fn frame_of(packets: usize) -> Vec<u8> {
             2 => PacketKind::Ltp,
             _ => PacketKind::IndexFull,
         };
-        let mut t = RawTick { kind, token, last_price: 157_315, volume: 9, ..RawTick::default() };
-        t.depth = [RawLevel { quantity: 10, price: 157_300, orders: 2 }; 10];
+        let mut t = RawTick {
+            kind,
+            token,
+            last_price: 157_315,
+            volume: 9,
+            ..RawTick::default()
+        };
+        t.depth = [RawLevel {
+            quantity: 10,
+            price: 157_300,
+            orders: 2,
+        }; 10];
         ticks.push(t);
     }
     encode_frame(&ticks)
