@@ -164,14 +164,34 @@ impl ZerodhaBroker {
     /// # Errors
     /// Classified [`BrokerError`].
     pub async fn load_master(&self) -> Result<(Arc<SymbolTable>, MasterReport), BrokerError> {
-        let (records, report) = self.download_master().await?;
+        let csv = self.fetch_master_csv().await?;
+        self.install_master_csv(&csv)
+    }
+
+    /// Downloads the instrument master CSV as Kite serves it (to cache it).
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`].
+    pub async fn fetch_master_csv(&self) -> Result<String, BrokerError> {
+        Ok(self.http.get_csv("/instruments").await?)
+    }
+
+    /// Parses an instrument master CSV, installs it and returns it with its report.
+    ///
+    /// # Errors
+    /// [`BrokerError::Decode`] when the CSV lacks a documented column.
+    pub fn install_master_csv(
+        &self,
+        csv: &str,
+    ) -> Result<(Arc<SymbolTable>, MasterReport), BrokerError> {
+        let (records, report) = master::parse_instruments(csv)?;
         let table = Arc::new(SymbolTable::new(records));
         self.set_symbols(Arc::clone(&table));
         Ok((table, report))
     }
 
     async fn download_master(&self) -> Result<(Vec<Instrument>, MasterReport), BrokerError> {
-        let csv = self.http.get_csv("/instruments").await?;
+        let csv = self.fetch_master_csv().await?;
         master::parse_instruments(&csv)
     }
 
