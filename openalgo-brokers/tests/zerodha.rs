@@ -21,7 +21,7 @@ const KEY: &str = "kitekey123";
 const SECRET: &str = "secret789";
 
 fn key(symbol: &str, exchange: Exchange) -> InstrumentKey {
-    InstrumentKey::new(Symbol::new(symbol).unwrap(), exchange)
+    InstrumentKey::new(Symbol::new(symbol).expect("symbol"), exchange)
 }
 
 async fn logged_in() -> (MockKite, ZerodhaBroker) {
@@ -32,13 +32,13 @@ async fn logged_in() -> (MockKite, ZerodhaBroker) {
         mock.login_url(),
     );
     config.reconnect_initial = Duration::from_millis(50);
-    let broker = ZerodhaBroker::new(config).unwrap();
+    let broker = ZerodhaBroker::new(config).expect("adapter");
     let rt = mock.issue_request_token();
     broker
         .authenticate(&LoginRequest::RedirectToken(SecretString::from(rt)))
         .await
-        .unwrap();
-    broker.load_master().await.unwrap();
+        .expect("login");
+    broker.load_master().await.expect("master");
     (mock, broker)
 }
 

@@ -74,11 +74,11 @@ async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
     } else {
         "<p>Not connected to Zerodha.</p>"
     };
-    let error = req
-        .query_string()
-        .contains("error=1")
-        .then_some("<p role=\"alert\">Zerodha login failed. Try again.</p>")
-        .unwrap_or_default();
+    let error = if req.query_string().contains("error=1") {
+        "<p role=\"alert\">Zerodha login failed. Try again.</p>"
+    } else {
+        ""
+    };
     Ok(html(
         StatusCode::OK,
         "Connect your broker",

@@ -231,7 +231,8 @@ impl BrokerSession {
 /// Installs new accounts and starts the analyzer's driver.
 pub fn install(state: &AppState, accounts: Accounts) {
     if let Some(p) = &accounts.sandbox.paper {
-        let _ = p.spawn_driver(std::time::Duration::from_secs(1));
+        // The driver stops by itself when the account is replaced again.
+        drop(p.spawn_driver(std::time::Duration::from_secs(1)));
     }
     state.install(accounts);
 }

@@ -184,7 +184,10 @@ pub(crate) fn order_from_kite(row: KiteOrder, symbols: &SymbolTable) -> Result<O
     })
 }
 
-pub(crate) fn trade_from_kite(row: KiteTrade, symbols: &SymbolTable) -> Result<Trade, BrokerError> {
+pub(crate) fn trade_from_kite(
+    row: &KiteTrade,
+    symbols: &SymbolTable,
+) -> Result<Trade, BrokerError> {
     Ok(Trade {
         order_id: OrderId::new(&row.order_id).map_err(|_| decode("order_id", &row.order_id))?,
         instrument: resolve(symbols, &row.tradingsymbol, &row.exchange)?,

@@ -347,7 +347,7 @@ impl Broker for ZerodhaBroker {
         let rows: Vec<KiteTrade> = self.http.get("/trades", &[]).await?;
         let symbols = self.symbols();
         rows.into_iter()
-            .map(|r| mapping::trade_from_kite(r, &symbols))
+            .map(|r| mapping::trade_from_kite(&r, &symbols))
             .collect()
     }
 

@@ -27,7 +27,7 @@ pub enum PacketKind {
 impl PacketKind {
     /// Packet length in bytes.
     #[must_use]
-    pub const fn len(self) -> usize {
+    pub const fn byte_len(self) -> usize {
         match self {
             Self::Ltp => 8,
             Self::IndexQuote => 28,
@@ -207,12 +207,13 @@ pub fn decode_frame(frame: &[u8], mut each: impl FnMut(RawTick)) -> usize {
 /// Encodes packets into one frame (for the mock ticker and tests).
 #[must_use]
 pub fn encode_frame(ticks: &[RawTick]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(2 + ticks.iter().map(|t| 2 + t.kind.len()).sum::<usize>());
+    let mut out =
+        Vec::with_capacity(2 + ticks.iter().map(|t| 2 + t.kind.byte_len()).sum::<usize>());
     #[allow(clippy::cast_possible_truncation)]
     out.extend_from_slice(&(ticks.len() as u16).to_be_bytes());
     for t in ticks {
         #[allow(clippy::cast_possible_truncation)]
-        out.extend_from_slice(&(t.kind.len() as u16).to_be_bytes());
+        out.extend_from_slice(&(t.kind.byte_len() as u16).to_be_bytes());
         encode_packet(t, &mut out);
     }
     out

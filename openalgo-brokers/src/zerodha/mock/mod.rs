@@ -127,7 +127,7 @@ impl MockState {
         self.prices
             .get(&token)
             .copied()
-            .unwrap_or_else(|| Decimal::new(100_00, 2))
+            .unwrap_or(Decimal::ONE_HUNDRED)
     }
 }
 

@@ -46,6 +46,7 @@ fn reply(status: u16, body: &Value) -> Reply {
     r
 }
 
+#[allow(clippy::needless_pass_by_value)] // call sites build the value inline
 fn ok(data: Value) -> Reply {
     reply(200, &json!({"status": "success", "data": data}))
 }

@@ -49,6 +49,8 @@ async fn connection(
     mut commands: broadcast::Receiver<TickerCommand>,
 ) {
     let check_state = Arc::clone(&state);
+    // The handshake callback's signature is tungstenite's.
+    #[allow(clippy::result_large_err)]
     let callback = move |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
         let uri = req.uri().to_string();
         let s = check_state.lock().unwrap_or_else(PoisonError::into_inner);
