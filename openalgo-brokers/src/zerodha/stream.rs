@@ -287,3 +287,28 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod tls_tests {
+    use super::*;
+
+    /// `wss://` is understood (TLS compiled in): a closed port fails to connect, it is not an
+    /// unsupported scheme.
+    #[tokio::test]
+    async fn wss_urls_are_supported() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap();
+        let e = tokio_tungstenite::connect_async(format!("wss://127.0.0.1:{port}/"))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, tungstenite::Error::Io(_)), "{e:?}");
+        let e = reqwest::Client::new()
+            .get(format!("https://127.0.0.1:{port}/"))
+            .send()
+            .await
+            .unwrap_err();
+        assert!(e.is_connect(), "{e:?}");
+    }
+}
