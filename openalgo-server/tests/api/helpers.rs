@@ -27,6 +27,8 @@ pub(crate) struct Options {
     pub(crate) bus: openalgo_server::stream::BusConfig,
     /// `BROKER=zerodha` against a mock, with its own data directory.
     pub(crate) zerodha: Option<openalgo_server::settings::ZerodhaSettings>,
+    /// The data directory (a fresh one when `None` and `zerodha` is set).
+    pub(crate) data_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -44,6 +46,7 @@ impl Default for Options {
             },
             bus: openalgo_server::stream::BusConfig::default(),
             zerodha: None,
+            data_dir: None,
         }
     }
 }
@@ -110,7 +113,9 @@ pub(crate) async fn spawn_with(
     let settings = Settings {
         host: "127.0.0.1".into(),
         port: 0,
-        data_dir: if options.zerodha.is_some() {
+        data_dir: if let Some(dir) = options.data_dir {
+            dir
+        } else if options.zerodha.is_some() {
             let dir = std::env::temp_dir().join(format!(
                 "openalgo-zerodha-{}-{}",
                 std::process::id(),

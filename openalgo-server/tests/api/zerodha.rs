@@ -95,7 +95,18 @@ async fn zerodha_login_orders_stream_errors_expiry_and_relogin() {
         }),
         ..Options::default()
     };
-    let (app, _handle) = spawn_with(dyn_store, None, options).await;
+    let data_dir = std::env::temp_dir().join(format!(
+        "openalgo-zerodha-e2e-{}-{}",
+        std::process::id(),
+        crate::helpers::free_port()
+    ));
+    std::fs::create_dir_all(&data_dir).expect("data dir");
+    let settings = options.zerodha.clone();
+    let options = Options {
+        data_dir: Some(data_dir.clone()),
+        ..options
+    };
+    let (app, handle) = spawn_with(Arc::clone(&dyn_store), None, options).await;
     let order = app.with_key(
         json!({"strategy": "e2e", "symbol": "SBIN", "exchange": "NSE",
         "action": "BUY", "quantity": "1", "pricetype": "MARKET", "product": "MIS"}),
@@ -253,4 +264,59 @@ async fn zerodha_login_orders_stream_errors_expiry_and_relogin() {
     }
     let (status, body) = app.post("placeorder", &order).await;
     assert_eq!(status, 200, "{body}");
+
+    // Analyzer mode: orders go to the paper account, market data still comes from Zerodha.
+    let sent = |m: &MockKite, method: &str, path: &str| {
+        m.requests()
+            .iter()
+            .filter(|r| r.method == method && r.path == path)
+            .count()
+    };
+    let (status, _) = app
+        .post("analyzer/toggle", &app.with_key(json!({"mode": true})))
+        .await;
+    assert_eq!(status, 200);
+    let (orders_before, quotes_before) = (
+        sent(&mock, "POST", "/orders/regular"),
+        sent(&mock, "GET", "/quote"),
+    );
+    let (status, body) = app.post("placeorder", &order).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["mode"], "analyze");
+    assert_eq!(
+        sent(&mock, "POST", "/orders/regular"),
+        orders_before,
+        "no order reached Kite"
+    );
+    assert!(
+        sent(&mock, "GET", "/quote") > quotes_before,
+        "the paper fill priced from Kite"
+    );
+    let (_, book) = app.post("orderbook", &app.with_key(json!({}))).await;
+    let row = &book["data"]["orders"][0];
+    assert_eq!(
+        (row["symbol"].as_str(), row["order_status"].as_str()),
+        (Some("SBIN"), Some("complete"))
+    );
+    // A paper market buy fills at the ask of Kite's depth (last price 812.35 + one tick).
+    assert_eq!(row["average_price"], json!(812.4));
+    let (status, _) = app
+        .post("analyzer/toggle", &app.with_key(json!({"mode": false})))
+        .await;
+    assert_eq!(status, 200);
+
+    // A restart the same day: the encrypted token and the cached master are restored, no
+    // login and no second download.
+    handle.stop(true).await;
+    let downloads = sent(&mock, "GET", "/instruments");
+    let options = Options {
+        zerodha: settings,
+        data_dir: Some(data_dir.clone()),
+        ..Options::default()
+    };
+    let (again, _handle) = spawn_with(dyn_store, Some(app.api_key.clone()), options).await;
+    let (status, body) = again.post("placeorder", &order).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sent(&mock, "GET", "/instruments"), downloads);
+    let _ = std::fs::remove_dir_all(data_dir);
 }
