@@ -1,7 +1,9 @@
 //! Runs the shared broker conformance suite against every adapter available in this build.
 
+#[cfg(any(feature = "simulator", feature = "zerodha-mock"))]
 mod suite;
 
+#[cfg(feature = "simulator")]
 mod simulator {
     use std::sync::Arc;
 
