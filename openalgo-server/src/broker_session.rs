@@ -236,3 +236,85 @@ pub fn install(state: &AppState, accounts: Accounts) {
     }
     state.install(accounts);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openalgo_brokers::clock::{ManualClock, ms_from_ist};
+    use openalgo_brokers::zerodha::ZerodhaConfig;
+
+    use crate::store::SqliteStore;
+
+    fn session(dir: &std::path::Path, clock: Arc<ManualClock>) -> (BrokerSession, Arc<dyn Store>) {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().expect("store"));
+        let zerodha = Arc::new(
+            ZerodhaBroker::new(ZerodhaConfig::new("k", SecretString::from("s"))).expect("adapter"),
+        );
+        let live: Arc<dyn Broker> = zerodha.clone();
+        let keys = Arc::new(ApiKeys::new(
+            Arc::clone(&store),
+            SecretString::from("p".repeat(40)),
+            b"0123456789abcdef",
+        ));
+        let s = BrokerSession::new(
+            zerodha,
+            live,
+            Arc::clone(&store),
+            keys,
+            JournalWriter::spawn(Arc::clone(&store)),
+            clock,
+            SandboxConfig::default(),
+            dir,
+            NaiveTime::from_hms_opt(8, 0, 0).expect("time"),
+        );
+        (s, store)
+    }
+
+    #[tokio::test]
+    async fn the_master_refresh_rule_follows_the_reference() {
+        let dir = std::env::temp_dir().join(format!("openalgo-bs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let at = |d: u32, h: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 11, d)
+                .and_then(|d| d.and_hms_opt(h, 0, 0))
+                .expect("time")
+        };
+        let clock = Arc::new(ManualClock::at_ist(at(24, 10)));
+        let (s, store) = session(&dir, Arc::clone(&clock));
+        assert!(s.master_is_stale(), "never downloaded");
+        std::fs::write(dir.join("zerodha_instruments.csv"), "x").expect("cache");
+        let mark = |broker: &str, when| {
+            store
+                .set_setting(MASTER_KEY, &format!("{broker} {}", ms_from_ist(when)))
+                .expect("setting");
+        };
+        mark("zerodha", at(24, 9));
+        assert!(!s.master_is_stale(), "today after the cut-off: reuse");
+        mark("zerodha", at(24, 7));
+        assert!(s.master_is_stale(), "today before the cut-off: download");
+        mark("zerodha", at(23, 15));
+        assert!(s.master_is_stale(), "an earlier day: download");
+        mark("dhan", at(24, 9));
+        assert!(s.master_is_stale(), "another broker's master: download");
+        mark("zerodha", at(24, 9));
+        std::fs::remove_file(dir.join("zerodha_instruments.csv")).expect("rm");
+        assert!(s.master_is_stale(), "no cached file: download");
+
+        // The token is kept encrypted and restored.
+        assert!(!s.zerodha.has_session());
+        store
+            .set_setting(TOKEN_KEY, &s.keys.cipher().encrypt("k:acc123"))
+            .expect("token");
+        let _ = s.restore();
+        assert_eq!(
+            s.zerodha
+                .stored_token()
+                .map(|t| t.expose_secret().to_owned())
+                .as_deref(),
+            Some("k:acc123")
+        );
+        s.revoke().expect("revoke");
+        assert!(!s.zerodha.has_session());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
