@@ -12,4 +12,6 @@ pub mod paper;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 
+#[cfg(feature = "zerodha")]
+pub mod zerodha;
 pub use openalgo_core as core;

@@ -70,6 +70,9 @@ impl ApiError {
                 tracing::error!(cause = %cause, "Request failed");
                 Value::String(self.to_string())
             }
+            // A refused broker session reads as the broker's own message (the reference
+            // passes Kite's `message` through with its 403).
+            Self::Broker(BrokerError::Auth(m)) => Value::String(m.clone()),
             other => Value::String(other.to_string()),
         };
         json!({"status": "error", "message": message})

@@ -7,6 +7,8 @@
 //! run the real server on port 0.
 
 pub mod auth;
+mod broker_login;
+pub mod broker_session;
 pub mod error;
 pub mod journal;
 pub mod order_call;

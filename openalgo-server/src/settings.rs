@@ -22,8 +22,10 @@ pub struct Settings {
     pub pepper: SecretString,
     /// Salt of the Fernet key that encrypts secrets at rest (`FERNET_SALT`, hex).
     pub fernet_salt: Vec<u8>,
-    /// Broker id; only `simulator` (the embedded default) exists so far.
+    /// Broker id: `simulator` (the embedded default) or `zerodha`.
     pub broker: String,
+    /// Zerodha's app credentials and hosts, when `BROKER=zerodha`.
+    pub zerodha: Option<ZerodhaSettings>,
     /// Seed of the simulated market.
     pub simulator_seed: u64,
     /// How often the simulator streams a tick per subscription (`OPENALGO_SIMULATOR_TICK_MS`,
@@ -42,6 +44,50 @@ pub struct Settings {
     pub bus: crate::stream::BusConfig,
     /// WebSocket timing (`WS_AUTH_GRACE_SECONDS`, `WS_PING_INTERVAL`, `WS_PING_TIMEOUT`).
     pub ws_timing: crate::stream::Timing,
+}
+
+/// `BROKER=zerodha`: the Kite app (`BROKER_API_KEY`, `BROKER_API_SECRET`), the hosts
+/// (`ZERODHA_API_URL`, `ZERODHA_WS_URL`, `ZERODHA_LOGIN_URL`; Kite's by default) and the
+/// master-contract cut-off (`MASTER_CONTRACT_CUTOFF_TIME`, IST, default 08:00).
+#[derive(Debug, Clone)]
+pub struct ZerodhaSettings {
+    /// Kite `api_key`.
+    pub api_key: String,
+    /// Kite `api_secret`.
+    pub api_secret: SecretString,
+    /// REST root.
+    pub rest_url: String,
+    /// Ticker root.
+    pub ws_url: String,
+    /// Browser login page.
+    pub login_url: String,
+    /// A master contract downloaded today before this IST time is downloaded again.
+    pub master_cutoff: chrono::NaiveTime,
+}
+
+impl ZerodhaSettings {
+    fn from_env() -> Result<Self, SettingsError> {
+        let missing =
+            |name: &str| SettingsError::Invalid(format!("{name} must be set when BROKER=zerodha"));
+        let api_key = env(&["BROKER_API_KEY"]).ok_or_else(|| missing("BROKER_API_KEY"))?;
+        let api_secret = env(&["BROKER_API_SECRET"]).ok_or_else(|| missing("BROKER_API_SECRET"))?;
+        let master_cutoff = match env(&["MASTER_CONTRACT_CUTOFF_TIME"]) {
+            None => chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
+            Some(t) => chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| {
+                SettingsError::Invalid(format!("MASTER_CONTRACT_CUTOFF_TIME: '{t}' is not HH:MM"))
+            })?,
+        };
+        use openalgo_brokers::zerodha::config as kite;
+        Ok(Self {
+            api_key: api_key.trim().to_owned(),
+            api_secret: SecretString::from(api_secret.trim().to_owned()),
+            rest_url: env(&["ZERODHA_API_URL"]).unwrap_or_else(|| kite::DEFAULT_REST_URL.into()),
+            ws_url: env(&["ZERODHA_WS_URL"]).unwrap_or_else(|| kite::DEFAULT_WS_URL.into()),
+            login_url: env(&["ZERODHA_LOGIN_URL"])
+                .unwrap_or_else(|| kite::DEFAULT_LOGIN_URL.into()),
+            master_cutoff,
+        })
+    }
 }
 
 /// Settings that cannot be used.
@@ -183,11 +229,15 @@ impl Settings {
             None => data_dir.join("openalgo.db"),
         };
         let broker = env(&["BROKER"]).unwrap_or_else(|| "simulator".into());
-        if broker != "simulator" {
-            return Err(SettingsError::Invalid(format!(
-                "broker '{broker}' is not available yet; unset BROKER to use the built-in simulator"
-            )));
-        }
+        let zerodha = match broker.as_str() {
+            "simulator" => None,
+            "zerodha" => Some(ZerodhaSettings::from_env()?),
+            _ => {
+                return Err(SettingsError::Invalid(format!(
+                    "broker '{broker}' is not available; use simulator (the default) or zerodha"
+                )));
+            }
+        };
         let simulator_seed = env(&["OPENALGO_SIMULATOR_SEED"])
             .map(|s| {
                 s.parse()
@@ -222,6 +272,7 @@ impl Settings {
             pepper,
             fernet_salt,
             broker,
+            zerodha,
             simulator_seed,
             simulator_tick: match env(&["OPENALGO_SIMULATOR_TICK_MS"]) {
                 None => std::time::Duration::from_secs(1),

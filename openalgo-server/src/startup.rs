@@ -13,11 +13,13 @@ use openalgo_core::calendar::MarketCalendar;
 use openalgo_core::sandbox::SandboxConfig;
 
 use crate::auth::ApiKeys;
+use crate::broker_session::BrokerSession;
 use crate::journal::{JournalWriter, RestoreError, StoreSink, restore_account};
 use crate::routes;
 use crate::settings::Settings;
-use crate::state::{AppState, Trading};
+use crate::state::{Accounts, AppState, Trading};
 use crate::store::{SqliteStore, Store};
+use openalgo_brokers::zerodha::{ZerodhaBroker, ZerodhaConfig};
 
 /// A built server, bound and ready to run.
 pub struct Application {
@@ -47,6 +49,9 @@ pub enum StartupError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The live broker adapter could not be built.
+    #[error(transparent)]
+    Broker(#[from] openalgo_core::BrokerError),
     /// The address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -104,6 +109,100 @@ pub fn load_calendar(data_dir: &std::path::Path) -> Result<MarketCalendar, Start
     Ok(calendar)
 }
 
+/// The simulator: the synthetic market's data (timed) behind two paper accounts.
+fn simulator_accounts(
+    settings: &Settings,
+    store: &Arc<dyn Store>,
+    clock: &Arc<dyn Clock>,
+    writer: &JournalWriter,
+    latency: &Arc<openalgo_brokers::latency::LatencyMonitor>,
+) -> Result<(Accounts, Arc<dyn openalgo_core::Broker>), StartupError> {
+    let today = clock.now_ist().date();
+    let market = Arc::new(SimMarket::new(SimConfig {
+        seed: settings.simulator_seed,
+        ..SimConfig::new(today)
+    }));
+    let symbols = market.symbols();
+    // Around the clock there is no MIS cut-off (the market never closes).
+    let sandbox_config = SandboxConfig {
+        mis_cutoffs: market.config().follow_exchange_hours,
+        ..SandboxConfig::default()
+    };
+    // Every call to the market's broker is timed (the latency monitor).
+    let data: Arc<dyn openalgo_core::Broker> = Arc::new(openalgo_brokers::latency::Timed::new(
+        Arc::new(SimulatorMarket::new(
+            market,
+            Arc::clone(clock),
+            settings.simulator_tick,
+        )),
+        Arc::clone(latency),
+    ));
+    let account =
+        |id: &'static str, order_seq_base: u64| -> Result<Arc<PaperBroker>, StartupError> {
+            let config = SandboxConfig {
+                order_seq_base,
+                ..sandbox_config.clone()
+            };
+            let engine = restore_account(
+                store.as_ref(),
+                id,
+                config,
+                Arc::clone(&symbols),
+                clock.now_ist(),
+            )?;
+            let sink = Arc::new(StoreSink::new(writer.clone(), id));
+            Ok(Arc::new(
+                PaperBroker::new(Arc::clone(&data), engine, Arc::clone(clock))
+                    .with_id(id)
+                    .with_sink(sink),
+            ))
+        };
+    // Distinct order-id ranges: an analyzer order id never finds a live order.
+    let live = Trading::new(account("simulator", 0)?, Arc::clone(&symbols));
+    let sandbox = Trading::new(account("sandbox", 50_000_000)?, Arc::clone(&symbols));
+    Ok((
+        Accounts {
+            live,
+            sandbox,
+            symbols,
+        },
+        data,
+    ))
+}
+
+/// Zerodha: the adapter (timed) for the live account and the analyzer's market data.
+fn zerodha_session(
+    z: &crate::settings::ZerodhaSettings,
+    settings: &Settings,
+    store: &Arc<dyn Store>,
+    clock: &Arc<dyn Clock>,
+    writer: &JournalWriter,
+    latency: &Arc<openalgo_brokers::latency::LatencyMonitor>,
+    api_keys: &Arc<ApiKeys>,
+) -> Result<Arc<BrokerSession>, StartupError> {
+    let config = ZerodhaConfig::new(z.api_key.clone(), z.api_secret.clone()).with_hosts(
+        z.rest_url.clone(),
+        z.ws_url.clone(),
+        z.login_url.clone(),
+    );
+    let zerodha = Arc::new(ZerodhaBroker::new(config)?);
+    let live: Arc<dyn openalgo_core::Broker> = Arc::new(openalgo_brokers::latency::Timed::new(
+        Arc::clone(&zerodha),
+        Arc::clone(latency),
+    ));
+    Ok(Arc::new(BrokerSession::new(
+        zerodha,
+        live,
+        Arc::clone(store),
+        Arc::clone(api_keys),
+        writer.clone(),
+        Arc::clone(clock),
+        SandboxConfig::default(),
+        &settings.data_dir,
+        z.master_cutoff,
+    )))
+}
+
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Application")
@@ -133,56 +232,27 @@ impl Application {
         clock: &Arc<dyn Clock>,
     ) -> Result<Self, StartupError> {
         let build_started = std::time::Instant::now();
-        let today = clock.now_ist().date();
-        let market = Arc::new(SimMarket::new(SimConfig {
-            seed: settings.simulator_seed,
-            ..SimConfig::new(today)
-        }));
-        let symbols = market.symbols();
-        // Around the clock there is no MIS cut-off (the market never closes).
-        let sandbox_config = SandboxConfig {
-            mis_cutoffs: market.config().follow_exchange_hours,
-            ..SandboxConfig::default()
-        };
         let latency = Arc::new(openalgo_brokers::latency::LatencyMonitor::default());
-        // Every call to the market's broker is timed (the latency monitor).
-        let data: Arc<dyn openalgo_core::Broker> = Arc::new(openalgo_brokers::latency::Timed::new(
-            Arc::new(SimulatorMarket::new(
-                market,
-                Arc::clone(clock),
-                settings.simulator_tick,
-            )),
-            Arc::clone(&latency),
-        ));
         let writer = JournalWriter::spawn(Arc::clone(&store));
-        let account =
-            |id: &'static str, order_seq_base: u64| -> Result<Arc<PaperBroker>, StartupError> {
-                let config = SandboxConfig {
-                    order_seq_base,
-                    ..sandbox_config.clone()
-                };
-                let engine = restore_account(
-                    store.as_ref(),
-                    id,
-                    config,
-                    Arc::clone(&symbols),
-                    clock.now_ist(),
-                )?;
-                let sink = Arc::new(StoreSink::new(writer.clone(), id));
-                Ok(Arc::new(
-                    PaperBroker::new(Arc::clone(&data), engine, Arc::clone(clock))
-                        .with_id(id)
-                        .with_sink(sink),
-                ))
-            };
-        // Distinct order-id ranges: an analyzer order id never finds a live order.
-        let live = Trading::new(account("simulator", 0)?, Arc::clone(&symbols));
-        let sandbox = Trading::new(account("sandbox", 50_000_000)?, Arc::clone(&symbols));
         let api_keys = Arc::new(ApiKeys::new(
             Arc::clone(&store),
             settings.pepper.clone(),
             &settings.fernet_salt,
         ));
+        let (accounts, market, broker_session) = match &settings.zerodha {
+            None => {
+                let (accounts, market) =
+                    simulator_accounts(settings, &store, clock, &writer, &latency)?;
+                (accounts, market, None)
+            }
+            Some(z) => {
+                let session =
+                    zerodha_session(z, settings, &store, clock, &writer, &latency, &api_keys)?;
+                let symbols = session.restore();
+                let accounts = session.accounts(symbols)?;
+                (accounts, Arc::clone(&session.live), Some(session))
+            }
+        };
         let bans = crate::security::BanList::new(store.bans()?);
         let security = Arc::new(crate::security::SecurityState::new(
             settings.security.clone(),
@@ -194,10 +264,11 @@ impl Application {
             settings.security.retention,
             Arc::clone(clock),
         );
+        let hub = Arc::new(crate::stream::Hub::new(market.id()));
         let state = AppState::new(crate::state::AppParts {
-            live,
-            sandbox,
-            symbols: Arc::clone(&symbols),
+            accounts,
+            market,
+            broker_session,
             api_keys,
             store,
             journal: writer,
@@ -205,7 +276,7 @@ impl Application {
             traffic,
             clock: Arc::clone(clock),
             latency,
-            hub: Arc::new(crate::stream::Hub::new(data.id())),
+            hub,
         })?
         .with_calendar(Arc::new(load_calendar(&settings.data_dir)?));
         let address = format!("{}:{}", settings.host, settings.port);
@@ -247,6 +318,7 @@ impl Application {
                 .app_data(headers.clone())
                 .app_data(stream_data.clone())
                 .route("/ws", web::get().to(crate::stream::upgrade::route))
+                .configure(crate::broker_login::configure)
                 .configure(routes::configure)
                 // Outermost last: headers on every answer, then the traffic log, the ban guard
                 // (before any work), CORS.
@@ -304,10 +376,12 @@ impl Application {
     pub async fn run(self) -> std::io::Result<()> {
         crate::stream::start(self.ws, Arc::clone(&self.stream), &self.bus)?;
         let period = std::time::Duration::from_secs(1);
-        let drivers = [
-            self.state.live.broker.spawn_driver(period),
-            self.state.sandbox.broker.spawn_driver(period),
-        ];
+        let drivers: Vec<_> = self
+            .state
+            .paper_accounts()
+            .into_iter()
+            .map(|(account, _)| account.spawn_driver(period))
+            .collect();
         let result = self.server.await;
         for d in drivers {
             d.abort();

@@ -1,7 +1,7 @@
 //! What every handler shares, and the live/analyze switch.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use actix_web::HttpResponse;
 use openalgo_brokers::paper::PaperBroker;
@@ -16,22 +16,44 @@ use crate::store::Store;
 const ANALYZE_KEY: &str = "analyze_mode";
 
 /// One trading account: a broker and the order logic over it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Trading {
-    /// The broker.
-    pub broker: Arc<PaperBroker>,
+    /// The account's broker (a paper account or a live adapter).
+    pub broker: Arc<dyn Broker>,
+    /// The paper engine, when the account is one (the simulator's account, the analyzer).
+    pub paper: Option<Arc<PaperBroker>>,
     /// Order logic over it.
     pub orders: OrderService,
 }
 
+impl std::fmt::Debug for Trading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trading")
+            .field("broker", &self.broker.id())
+            .field("paper", &self.paper.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Trading {
-    /// An account over `broker`, validated against `symbols`.
+    /// A paper account, validated against `symbols`.
     #[must_use]
     pub fn new(broker: Arc<PaperBroker>, symbols: Arc<SymbolTable>) -> Self {
         let dynamic: Arc<dyn Broker> = broker.clone();
         Self {
-            orders: OrderService::new(dynamic, symbols),
+            orders: OrderService::new(Arc::clone(&dynamic), symbols),
+            broker: dynamic,
+            paper: Some(broker),
+        }
+    }
+
+    /// A live broker account, validated against `symbols`.
+    #[must_use]
+    pub fn live(broker: Arc<dyn Broker>, symbols: Arc<SymbolTable>) -> Self {
+        Self {
+            orders: OrderService::new(Arc::clone(&broker), symbols),
             broker,
+            paper: None,
         }
     }
 
@@ -40,6 +62,18 @@ impl Trading {
     pub fn broker(&self) -> &dyn Broker {
         self.broker.as_ref()
     }
+}
+
+/// The two accounts and the instrument master they trade by; replaced as a whole when a broker
+/// login brings a new master contract.
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    /// The configured broker's account.
+    pub live: Trading,
+    /// The analyzer account.
+    pub sandbox: Trading,
+    /// The instrument master.
+    pub symbols: Arc<SymbolTable>,
 }
 
 /// Which account answers trading and account requests.
@@ -85,12 +119,12 @@ impl Mode {
 /// What [`AppState::new`] assembles.
 #[allow(missing_debug_implementations)]
 pub struct AppParts {
-    /// The configured broker's account.
-    pub live: Trading,
-    /// The analyzer account.
-    pub sandbox: Trading,
-    /// The instrument master.
-    pub symbols: Arc<SymbolTable>,
+    /// The accounts and the instrument master.
+    pub accounts: Accounts,
+    /// The market-data broker (ticks, quotes) behind both accounts.
+    pub market: Arc<dyn Broker>,
+    /// The live broker's session (login, token, master contract), for brokers with a login.
+    pub broker_session: Option<Arc<crate::broker_session::BrokerSession>>,
     /// API key verification (and the pepper and cipher of secrets at rest).
     pub api_keys: Arc<ApiKeys>,
     /// Persistence.
@@ -112,12 +146,14 @@ pub struct AppParts {
 /// Shared application state.
 #[derive(Clone)]
 pub struct AppState {
-    /// The configured broker's account (the simulator by default).
-    pub live: Trading,
-    /// The analyzer account: paper trading over the same market data.
-    pub sandbox: Trading,
-    /// The instrument master.
-    pub symbols: Arc<SymbolTable>,
+    /// The accounts (the configured broker's and the analyzer's) and the instrument master.
+    accounts: Arc<RwLock<Arc<Accounts>>>,
+    /// Bumped whenever the accounts are replaced.
+    generation: Arc<tokio::sync::watch::Sender<u64>>,
+    /// The market-data broker behind both accounts.
+    pub market: Arc<dyn Broker>,
+    /// The live broker's session, for brokers with a login (Zerodha).
+    pub broker_session: Option<Arc<crate::broker_session::BrokerSession>>,
     /// API key verification.
     pub api_keys: Arc<ApiKeys>,
     /// Persistence.
@@ -157,9 +193,10 @@ impl AppState {
     pub fn new(parts: AppParts) -> Result<Self, crate::store::StoreError> {
         let on = parts.store.setting(ANALYZE_KEY)?.as_deref() == Some("true");
         Ok(Self {
-            live: parts.live,
-            sandbox: parts.sandbox,
-            symbols: parts.symbols,
+            accounts: Arc::new(RwLock::new(Arc::new(parts.accounts))),
+            generation: Arc::new(tokio::sync::watch::channel(0).0),
+            market: parts.market,
+            broker_session: parts.broker_session,
             api_keys: parts.api_keys,
             store: parts.store,
             idempotency: Arc::default(),
@@ -181,19 +218,93 @@ impl AppState {
         self
     }
 
-    /// The broker for market data (always the configured broker, as in the reference).
+    /// The current accounts.
     #[must_use]
-    pub fn broker(&self) -> &dyn Broker {
-        self.live.broker()
+    pub fn accounts(&self) -> Arc<Accounts> {
+        Arc::clone(&self.accounts.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The configured broker's account.
+    #[must_use]
+    pub fn live(&self) -> Trading {
+        self.accounts().live.clone()
+    }
+
+    /// The analyzer account.
+    #[must_use]
+    pub fn sandbox(&self) -> Trading {
+        self.accounts().sandbox.clone()
+    }
+
+    /// The analyzer's paper engine (the analyzer is always a paper account).
+    ///
+    /// # Panics
+    /// Never: [`AppState::install`] and [`AppState::new`] only take paper analyzers.
+    #[must_use]
+    pub fn sandbox_paper(&self) -> Arc<PaperBroker> {
+        self.accounts()
+            .sandbox
+            .paper
+            .clone()
+            .expect("the analyzer is a paper account")
+    }
+
+    /// The instrument master.
+    #[must_use]
+    pub fn symbols(&self) -> Arc<SymbolTable> {
+        Arc::clone(&self.accounts().symbols)
+    }
+
+    /// The paper accounts with their trading modes.
+    #[must_use]
+    pub fn paper_accounts(&self) -> Vec<(Arc<PaperBroker>, openalgo_core::market::TradingMode)> {
+        let a = self.accounts();
+        let mut out = Vec::with_capacity(2);
+        if let Some(p) = &a.live.paper {
+            out.push((Arc::clone(p), openalgo_core::market::TradingMode::Live));
+        }
+        if let Some(p) = &a.sandbox.paper {
+            out.push((Arc::clone(p), openalgo_core::market::TradingMode::Analyze));
+        }
+        out
+    }
+
+    /// Replaces the accounts (after a broker login brought a new master contract) and tells
+    /// the watchers.
+    ///
+    /// # Panics
+    /// When the analyzer is not a paper account.
+    pub fn install(&self, accounts: Accounts) {
+        assert!(
+            accounts.sandbox.paper.is_some(),
+            "the analyzer is a paper account"
+        );
+        *self
+            .accounts
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(accounts);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    /// Changes whenever the accounts are replaced.
+    #[must_use]
+    pub fn watch_accounts(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.generation.subscribe()
+    }
+
+    /// The configured broker's account, for market data and health (as in the reference).
+    #[must_use]
+    pub fn broker(&self) -> Arc<dyn Broker> {
+        Arc::clone(&self.accounts().live.broker)
     }
 
     /// The account trading and account requests go to, and its mode.
     #[must_use]
-    pub fn trading(&self) -> (&Trading, Mode) {
+    pub fn trading(&self) -> (Trading, Mode) {
         if self.analyze.load(Ordering::SeqCst) {
-            (&self.sandbox, Mode::Analyze)
+            (self.sandbox(), Mode::Analyze)
         } else {
-            (&self.live, Mode::Live)
+            (self.live(), Mode::Live)
         }
     }
 

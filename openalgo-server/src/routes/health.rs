@@ -65,14 +65,18 @@ fn rss_bytes() -> Option<u64> {
 }
 
 async fn metrics(state: web::Data<AppState>, started: web::Data<Started>) -> HttpResponse {
-    let orders = |t: &crate::state::Trading| t.broker.inspect(|e| e.orders().count());
+    let orders = |t: &crate::state::Trading| {
+        t.paper
+            .as_ref()
+            .map_or(0, |p| p.inspect(|e| e.orders().count()))
+    };
     HttpResponse::Ok().json(json!({
         "status": "pass",
         "uptime_seconds": started.at.elapsed().as_secs(),
         "rss_bytes": rss_bytes(),
         "analyze_mode": state.mode() == crate::state::Mode::Analyze,
-        "orders": {"live": orders(&state.live), "analyze": orders(&state.sandbox)},
-        "instruments": state.symbols.len(),
+        "orders": {"live": orders(&state.live()), "analyze": orders(&state.sandbox())},
+        "instruments": state.symbols().len(),
         "broker_latency": state.latency.report(),
         "traffic_log_dropped": state.traffic.dropped(),
         "websocket": {"clients": state.hub.clients(), "upstream_subscriptions": state.hub.upstream().len()}

@@ -9,20 +9,33 @@ use futures::StreamExt;
 use openalgo_core::market::{MarketEvent, TradingMode};
 use tokio::sync::broadcast::error::RecvError;
 
+use openalgo_brokers::paper::PaperBroker;
 use openalgo_core::Broker;
 
 use super::{Hub, StreamContext};
 
 /// Keeps the hub fed from `market`: subscribes to the hub's upstream set, re-subscribes when
 /// the set changes, and when the stream ends (a broker reconnect) subscribes again, so every
-/// client's subscriptions are restored without the client doing anything.
+/// client's subscriptions are restored without the client doing anything. With `ctx`, the paper
+/// accounts act on the ticks and the live broker's own order updates reach the clients.
 pub(super) async fn market_loop(
     hub: Arc<Hub>,
     market: Arc<dyn Broker>,
     publisher: Option<super::bus::Publisher>,
-    accounts: Vec<Arc<openalgo_brokers::paper::PaperBroker>>,
+    ctx: Option<Arc<StreamContext>>,
 ) {
     let mut changes = hub.watch_upstream();
+    let mut generations = ctx.as_ref().map(|c| c.state.watch_accounts());
+    let paper_accounts = |ctx: &Option<Arc<StreamContext>>| -> Vec<Arc<PaperBroker>> {
+        ctx.as_ref().map_or_else(Vec::new, |c| {
+            c.state
+                .paper_accounts()
+                .into_iter()
+                .map(|(a, _)| a)
+                .collect()
+        })
+    };
+    let mut accounts = paper_accounts(&ctx);
     let mut restoring = false;
     loop {
         changes.borrow_and_update();
@@ -45,6 +58,7 @@ pub(super) async fn market_loop(
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "market subscription failed; retrying");
+                    restoring = true;
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
                 }
@@ -56,6 +70,19 @@ pub(super) async fn market_loop(
                     if changed.is_err() {
                         return;
                     }
+                    break;
+                }
+                generation = async {
+                    match generations.as_mut() {
+                        Some(g) => g.changed().await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    if generation.is_err() {
+                        generations = None;
+                    }
+                    // New accounts (a new master contract): the instruments may have moved.
+                    accounts = paper_accounts(&ctx);
                     break;
                 }
                 event = async {
@@ -79,7 +106,16 @@ pub(super) async fn market_loop(
                             });
                         }
                     }
-                    Some(MarketEvent::Order(_)) => {}
+                    Some(MarketEvent::Order(u)) => {
+                        // A live broker's own order updates (a paper account's come from
+                        // its engine).
+                        if let Some(c) = &ctx {
+                            if c.state.live().paper.is_none() {
+                                let user = c.username_of_admin().await;
+                                c.hub.publish_order(&u, TradingMode::Live, &user);
+                            }
+                        }
+                    }
                     None => {
                         tracing::warn!("market stream ended; subscribing again");
                         restoring = true;
@@ -99,32 +135,47 @@ const RESUBSCRIBE_AFTER: Duration = Duration::from_millis(200);
 pub(super) fn spawn(ctx: &Arc<StreamContext>, publisher: Option<super::bus::Publisher>) {
     tokio::spawn(market_loop(
         Arc::clone(&ctx.hub),
-        Arc::clone(ctx.state.live.broker.market()),
+        Arc::clone(&ctx.state.market),
         publisher,
-        vec![
-            Arc::clone(&ctx.state.live.broker),
-            Arc::clone(&ctx.state.sandbox.broker),
-        ],
+        Some(Arc::clone(ctx)),
     ));
-    for (account, mode) in [
-        (Arc::clone(&ctx.state.live.broker), TradingMode::Live),
-        (Arc::clone(&ctx.state.sandbox.broker), TradingMode::Analyze),
-    ] {
-        let ctx = Arc::clone(ctx);
-        tokio::spawn(async move {
-            let mut updates = account.order_updates();
-            loop {
-                match updates.recv().await {
-                    Ok(u) => {
-                        let user = ctx.username_of_admin().await;
-                        ctx.hub.publish_order(&u, mode, &user);
-                    }
-                    Err(RecvError::Lagged(n)) => tracing::warn!(missed = n, "order updates lagged"),
-                    Err(RecvError::Closed) => return,
-                }
+    let ctx = Arc::clone(ctx);
+    tokio::spawn(async move {
+        let mut generations = ctx.state.watch_accounts();
+        loop {
+            // One forwarding task per paper account of this generation.
+            let tasks: Vec<_> = ctx
+                .state
+                .paper_accounts()
+                .into_iter()
+                .map(|(account, mode)| {
+                    let ctx = Arc::clone(&ctx);
+                    tokio::spawn(async move {
+                        let mut updates = account.order_updates();
+                        loop {
+                            match updates.recv().await {
+                                Ok(u) => {
+                                    let user = ctx.username_of_admin().await;
+                                    ctx.hub.publish_order(&u, mode, &user);
+                                }
+                                Err(RecvError::Lagged(n)) => {
+                                    tracing::warn!(missed = n, "order updates lagged");
+                                }
+                                Err(RecvError::Closed) => return,
+                            }
+                        }
+                    })
+                })
+                .collect();
+            let changed = generations.changed().await;
+            for t in tasks {
+                t.abort();
             }
-        });
-    }
+            if changed.is_err() {
+                return;
+            }
+        }
+    });
 }
 
 #[cfg(test)]
@@ -232,12 +283,7 @@ mod tests {
         let (id, outbox) = hub.register();
         let key = InstrumentKey::new(Symbol::new("SBIN").unwrap(), Exchange::Nse);
         hub.subscribe(id, &key, SubscriptionMode::Ltp);
-        let task = tokio::spawn(market_loop(
-            Arc::clone(&hub),
-            market.clone(),
-            None,
-            Vec::new(),
-        ));
+        let task = tokio::spawn(market_loop(Arc::clone(&hub), market.clone(), None, None));
         let mut generations = std::collections::BTreeSet::new();
         let mut notices = 0;
         while generations.len() < 3 {

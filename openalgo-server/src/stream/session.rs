@@ -108,7 +108,7 @@ impl Connection {
         let sym = Symbol::new(symbol).map_err(|_| not_found())?;
         self.ctx
             .state
-            .symbols
+            .symbols()
             .get(symbol, ex)
             .ok_or_else(not_found)?;
         Ok(InstrumentKey::new(sym, ex))

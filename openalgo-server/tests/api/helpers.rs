@@ -25,6 +25,10 @@ pub(crate) struct Options {
     pub(crate) limits: openalgo_server::rate_limit::RateLimits,
     pub(crate) ws_timing: openalgo_server::stream::Timing,
     pub(crate) bus: openalgo_server::stream::BusConfig,
+    /// `BROKER=zerodha` against a mock, with its own data directory.
+    pub(crate) zerodha: Option<openalgo_server::settings::ZerodhaSettings>,
+    /// The data directory (a fresh one when `None` and `zerodha` is set).
+    pub(crate) data_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -41,6 +45,8 @@ impl Default for Options {
                 ..openalgo_server::stream::Timing::default()
             },
             bus: openalgo_server::stream::BusConfig::default(),
+            zerodha: None,
+            data_dir: None,
         }
     }
 }
@@ -107,11 +113,29 @@ pub(crate) async fn spawn_with(
     let settings = Settings {
         host: "127.0.0.1".into(),
         port: 0,
-        data_dir: std::env::temp_dir(),
+        data_dir: if let Some(dir) = options.data_dir {
+            dir
+        } else if options.zerodha.is_some() {
+            let dir = std::env::temp_dir().join(format!(
+                "openalgo-zerodha-{}-{}",
+                std::process::id(),
+                free_port()
+            ));
+            std::fs::create_dir_all(&dir).expect("data dir");
+            dir
+        } else {
+            std::env::temp_dir()
+        },
         database_path: ":memory:".into(),
         pepper: pepper.clone(),
         fernet_salt: b"test-fernet-salt".to_vec(),
-        broker: "simulator".into(),
+        broker: if options.zerodha.is_some() {
+            "zerodha"
+        } else {
+            "simulator"
+        }
+        .into(),
+        zerodha: options.zerodha,
         simulator_seed: 42,
         simulator_tick: std::time::Duration::from_secs(1),
         rate_limits: options.limits,

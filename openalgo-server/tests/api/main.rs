@@ -17,3 +17,4 @@ mod secrets;
 mod security;
 mod stream;
 mod symbols;
+mod zerodha;

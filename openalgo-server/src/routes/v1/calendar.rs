@@ -42,7 +42,7 @@ pub(super) async fn holidays(
     f.finish()?;
     let year = match year {
         Some(y) => i32::try_from(y).map_err(|_| ApiError::Internal("year range".into()))?,
-        None => state.live.broker.now_ist().year(),
+        None => state.clock.now_ist().year(),
     };
     let data: Vec<Value> = state.calendar.year(year).map(holiday_json).collect();
     Ok(HttpResponse::Ok().json(json!({

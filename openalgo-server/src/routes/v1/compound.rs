@@ -189,7 +189,7 @@ pub(super) async fn openposition(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
-    let quantity = open_quantity(&state, t, &body)
+    let quantity = open_quantity(&state, &t, &body)
         .await
         .map_err(|e| mode.error(e))?;
     let mut body = Map::new();

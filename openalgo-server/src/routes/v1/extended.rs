@@ -98,8 +98,8 @@ pub(super) async fn instruments(
     }
     form.finish()?;
     state.authenticate(&present(key)?).await?;
-    let rows: Vec<&openalgo_core::Instrument> = state
-        .symbols
+    let symbols = state.symbols();
+    let rows: Vec<&openalgo_core::Instrument> = symbols
         .iter()
         .filter(|i| exchange.is_none_or(|e| i.exchange == e))
         .collect();
@@ -229,8 +229,8 @@ pub(super) async fn pnl_symbols(
             "This endpoint is only available in sandbox/analyzer mode".into(),
         ));
     }
-    state.sandbox.broker.refresh().await?;
-    let rows = state.sandbox.broker.inspect(|e| e.positions());
+    state.sandbox_paper().refresh().await?;
+    let rows = state.sandbox_paper().inspect(|e| e.positions());
     let money = |m: rust_decimal::Decimal| openalgo_core::money::decimal_to_f64(m.round_dp(2));
     let mut totals = [rust_decimal::Decimal::ZERO; 2];
     let data: Vec<Value> = rows

@@ -148,8 +148,12 @@ pub(super) async fn margin(
         };
         draft.price = basis;
         let order = draft.build()?;
-        total += account
-            .broker
+        // A live broker's account is priced with the analyzer's margin rules.
+        let engine = account
+            .paper
+            .clone()
+            .unwrap_or_else(|| state.sandbox_paper());
+        total += engine
             .inspect(|e| e.margin_preview(&order, basis))
             .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     }

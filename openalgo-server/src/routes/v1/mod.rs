@@ -158,7 +158,10 @@ fn listed(state: &AppState, symbol: &str, exchange: Exchange) -> Result<Instrume
         ))
     };
     let sym = Symbol::new(symbol).map_err(|_| not_found())?;
-    state.symbols.get(symbol, exchange).ok_or_else(not_found)?;
+    state
+        .symbols()
+        .get(symbol, exchange)
+        .ok_or_else(not_found)?;
     Ok(InstrumentKey::new(sym, exchange))
 }
 

@@ -47,8 +47,8 @@ pub(super) async fn symbol(
     f.finish()?;
     state.authenticate(&present(key)?).await?;
     let (symbol, exchange) = (present(symbol)?, present(exchange)?);
-    let (position, inst) = state
-        .symbols
+    let symbols = state.symbols();
+    let (position, inst) = symbols
         .iter()
         .enumerate()
         .find(|(_, i)| i.symbol.as_str() == symbol && i.exchange == exchange)
@@ -79,7 +79,8 @@ pub(super) async fn search(
     }
     let mut q = SearchQuery::new(&query);
     q.exchange = exchange;
-    let found = state.symbols.search(&q);
+    let symbols = state.symbols();
+    let found = symbols.search(&q);
     let data: Vec<Value> = found
         .iter()
         .map(|i| {
@@ -119,9 +120,9 @@ pub(super) async fn expiry(
         return Err(ApiError::BadRequest("Symbol is required".into()));
     }
     let (exchange, kind) = (present(exchange)?, present(kind)?);
-    let today = state.live.broker.now_ist().date();
-    let dates: Vec<String> = state
-        .symbols
+    let today = state.clock.now_ist().date();
+    let symbols = state.symbols();
+    let dates: Vec<String> = symbols
         .expiries(&underlying, exchange, kind, today)
         .iter()
         .map(|e| e.dashed())

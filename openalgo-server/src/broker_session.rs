@@ -1,0 +1,320 @@
+//! The live broker's session for brokers with a login (Zerodha): the login URL, the
+//! request-token exchange, the broker token encrypted at rest (Fernet(main)), restore on
+//! restart, and the master contract downloaded at login and cached with the reference's rule
+//! (platform §2, §7.5). A new master contract rebuilds both accounts over it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::NaiveTime;
+use openalgo_brokers::clock::Clock;
+use openalgo_brokers::paper::PaperBroker;
+use openalgo_brokers::zerodha::ZerodhaBroker;
+use openalgo_core::broker::LoginRequest;
+use openalgo_core::sandbox::SandboxConfig;
+use openalgo_core::{Broker, BrokerError, SymbolTable};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::auth::ApiKeys;
+use crate::journal::{JournalWriter, RestoreError, StoreSink, restore_account};
+use crate::state::{Accounts, AppState, Trading};
+use crate::store::Store;
+
+/// Settings key of the encrypted broker token (`api_key:access_token`).
+const TOKEN_KEY: &str = "broker_auth_token";
+/// Settings key of the last master-contract download: `<broker> <epoch ms>`.
+const MASTER_KEY: &str = "master_contract_download";
+/// Analyzer order ids start here (as at startup), so they never collide with live ones.
+const ANALYZER_SEQ_BASE: u64 = 50_000_000;
+
+/// Everything needed to log in, keep the token and rebuild the accounts.
+pub struct BrokerSession {
+    /// The adapter.
+    pub zerodha: Arc<ZerodhaBroker>,
+    /// The adapter as timed by the latency monitor (what the accounts use).
+    pub live: Arc<dyn Broker>,
+    store: Arc<dyn Store>,
+    keys: Arc<ApiKeys>,
+    writer: JournalWriter,
+    clock: Arc<dyn Clock>,
+    sandbox_config: SandboxConfig,
+    cache: PathBuf,
+    cutoff: NaiveTime,
+}
+
+impl std::fmt::Debug for BrokerSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrokerSession")
+            .field("broker", &self.zerodha)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a login or a master download failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The broker refused or failed.
+    #[error(transparent)]
+    Broker(#[from] BrokerError),
+    /// Persistence failed.
+    #[error("{0}")]
+    Store(String),
+    /// The analyzer account could not be restored over the new master.
+    #[error(transparent)]
+    Restore(#[from] RestoreError),
+}
+
+impl BrokerSession {
+    /// A session manager for `zerodha`; the master cache lives in `data_dir`.
+    #[allow(clippy::too_many_arguments)]
+    #[must_use]
+    pub fn new(
+        zerodha: Arc<ZerodhaBroker>,
+        live: Arc<dyn Broker>,
+        store: Arc<dyn Store>,
+        keys: Arc<ApiKeys>,
+        writer: JournalWriter,
+        clock: Arc<dyn Clock>,
+        sandbox_config: SandboxConfig,
+        data_dir: &std::path::Path,
+        cutoff: NaiveTime,
+    ) -> Self {
+        Self {
+            zerodha,
+            live,
+            store,
+            keys,
+            writer,
+            clock,
+            sandbox_config,
+            cache: data_dir.join("zerodha_instruments.csv"),
+            cutoff,
+        }
+    }
+
+    /// The browser login URL.
+    #[must_use]
+    pub fn login_url(&self) -> String {
+        self.zerodha.login_url()
+    }
+
+    /// Restores a stored token (a restart within the trading day) and the cached master
+    /// contract. Returns the master in use (empty when none is cached).
+    #[must_use]
+    pub fn restore(&self) -> Arc<SymbolTable> {
+        if let Ok(Some(encrypted)) = self.store.setting(TOKEN_KEY) {
+            if let Some(token) = self
+                .keys
+                .cipher()
+                .decrypt(&encrypted)
+                .filter(|t| !t.is_empty())
+            {
+                self.zerodha.set_session(&SecretString::from(token));
+            }
+        }
+        if self.last_download().is_some() {
+            if let Ok(csv) = std::fs::read_to_string(&self.cache) {
+                match self.zerodha.install_master_csv(&csv) {
+                    Ok((table, report)) => {
+                        tracing::info!(
+                            instruments = report.converted,
+                            "cached master contract loaded"
+                        );
+                        return table;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cached master contract unusable"),
+                }
+            }
+        }
+        self.zerodha.symbols()
+    }
+
+    fn last_download(&self) -> Option<i64> {
+        let text = self.store.setting(MASTER_KEY).ok().flatten()?;
+        let (broker, ms) = text.split_once(' ')?;
+        (broker == "zerodha").then(|| ms.parse().ok()).flatten()
+    }
+
+    /// The reference's smart rule: download when never downloaded (or by another broker), when
+    /// the last download was on an earlier IST day, or earlier today before the cut-off.
+    #[must_use]
+    pub fn master_is_stale(&self) -> bool {
+        let Some(last_ms) = self.last_download() else {
+            return true;
+        };
+        if !self.cache.exists() {
+            return true;
+        }
+        let last = openalgo_brokers::clock::ist_from_ms(last_ms);
+        let now = self.clock.now_ist();
+        last.date() < now.date() || last.time() < self.cutoff
+    }
+
+    /// Exchanges a `request_token`, stores the token encrypted, and makes sure the master
+    /// contract is current. Returns the new accounts when the master changed.
+    ///
+    /// # Errors
+    /// [`SessionError`] when the broker refuses or persistence fails.
+    pub async fn login(&self, request_token: &str) -> Result<Option<Accounts>, SessionError> {
+        self.zerodha
+            .authenticate(&LoginRequest::RedirectToken(SecretString::from(
+                request_token.to_owned(),
+            )))
+            .await?;
+        if let Some(token) = self.zerodha.stored_token() {
+            let encrypted = self.keys.cipher().encrypt(token.expose_secret());
+            self.store
+                .set_setting(TOKEN_KEY, &encrypted)
+                .map_err(|e| SessionError::Store(e.to_string()))?;
+        }
+        if !self.master_is_stale() && !self.zerodha.symbols().is_empty() {
+            return Ok(None);
+        }
+        let csv = self.zerodha.fetch_master_csv().await?;
+        let (table, report) = self.zerodha.install_master_csv(&csv)?;
+        if let Err(e) = std::fs::write(&self.cache, csv.as_bytes()) {
+            tracing::warn!(error = %e, "master contract not cached");
+        }
+        self.store
+            .set_setting(MASTER_KEY, &format!("zerodha {}", self.clock.now_ms()))
+            .map_err(|e| SessionError::Store(e.to_string()))?;
+        tracing::info!(
+            instruments = report.converted,
+            skipped = report.unsupported_exchange + report.malformed,
+            "master contract downloaded"
+        );
+        Ok(Some(self.accounts(table)?))
+    }
+
+    /// Forgets the token (revoked).
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub fn revoke(&self) -> Result<(), SessionError> {
+        self.zerodha.clear_session();
+        self.store
+            .set_setting(TOKEN_KEY, "")
+            .map_err(|e| SessionError::Store(e.to_string()))
+    }
+
+    /// The live account and a fresh analyzer account (restored from its journal) over
+    /// `symbols`. The analyzer's market data comes from the live broker.
+    ///
+    /// # Errors
+    /// [`RestoreError`] when the analyzer's journal cannot be replayed.
+    pub fn accounts(&self, symbols: Arc<SymbolTable>) -> Result<Accounts, RestoreError> {
+        let config = SandboxConfig {
+            order_seq_base: ANALYZER_SEQ_BASE,
+            ..self.sandbox_config.clone()
+        };
+        let engine = restore_account(
+            self.store.as_ref(),
+            "sandbox",
+            config,
+            Arc::clone(&symbols),
+            self.clock.now_ist(),
+        )?;
+        let sink = Arc::new(StoreSink::new(self.writer.clone(), "sandbox"));
+        let analyzer = Arc::new(
+            PaperBroker::new(Arc::clone(&self.live), engine, Arc::clone(&self.clock))
+                .with_id("sandbox")
+                .with_sink(sink),
+        );
+        Ok(Accounts {
+            live: Trading::live(Arc::clone(&self.live), Arc::clone(&symbols)),
+            sandbox: Trading::new(analyzer, Arc::clone(&symbols)),
+            symbols,
+        })
+    }
+}
+
+/// Installs new accounts and starts the analyzer's driver.
+pub fn install(state: &AppState, accounts: Accounts) {
+    if let Some(p) = &accounts.sandbox.paper {
+        // The driver stops by itself when the account is replaced again.
+        drop(p.spawn_driver(std::time::Duration::from_secs(1)));
+    }
+    state.install(accounts);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openalgo_brokers::clock::{ManualClock, ms_from_ist};
+    use openalgo_brokers::zerodha::ZerodhaConfig;
+
+    use crate::store::SqliteStore;
+
+    fn session(dir: &std::path::Path, clock: Arc<ManualClock>) -> (BrokerSession, Arc<dyn Store>) {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().expect("store"));
+        let zerodha = Arc::new(
+            ZerodhaBroker::new(ZerodhaConfig::new("k", SecretString::from("s"))).expect("adapter"),
+        );
+        let live: Arc<dyn Broker> = zerodha.clone();
+        let keys = Arc::new(ApiKeys::new(
+            Arc::clone(&store),
+            SecretString::from("p".repeat(40)),
+            b"0123456789abcdef",
+        ));
+        let s = BrokerSession::new(
+            zerodha,
+            live,
+            Arc::clone(&store),
+            keys,
+            JournalWriter::spawn(Arc::clone(&store)),
+            clock,
+            SandboxConfig::default(),
+            dir,
+            NaiveTime::from_hms_opt(8, 0, 0).expect("time"),
+        );
+        (s, store)
+    }
+
+    #[tokio::test]
+    async fn the_master_refresh_rule_follows_the_reference() {
+        let dir = std::env::temp_dir().join(format!("openalgo-bs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let at = |d: u32, h: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 11, d)
+                .and_then(|d| d.and_hms_opt(h, 0, 0))
+                .expect("time")
+        };
+        let clock = Arc::new(ManualClock::at_ist(at(24, 10)));
+        let (s, store) = session(&dir, Arc::clone(&clock));
+        assert!(s.master_is_stale(), "never downloaded");
+        std::fs::write(dir.join("zerodha_instruments.csv"), "x").expect("cache");
+        let mark = |broker: &str, when| {
+            store
+                .set_setting(MASTER_KEY, &format!("{broker} {}", ms_from_ist(when)))
+                .expect("setting");
+        };
+        mark("zerodha", at(24, 9));
+        assert!(!s.master_is_stale(), "today after the cut-off: reuse");
+        mark("zerodha", at(24, 7));
+        assert!(s.master_is_stale(), "today before the cut-off: download");
+        mark("zerodha", at(23, 15));
+        assert!(s.master_is_stale(), "an earlier day: download");
+        mark("dhan", at(24, 9));
+        assert!(s.master_is_stale(), "another broker's master: download");
+        mark("zerodha", at(24, 9));
+        std::fs::remove_file(dir.join("zerodha_instruments.csv")).expect("rm");
+        assert!(s.master_is_stale(), "no cached file: download");
+
+        // The token is kept encrypted and restored.
+        assert!(!s.zerodha.has_session());
+        store
+            .set_setting(TOKEN_KEY, &s.keys.cipher().encrypt("k:acc123"))
+            .expect("token");
+        let _ = s.restore();
+        assert_eq!(
+            s.zerodha
+                .stored_token()
+                .map(|t| t.expose_secret().to_owned())
+                .as_deref(),
+            Some("k:acc123")
+        );
+        s.revoke().expect("revoke");
+        assert!(!s.zerodha.has_session());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
