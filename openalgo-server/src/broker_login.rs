@@ -132,9 +132,9 @@ async fn handle(
         return Ok(HttpResponse::NotFound()
             .json(json!({"error": "Broker authentication function not found."})));
     };
-    if crate::web::session::current(state, req).await?.is_none() {
+    let Some(user) = crate::web::session::current(state, req).await? else {
         return Ok(redirect("/auth/login"));
-    }
+    };
     let token = params
         .get("code")
         .or_else(|| params.get("request_token"))
@@ -142,7 +142,7 @@ async fn handle(
         .filter(|t| !t.is_empty());
     let outcome = match token {
         None => Err("Missing request_token".to_owned()),
-        Some(t) => session.login(t).await.map_err(|e| {
+        Some(t) => session.login(user.user_id, t).await.map_err(|e| {
             tracing::warn!(error = %e, "broker login failed");
             e.to_string()
         }),

@@ -1,6 +1,7 @@
 //! The live broker's session for brokers with a login (Zerodha): the login URL, the
-//! request-token exchange, the broker token encrypted at rest (Fernet(main)), restore on
-//! restart, and the master contract downloaded at login and cached with the reference's rule
+//! request-token exchange, the broker token (`api_key:access_token`) encrypted at rest with
+//! Fernet(main) in the user's `broker_tokens` row (revoked with the dashboard session), restore
+//! on restart, and the master contract downloaded at login and cached with the reference's rule
 //! (platform §2, §7.5). A new master contract rebuilds both accounts over it.
 
 use std::path::PathBuf;
@@ -20,8 +21,8 @@ use crate::journal::{JournalWriter, RestoreError, StoreSink, restore_account};
 use crate::state::{Accounts, AppState, Trading};
 use crate::store::Store;
 
-/// Settings key of the encrypted broker token (`api_key:access_token`).
-const TOKEN_KEY: &str = "broker_auth_token";
+/// Broker name of the stored token (`broker_tokens` table).
+const BROKER: &str = "zerodha";
 /// Settings key of the last master-contract download: `<broker> <epoch ms>`.
 const MASTER_KEY: &str = "master_contract_download";
 /// Analyzer order ids start here (as at startup), so they never collide with live ones.
@@ -102,7 +103,13 @@ impl BrokerSession {
     /// contract. Returns the master in use (empty when none is cached).
     #[must_use]
     pub fn restore(&self) -> Arc<SymbolTable> {
-        if let Ok(Some(encrypted)) = self.store.setting(TOKEN_KEY) {
+        let stored = self
+            .store
+            .admin_id()
+            .ok()
+            .flatten()
+            .and_then(|admin| self.store.broker_token(admin, BROKER).ok().flatten());
+        if let Some((encrypted, _)) = stored {
             if let Some(token) = self
                 .keys
                 .cipher()
@@ -150,12 +157,16 @@ impl BrokerSession {
         last.date() < now.date() || last.time() < self.cutoff
     }
 
-    /// Exchanges a `request_token`, stores the token encrypted, and makes sure the master
-    /// contract is current. Returns the new accounts when the master changed.
+    /// Exchanges a `request_token`, stores the token encrypted for `user_id`, and makes sure
+    /// the master contract is current. Returns the new accounts when the master changed.
     ///
     /// # Errors
     /// [`SessionError`] when the broker refuses or persistence fails.
-    pub async fn login(&self, request_token: &str) -> Result<Option<Accounts>, SessionError> {
+    pub async fn login(
+        &self,
+        user_id: i64,
+        request_token: &str,
+    ) -> Result<Option<Accounts>, SessionError> {
         self.zerodha
             .authenticate(&LoginRequest::RedirectToken(SecretString::from(
                 request_token.to_owned(),
@@ -164,7 +175,7 @@ impl BrokerSession {
         if let Some(token) = self.zerodha.stored_token() {
             let encrypted = self.keys.cipher().encrypt(token.expose_secret());
             self.store
-                .set_setting(TOKEN_KEY, &encrypted)
+                .save_broker_token(user_id, BROKER, &encrypted, None, self.clock.now_ms())
                 .map_err(|e| SessionError::Store(e.to_string()))?;
         }
         if !self.master_is_stale() && !self.zerodha.symbols().is_empty() {
@@ -186,14 +197,14 @@ impl BrokerSession {
         Ok(Some(self.accounts(table)?))
     }
 
-    /// Forgets the token (revoked).
+    /// Forgets the session and revokes `user_id`'s stored broker tokens.
     ///
     /// # Errors
     /// When the store fails.
-    pub fn revoke(&self) -> Result<(), SessionError> {
+    pub fn revoke(&self, user_id: i64) -> Result<(), SessionError> {
         self.zerodha.clear_session();
         self.store
-            .set_setting(TOKEN_KEY, "")
+            .revoke_broker_tokens(user_id)
             .map_err(|e| SessionError::Store(e.to_string()))
     }
 
@@ -300,10 +311,11 @@ mod tests {
         std::fs::remove_file(dir.join("zerodha_instruments.csv")).expect("rm");
         assert!(s.master_is_stale(), "no cached file: download");
 
-        // The token is kept encrypted and restored.
+        // The admin's token is kept encrypted and restored; revoked tokens are not.
         assert!(!s.zerodha.has_session());
+        let admin = store.create_admin("admin", "hash").expect("admin");
         store
-            .set_setting(TOKEN_KEY, &s.keys.cipher().encrypt("k:acc123"))
+            .save_broker_token(admin, BROKER, &s.keys.cipher().encrypt("k:acc123"), None, 1)
             .expect("token");
         let _ = s.restore();
         assert_eq!(
@@ -313,8 +325,10 @@ mod tests {
                 .as_deref(),
             Some("k:acc123")
         );
-        s.revoke().expect("revoke");
+        s.revoke(admin).expect("revoke");
         assert!(!s.zerodha.has_session());
+        let _ = s.restore();
+        assert!(!s.zerodha.has_session(), "a revoked token is not restored");
         let _ = std::fs::remove_dir_all(dir);
     }
 }

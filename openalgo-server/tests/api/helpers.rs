@@ -39,9 +39,10 @@ impl Default for Options {
                 api: openalgo_server::rate_limit::Limit::parse("50 per second").expect("limit"),
                 ..openalgo_server::rate_limit::RateLimits::default()
             },
-            // A short grace so the deadline test is quick; keepalive as in production.
+            // A short grace so the deadline test is quick (2 s: a wrong key's Argon2 check on a
+            // loaded 2-core machine can take most of a second); keepalive as in production.
             ws_timing: openalgo_server::stream::Timing {
-                auth_grace: std::time::Duration::from_millis(500),
+                auth_grace: std::time::Duration::from_secs(2),
                 ..openalgo_server::stream::Timing::default()
             },
             bus: openalgo_server::stream::BusConfig::default(),

@@ -123,7 +123,7 @@ async fn authentication_errors_success_and_the_deadline() {
         ok["supported_features"],
         json!({"ltp": true, "quote": true, "depth": true})
     );
-    // An unauthenticated connection is closed with 4401 after the grace period (500 ms here).
+    // An unauthenticated connection is closed with 4401 after the grace period (2 s here).
     let mut idle = connect(&app).await;
     let closed = tokio::time::timeout(Duration::from_secs(5), async {
         loop {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use openalgo_brokers::zerodha::mock::MockKite;
 use openalgo_server::settings::ZerodhaSettings;
-use openalgo_server::store::{SqliteStore, Store};
+use openalgo_server::store::{SecurityStore, SqliteStore, Store};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -161,11 +161,15 @@ async fn zerodha_login_orders_stream_errors_expiry_and_relogin() {
     );
 
     // The token is stored encrypted, never in plain text.
-    let stored = store
-        .setting("broker_auth_token")
-        .expect("setting")
+    let admin = store.admin_id().expect("admin").expect("admin");
+    let (stored, _) = store
+        .broker_token(admin, "zerodha")
+        .expect("read")
         .expect("stored");
-    assert!(!stored.contains(KEY) && !stored.contains("acc"), "{stored}");
+    assert!(
+        !stored.is_empty() && !stored.contains(KEY) && !stored.contains("acc"),
+        "{stored}"
+    );
 
     // placeorder reaches Kite with the documented form; the order shows in the order book.
     let (status, body) = app.post("placeorder", &order).await;
