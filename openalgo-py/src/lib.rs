@@ -3,13 +3,13 @@
 //! The Python binding of OpenAlgo-rs, importable as `openalgo_rs` (native module
 //! `openalgo_rs._openalgo`, re-exported by `python/openalgo_rs/__init__.py`):
 //!
-//! - [`client`]: `api`, the official client's methods over one pooled HTTP connection, and the
+//! - `client`: `api`, the official client's methods over one pooled HTTP connection, and the
 //!   WebSocket feed.
-//! - [`sandbox`]: `Sandbox`, the paper-trading engine embedded in the process.
-//! - [`symbols`]: `SymbolTable` (instrument master) and symbol parsing.
-//! - [`calc`]: the smart-order and split-order calculators.
-//! - [`broker`]: `Broker`, a broker adapter called without a server.
-//! - [`error`]: the Python exception hierarchy.
+//! - `sandbox`: `Sandbox`, the paper-trading engine embedded in the process.
+//! - `symbols`: `SymbolTable` (instrument master) and symbol parsing.
+//! - `calc`: the smart-order and split-order calculators.
+//! - `broker`: `Broker`, a broker adapter called without a server.
+//! - `error`: the Python exception hierarchy.
 //!
 //! PyO3's macros expand to `unsafe` code inside PyO3's own spans, which the workspace's
 //! `unsafe_code = "forbid"` lint accepts, so this crate needs no override.

@@ -166,3 +166,14 @@ def test_feed_refuses_a_bad_key(server):
 
 def test_version():
     assert openalgo_rs.__version__
+
+
+def test_instruments_dataframe_and_calendar(client):
+    pd = pytest.importorskip("pandas")
+    nse = client.instruments(exchange="NSE")
+    assert isinstance(nse, pd.DataFrame) and (nse["exchange"] == "NSE").all()
+    everything = client.instruments()
+    assert isinstance(everything, pd.DataFrame) and len(everything) > len(nse)
+    assert {"NSE", "NFO"} <= set(everything["exchange"])
+    assert client.holidays(year=2025)["status"] == "success"
+    assert client.timings(date="2025-01-06")["status"] == "success"

@@ -1,10 +1,16 @@
 """pandas conversions of ``history`` and ``instruments`` answers, as the official client makes
 them. Without pandas the answers are returned as dicts."""
 
-try:  # pandas is optional
-    import pandas as _pd
-except ImportError:  # pragma: no cover - exercised only without pandas
-    _pd = None
+
+
+def _pandas():
+    """pandas, imported on first use (it is optional, and importing it starts numpy's thread
+    pool, which would slow every other call of a process that never asks for a DataFrame)."""
+    try:
+        import pandas
+    except ImportError:  # pragma: no cover - exercised only without pandas
+        return None
+    return pandas
 
 _DAILY = ("D", "W", "M")
 
@@ -12,6 +18,7 @@ _DAILY = ("D", "W", "M")
 def history_frame(result, interval):
     """A DataFrame indexed by timestamp (tz-aware IST for intraday intervals), sorted and
     de-duplicated; the error dict on failure; the dict itself without pandas."""
+    _pd = _pandas()
     if _pd is None or not isinstance(result, dict):
         return result
     if result.get("status") != "success" or "data" not in result:
@@ -41,6 +48,7 @@ def history_frame(result, interval):
 def instruments_frame(results, single):
     """One exchange: its DataFrame or error dict. All exchanges: the non-empty successes
     concatenated, or an error dict when none answered."""
+    _pd = _pandas()
     if _pd is None:
         return results[0] if single else results
     frames = []

@@ -305,6 +305,16 @@ impl Feed {
     }
 }
 
+impl Drop for Feed {
+    /// A client that goes away closes its socket and stops its tasks.
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn().take() {
+            let _ = conn.tx.send(Message::Close(None));
+            conn.tasks[1].abort();
+        }
+    }
+}
+
 const QUOTE_FIELDS: [&str; 10] = [
     "open",
     "high",
