@@ -2,7 +2,6 @@
 them. Without pandas the answers are returned as dicts."""
 
 
-
 def _pandas():
     """pandas, imported on first use (it is optional, and importing it starts numpy's thread
     pool, which would slow every other call of a process that never asks for a DataFrame)."""
@@ -11,6 +10,7 @@ def _pandas():
     except ImportError:  # pragma: no cover - exercised only without pandas
         return None
     return pandas
+
 
 _DAILY = ("D", "W", "M")
 
