@@ -33,7 +33,10 @@ pub(crate) struct PyBroker {
 }
 
 /// Builds the adapter called `name`. Adding a broker is one arm here.
-fn build(name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<(Arc<dyn CoreBroker>, Arc<SymbolTable>)> {
+fn build(
+    name: &str,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(Arc<dyn CoreBroker>, Arc<SymbolTable>)> {
     let opt = |k: &str| -> PyResult<Option<Bound<'_, PyAny>>> {
         match options {
             Some(o) => o.get_item(k),
@@ -52,7 +55,8 @@ fn build(name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<(Arc<dyn C
             }
             let market = Arc::new(SimMarket::new(sim));
             let symbols = market.symbols();
-            let broker: Arc<dyn CoreBroker> = Arc::new(simulator(market, sandbox, Arc::new(SystemClock)));
+            let broker: Arc<dyn CoreBroker> =
+                Arc::new(simulator(market, sandbox, Arc::new(SystemClock)));
             Ok((broker, symbols))
         }
         // "zerodha" => zerodha::from_options(options) — added with the Zerodha adapter.
@@ -81,13 +85,23 @@ fn order_row<'py>(py: Python<'py>, o: &Order) -> PyResult<Bound<'py, PyDict>> {
     d.set_item("average_price", o.average_price.value())?;
     d.set_item("filled_quantity", o.filled_quantity.get())?;
     d.set_item("pending_quantity", o.pending_quantity().get())?;
-    d.set_item("rejection_reason", o.rejection_reason.as_deref().unwrap_or(""))?;
+    d.set_item(
+        "rejection_reason",
+        o.rejection_reason.as_deref().unwrap_or(""),
+    )?;
     d.set_item("strategy", o.strategy.as_str())?;
-    d.set_item("timestamp", o.timestamp.format("%Y-%m-%d %H:%M:%S").to_string())?;
+    d.set_item(
+        "timestamp",
+        o.timestamp.format("%Y-%m-%d %H:%M:%S").to_string(),
+    )?;
     Ok(d)
 }
 
-fn success<'py>(py: Python<'py>, key: &str, value: impl IntoPyObject<'py>) -> PyResult<Bound<'py, PyDict>> {
+fn success<'py>(
+    py: Python<'py>,
+    key: &str,
+    value: impl IntoPyObject<'py>,
+) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("status", "success")?;
     d.set_item(key, value)?;
@@ -112,7 +126,11 @@ fn draft(
     trigger_price: Option<&Bound<'_, PyAny>>,
     strategy: &str,
 ) -> PyResult<openalgo_core::OrderDraft> {
-    let mut d = OrderRequest::builder(key(symbol, exchange)?, word::<Action>(action)?, convert::quantity(quantity)?);
+    let mut d = OrderRequest::builder(
+        key(symbol, exchange)?,
+        word::<Action>(action)?,
+        convert::quantity(quantity)?,
+    );
     d.price_type = word::<PriceType>(price_type)?;
     d.product = word::<Product>(product)?;
     d.price = convert::price(price)?;
@@ -163,9 +181,19 @@ impl PyBroker {
     ) -> PyResult<Bound<'py, PyDict>> {
         let one = 1u64.into_pyobject(py)?.into_any();
         let q = quantity.unwrap_or(&one);
-        let order = draft(symbol, exchange, action, q, price_type, product, price, trigger_price, strategy)?
-            .build()
-            .map_err(error::order)?;
+        let order = draft(
+            symbol,
+            exchange,
+            action,
+            q,
+            price_type,
+            product,
+            price,
+            trigger_price,
+            strategy,
+        )?
+        .build()
+        .map_err(error::order)?;
         let id = block(py, self.service.place_order(&order)).map_err(error::order)?;
         success(py, "orderid", id.as_str())
     }
@@ -188,7 +216,17 @@ impl PyBroker {
     ) -> PyResult<Bound<'py, PyDict>> {
         let one = 1u64.into_pyobject(py)?.into_any();
         let q = quantity.unwrap_or(&one);
-        let template = draft(symbol, exchange, action, q, price_type, product, price, trigger_price, strategy)?;
+        let template = draft(
+            symbol,
+            exchange,
+            action,
+            q,
+            price_type,
+            product,
+            price,
+            trigger_price,
+            strategy,
+        )?;
         let target = crate::calc::truncate(position_size)?;
         let request = SmartOrderRequest::new(template, target).map_err(error::order)?;
         match block(py, self.service.place_smart_order(&request)).map_err(error::order)? {
@@ -213,7 +251,17 @@ impl PyBroker {
         trigger_price: Option<&Bound<'py, PyAny>>,
         strategy: &str,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let d = draft(symbol, exchange, action, quantity, price_type, product, Some(price), trigger_price, strategy)?;
+        let d = draft(
+            symbol,
+            exchange,
+            action,
+            quantity,
+            price_type,
+            product,
+            Some(price),
+            trigger_price,
+            strategy,
+        )?;
         let modify = ModifyOrder::new(self::order_id(order_id)?, d).map_err(error::order)?;
         let id = block(py, self.broker().modify_order(&modify)).map_err(|e| error::broker(&e))?;
         success(py, "orderid", id.as_str())
@@ -264,14 +312,26 @@ impl PyBroker {
     /// `{"status": "success", "data": {"orders": [...], "statistics": {...}}}`.
     fn orderbook<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let orders = block(py, self.broker().order_book()).map_err(|e| error::broker(&e))?;
-        let rows = orders.iter().map(|o| order_row(py, o)).collect::<PyResult<Vec<_>>>()?;
+        let rows = orders
+            .iter()
+            .map(|o| order_row(py, o))
+            .collect::<PyResult<Vec<_>>>()?;
         let count = |f: &dyn Fn(&Order) -> bool| orders.iter().filter(|o| f(o)).count();
         let stats = PyDict::new(py);
         stats.set_item("total_buy_orders", count(&|o| o.action == Action::Buy))?;
         stats.set_item("total_sell_orders", count(&|o| o.action == Action::Sell))?;
-        stats.set_item("total_completed_orders", count(&|o| o.status == openalgo_core::OrderStatus::Complete))?;
-        stats.set_item("total_open_orders", count(&|o| o.status == openalgo_core::OrderStatus::Open))?;
-        stats.set_item("total_rejected_orders", count(&|o| o.status == openalgo_core::OrderStatus::Rejected))?;
+        stats.set_item(
+            "total_completed_orders",
+            count(&|o| o.status == openalgo_core::OrderStatus::Complete),
+        )?;
+        stats.set_item(
+            "total_open_orders",
+            count(&|o| o.status == openalgo_core::OrderStatus::Open),
+        )?;
+        stats.set_item(
+            "total_rejected_orders",
+            count(&|o| o.status == openalgo_core::OrderStatus::Rejected),
+        )?;
         let data = PyDict::new(py);
         data.set_item("orders", PyList::new(py, rows)?)?;
         data.set_item("statistics", stats)?;
@@ -291,7 +351,10 @@ impl PyBroker {
             d.set_item("quantity", t.quantity.get())?;
             d.set_item("average_price", t.average_price.value())?;
             d.set_item("trade_value", t.average_price.notional(t.quantity.get()))?;
-            d.set_item("timestamp", t.timestamp.format("%Y-%m-%d %H:%M:%S").to_string())?;
+            d.set_item(
+                "timestamp",
+                t.timestamp.format("%Y-%m-%d %H:%M:%S").to_string(),
+            )?;
             rows.append(d)?;
         }
         success(py, "data", rows)
@@ -345,7 +408,12 @@ impl PyBroker {
     }
 
     #[pyo3(signature = (*, symbol, exchange))]
-    fn quotes<'py>(&self, py: Python<'py>, symbol: &str, exchange: &str) -> PyResult<Bound<'py, PyDict>> {
+    fn quotes<'py>(
+        &self,
+        py: Python<'py>,
+        symbol: &str,
+        exchange: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
         let k = key(symbol, exchange)?;
         let q = block(py, self.broker().quote(&k)).map_err(|e| error::broker(&e))?;
         let d = PyDict::new(py);
@@ -362,7 +430,12 @@ impl PyBroker {
     }
 
     #[pyo3(signature = (*, symbol, exchange))]
-    fn depth<'py>(&self, py: Python<'py>, symbol: &str, exchange: &str) -> PyResult<Bound<'py, PyDict>> {
+    fn depth<'py>(
+        &self,
+        py: Python<'py>,
+        symbol: &str,
+        exchange: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
         let k = key(symbol, exchange)?;
         let q = block(py, self.broker().depth(&k)).map_err(|e| error::broker(&e))?;
         let side = |levels: &[openalgo_core::DepthLevel]| -> PyResult<Bound<'py, PyList>> {
@@ -403,8 +476,13 @@ impl PyBroker {
         start_date: NaiveDate,
         end_date: NaiveDate,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let req = HistoryRequest::new(key(symbol, exchange)?, word::<Interval>(interval)?, start_date, end_date)
-            .map_err(error::order)?;
+        let req = HistoryRequest::new(
+            key(symbol, exchange)?,
+            word::<Interval>(interval)?,
+            start_date,
+            end_date,
+        )
+        .map_err(error::order)?;
         let candles = block(py, self.broker().history(&req)).map_err(|e| error::broker(&e))?;
         let rows = PyList::empty(py);
         for c in &candles {
@@ -428,8 +506,22 @@ impl PyBroker {
         let report = block(py, self.service.cancel_all_orders()).map_err(error::order)?;
         let d = PyDict::new(py);
         d.set_item("status", "success")?;
-        d.set_item("canceled_orders", report.canceled.iter().map(|i| i.as_str().to_owned()).collect::<Vec<_>>())?;
-        d.set_item("failed_cancellations", report.failed.iter().map(|(i, _)| i.as_str().to_owned()).collect::<Vec<_>>())?;
+        d.set_item(
+            "canceled_orders",
+            report
+                .canceled
+                .iter()
+                .map(|i| i.as_str().to_owned())
+                .collect::<Vec<_>>(),
+        )?;
+        d.set_item(
+            "failed_cancellations",
+            report
+                .failed
+                .iter()
+                .map(|(i, _)| i.as_str().to_owned())
+                .collect::<Vec<_>>(),
+        )?;
         Ok(d)
     }
 
@@ -438,6 +530,14 @@ impl PyBroker {
     fn closeposition<'py>(&self, py: Python<'py>, strategy: &str) -> PyResult<Bound<'py, PyDict>> {
         let _ = strategy;
         let report = block(py, self.service.close_all_positions()).map_err(error::order)?;
-        success(py, "message", format!("Closed {} position(s), {} failed", report.closed(), report.failed()))
+        success(
+            py,
+            "message",
+            format!(
+                "Closed {} position(s), {} failed",
+                report.closed(),
+                report.failed()
+            ),
+        )
     }
 }

@@ -47,7 +47,9 @@ pub(crate) fn smart_order<'py>(
 pub(crate) fn split_order(quantity: &Bound<'_, PyAny>, splitsize: u64) -> PyResult<Vec<u64>> {
     let total = decimal(quantity)?.trunc();
     if total < Decimal::ZERO {
-        return Err(ValidationError::new_err("Quantity must be a positive number"));
+        return Err(ValidationError::new_err(
+            "Quantity must be a positive number",
+        ));
     }
     let total = total
         .to_u64()

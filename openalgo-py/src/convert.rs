@@ -38,9 +38,12 @@ pub(crate) fn decimal(value: &Bound<'_, PyAny>) -> PyResult<Decimal> {
         value.repr()?.to_cow()?.into_owned()
     } else {
         let t = value.get_type().name()?;
-        return Err(ValidationError::new_err(format!("expected a number, got {t}")));
+        return Err(ValidationError::new_err(format!(
+            "expected a number, got {t}"
+        )));
     };
-    parse_decimal(text.trim()).map_err(|e| ValidationError::new_err(format!("invalid number '{text}': {e}")))
+    parse_decimal(text.trim())
+        .map_err(|e| ValidationError::new_err(format!("invalid number '{text}': {e}")))
 }
 
 /// A price; `None` is zero.
@@ -64,7 +67,9 @@ pub(crate) fn quantity(value: &Bound<'_, PyAny>) -> PyResult<Quantity> {
     }
     let d = decimal(value)?;
     if d.is_sign_negative() || d.fract() != Decimal::ZERO {
-        return Err(ValidationError::new_err(format!("quantity must be a whole number, got {d}")));
+        return Err(ValidationError::new_err(format!(
+            "quantity must be a whole number, got {d}"
+        )));
     }
     d.to_u64()
         .map(Quantity::new)
@@ -80,7 +85,12 @@ pub(crate) fn ist(value: &Bound<'_, PyAny>) -> PyResult<NaiveDateTime> {
         return Ok(d.and_time(chrono::NaiveTime::MIN));
     }
     let text = value.str()?.to_cow()?.into_owned();
-    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+    for f in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(&text, f) {
             return Ok(dt);
         }

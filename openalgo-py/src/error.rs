@@ -17,41 +17,105 @@
 
 use openalgo_core::sandbox::SandboxError;
 use openalgo_core::{BrokerError as CoreBrokerError, OrderError, SymbolError, VocabError};
+use pyo3::PyTypeInfo;
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyKeyError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::PyTypeInfo;
 use pyo3::types::PyTuple;
 
-create_exception!(openalgo_rs, OpenAlgoError, PyException, "Base of every openalgo_rs error.");
-create_exception!(openalgo_rs, ValidationError, OpenAlgoError, "Invalid input (also a ValueError).");
-create_exception!(openalgo_rs, SymbolNotFoundError, ValidationError, "Not in the instrument master.");
-create_exception!(openalgo_rs, OrderRejectedError, OpenAlgoError, "The engine or broker refused the order.");
-create_exception!(openalgo_rs, InsufficientFundsError, OrderRejectedError, "Not enough free cash for the margin.");
-create_exception!(openalgo_rs, NotFoundError, OpenAlgoError, "Unknown order or position (also a KeyError).");
+create_exception!(
+    openalgo_rs,
+    OpenAlgoError,
+    PyException,
+    "Base of every openalgo_rs error."
+);
+create_exception!(
+    openalgo_rs,
+    ValidationError,
+    OpenAlgoError,
+    "Invalid input (also a ValueError)."
+);
+create_exception!(
+    openalgo_rs,
+    SymbolNotFoundError,
+    ValidationError,
+    "Not in the instrument master."
+);
+create_exception!(
+    openalgo_rs,
+    OrderRejectedError,
+    OpenAlgoError,
+    "The engine or broker refused the order."
+);
+create_exception!(
+    openalgo_rs,
+    InsufficientFundsError,
+    OrderRejectedError,
+    "Not enough free cash for the margin."
+);
+create_exception!(
+    openalgo_rs,
+    NotFoundError,
+    OpenAlgoError,
+    "Unknown order or position (also a KeyError)."
+);
 create_exception!(openalgo_rs, BrokerError, OpenAlgoError, "A broker failure.");
-create_exception!(openalgo_rs, ConnectivityError, BrokerError, "The broker could not be reached.");
-create_exception!(openalgo_rs, AuthError, BrokerError, "The broker session is missing or expired.");
-create_exception!(openalgo_rs, RateLimitedError, BrokerError, "The broker throttled the request.");
-create_exception!(openalgo_rs, UnsupportedError, BrokerError, "The broker does not offer this.");
-create_exception!(openalgo_rs, DecodeError, BrokerError, "The broker's answer could not be read.");
+create_exception!(
+    openalgo_rs,
+    ConnectivityError,
+    BrokerError,
+    "The broker could not be reached."
+);
+create_exception!(
+    openalgo_rs,
+    AuthError,
+    BrokerError,
+    "The broker session is missing or expired."
+);
+create_exception!(
+    openalgo_rs,
+    RateLimitedError,
+    BrokerError,
+    "The broker throttled the request."
+);
+create_exception!(
+    openalgo_rs,
+    UnsupportedError,
+    BrokerError,
+    "The broker does not offer this."
+);
+create_exception!(
+    openalgo_rs,
+    DecodeError,
+    BrokerError,
+    "The broker's answer could not be read."
+);
 
 /// Registers the hierarchy on the module. `ValidationError` and `NotFoundError` also derive
 /// from `ValueError` and `KeyError` so generic Python handlers catch them.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let add_base = |cls: &Bound<'_, pyo3::types::PyType>, extra: Bound<'_, pyo3::types::PyType>| {
-        let bases = PyTuple::new(py, [cls.getattr("__bases__")?.get_item(0)?, extra.into_any()])?;
+        let bases = PyTuple::new(
+            py,
+            [cls.getattr("__bases__")?.get_item(0)?, extra.into_any()],
+        )?;
         cls.setattr("__bases__", bases)
     };
     // Multiple inheritance from built-in exceptions is set after creation (layouts match).
-    let _ = add_base(&ValidationError::type_object(py), PyValueError::type_object(py));
+    let _ = add_base(
+        &ValidationError::type_object(py),
+        PyValueError::type_object(py),
+    );
     let _ = add_base(&NotFoundError::type_object(py), PyKeyError::type_object(py));
     m.add("OpenAlgoError", py.get_type::<OpenAlgoError>())?;
     m.add("ValidationError", py.get_type::<ValidationError>())?;
     m.add("SymbolNotFoundError", py.get_type::<SymbolNotFoundError>())?;
     m.add("OrderRejectedError", py.get_type::<OrderRejectedError>())?;
-    m.add("InsufficientFundsError", py.get_type::<InsufficientFundsError>())?;
+    m.add(
+        "InsufficientFundsError",
+        py.get_type::<InsufficientFundsError>(),
+    )?;
     m.add("NotFoundError", py.get_type::<NotFoundError>())?;
     m.add("BrokerError", py.get_type::<BrokerError>())?;
     m.add("ConnectivityError", py.get_type::<ConnectivityError>())?;

@@ -97,10 +97,18 @@ pub(crate) fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         return Ok(Value::String(s.to_cow()?.into_owned()));
     }
     if let Ok(list) = obj.cast::<PyList>() {
-        return list.iter().map(|v| from_py(&v)).collect::<PyResult<_>>().map(Value::Array);
+        return list
+            .iter()
+            .map(|v| from_py(&v))
+            .collect::<PyResult<_>>()
+            .map(Value::Array);
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
-        return t.iter().map(|v| from_py(&v)).collect::<PyResult<_>>().map(Value::Array);
+        return t
+            .iter()
+            .map(|v| from_py(&v))
+            .collect::<PyResult<_>>()
+            .map(Value::Array);
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut map = Map::new();

@@ -56,7 +56,10 @@ pub(crate) fn order_dict<'py>(py: Python<'py>, o: &SandboxOrder) -> PyResult<Bou
     d.set_item("average_price", o.average_price.value())?;
     d.set_item("filled_quantity", o.filled_quantity.get())?;
     d.set_item("pending_quantity", o.pending_quantity().get())?;
-    d.set_item("rejection_reason", o.rejection_reason.as_deref().unwrap_or(""))?;
+    d.set_item(
+        "rejection_reason",
+        o.rejection_reason.as_deref().unwrap_or(""),
+    )?;
     d.set_item("strategy", o.strategy.as_str())?;
     d.set_item("timestamp", ts(o.placed_at))?;
     Ok(d)
@@ -105,7 +108,10 @@ fn holding_dict<'py>(py: Python<'py>, h: &SandboxHolding) -> PyResult<Bound<'py,
     d.set_item("average_price", h.average_price().value())?;
     d.set_item("ltp", h.ltp.value())?;
     d.set_item("pnl", row.pnl)?;
-    d.set_item("settlement_date", h.settlement_date.format("%Y-%m-%d").to_string())?;
+    d.set_item(
+        "settlement_date",
+        h.settlement_date.format("%Y-%m-%d").to_string(),
+    )?;
     Ok(d)
 }
 
@@ -207,7 +213,9 @@ impl Sandbox {
             return Err(ValidationError::new_err("ltp must be positive"));
         }
         let side = |v: Option<&Bound<'_, PyAny>>| -> PyResult<_> {
-            Ok(v.map(|v| price(Some(v))).transpose()?.filter(|p| p.is_positive()))
+            Ok(v.map(|v| price(Some(v)))
+                .transpose()?
+                .filter(|p| p.is_positive()))
         };
         let snap = MarketSnapshot {
             ltp,
@@ -238,7 +246,8 @@ impl Sandbox {
         strategy: &str,
     ) -> PyResult<String> {
         let k = key(symbol, exchange)?;
-        let mut draft = OrderRequest::builder(k, word::<Action>(action)?, convert::quantity(quantity)?);
+        let mut draft =
+            OrderRequest::builder(k, word::<Action>(action)?, convert::quantity(quantity)?);
         draft.price_type = word::<PriceType>(price_type)?;
         draft.product = word::<Product>(product)?;
         draft.price = convert::price(price)?;
@@ -271,7 +280,11 @@ impl Sandbox {
         let mut draft = OrderRequest::builder(old.instrument.clone(), old.action, old.quantity);
         draft.price_type = price_type.map_or(Ok(old.price_type), word::<PriceType>)?;
         draft.product = old.product;
-        draft.price = if price.is_some() { convert::price(price)? } else { old.price };
+        draft.price = if price.is_some() {
+            convert::price(price)?
+        } else {
+            old.price
+        };
         draft.trigger_price = if trigger_price.is_some() {
             convert::price(trigger_price)?
         } else {
@@ -423,7 +436,10 @@ impl Sandbox {
         buy.product = word::<Product>(product)?;
         let mut sell = buy.clone();
         sell.action = Action::Sell;
-        let (buy, sell) = (buy.build().map_err(error::order)?, sell.build().map_err(error::order)?);
+        let (buy, sell) = (
+            buy.build().map_err(error::order)?,
+            sell.build().map_err(error::order)?,
+        );
         for i in 0..count {
             let order = if i % 2 == 0 { &buy } else { &sell };
             let r = self.engine.place(order, snap, self.now);

@@ -31,8 +31,7 @@ impl PySymbolTable {
 }
 
 fn row<'py>(py: Python<'py>, inst: &Instrument) -> PyResult<Bound<'py, PyAny>> {
-    let value =
-        serde_json::to_value(inst).map_err(|e| ValidationError::new_err(e.to_string()))?;
+    let value = serde_json::to_value(inst).map_err(|e| ValidationError::new_err(e.to_string()))?;
     to_py(py, &value)
 }
 

@@ -128,10 +128,11 @@ impl Feed {
         let auth = json!({"action": "authenticate", "api_key": self.api_key}).to_string();
         let result = py.detach(|| {
             runtime().block_on(async move {
-                let (ws, _) = tokio::time::timeout(CONNECT_WAIT, tokio_tungstenite::connect_async(url))
-                    .await
-                    .map_err(|_| "timed out connecting".to_owned())?
-                    .map_err(|e| e.to_string())?;
+                let (ws, _) =
+                    tokio::time::timeout(CONNECT_WAIT, tokio_tungstenite::connect_async(url))
+                        .await
+                        .map_err(|_| "timed out connecting".to_owned())?
+                        .map_err(|e| e.to_string())?;
                 shared.connected.store(true, Ordering::Release);
                 shared.authenticated.store(false, Ordering::Release);
                 let (mut sink, mut stream) = ws.split();
@@ -172,7 +173,11 @@ impl Feed {
             Ok(conn) => {
                 *self.conn() = Some(conn);
                 let ok = self.is_authenticated();
-                self.log(if ok { "authenticated" } else { "authentication failed" });
+                self.log(if ok {
+                    "authenticated"
+                } else {
+                    "authentication failed"
+                });
                 ok
             }
             Err(e) => {
@@ -357,8 +362,14 @@ fn view<'py>(py: Python<'py>, mode: Mode, data: &Value) -> PyResult<Bound<'py, P
                     let num = |k: &str| level.and_then(|l| l.get(k));
                     let row = PyDict::new(py);
                     row.set_item("price", num("price").and_then(Value::as_f64).unwrap_or(0.0))?;
-                    row.set_item("qty", num("quantity").and_then(Value::as_f64).unwrap_or(0.0) as i64)?;
-                    row.set_item("orders", num("orders").and_then(Value::as_f64).unwrap_or(0.0) as i64)?;
+                    row.set_item(
+                        "qty",
+                        num("quantity").and_then(Value::as_f64).unwrap_or(0.0) as i64,
+                    )?;
+                    row.set_item(
+                        "orders",
+                        num("orders").and_then(Value::as_f64).unwrap_or(0.0) as i64,
+                    )?;
                     book.set_item((i + 1).to_string(), row)?;
                 }
                 d.set_item(name, book)?;
@@ -399,7 +410,10 @@ fn callback_message<'py>(
         Mode::Depth => {
             inner.set_item("ltp", field(py, data, "ltp")?)?;
             inner.set_item("timestamp", field(py, data, "timestamp")?)?;
-            let depth = data.get("depth").cloned().unwrap_or(json!({"buy": [], "sell": []}));
+            let depth = data
+                .get("depth")
+                .cloned()
+                .unwrap_or(json!({"buy": [], "sell": []}));
             inner.set_item("depth", to_py(py, &depth)?)?;
         }
     }
@@ -423,7 +437,12 @@ fn on_text(shared: &Shared, text: &str) {
 }
 
 fn on_market_data(shared: &Shared, message: &Value) {
-    let text = |k: &str| message.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let text = |k: &str| {
+        message
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
     let (Some(exchange), Some(symbol)) = (text("exchange"), text("symbol")) else {
         return;
     };

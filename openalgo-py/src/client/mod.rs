@@ -26,13 +26,18 @@ pub(crate) struct Client {
     feed: Feed,
 }
 
-
 fn ws_url_for(host: &str, ws_port: u16) -> String {
     let rest = host
         .strip_prefix("http://")
         .or_else(|| host.strip_prefix("https://"))
         .unwrap_or(host);
-    let name = rest.split('/').next().unwrap_or("").split(':').next().unwrap_or("");
+    let name = rest
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .split(':')
+        .next()
+        .unwrap_or("");
     format!("ws://{name}:{ws_port}")
 }
 
@@ -41,7 +46,12 @@ impl Client {
         Payload::new(&self.api_key)
     }
 
-    fn send<'py>(&self, py: Python<'py>, endpoint: &str, p: Payload) -> PyResult<Bound<'py, PyAny>> {
+    fn send<'py>(
+        &self,
+        py: Python<'py>,
+        endpoint: &str,
+        p: Payload,
+    ) -> PyResult<Bound<'py, PyAny>> {
         self.transport.post(py, endpoint, p.into_bytes())
     }
 }
@@ -60,7 +70,9 @@ impl Client {
         verbose: bool,
     ) -> PyResult<Self> {
         if !(timeout.is_finite() && timeout > 0.0) {
-            return Err(PyValueError::new_err("timeout must be a positive number of seconds"));
+            return Err(PyValueError::new_err(
+                "timeout must be a positive number of seconds",
+            ));
         }
         // Whole milliseconds are plenty for a request timeout.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -120,7 +132,10 @@ impl Client {
         endpoint: &str,
         query: Vec<(String, String)>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let q: Vec<(&str, &str)> = query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let q: Vec<(&str, &str)> = query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         self.transport.get(py, endpoint, &q)
     }
 
@@ -314,7 +329,8 @@ impl Client {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut p = self.payload();
-        p.raw_or("strategy", strategy, "Python")?.kwargs_text(kwargs)?;
+        p.raw_or("strategy", strategy, "Python")?
+            .kwargs_text(kwargs)?;
         self.send(py, "closeposition", p)
     }
 
@@ -326,7 +342,8 @@ impl Client {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut p = self.payload();
-        p.raw_or("strategy", strategy, "Python")?.kwargs_text(kwargs)?;
+        p.raw_or("strategy", strategy, "Python")?
+            .kwargs_text(kwargs)?;
         self.send(py, "cancelallorder", p)
     }
 
@@ -341,7 +358,9 @@ impl Client {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut p = self.payload();
-        p.raw("symbol", symbol)?.raw("exchange", exchange)?.kwargs_raw(kwargs)?;
+        p.raw("symbol", symbol)?
+            .raw("exchange", exchange)?
+            .kwargs_raw(kwargs)?;
         self.send(py, "quotes", p)
     }
 
@@ -366,7 +385,9 @@ impl Client {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut p = self.payload();
-        p.raw("symbol", symbol)?.raw("exchange", exchange)?.kwargs_raw(kwargs)?;
+        p.raw("symbol", symbol)?
+            .raw("exchange", exchange)?
+            .kwargs_raw(kwargs)?;
         self.send(py, "depth", p)
     }
 
@@ -379,7 +400,9 @@ impl Client {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut p = self.payload();
-        p.raw("symbol", symbol)?.raw("exchange", exchange)?.kwargs_raw(kwargs)?;
+        p.raw("symbol", symbol)?
+            .raw("exchange", exchange)?
+            .kwargs_raw(kwargs)?;
         self.send(py, "symbol", p)
     }
 
@@ -428,7 +451,11 @@ impl Client {
     }
 
     #[pyo3(signature = (**kwargs))]
-    fn intervals<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+    fn intervals<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut p = self.payload();
         p.kwargs_raw(kwargs)?;
         self.send(py, "intervals", p)
@@ -475,21 +502,33 @@ impl Client {
     // ------------------------------------------------------------------ account (§4.3)
 
     #[pyo3(signature = (**kwargs))]
-    fn funds<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+    fn funds<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut p = self.payload();
         p.kwargs_raw(kwargs)?;
         self.send(py, "funds", p)
     }
 
     #[pyo3(signature = (**kwargs))]
-    fn orderbook<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+    fn orderbook<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut p = self.payload();
         p.kwargs_raw(kwargs)?;
         self.send(py, "orderbook", p)
     }
 
     #[pyo3(signature = (**kwargs))]
-    fn tradebook<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+    fn tradebook<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut p = self.payload();
         p.kwargs_raw(kwargs)?;
         self.send(py, "tradebook", p)
@@ -507,7 +546,11 @@ impl Client {
     }
 
     #[pyo3(signature = (**kwargs))]
-    fn holdings<'py>(&self, py: Python<'py>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+    fn holdings<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut p = self.payload();
         p.kwargs_raw(kwargs)?;
         self.send(py, "holdings", p)
@@ -563,21 +606,32 @@ impl Client {
     // ------------------------------------------------------------------ utilities (§4.5)
 
     #[pyo3(signature = (year=None))]
-    fn holidays<'py>(&self, py: Python<'py>, year: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn holidays<'py>(
+        &self,
+        py: Python<'py>,
+        year: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut p = self.payload();
         p.raw_some("year", year)?;
         self.send(py, "market/holidays", p)
     }
 
     #[pyo3(signature = (date=None))]
-    fn timings<'py>(&self, py: Python<'py>, date: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn timings<'py>(
+        &self,
+        py: Python<'py>,
+        date: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut p = self.payload();
         match date.filter(|d| !d.is_none()) {
             Some(d) => {
                 p.raw("date", d)?;
             }
             None => {
-                let today = chrono::Local::now().date_naive().format("%Y-%m-%d").to_string();
+                let today = chrono::Local::now()
+                    .date_naive()
+                    .format("%Y-%m-%d")
+                    .to_string();
                 p.put("date", &today);
             }
         }
@@ -614,7 +668,8 @@ impl Client {
         instruments: &Bound<'_, PyAny>,
         on_data_received: Option<Py<PyAny>>,
     ) -> PyResult<bool> {
-        self.feed.subscribe(feed::Mode::Ltp, instruments, on_data_received)
+        self.feed
+            .subscribe(feed::Mode::Ltp, instruments, on_data_received)
     }
 
     #[pyo3(signature = (instruments, on_data_received=None))]
@@ -623,7 +678,8 @@ impl Client {
         instruments: &Bound<'_, PyAny>,
         on_data_received: Option<Py<PyAny>>,
     ) -> PyResult<bool> {
-        self.feed.subscribe(feed::Mode::Quote, instruments, on_data_received)
+        self.feed
+            .subscribe(feed::Mode::Quote, instruments, on_data_received)
     }
 
     #[pyo3(signature = (instruments, on_data_received=None))]
@@ -632,7 +688,8 @@ impl Client {
         instruments: &Bound<'_, PyAny>,
         on_data_received: Option<Py<PyAny>>,
     ) -> PyResult<bool> {
-        self.feed.subscribe(feed::Mode::Depth, instruments, on_data_received)
+        self.feed
+            .subscribe(feed::Mode::Depth, instruments, on_data_received)
     }
 
     fn unsubscribe_ltp(&self, instruments: &Bound<'_, PyAny>) -> PyResult<bool> {

@@ -81,7 +81,10 @@ impl Payload {
     }
 
     /// Every non-`None` keyword argument through `str()`.
-    pub(crate) fn kwargs_text(&mut self, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<&mut Self> {
+    pub(crate) fn kwargs_text(
+        &mut self,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<&mut Self> {
         if let Some(kw) = kwargs {
             for (k, v) in kw.iter() {
                 if !v.is_none() {

@@ -154,7 +154,12 @@ pub(crate) fn handle(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_, PyA
     };
     if status != 200 {
         let text = String::from_utf8_lossy(&body);
-        return error_dict(py, &format!("HTTP {status}: {text}"), Some(status), "http_error");
+        return error_dict(
+            py,
+            &format!("HTTP {status}: {text}"),
+            Some(status),
+            "http_error",
+        );
     }
     let data = match decode(py, &body) {
         Ok(v) => v,
@@ -177,9 +182,10 @@ pub(crate) fn handle(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_, PyA
             "unknown_error",
         );
     };
-    let is_error = dict
-        .get_item("status")?
-        .is_some_and(|s| s.cast::<PyString>().is_ok_and(|s| s.to_cow().is_ok_and(|s| s == "error")));
+    let is_error = dict.get_item("status")?.is_some_and(|s| {
+        s.cast::<PyString>()
+            .is_ok_and(|s| s.to_cow().is_ok_and(|s| s == "error"))
+    });
     if is_error {
         let message = match dict.get_item("message")? {
             Some(m) => m,
