@@ -15,7 +15,7 @@ import sys
 VOLATILE = {"orderid", "timestamp", "ltp", "bid", "ask", "open", "high", "low", "prev_close",
             "volume", "oi", "average_price", "pnl", "m2munrealized", "m2mrealized", "availablecash",
             "utiliseddebits", "close", "trade_value", "price", "ltq", "totalbuyqty", "totalsellqty",
-            "trigger_price", "canceled_orders"}
+            "trigger_price", "canceled_orders", "total_margin_required", "span_margin", "exposure_margin"}
 
 
 def shape(value, key=None):
@@ -81,6 +81,13 @@ def scenario(client):
     out["closeposition"] = client.closeposition(strategy="Scenario")
     out["cancelallorder"] = client.cancelallorder(strategy="Scenario")
     out["positions_after"] = client.positionbook()
+    out["margin"] = client.margin(positions=[
+        {"symbol": "SBIN", "exchange": "NSE", "action": "BUY", "product": "MIS", "pricetype": "MARKET", "quantity": 10},
+        {"symbol": "INFY", "exchange": "NSE", "action": "SELL", "product": "MIS", "pricetype": "LIMIT", "quantity": 5, "price": 1500.5},
+    ])
+    out["margin_empty"] = client.margin(positions=[])
+    out["margin_not_a_list"] = client.margin(positions="SBIN")
+    out["optionsymbol"] = client.optionsymbol(underlying="NIFTY", exchange="NSE_INDEX", offset="ATM", option_type="CE")
     return out
 
 

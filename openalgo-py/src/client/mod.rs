@@ -9,9 +9,10 @@ mod transport;
 
 use std::time::Duration;
 
+use pyo3::exceptions::PyDeprecationWarning;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
 
 use feed::Feed;
 use payload::Payload;
@@ -39,6 +40,11 @@ fn ws_url_for(host: &str, ws_port: u16) -> String {
         .next()
         .unwrap_or("");
     format!("ws://{name}:{ws_port}")
+}
+
+/// The official client's `DeprecationWarning` for an old parameter.
+fn deprecated(py: Python<'_>, message: &std::ffi::CStr) -> PyResult<()> {
+    PyErr::warn(py, &py.get_type::<PyDeprecationWarning>(), message, 2)
 }
 
 impl Client {
@@ -580,6 +586,186 @@ impl Client {
     }
 
     // ------------------------------------------------------------------ options (§4.4)
+
+    /// Margin for up to 50 positions; the official client's own checks answer without a call.
+    #[pyo3(signature = (*, positions, **kwargs))]
+    fn margin<'py>(
+        &self,
+        py: Python<'py>,
+        positions: &Bound<'py, PyAny>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let invalid = |message: &str| -> PyResult<Bound<'py, PyAny>> {
+            let d = PyDict::new(py);
+            d.set_item("status", "error")?;
+            d.set_item("message", message)?;
+            d.set_item("error_type", "validation_error")?;
+            Ok(d.into_any())
+        };
+        let Ok(list) = positions.cast::<PyList>() else {
+            return invalid("Positions must be an array");
+        };
+        if list.is_empty() {
+            return invalid("Positions array cannot be empty");
+        }
+        if list.len() > 50 {
+            return invalid("Maximum 50 positions allowed");
+        }
+        let rows = PyList::empty(py);
+        for position in list.iter() {
+            let row = PyDict::new(py);
+            for (k, v) in position.cast::<PyDict>()?.iter() {
+                let numeric = k
+                    .extract::<String>()
+                    .is_ok_and(|k| matches!(k.as_str(), "quantity" | "price" | "trigger_price"));
+                if numeric && !v.is_none() {
+                    row.set_item(&k, v.str()?)?;
+                } else {
+                    row.set_item(&k, v)?;
+                }
+            }
+            for k in ["price", "trigger_price"] {
+                if !row.contains(k)? {
+                    row.set_item(k, "0")?;
+                }
+            }
+            rows.append(row)?;
+        }
+        let mut p = self.payload();
+        p.raw("positions", rows.as_any())?.kwargs_raw(kwargs)?;
+        self.send(py, "margin", p)
+    }
+
+    #[pyo3(signature = (*, symbol, exchange, interest_rate=None, forward_price=None, underlying_symbol=None, underlying_exchange=None, expiry_time=None, **kwargs))]
+    #[allow(clippy::too_many_arguments)]
+    fn optiongreeks<'py>(
+        &self,
+        py: Python<'py>,
+        symbol: &Bound<'py, PyAny>,
+        exchange: &Bound<'py, PyAny>,
+        interest_rate: Option<&Bound<'py, PyAny>>,
+        forward_price: Option<&Bound<'py, PyAny>>,
+        underlying_symbol: Option<&Bound<'py, PyAny>>,
+        underlying_exchange: Option<&Bound<'py, PyAny>>,
+        expiry_time: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut p = self.payload();
+        p.raw("symbol", symbol)?
+            .raw("exchange", exchange)?
+            .raw_some("interest_rate", interest_rate)?
+            .raw_some("forward_price", forward_price)?
+            .raw_some("underlying_symbol", underlying_symbol)?
+            .raw_some("underlying_exchange", underlying_exchange)?
+            .raw_some("expiry_time", expiry_time)?
+            .kwargs_raw(kwargs)?;
+        self.send(py, "optiongreeks", p)
+    }
+
+    #[pyo3(signature = (*, underlying, exchange, offset, option_type, action, quantity, strategy=None, strike_int=None, expiry_date=None, price_type=None, product=None, **kwargs))]
+    #[allow(clippy::too_many_arguments)]
+    fn optionsorder<'py>(
+        &self,
+        py: Python<'py>,
+        underlying: &Bound<'py, PyAny>,
+        exchange: &Bound<'py, PyAny>,
+        offset: &Bound<'py, PyAny>,
+        option_type: &Bound<'py, PyAny>,
+        action: &Bound<'py, PyAny>,
+        quantity: &Bound<'py, PyAny>,
+        strategy: Option<&Bound<'py, PyAny>>,
+        strike_int: Option<&Bound<'py, PyAny>>,
+        expiry_date: Option<&Bound<'py, PyAny>>,
+        price_type: Option<&Bound<'py, PyAny>>,
+        product: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let strike_int = strike_int.filter(|s| !s.is_none());
+        if strike_int.is_some() {
+            deprecated(
+                py,
+                c"The 'strike_int' parameter is deprecated and will be removed in future versions.",
+            )?;
+        }
+        let mut p = self.payload();
+        p.raw_or("strategy", strategy, "Python")?
+            .raw("underlying", underlying)?
+            .raw("exchange", exchange)?
+            .raw("offset", offset)?
+            .raw("option_type", option_type)?
+            .raw("action", action)?
+            .text("quantity", quantity)?
+            .raw_or("pricetype", price_type, "MARKET")?
+            .raw_or("product", product, "MIS")?;
+        if let Some(s) = strike_int {
+            p.text("strike_int", s)?;
+        }
+        p.raw_some("expiry_date", expiry_date)?
+            .kwargs_text(kwargs)?;
+        self.send(py, "optionsorder", p)
+    }
+
+    #[pyo3(signature = (*, underlying, exchange, offset, option_type, strategy=None, strike_int=None, expiry_date=None, **kwargs))]
+    #[allow(clippy::too_many_arguments)]
+    fn optionsymbol<'py>(
+        &self,
+        py: Python<'py>,
+        underlying: &Bound<'py, PyAny>,
+        exchange: &Bound<'py, PyAny>,
+        offset: &Bound<'py, PyAny>,
+        option_type: &Bound<'py, PyAny>,
+        strategy: Option<&Bound<'py, PyAny>>,
+        strike_int: Option<&Bound<'py, PyAny>>,
+        expiry_date: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let strategy = strategy.filter(|s| !s.is_none());
+        let strike_int = strike_int.filter(|s| !s.is_none());
+        if strategy.is_some() {
+            deprecated(
+                py,
+                c"The 'strategy' parameter is deprecated and will be removed in future versions.",
+            )?;
+        }
+        if strike_int.is_some() {
+            deprecated(
+                py,
+                c"The 'strike_int' parameter is deprecated and will be removed in future versions.",
+            )?;
+        }
+        let mut p = self.payload();
+        p.raw("underlying", underlying)?
+            .raw("exchange", exchange)?
+            .raw("offset", offset)?
+            .raw("option_type", option_type)?
+            .raw_some("strategy", strategy)?;
+        if let Some(s) = strike_int {
+            p.text("strike_int", s)?;
+        }
+        p.raw_some("expiry_date", expiry_date)?
+            .kwargs_text(kwargs)?;
+        self.send(py, "optionsymbol", p)
+    }
+
+    /// A Telegram notification through the server (`telegram/notify`).
+    #[pyo3(signature = (*, username, message, priority=None, **kwargs))]
+    fn telegram<'py>(
+        &self,
+        py: Python<'py>,
+        username: &Bound<'py, PyAny>,
+        message: &Bound<'py, PyAny>,
+        priority: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut p = self.payload();
+        p.raw("username", username)?.raw("message", message)?;
+        match priority {
+            Some(v) => p.raw("priority", v)?,
+            None => p.put_int("priority", 5),
+        };
+        p.kwargs_raw(kwargs)?;
+        self.send(py, "telegram/notify", p)
+    }
 
     #[pyo3(signature = (*, underlying, exchange, expiry_date=None, strike_count=None, **kwargs))]
     fn optionchain<'py>(
