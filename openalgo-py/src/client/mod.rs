@@ -58,6 +58,13 @@ impl Client {
         endpoint: &str,
         p: Payload,
     ) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(why) = p.failure() {
+            let d = PyDict::new(py);
+            d.set_item("status", "error")?;
+            d.set_item("message", format!("An unexpected error occurred: {why}"))?;
+            d.set_item("error_type", "unknown_error")?;
+            return Ok(d.into_any());
+        }
         self.transport.post(py, endpoint, p.into_bytes())
     }
 }

@@ -1,6 +1,7 @@
 //! Request bodies built the way the official client builds them: some fields sent with their
 //! JSON type ("raw"), some through Python's `str()`, `**kwargs` entries that are `None` dropped.
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt};
 use serde_json::{Map, Value};
@@ -9,13 +10,31 @@ use crate::json::{from_py, py_str};
 
 /// A JSON object under construction, starting with the API key.
 #[derive(Debug)]
-pub(crate) struct Payload(Map<String, Value>);
+pub(crate) struct Payload(Map<String, Value>, Option<String>);
+
+/// A value `json.dumps` would refuse becomes the message of the official client's
+/// `unknown_error` answer instead of an exception.
+fn encode(value: &Bound<'_, PyAny>, failure: &mut Option<String>) -> PyResult<Value> {
+    match from_py(value) {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_instance_of::<PyTypeError>(value.py()) => {
+            failure.get_or_insert_with(|| e.value(value.py()).to_string());
+            Ok(Value::Null)
+        }
+        Err(e) => Err(e),
+    }
+}
 
 impl Payload {
     pub(crate) fn new(api_key: &str) -> Self {
         let mut map = Map::new();
         map.insert("apikey".into(), Value::String(api_key.to_owned()));
-        Self(map)
+        Self(map, None)
+    }
+
+    /// Why the body cannot be encoded, if it cannot.
+    pub(crate) fn failure(&self) -> Option<&str> {
+        self.1.as_deref()
     }
 
     /// A Rust string value.
@@ -32,7 +51,8 @@ impl Payload {
 
     /// A Python value with its JSON type.
     pub(crate) fn raw(&mut self, key: &str, value: &Bound<'_, PyAny>) -> PyResult<&mut Self> {
-        self.0.insert(key.into(), from_py(value)?);
+        let v = encode(value, &mut self.1)?;
+        self.0.insert(key.into(), v);
         Ok(self)
     }
 
@@ -100,7 +120,8 @@ impl Payload {
         if let Some(kw) = kwargs {
             for (k, v) in kw.iter() {
                 if !v.is_none() {
-                    self.0.insert(k.str()?.to_cow()?.into_owned(), from_py(&v)?);
+                    let value = encode(&v, &mut self.1)?;
+                    self.0.insert(k.str()?.to_cow()?.into_owned(), value);
                 }
             }
         }
@@ -117,7 +138,11 @@ impl Payload {
             let mut row = Map::new();
             for (k, v) in dict.iter() {
                 let numeric = v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>();
-                let value = if numeric { py_str(&v)? } else { from_py(&v)? };
+                let value = if numeric {
+                    py_str(&v)?
+                } else {
+                    encode(&v, &mut self.1)?
+                };
                 row.insert(k.str()?.to_cow()?.into_owned(), value);
             }
             out.push(Value::Object(row));
