@@ -1,4 +1,41 @@
 //! # openalgo-py
 //!
-//! The PyO3 binding of OpenAlgo-rs. Not built yet (see the Python issue); the crate exists so
-//! the workspace layout is final.
+//! The Python binding of OpenAlgo-rs, importable as `openalgo_rs` (native module
+//! `openalgo_rs._openalgo`, re-exported by `python/openalgo_rs/__init__.py`):
+//!
+//! - `client`: `api`, the official client's methods over one pooled HTTP connection, and the
+//!   WebSocket feed.
+//! - `sandbox`: `Sandbox`, the paper-trading engine embedded in the process.
+//! - `symbols`: `SymbolTable` (instrument master) and symbol parsing.
+//! - `calc`: the smart-order and split-order calculators.
+//! - `broker`: `Broker`, a broker adapter called without a server.
+//! - `error`: the Python exception hierarchy.
+//!
+//! PyO3's macros expand to `unsafe` code inside PyO3's own spans, which the workspace's
+//! `unsafe_code = "forbid"` lint accepts, so this crate needs no override.
+
+mod broker;
+mod calc;
+mod client;
+mod convert;
+mod error;
+mod json;
+mod runtime;
+mod sandbox;
+mod symbols;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _openalgo(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    error::register(m)?;
+    m.add_class::<client::Client>()?;
+    m.add_class::<sandbox::Sandbox>()?;
+    m.add_class::<symbols::PySymbolTable>()?;
+    m.add_class::<broker::PyBroker>()?;
+    m.add_function(wrap_pyfunction!(symbols::parse_symbol, m)?)?;
+    m.add_function(wrap_pyfunction!(calc::smart_order, m)?)?;
+    m.add_function(wrap_pyfunction!(calc::split_order, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,543 @@
+//! `openalgo_rs.Broker`: a broker adapter called from Python without a server, through the
+//! `api` method names and keyword arguments. Answers are the server's JSON shapes with money as
+//! `decimal.Decimal`; failures raise the exception hierarchy instead of returning error dicts.
+//!
+//! Adapters are built by [`build`]: one match arm per broker. Only `simulator` exists on this
+//! branch; a live broker (e.g. Zerodha, behind its cargo feature) is one more arm that reads its
+//! credentials from the `options` dict and returns its `Arc<dyn Broker>`.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use openalgo_brokers::clock::SystemClock;
+use openalgo_brokers::simulator::{SimConfig, SimMarket, simulator};
+use openalgo_core::orders::{SmartOrderRequest, SmartOutcome};
+use openalgo_core::sandbox::SandboxConfig;
+use openalgo_core::{
+    Action, Broker as CoreBroker, HistoryRequest, Interval, ModifyOrder, Order, OrderId,
+    OrderRequest, OrderService, PriceType, Product, StrategyTag, SymbolTable,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::convert::{self, decimal, key, now_ist, word};
+use crate::error::{self, UnsupportedError, ValidationError};
+use crate::runtime::runtime;
+
+/// A broker adapter with its instrument master.
+#[pyclass(module = "openalgo_rs._openalgo", name = "Broker", frozen)]
+#[derive(Debug)]
+pub(crate) struct PyBroker {
+    name: String,
+    service: OrderService,
+}
+
+/// Builds the adapter called `name`. Adding a broker is one arm here.
+fn build(
+    name: &str,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(Arc<dyn CoreBroker>, Arc<SymbolTable>)> {
+    let opt = |k: &str| -> PyResult<Option<Bound<'_, PyAny>>> {
+        match options {
+            Some(o) => o.get_item(k),
+            None => Ok(None),
+        }
+    };
+    match name {
+        "simulator" => {
+            let mut sandbox = SandboxConfig::default();
+            if let Some(c) = opt("capital")? {
+                sandbox.starting_capital = decimal(&c)?;
+            }
+            let mut sim = SimConfig::new(now_ist().date());
+            if let Some(s) = opt("seed")? {
+                sim.seed = s.extract()?;
+            }
+            let market = Arc::new(SimMarket::new(sim));
+            let symbols = market.symbols();
+            let broker: Arc<dyn CoreBroker> =
+                Arc::new(simulator(market, sandbox, Arc::new(SystemClock)));
+            Ok((broker, symbols))
+        }
+        // "zerodha" => zerodha::from_options(options) — added with the Zerodha adapter.
+        other => Err(UnsupportedError::new_err(format!(
+            "unknown broker '{other}': this build has: simulator"
+        ))),
+    }
+}
+
+fn block<T: Send>(py: Python<'_>, f: impl std::future::Future<Output = T> + Send) -> T {
+    py.detach(|| runtime().block_on(f))
+}
+
+fn order_row<'py>(py: Python<'py>, o: &Order) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("action", o.action.as_str())?;
+    d.set_item("symbol", o.instrument.symbol.as_str())?;
+    d.set_item("exchange", o.instrument.exchange.as_str())?;
+    d.set_item("orderid", o.order_id.as_str())?;
+    d.set_item("product", o.product.as_str())?;
+    d.set_item("quantity", o.quantity.get())?;
+    d.set_item("price", o.price.value())?;
+    d.set_item("pricetype", o.price_type.as_str())?;
+    d.set_item("order_status", o.status.as_str())?;
+    d.set_item("trigger_price", o.trigger_price.value())?;
+    d.set_item("average_price", o.average_price.value())?;
+    d.set_item("filled_quantity", o.filled_quantity.get())?;
+    d.set_item("pending_quantity", o.pending_quantity().get())?;
+    d.set_item(
+        "rejection_reason",
+        o.rejection_reason.as_deref().unwrap_or(""),
+    )?;
+    d.set_item("strategy", o.strategy.as_str())?;
+    d.set_item(
+        "timestamp",
+        o.timestamp.format("%Y-%m-%d %H:%M:%S").to_string(),
+    )?;
+    Ok(d)
+}
+
+fn success<'py>(
+    py: Python<'py>,
+    key: &str,
+    value: impl IntoPyObject<'py>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("status", "success")?;
+    d.set_item(key, value)?;
+    Ok(d)
+}
+
+impl PyBroker {
+    fn broker(&self) -> &Arc<dyn CoreBroker> {
+        self.service.broker()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draft(
+    symbol: &str,
+    exchange: &str,
+    action: &str,
+    quantity: &Bound<'_, PyAny>,
+    price_type: &str,
+    product: &str,
+    price: Option<&Bound<'_, PyAny>>,
+    trigger_price: Option<&Bound<'_, PyAny>>,
+    strategy: &str,
+) -> PyResult<openalgo_core::OrderDraft> {
+    let mut d = OrderRequest::builder(
+        key(symbol, exchange)?,
+        word::<Action>(action)?,
+        convert::quantity(quantity)?,
+    );
+    d.price_type = word::<PriceType>(price_type)?;
+    d.product = word::<Product>(product)?;
+    d.price = convert::price(price)?;
+    d.trigger_price = convert::price(trigger_price)?;
+    d.strategy = StrategyTag::new(strategy).map_err(|e| ValidationError::new_err(e.to_string()))?;
+    Ok(d)
+}
+
+fn order_id(text: &Bound<'_, PyAny>) -> PyResult<OrderId> {
+    let t = text.str()?.to_cow()?.into_owned();
+    OrderId::new(t).map_err(|e| ValidationError::new_err(e.to_string()))
+}
+
+#[pymethods]
+impl PyBroker {
+    /// The adapter called `name` (`"simulator"`), configured by keyword options
+    /// (simulator: `capital`, `seed`).
+    #[new]
+    #[pyo3(signature = (name="simulator", **options))]
+    fn new(name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let (broker, symbols) = build(name, options)?;
+        Ok(Self {
+            name: name.to_owned(),
+            service: OrderService::new(broker, symbols),
+        })
+    }
+
+    /// The broker's id.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    #[pyo3(signature = (*, symbol, action, exchange, price_type="MARKET", product="MIS", quantity=None, price=None, trigger_price=None, strategy="Python"))]
+    #[allow(clippy::too_many_arguments)]
+    fn placeorder<'py>(
+        &self,
+        py: Python<'py>,
+        symbol: &str,
+        action: &str,
+        exchange: &str,
+        price_type: &str,
+        product: &str,
+        quantity: Option<&Bound<'py, PyAny>>,
+        price: Option<&Bound<'py, PyAny>>,
+        trigger_price: Option<&Bound<'py, PyAny>>,
+        strategy: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let one = 1u64.into_pyobject(py)?.into_any();
+        let q = quantity.unwrap_or(&one);
+        let order = draft(
+            symbol,
+            exchange,
+            action,
+            q,
+            price_type,
+            product,
+            price,
+            trigger_price,
+            strategy,
+        )?
+        .build()
+        .map_err(error::order)?;
+        let id = block(py, self.service.place_order(&order)).map_err(error::order)?;
+        success(py, "orderid", id.as_str())
+    }
+
+    #[pyo3(signature = (*, symbol, action, exchange, position_size, price_type="MARKET", product="MIS", quantity=None, price=None, trigger_price=None, strategy="Python"))]
+    #[allow(clippy::too_many_arguments)]
+    fn placesmartorder<'py>(
+        &self,
+        py: Python<'py>,
+        symbol: &str,
+        action: &str,
+        exchange: &str,
+        position_size: &Bound<'py, PyAny>,
+        price_type: &str,
+        product: &str,
+        quantity: Option<&Bound<'py, PyAny>>,
+        price: Option<&Bound<'py, PyAny>>,
+        trigger_price: Option<&Bound<'py, PyAny>>,
+        strategy: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let one = 1u64.into_pyobject(py)?.into_any();
+        let q = quantity.unwrap_or(&one);
+        let template = draft(
+            symbol,
+            exchange,
+            action,
+            q,
+            price_type,
+            product,
+            price,
+            trigger_price,
+            strategy,
+        )?;
+        let target = crate::calc::truncate(position_size)?;
+        let request = SmartOrderRequest::new(template, target).map_err(error::order)?;
+        match block(py, self.service.place_smart_order(&request)).map_err(error::order)? {
+            SmartOutcome::Placed { order_id, .. } => success(py, "orderid", order_id.as_str()),
+            SmartOutcome::NoAction(reason) => success(py, "message", reason.message(false)),
+        }
+    }
+
+    #[pyo3(signature = (*, order_id, symbol, action, exchange, product, quantity, price, price_type="LIMIT", trigger_price=None, strategy="Python"))]
+    #[allow(clippy::too_many_arguments)]
+    fn modifyorder<'py>(
+        &self,
+        py: Python<'py>,
+        order_id: &Bound<'py, PyAny>,
+        symbol: &str,
+        action: &str,
+        exchange: &str,
+        product: &str,
+        quantity: &Bound<'py, PyAny>,
+        price: &Bound<'py, PyAny>,
+        price_type: &str,
+        trigger_price: Option<&Bound<'py, PyAny>>,
+        strategy: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let d = draft(
+            symbol,
+            exchange,
+            action,
+            quantity,
+            price_type,
+            product,
+            Some(price),
+            trigger_price,
+            strategy,
+        )?;
+        let modify = ModifyOrder::new(self::order_id(order_id)?, d).map_err(error::order)?;
+        let id = block(py, self.broker().modify_order(&modify)).map_err(|e| error::broker(&e))?;
+        success(py, "orderid", id.as_str())
+    }
+
+    #[pyo3(signature = (*, order_id, strategy="Python"))]
+    fn cancelorder<'py>(
+        &self,
+        py: Python<'py>,
+        order_id: &Bound<'py, PyAny>,
+        strategy: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let _ = strategy;
+        let id = self::order_id(order_id)?;
+        let id = block(py, self.broker().cancel_order(&id)).map_err(|e| error::broker(&e))?;
+        success(py, "orderid", id.as_str())
+    }
+
+    #[pyo3(signature = (*, order_id, strategy="Python"))]
+    fn orderstatus<'py>(
+        &self,
+        py: Python<'py>,
+        order_id: &Bound<'py, PyAny>,
+        strategy: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let _ = strategy;
+        let id = self::order_id(order_id)?;
+        let o = block(py, self.broker().order_status(&id)).map_err(|e| error::broker(&e))?;
+        success(py, "data", order_row(py, &o)?)
+    }
+
+    #[pyo3(signature = (*, symbol, exchange, product, strategy="Python"))]
+    fn openposition<'py>(
+        &self,
+        py: Python<'py>,
+        symbol: &str,
+        exchange: &str,
+        product: &str,
+        strategy: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let _ = strategy;
+        let k = key(symbol, exchange)?;
+        let p = word::<Product>(product)?;
+        let q = block(py, self.broker().open_position(&k, p)).map_err(|e| error::broker(&e))?;
+        success(py, "quantity", q)
+    }
+
+    /// `{"status": "success", "data": {"orders": [...], "statistics": {...}}}`.
+    fn orderbook<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let orders = block(py, self.broker().order_book()).map_err(|e| error::broker(&e))?;
+        let rows = orders
+            .iter()
+            .map(|o| order_row(py, o))
+            .collect::<PyResult<Vec<_>>>()?;
+        let count = |f: &dyn Fn(&Order) -> bool| orders.iter().filter(|o| f(o)).count();
+        let stats = PyDict::new(py);
+        stats.set_item("total_buy_orders", count(&|o| o.action == Action::Buy))?;
+        stats.set_item("total_sell_orders", count(&|o| o.action == Action::Sell))?;
+        stats.set_item(
+            "total_completed_orders",
+            count(&|o| o.status == openalgo_core::OrderStatus::Complete),
+        )?;
+        stats.set_item(
+            "total_open_orders",
+            count(&|o| o.status == openalgo_core::OrderStatus::Open),
+        )?;
+        stats.set_item(
+            "total_rejected_orders",
+            count(&|o| o.status == openalgo_core::OrderStatus::Rejected),
+        )?;
+        let data = PyDict::new(py);
+        data.set_item("orders", PyList::new(py, rows)?)?;
+        data.set_item("statistics", stats)?;
+        success(py, "data", data)
+    }
+
+    fn tradebook<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let trades = block(py, self.broker().trade_book()).map_err(|e| error::broker(&e))?;
+        let rows = PyList::empty(py);
+        for t in &trades {
+            let d = PyDict::new(py);
+            d.set_item("action", t.action.as_str())?;
+            d.set_item("symbol", t.instrument.symbol.as_str())?;
+            d.set_item("exchange", t.instrument.exchange.as_str())?;
+            d.set_item("orderid", t.order_id.as_str())?;
+            d.set_item("product", t.product.as_str())?;
+            d.set_item("quantity", t.quantity.get())?;
+            d.set_item("average_price", t.average_price.value())?;
+            d.set_item("trade_value", t.average_price.notional(t.quantity.get()))?;
+            d.set_item(
+                "timestamp",
+                t.timestamp.format("%Y-%m-%d %H:%M:%S").to_string(),
+            )?;
+            rows.append(d)?;
+        }
+        success(py, "data", rows)
+    }
+
+    fn positionbook<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let positions = block(py, self.broker().positions()).map_err(|e| error::broker(&e))?;
+        let rows = PyList::empty(py);
+        for p in &positions {
+            let d = PyDict::new(py);
+            d.set_item("symbol", p.instrument.symbol.as_str())?;
+            d.set_item("exchange", p.instrument.exchange.as_str())?;
+            d.set_item("product", p.product.as_str())?;
+            d.set_item("quantity", p.quantity)?;
+            d.set_item("average_price", p.average_price.value())?;
+            d.set_item("ltp", p.ltp.value())?;
+            d.set_item("pnl", p.pnl)?;
+            rows.append(d)?;
+        }
+        success(py, "data", rows)
+    }
+
+    fn holdings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let holdings = block(py, self.broker().holdings()).map_err(|e| error::broker(&e))?;
+        let rows = PyList::empty(py);
+        for h in &holdings {
+            let d = PyDict::new(py);
+            d.set_item("symbol", h.instrument.symbol.as_str())?;
+            d.set_item("exchange", h.instrument.exchange.as_str())?;
+            d.set_item("product", h.product.as_str())?;
+            d.set_item("quantity", h.quantity.get())?;
+            d.set_item("average_price", h.average_price.value())?;
+            d.set_item("ltp", h.ltp.value())?;
+            d.set_item("pnl", h.pnl)?;
+            rows.append(d)?;
+        }
+        let data = PyDict::new(py);
+        data.set_item("holdings", rows)?;
+        success(py, "data", data)
+    }
+
+    fn funds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let f = block(py, self.broker().funds()).map_err(|e| error::broker(&e))?;
+        let d = PyDict::new(py);
+        d.set_item("availablecash", f.available_cash)?;
+        d.set_item("collateral", f.collateral)?;
+        d.set_item("m2mrealized", f.m2m_realized)?;
+        d.set_item("m2munrealized", f.m2m_unrealized)?;
+        d.set_item("utiliseddebits", f.utilised_debits)?;
+        success(py, "data", d)
+    }
+
+    #[pyo3(signature = (*, symbol, exchange))]
+    fn quotes<'py>(
+        &self,
+        py: Python<'py>,
+        symbol: &str,
+        exchange: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let k = key(symbol, exchange)?;
+        let q = block(py, self.broker().quote(&k)).map_err(|e| error::broker(&e))?;
+        let d = PyDict::new(py);
+        d.set_item("ask", q.ask.value())?;
+        d.set_item("bid", q.bid.value())?;
+        d.set_item("high", q.high.value())?;
+        d.set_item("low", q.low.value())?;
+        d.set_item("ltp", q.ltp.value())?;
+        d.set_item("open", q.open.value())?;
+        d.set_item("prev_close", q.prev_close.value())?;
+        d.set_item("volume", q.volume)?;
+        d.set_item("oi", q.oi)?;
+        success(py, "data", d)
+    }
+
+    #[pyo3(signature = (*, symbol, exchange))]
+    fn depth<'py>(
+        &self,
+        py: Python<'py>,
+        symbol: &str,
+        exchange: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let k = key(symbol, exchange)?;
+        let q = block(py, self.broker().depth(&k)).map_err(|e| error::broker(&e))?;
+        let side = |levels: &[openalgo_core::DepthLevel]| -> PyResult<Bound<'py, PyList>> {
+            let out = PyList::empty(py);
+            for l in levels {
+                let d = PyDict::new(py);
+                d.set_item("price", l.price.value())?;
+                d.set_item("quantity", l.quantity)?;
+                d.set_item("orders", l.orders)?;
+                out.append(d)?;
+            }
+            Ok(out)
+        };
+        let d = PyDict::new(py);
+        d.set_item("bids", side(&q.bids)?)?;
+        d.set_item("asks", side(&q.asks)?)?;
+        d.set_item("ltp", q.ltp.value())?;
+        d.set_item("ltq", q.ltq)?;
+        d.set_item("open", q.open.value())?;
+        d.set_item("high", q.high.value())?;
+        d.set_item("low", q.low.value())?;
+        d.set_item("prev_close", q.prev_close.value())?;
+        d.set_item("volume", q.volume)?;
+        d.set_item("oi", q.oi)?;
+        d.set_item("totalbuyqty", q.total_buy_quantity)?;
+        d.set_item("totalsellqty", q.total_sell_quantity)?;
+        success(py, "data", d)
+    }
+
+    /// Candles `[{"timestamp" (epoch s), "open", "high", "low", "close", "volume", "oi"}]`.
+    #[pyo3(signature = (*, symbol, exchange, interval, start_date, end_date))]
+    fn history<'py>(
+        &self,
+        py: Python<'py>,
+        symbol: &str,
+        exchange: &str,
+        interval: &str,
+        start_date: NaiveDate,
+        end_date: NaiveDate,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let req = HistoryRequest::new(
+            key(symbol, exchange)?,
+            word::<Interval>(interval)?,
+            start_date,
+            end_date,
+        )
+        .map_err(error::order)?;
+        let candles = block(py, self.broker().history(&req)).map_err(|e| error::broker(&e))?;
+        let rows = PyList::empty(py);
+        for c in &candles {
+            let d = PyDict::new(py);
+            d.set_item("timestamp", c.timestamp)?;
+            d.set_item("open", c.open.value())?;
+            d.set_item("high", c.high.value())?;
+            d.set_item("low", c.low.value())?;
+            d.set_item("close", c.close.value())?;
+            d.set_item("volume", c.volume)?;
+            d.set_item("oi", c.oi)?;
+            rows.append(d)?;
+        }
+        success(py, "data", rows)
+    }
+
+    /// Cancels every open order: `{"status", "canceled_orders", "failed_cancellations"}`.
+    #[pyo3(signature = (*, strategy="Python"))]
+    fn cancelallorder<'py>(&self, py: Python<'py>, strategy: &str) -> PyResult<Bound<'py, PyDict>> {
+        let _ = strategy;
+        let report = block(py, self.service.cancel_all_orders()).map_err(error::order)?;
+        let d = PyDict::new(py);
+        d.set_item("status", "success")?;
+        d.set_item(
+            "canceled_orders",
+            report
+                .canceled
+                .iter()
+                .map(|i| i.as_str().to_owned())
+                .collect::<Vec<_>>(),
+        )?;
+        d.set_item(
+            "failed_cancellations",
+            report
+                .failed
+                .iter()
+                .map(|(i, _)| i.as_str().to_owned())
+                .collect::<Vec<_>>(),
+        )?;
+        Ok(d)
+    }
+
+    /// Closes every open position at market.
+    #[pyo3(signature = (*, strategy="Python"))]
+    fn closeposition<'py>(&self, py: Python<'py>, strategy: &str) -> PyResult<Bound<'py, PyDict>> {
+        let _ = strategy;
+        let report = block(py, self.service.close_all_positions()).map_err(error::order)?;
+        success(
+            py,
+            "message",
+            format!(
+                "Closed {} position(s), {} failed",
+                report.closed(),
+                report.failed()
+            ),
+        )
+    }
+}

@@ -1,0 +1,106 @@
+//! Python values → core types at the binding's edge: vocabulary words, symbols, exact prices
+//! (a `Decimal`, `int` or `str`; a `float` is read through its shortest `repr`, as the server
+//! reads JSON numbers), quantities and IST timestamps.
+
+use std::str::FromStr;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use openalgo_core::money::parse_decimal;
+use openalgo_core::vocab::VocabError;
+use openalgo_core::{Exchange, InstrumentKey, Price, Quantity, Symbol};
+use pyo3::prelude::*;
+use pyo3::types::{PyFloat, PyInt, PyString};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use crate::error::{self, ValidationError};
+
+/// A vocabulary word (`"NSE"`, `"BUY"`, `"SL-M"`, …).
+pub(crate) fn word<T: FromStr<Err = VocabError>>(text: &str) -> PyResult<T> {
+    text.parse().map_err(|e| error::vocab(&e))
+}
+
+/// An exchange and an OpenAlgo symbol.
+pub(crate) fn key(symbol: &str, exchange: &str) -> PyResult<InstrumentKey> {
+    let exchange: Exchange = word(exchange)?;
+    let symbol = Symbol::new(symbol).map_err(|e| error::symbol(&e))?;
+    Ok(InstrumentKey::new(symbol, exchange))
+}
+
+/// An exact decimal from a Python `Decimal`, `int`, `str` or `float`.
+pub(crate) fn decimal(value: &Bound<'_, PyAny>) -> PyResult<Decimal> {
+    if let Ok(d) = value.extract::<Decimal>() {
+        return Ok(d);
+    }
+    let text = if value.is_instance_of::<PyString>() || value.is_instance_of::<PyInt>() {
+        value.str()?.to_cow()?.into_owned()
+    } else if value.is_instance_of::<PyFloat>() {
+        value.repr()?.to_cow()?.into_owned()
+    } else {
+        let t = value.get_type().name()?;
+        return Err(ValidationError::new_err(format!(
+            "expected a number, got {t}"
+        )));
+    };
+    parse_decimal(text.trim())
+        .map_err(|e| ValidationError::new_err(format!("invalid number '{text}': {e}")))
+}
+
+/// A price; `None` is zero.
+pub(crate) fn price(value: Option<&Bound<'_, PyAny>>) -> PyResult<Price> {
+    match value {
+        Some(v) if !v.is_none() => {
+            let d = decimal(v)?;
+            if d.is_sign_negative() {
+                return Err(ValidationError::new_err("price cannot be negative"));
+            }
+            Ok(Price::new(d))
+        }
+        _ => Ok(Price::ZERO),
+    }
+}
+
+/// A non-negative whole quantity from an `int` or an integral string.
+pub(crate) fn quantity(value: &Bound<'_, PyAny>) -> PyResult<Quantity> {
+    if let Ok(n) = value.extract::<u64>() {
+        return Ok(Quantity::new(n));
+    }
+    let d = decimal(value)?;
+    if d.is_sign_negative() || d.fract() != Decimal::ZERO {
+        return Err(ValidationError::new_err(format!(
+            "quantity must be a whole number, got {d}"
+        )));
+    }
+    d.to_u64()
+        .map(Quantity::new)
+        .ok_or_else(|| ValidationError::new_err("quantity out of range"))
+}
+
+/// An IST timestamp from a naive `datetime` or `"YYYY-MM-DD HH:MM[:SS]"`.
+pub(crate) fn ist(value: &Bound<'_, PyAny>) -> PyResult<NaiveDateTime> {
+    if let Ok(dt) = value.extract::<NaiveDateTime>() {
+        return Ok(dt);
+    }
+    if let Ok(d) = value.extract::<NaiveDate>() {
+        return Ok(d.and_time(chrono::NaiveTime::MIN));
+    }
+    let text = value.str()?.to_cow()?.into_owned();
+    for f in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(&text, f) {
+            return Ok(dt);
+        }
+    }
+    Err(ValidationError::new_err(format!(
+        "invalid time '{text}': use a datetime or 'YYYY-MM-DD HH:MM:SS' (IST)"
+    )))
+}
+
+/// The current time in IST.
+pub(crate) fn now_ist() -> NaiveDateTime {
+    openalgo_brokers::clock::ist_from_ms(chrono::Utc::now().timestamp_millis())
+}

@@ -1,0 +1,454 @@
+//! `openalgo_rs.Sandbox`: the paper-trading engine in-process. Prices come in as ticks
+//! (`tick`), time as an IST clock the caller moves (`set_time`, `advance`), and every money
+//! value goes out as `decimal.Decimal`.
+
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDateTime};
+use openalgo_brokers::simulator::{SimConfig, SimMarket};
+use openalgo_core::sandbox::{
+    MarketSnapshot, SandboxConfig, SandboxEngine, SandboxHolding, SandboxOrder, SandboxPosition,
+    SandboxTrade,
+};
+use openalgo_core::{
+    Action, InstrumentKey, ModifyOrder, OrderId, OrderRequest, PriceType, Product, Quantity,
+    StrategyTag, SymbolTable,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::convert::{self, decimal, key, now_ist, price, word};
+use crate::error::{self, NotFoundError, ValidationError};
+use crate::symbols::PySymbolTable;
+
+/// The paper-trading engine: one account, its books, and the clock it runs on.
+#[pyclass(module = "openalgo_rs._openalgo")]
+#[derive(Debug)]
+pub(crate) struct Sandbox {
+    engine: SandboxEngine,
+    now: NaiveDateTime,
+}
+
+fn order_id(text: &str) -> PyResult<OrderId> {
+    OrderId::new(text).map_err(|e| ValidationError::new_err(e.to_string()))
+}
+
+fn strategy_tag(text: &str) -> PyResult<StrategyTag> {
+    StrategyTag::new(text).map_err(|e| ValidationError::new_err(e.to_string()))
+}
+
+fn ts(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+pub(crate) fn order_dict<'py>(py: Python<'py>, o: &SandboxOrder) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("orderid", o.order_id.as_str())?;
+    d.set_item("symbol", o.instrument.symbol.as_str())?;
+    d.set_item("exchange", o.instrument.exchange.as_str())?;
+    d.set_item("action", o.action.as_str())?;
+    d.set_item("quantity", o.quantity.get())?;
+    d.set_item("pricetype", o.price_type.as_str())?;
+    d.set_item("product", o.product.as_str())?;
+    d.set_item("price", o.price.value())?;
+    d.set_item("trigger_price", o.trigger_price.value())?;
+    d.set_item("order_status", o.status.as_str())?;
+    d.set_item("average_price", o.average_price.value())?;
+    d.set_item("filled_quantity", o.filled_quantity.get())?;
+    d.set_item("pending_quantity", o.pending_quantity().get())?;
+    d.set_item(
+        "rejection_reason",
+        o.rejection_reason.as_deref().unwrap_or(""),
+    )?;
+    d.set_item("strategy", o.strategy.as_str())?;
+    d.set_item("timestamp", ts(o.placed_at))?;
+    Ok(d)
+}
+
+fn trade_dict<'py>(py: Python<'py>, t: &SandboxTrade) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("tradeid", t.trade_id.as_str())?;
+    d.set_item("orderid", t.order_id.as_str())?;
+    d.set_item("symbol", t.instrument.symbol.as_str())?;
+    d.set_item("exchange", t.instrument.exchange.as_str())?;
+    d.set_item("action", t.action.as_str())?;
+    d.set_item("quantity", t.quantity.get())?;
+    d.set_item("average_price", t.price.value())?;
+    d.set_item("trade_value", t.price.notional(t.quantity.get()))?;
+    d.set_item("product", t.product.as_str())?;
+    d.set_item("strategy", t.strategy.as_str())?;
+    d.set_item("timestamp", ts(t.timestamp))?;
+    Ok(d)
+}
+
+fn position_dict<'py>(py: Python<'py>, p: &SandboxPosition) -> PyResult<Bound<'py, PyDict>> {
+    let row = p.to_position();
+    let d = PyDict::new(py);
+    d.set_item("symbol", p.instrument.symbol.as_str())?;
+    d.set_item("exchange", p.instrument.exchange.as_str())?;
+    d.set_item("product", p.product.as_str())?;
+    d.set_item("quantity", p.quantity)?;
+    d.set_item("average_price", row.average_price.value())?;
+    d.set_item("ltp", p.ltp.value())?;
+    d.set_item("pnl", row.pnl)?;
+    d.set_item("unrealized_pnl", p.unrealized())?;
+    d.set_item("realized_pnl", p.accumulated_realized)?;
+    d.set_item("today_realized_pnl", p.today_realized)?;
+    d.set_item("margin", p.margin)?;
+    Ok(d)
+}
+
+fn holding_dict<'py>(py: Python<'py>, h: &SandboxHolding) -> PyResult<Bound<'py, PyDict>> {
+    let row = h.to_holding();
+    let d = PyDict::new(py);
+    d.set_item("symbol", h.instrument.symbol.as_str())?;
+    d.set_item("exchange", h.instrument.exchange.as_str())?;
+    d.set_item("product", row.product.as_str())?;
+    d.set_item("quantity", h.quantity)?;
+    d.set_item("average_price", h.average_price().value())?;
+    d.set_item("ltp", h.ltp.value())?;
+    d.set_item("pnl", row.pnl)?;
+    d.set_item(
+        "settlement_date",
+        h.settlement_date.format("%Y-%m-%d").to_string(),
+    )?;
+    Ok(d)
+}
+
+impl Sandbox {
+    fn snapshot_for(&self, key: &InstrumentKey) -> Option<MarketSnapshot> {
+        self.engine.last_price(key)
+    }
+
+    fn done<T>(&mut self, r: Result<T, openalgo_core::sandbox::SandboxError>) -> PyResult<T> {
+        self.engine.clear_events();
+        r.map_err(error::sandbox)
+    }
+}
+
+#[pymethods]
+impl Sandbox {
+    /// A fresh account. `capital` defaults to ₹1 Cr, `now` (IST) to the current time,
+    /// `symbols` to the simulator's instrument master for `now`'s date. `mis_cutoffs=False`
+    /// turns off the MIS placement window and square-off.
+    #[new]
+    #[pyo3(signature = (*, capital=None, now=None, symbols=None, mis_cutoffs=true))]
+    fn new(
+        capital: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
+        symbols: Option<PyRef<'_, PySymbolTable>>,
+        mis_cutoffs: bool,
+    ) -> PyResult<Self> {
+        let now = match now {
+            Some(n) if !n.is_none() => convert::ist(n)?,
+            _ => now_ist(),
+        };
+        let table: Arc<SymbolTable> = match symbols {
+            Some(t) => t.table(),
+            None => SimMarket::new(SimConfig::new(now.date())).symbols(),
+        };
+        let mut config = SandboxConfig::default();
+        if let Some(c) = capital.filter(|c| !c.is_none()) {
+            let c = decimal(c)?;
+            if !c.is_sign_positive() || c.is_zero() {
+                return Err(ValidationError::new_err("capital must be positive"));
+            }
+            config.starting_capital = c;
+        }
+        config.mis_cutoffs = mis_cutoffs;
+        Ok(Self {
+            engine: SandboxEngine::new(config, table, now),
+            now,
+        })
+    }
+
+    /// The engine's clock (naive IST `datetime`).
+    #[getter]
+    fn now(&self) -> NaiveDateTime {
+        self.now
+    }
+
+    /// Moves the clock to `now` (IST) and runs what is due: session rollover, T+1, expiry
+    /// settlement, MIS square-off.
+    fn set_time(&mut self, now: &Bound<'_, PyAny>) -> PyResult<()> {
+        let now = convert::ist(now)?;
+        if now < self.now {
+            return Err(ValidationError::new_err("the clock cannot go back"));
+        }
+        self.now = now;
+        self.engine.advance(now);
+        self.engine.clear_events();
+        Ok(())
+    }
+
+    /// Moves the clock forward and runs what is due (see `set_time`).
+    #[pyo3(signature = (*, seconds=0, minutes=0, hours=0, days=0))]
+    fn advance(&mut self, seconds: i64, minutes: i64, hours: i64, days: i64) -> PyResult<()> {
+        let step = Duration::seconds(seconds)
+            + Duration::minutes(minutes)
+            + Duration::hours(hours)
+            + Duration::days(days);
+        if step < Duration::zero() {
+            return Err(ValidationError::new_err("the clock cannot go back"));
+        }
+        self.now += step;
+        self.engine.advance(self.now);
+        self.engine.clear_events();
+        Ok(())
+    }
+
+    /// A new price: working orders on the instrument trigger and fill against it.
+    #[pyo3(signature = (symbol, exchange, ltp, *, bid=None, ask=None))]
+    fn tick(
+        &mut self,
+        symbol: &str,
+        exchange: &str,
+        ltp: &Bound<'_, PyAny>,
+        bid: Option<&Bound<'_, PyAny>>,
+        ask: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let k = key(symbol, exchange)?;
+        let ltp = price(Some(ltp))?;
+        if !ltp.is_positive() {
+            return Err(ValidationError::new_err("ltp must be positive"));
+        }
+        let side = |v: Option<&Bound<'_, PyAny>>| -> PyResult<_> {
+            Ok(v.map(|v| price(Some(v)))
+                .transpose()?
+                .filter(|p| p.is_positive()))
+        };
+        let snap = MarketSnapshot {
+            ltp,
+            bid: side(bid)?,
+            ask: side(ask)?,
+            day_range: None,
+        };
+        self.engine.on_price(&k, snap, self.now);
+        self.engine.clear_events();
+        Ok(())
+    }
+
+    /// Places an order; returns its id. A MARKET order fills at once against the last tick
+    /// (ask for buys, bid for sells, else the LTP).
+    #[pyo3(signature = (*, symbol, exchange, action, quantity, price_type="MARKET", product="MIS", price=None, trigger_price=None, disclosed_quantity=None, strategy="Python"))]
+    #[allow(clippy::too_many_arguments)]
+    fn place(
+        &mut self,
+        symbol: &str,
+        exchange: &str,
+        action: &str,
+        quantity: &Bound<'_, PyAny>,
+        price_type: &str,
+        product: &str,
+        price: Option<&Bound<'_, PyAny>>,
+        trigger_price: Option<&Bound<'_, PyAny>>,
+        disclosed_quantity: Option<&Bound<'_, PyAny>>,
+        strategy: &str,
+    ) -> PyResult<String> {
+        let k = key(symbol, exchange)?;
+        let mut draft =
+            OrderRequest::builder(k, word::<Action>(action)?, convert::quantity(quantity)?);
+        draft.price_type = word::<PriceType>(price_type)?;
+        draft.product = word::<Product>(product)?;
+        draft.price = convert::price(price)?;
+        draft.trigger_price = convert::price(trigger_price)?;
+        if let Some(d) = disclosed_quantity.filter(|d| !d.is_none()) {
+            draft.disclosed_quantity = convert::quantity(d)?;
+        }
+        draft.strategy = strategy_tag(strategy)?;
+        let order = draft.build().map_err(error::order)?;
+        let snap = self.snapshot_for(order.instrument());
+        let r = self.engine.place(&order, snap, self.now);
+        self.done(r).map(|id| id.as_str().to_owned())
+    }
+
+    /// Modifies a working order (quantity, prices, price type); returns its id.
+    #[pyo3(signature = (order_id, *, quantity=None, price=None, trigger_price=None, price_type=None))]
+    fn modify(
+        &mut self,
+        order_id: &str,
+        quantity: Option<&Bound<'_, PyAny>>,
+        price: Option<&Bound<'_, PyAny>>,
+        trigger_price: Option<&Bound<'_, PyAny>>,
+        price_type: Option<&str>,
+    ) -> PyResult<String> {
+        let old = self
+            .engine
+            .order(order_id)
+            .cloned()
+            .ok_or_else(|| NotFoundError::new_err(format!("Order {order_id} not found")))?;
+        let mut draft = OrderRequest::builder(old.instrument.clone(), old.action, old.quantity);
+        draft.price_type = price_type.map_or(Ok(old.price_type), word::<PriceType>)?;
+        draft.product = old.product;
+        draft.price = if price.is_some() {
+            convert::price(price)?
+        } else {
+            old.price
+        };
+        draft.trigger_price = if trigger_price.is_some() {
+            convert::price(trigger_price)?
+        } else {
+            old.trigger_price
+        };
+        if let Some(q) = quantity {
+            draft.quantity = convert::quantity(q)?;
+        }
+        draft.strategy = old.strategy.clone();
+        let modify = ModifyOrder::new(self::order_id(order_id)?, draft).map_err(error::order)?;
+        let snap = self.snapshot_for(&old.instrument);
+        let r = self.engine.modify(&modify, snap, self.now);
+        self.done(r).map(|id| id.as_str().to_owned())
+    }
+
+    /// Cancels a working order; returns its id.
+    fn cancel(&mut self, order_id: &str) -> PyResult<String> {
+        let id = self::order_id(order_id)?;
+        let r = self.engine.cancel(&id, self.now);
+        self.done(r).map(|id| id.as_str().to_owned())
+    }
+
+    /// Cancels every working order; returns their ids.
+    fn cancel_all(&mut self) -> Vec<String> {
+        let ids = self.engine.cancel_all(self.now);
+        self.engine.clear_events();
+        ids.iter().map(|i| i.as_str().to_owned()).collect()
+    }
+
+    /// Closes one open position at market; returns the closing order's id.
+    #[pyo3(signature = (*, symbol, exchange, product, strategy="Python"))]
+    fn close_position(
+        &mut self,
+        symbol: &str,
+        exchange: &str,
+        product: &str,
+        strategy: &str,
+    ) -> PyResult<String> {
+        let k = key(symbol, exchange)?;
+        let r = self
+            .engine
+            .close_position(&k, word::<Product>(product)?, strategy, self.now);
+        self.done(r).map(|id| id.as_str().to_owned())
+    }
+
+    /// Closes every open position at market; returns the closing orders' ids.
+    #[pyo3(signature = (strategy="Python"))]
+    fn close_all(&mut self, strategy: &str) -> PyResult<Vec<String>> {
+        let results = self.engine.close_all_positions(strategy, self.now);
+        self.engine.clear_events();
+        let mut ids = Vec::new();
+        for (_, _, r) in results {
+            ids.push(r.map_err(error::sandbox)?.as_str().to_owned());
+        }
+        Ok(ids)
+    }
+
+    /// Net quantity of one (symbol, exchange, product).
+    fn net_quantity(&self, symbol: &str, exchange: &str, product: &str) -> PyResult<i64> {
+        Ok(self
+            .engine
+            .net_quantity(&key(symbol, exchange)?, word::<Product>(product)?))
+    }
+
+    /// Funds as the `/funds` endpoint names them, plus the ledger's parts; all `Decimal`.
+    fn funds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let ledger = self.engine.funds();
+        let f = ledger.to_funds(self.engine.unrealized_pnl());
+        let d = PyDict::new(py);
+        d.set_item("availablecash", f.available_cash)?;
+        d.set_item("collateral", f.collateral)?;
+        d.set_item("m2mrealized", f.m2m_realized)?;
+        d.set_item("m2munrealized", f.m2m_unrealized)?;
+        d.set_item("utiliseddebits", f.utilised_debits)?;
+        d.set_item("capital", ledger.capital)?;
+        d.set_item("realized_pnl", ledger.realized_pnl)?;
+        d.set_item("order_margin", ledger.order_margin)?;
+        d.set_item("position_margin", ledger.position_margin)?;
+        Ok(d)
+    }
+
+    /// One order.
+    fn order<'py>(&self, py: Python<'py>, order_id: &str) -> PyResult<Bound<'py, PyDict>> {
+        let o = self
+            .engine
+            .order(order_id)
+            .ok_or_else(|| NotFoundError::new_err(format!("Order {order_id} not found")))?;
+        order_dict(py, o)
+    }
+
+    /// Every order, oldest first.
+    fn orders<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let rows = self
+            .engine
+            .orders()
+            .map(|o| order_dict(py, o))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, rows)
+    }
+
+    /// Every fill, oldest first.
+    fn trades<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let rows = self
+            .engine
+            .trades()
+            .iter()
+            .map(|t| trade_dict(py, t))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, rows)
+    }
+
+    /// Positions (closed ones stay listed with quantity 0 for the session).
+    fn positions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let rows = self
+            .engine
+            .positions()
+            .iter()
+            .map(|p| position_dict(py, p))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, rows)
+    }
+
+    /// Settled delivery holdings.
+    fn holdings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let rows = self
+            .engine
+            .holdings()
+            .iter()
+            .map(|h| holding_dict(py, h))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, rows)
+    }
+
+    /// Places `count` MARKET orders alternating BUY and SELL of `quantity` on one instrument
+    /// in a Rust loop (the engine's throughput without Python call overhead); returns the
+    /// number placed.
+    #[pyo3(signature = (*, symbol, exchange, count, quantity=1, product="MIS"))]
+    fn place_round_trips(
+        &mut self,
+        symbol: &str,
+        exchange: &str,
+        count: u64,
+        quantity: u64,
+        product: &str,
+    ) -> PyResult<u64> {
+        let k = key(symbol, exchange)?;
+        let snap = self.snapshot_for(&k);
+        let mut buy = OrderRequest::builder(k.clone(), Action::Buy, Quantity::new(quantity));
+        buy.product = word::<Product>(product)?;
+        let mut sell = buy.clone();
+        sell.action = Action::Sell;
+        let (buy, sell) = (
+            buy.build().map_err(error::order)?,
+            sell.build().map_err(error::order)?,
+        );
+        for i in 0..count {
+            let order = if i % 2 == 0 { &buy } else { &sell };
+            let r = self.engine.place(order, snap, self.now);
+            if i % 1024 == 0 {
+                self.engine.clear_events();
+            }
+            r.map_err(error::sandbox)?;
+        }
+        self.engine.clear_events();
+        Ok(count)
+    }
+}

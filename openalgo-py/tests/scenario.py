@@ -1,0 +1,102 @@
+"""One trading scenario written against the official client's API. It runs unchanged with
+``from openalgo import api`` and ``from openalgo_rs import api``:
+
+    python scenario.py openalgo|openalgo_rs HOST API_KEY
+
+and prints every answer as JSON, with the values that differ between two runs by nature
+(order ids, timestamps, live prices) replaced by their type, so two runs against fresh servers
+can be compared exactly."""
+
+import importlib
+import re
+import json
+import sys
+
+VOLATILE = {"orderid", "timestamp", "ltp", "bid", "ask", "open", "high", "low", "prev_close",
+            "volume", "oi", "average_price", "pnl", "m2munrealized", "m2mrealized", "availablecash",
+            "utiliseddebits", "close", "trade_value", "price", "ltq", "totalbuyqty", "totalsellqty",
+            "trigger_price", "canceled_orders", "total_margin_required", "span_margin", "exposure_margin"}
+
+
+def shape(value, key=None):
+    """The answer with volatile values replaced by their type name and order ids in messages
+    replaced by <id>."""
+    if key in ("asks", "bids"):  # live book sizes
+        return f"{len(value)} levels"
+    if isinstance(value, dict):
+        return {k: shape(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shape(v) for v in value]
+    if key in VOLATILE:
+        return type(value).__name__
+    if isinstance(value, str):
+        return re.sub(r"\d{10,}", "<id>", value)
+    return value
+
+
+def scenario(client):
+    out = {}
+    out["funds_before"] = client.funds()
+    out["quotes"] = client.quotes(symbol="SBIN", exchange="NSE")
+    out["depth"] = client.depth(symbol="INFY", exchange="NSE")
+    out["symbol"] = client.symbol(symbol="SBIN", exchange="NSE")
+    out["search"] = client.search(query="RELIANCE", exchange="NSE")
+    out["expiry"] = client.expiry(symbol="NIFTY", exchange="NFO", instrumenttype="options")
+    out["intervals"] = client.intervals()
+
+    buy = client.placeorder(strategy="Scenario", symbol="SBIN", action="BUY", exchange="NSE",
+                            price_type="MARKET", product="MIS", quantity=10)
+    out["placeorder"] = buy
+    out["orderstatus"] = client.orderstatus(order_id=buy["orderid"], strategy="Scenario")
+
+    limit = client.placeorder(symbol="INFY", action="BUY", exchange="NSE", price_type="LIMIT",
+                              product="MIS", quantity=5, price=1)
+    out["limit"] = limit
+    out["modify"] = client.modifyorder(order_id=limit["orderid"], symbol="INFY", action="BUY",
+                                       exchange="NSE", price_type="LIMIT", product="MIS",
+                                       quantity=7, price=2)
+    out["limit_status"] = client.orderstatus(order_id=limit["orderid"])
+    out["cancel"] = client.cancelorder(order_id=limit["orderid"])
+    out["cancel_again"] = client.cancelorder(order_id=limit["orderid"])
+
+    out["smart"] = client.placesmartorder(symbol="SBIN", action="BUY", exchange="NSE",
+                                          product="MIS", quantity=1, position_size=25)
+    out["smart_matched"] = client.placesmartorder(symbol="SBIN", action="BUY", exchange="NSE",
+                                                  product="MIS", quantity=1, position_size=25)
+    out["openposition"] = client.openposition(symbol="SBIN", exchange="NSE", product="MIS")
+    out["split"] = client.splitorder(symbol="ITC", action="BUY", exchange="NSE", quantity=105,
+                                     splitsize=50, product="CNC")
+    out["basket"] = client.basketorder(orders=[
+        {"symbol": "TCS", "exchange": "NSE", "action": "BUY", "quantity": 2, "pricetype": "MARKET", "product": "MIS"},
+        {"symbol": "NOSUCH", "exchange": "NSE", "action": "BUY", "quantity": 1, "pricetype": "MARKET", "product": "MIS"},
+    ])
+    out["orderbook"] = client.orderbook()
+    out["tradebook"] = client.tradebook()
+    out["positionbook"] = client.positionbook()
+    out["holdings"] = client.holdings()
+
+    out["bad_symbol"] = client.placeorder(symbol="NOSUCH", action="BUY", exchange="NSE", quantity=1)
+    out["bad_action"] = client.placeorder(symbol="SBIN", action="HOLD", exchange="NSE", quantity=1)
+    out["bad_status"] = client.orderstatus(order_id="12345")
+    out["closeposition"] = client.closeposition(strategy="Scenario")
+    out["cancelallorder"] = client.cancelallorder(strategy="Scenario")
+    out["positions_after"] = client.positionbook()
+    out["margin"] = client.margin(positions=[
+        {"symbol": "SBIN", "exchange": "NSE", "action": "BUY", "product": "MIS", "pricetype": "MARKET", "quantity": 10},
+        {"symbol": "INFY", "exchange": "NSE", "action": "SELL", "product": "MIS", "pricetype": "LIMIT", "quantity": 5, "price": 1500.5},
+    ])
+    out["margin_empty"] = client.margin(positions=[])
+    out["margin_not_a_list"] = client.margin(positions="SBIN")
+    out["optionsymbol"] = client.optionsymbol(underlying="NIFTY", exchange="NSE_INDEX", offset="ATM", option_type="CE")
+    return out
+
+
+def main():
+    module, host, key = sys.argv[1:4]
+    api = importlib.import_module(module).api
+    client = api(api_key=key, host=host)
+    print(json.dumps(shape(scenario(client)), indent=1, sort_keys=False))
+
+
+if __name__ == "__main__":
+    main()
