@@ -2,9 +2,8 @@
 //! `api` method names and keyword arguments. Answers are the server's JSON shapes with money as
 //! `decimal.Decimal`; failures raise the exception hierarchy instead of returning error dicts.
 //!
-//! Adapters are built by [`build`]: one match arm per broker. Only `simulator` exists on this
-//! branch; a live broker (e.g. Zerodha, behind its cargo feature) is one more arm that reads its
-//! credentials from the `options` dict and returns its `Arc<dyn Broker>`.
+//! Adapters are built by [`build`]: one match arm per broker (`simulator`; `zerodha` in
+//! [`crate::zerodha`], which reads its credentials from the `options` dict).
 
 use std::sync::Arc;
 
@@ -34,6 +33,7 @@ pub(crate) struct PyBroker {
 
 /// Builds the adapter called `name`. Adding a broker is one arm here.
 fn build(
+    py: Python<'_>,
     name: &str,
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<(Arc<dyn CoreBroker>, Arc<SymbolTable>)> {
@@ -59,9 +59,9 @@ fn build(
                 Arc::new(simulator(market, sandbox, Arc::new(SystemClock)));
             Ok((broker, symbols))
         }
-        // "zerodha" => zerodha::from_options(options) — added with the Zerodha adapter.
+        "zerodha" => crate::zerodha::build(py, options),
         other => Err(UnsupportedError::new_err(format!(
-            "unknown broker '{other}': this build has: simulator"
+            "unknown broker '{other}': this build has: simulator, zerodha"
         ))),
     }
 }
@@ -146,12 +146,13 @@ fn order_id(text: &Bound<'_, PyAny>) -> PyResult<OrderId> {
 
 #[pymethods]
 impl PyBroker {
-    /// The adapter called `name` (`"simulator"`), configured by keyword options
-    /// (simulator: `capital`, `seed`).
+    /// The adapter called `name` (`"simulator"` or `"zerodha"`), configured by keyword options
+    /// (simulator: `capital`, `seed`; zerodha: `api_key`, `api_secret`, `access_token` or
+    /// `request_token`, and optionally `rest_url`, `ws_url`, `login_url`).
     #[new]
     #[pyo3(signature = (name="simulator", **options))]
-    fn new(name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let (broker, symbols) = build(name, options)?;
+    fn new(py: Python<'_>, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let (broker, symbols) = build(py, name, options)?;
         Ok(Self {
             name: name.to_owned(),
             service: OrderService::new(broker, symbols),

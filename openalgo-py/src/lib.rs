@@ -8,7 +8,7 @@
 //! - `sandbox`: `Sandbox`, the paper-trading engine embedded in the process.
 //! - `symbols`: `SymbolTable` (instrument master) and symbol parsing.
 //! - `calc`: the smart-order and split-order calculators.
-//! - `broker`: `Broker`, a broker adapter called without a server.
+//! - `broker`: `Broker`, a broker adapter called without a server (`zerodha`: the Kite arm).
 //! - `error`: the Python exception hierarchy.
 //!
 //! PyO3's macros expand to `unsafe` code inside PyO3's own spans, which the workspace's
@@ -23,6 +23,7 @@ mod json;
 mod runtime;
 mod sandbox;
 mod symbols;
+mod zerodha;
 
 use pyo3::prelude::*;
 

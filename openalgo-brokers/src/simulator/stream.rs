@@ -94,7 +94,9 @@ pub fn tick_stream(
             st.ready.extend(st.scratch.drain(..));
             let n = st.rich.len();
             for (i, sub) in st.rich.iter().enumerate() {
-                if slice_of(i, n, slices) == slice && st.market.is_trading(sub.instrument.exchange, now) {
+                if slice_of(i, n, slices) == slice
+                    && st.market.is_trading(sub.instrument.exchange, now)
+                {
                     if let Ok(t) = st.market.tick(&sub.instrument, now, sub.mode) {
                         st.ready.push_back(t);
                     }
