@@ -297,7 +297,7 @@ impl Application {
         &self.state
     }
 
-    /// Serves until stopped; the paper engine's driver runs alongside.
+    /// Serves until stopped; the paper engine's driver and the P&L sampler run alongside.
     ///
     /// # Errors
     /// When the HTTP server fails.
@@ -307,6 +307,7 @@ impl Application {
         let drivers = [
             self.state.live.broker.spawn_driver(period),
             self.state.sandbox.broker.spawn_driver(period),
+            crate::web::pnl::spawn_sampler(self.state.clone(), std::time::Duration::from_secs(10)),
         ];
         let result = self.server.await;
         for d in drivers {
