@@ -42,10 +42,7 @@ pub(super) async fn run(
     body["apikey"] = Value::String(api_key(state, user_id).await?);
     body["strategy"] = Value::String(STRATEGY.into());
     let (status, answer) = call(state.clone(), req.clone(), endpoint, &body).await?;
-    Ok((
-        status == 200 && answer["status"] == "success",
-        answer,
-    ))
+    Ok((status == 200 && answer["status"] == "success", answer))
 }
 
 /// The message of an answer.

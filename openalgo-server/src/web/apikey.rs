@@ -17,8 +17,18 @@ use crate::state::AppState;
 
 /// The key with all but its last four characters hidden.
 fn masked(key: &str) -> String {
-    let tail: String = key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    format!("{}{tail}", "•".repeat(key.chars().count().saturating_sub(4).min(28)))
+    let tail: String = key
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!(
+        "{}{tail}",
+        "•".repeat(key.chars().count().saturating_sub(4).min(28))
+    )
 }
 
 /// The host the examples call (from the request).

@@ -22,8 +22,19 @@ fn broker_error(e: &openalgo_core::BrokerError) -> String {
 }
 
 const ORDER_HEADER: &[&str] = &[
-    "time", "order id", "symbol", "exchange", "action", "quantity", "filled", "price",
-    "trigger price", "average price", "price type", "product", "status",
+    "time",
+    "order id",
+    "symbol",
+    "exchange",
+    "action",
+    "quantity",
+    "filled",
+    "price",
+    "trigger price",
+    "average price",
+    "price type",
+    "product",
+    "status",
 ];
 
 fn order_cells(o: &Order) -> Vec<String> {
@@ -126,7 +137,12 @@ pub(super) async fn modify_page(
 ) -> Result<HttpResponse, ApiError> {
     let ctx = signed_in!(state, req);
     let Ok(id) = OrderId::new(query.orderid.clone()) else {
-        return Ok(page(&ctx, "/orderbook", "Modify order", &error("No such order")));
+        return Ok(page(
+            &ctx,
+            "/orderbook",
+            "Modify order",
+            &error("No such order"),
+        ));
     };
     let body = match state.trading().0.broker().order_status(&id).await {
         Err(e) => broker_error(&e),
@@ -170,7 +186,14 @@ pub(super) async fn modify_page(
 }
 
 const TRADE_HEADER: &[&str] = &[
-    "time", "order id", "symbol", "exchange", "action", "product", "quantity", "average price",
+    "time",
+    "order id",
+    "symbol",
+    "exchange",
+    "action",
+    "product",
+    "quantity",
+    "average price",
     "trade value",
 ];
 
@@ -241,7 +264,13 @@ pub(super) async fn tradebook_csv(
 }
 
 const POSITION_HEADER: &[&str] = &[
-    "symbol", "exchange", "product", "quantity", "average price", "ltp", "pnl",
+    "symbol",
+    "exchange",
+    "product",
+    "quantity",
+    "average price",
+    "ltp",
+    "pnl",
 ];
 
 fn position_cells(p: &Position) -> Vec<String> {
@@ -324,7 +353,13 @@ pub(super) async fn positions_csv(
 }
 
 const HOLDING_HEADER: &[&str] = &[
-    "symbol", "exchange", "product", "quantity", "average price", "ltp", "pnl",
+    "symbol",
+    "exchange",
+    "product",
+    "quantity",
+    "average price",
+    "ltp",
+    "pnl",
 ];
 
 fn holding_cells(h: &Holding) -> Vec<String> {
@@ -347,10 +382,8 @@ pub(super) async fn holdings(
     let body = match state.trading().0.broker().holdings().await {
         Err(e) => broker_error(&e),
         Ok(list) => {
-            let value: rust_decimal::Decimal = list
-                .iter()
-                .map(|h| h.ltp.notional(h.quantity.get()))
-                .sum();
+            let value: rust_decimal::Decimal =
+                list.iter().map(|h| h.ltp.notional(h.quantity.get())).sum();
             let cost: rust_decimal::Decimal = list
                 .iter()
                 .map(|h| h.average_price.notional(h.quantity.get()))

@@ -53,7 +53,10 @@ mod tests {
     fn cells_are_quoted_and_formulas_defused() {
         let t = text(
             &["a", "b"],
-            &[vec!["x,y".into(), "=1+1".into()], vec!["say \"hi\"".into(), "-5".into()]],
+            &[
+                vec!["x,y".into(), "=1+1".into()],
+                vec!["say \"hi\"".into(), "-5".into()],
+            ],
         );
         assert_eq!(t, "a,b\r\n\"x,y\",'=1+1\r\n\"say \"\"hi\"\"\",-5\r\n");
     }

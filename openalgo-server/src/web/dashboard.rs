@@ -31,11 +31,21 @@ pub(super) async fn page_handler(
             state.pnl.record(mode, state.clock.now_ms(), total);
             format!(
                 r#"<div class="cards">{}{}{}{}{}{}</div>"#,
-                card("Available balance", "funds-available", f.available_cash, false),
+                card(
+                    "Available balance",
+                    "funds-available",
+                    f.available_cash,
+                    false
+                ),
                 card("Collateral", "funds-collateral", f.collateral, false),
                 card("Used margin", "funds-used", f.utilised_debits, false),
                 card("Realized P&amp;L", "pnl-realized", f.m2m_realized, true),
-                card("Unrealized P&amp;L", "pnl-unrealized", f.m2m_unrealized, true),
+                card(
+                    "Unrealized P&amp;L",
+                    "pnl-unrealized",
+                    f.m2m_unrealized,
+                    true
+                ),
                 card("Total P&amp;L", "pnl-total", total, true),
             )
         }

@@ -20,7 +20,11 @@ pub(super) fn money(value: Decimal) -> String {
         }
         grouped.push(c);
     }
-    let sign = if value.round_dp(2).is_zero() { "" } else { sign };
+    let sign = if value.round_dp(2).is_zero() {
+        ""
+    } else {
+        sign
+    };
     format!("{sign}{grouped}.{frac}")
 }
 

@@ -82,11 +82,7 @@ fn decode_flash(value: &str) -> Option<(bool, String)> {
 #[must_use]
 pub(super) fn redirect_with(to: &str, ok: bool, message: &str) -> HttpResponse {
     let short: String = message.chars().take(300).collect();
-    let value = format!(
-        "{}.{}",
-        if ok { "ok" } else { "err" },
-        hex::encode(short)
-    );
+    let value = format!("{}.{}", if ok { "ok" } else { "err" }, hex::encode(short));
     let cookie = Cookie::build(FLASH, value)
         .path("/")
         .http_only(true)
@@ -125,7 +121,10 @@ pub(super) fn page_with_status(
         })
         .collect();
     let (badge, switch_label) = match ctx.mode {
-        Mode::Live => (r#"<span class="badge live" id="mode-badge">LIVE</span>"#, "Analyze"),
+        Mode::Live => (
+            r#"<span class="badge live" id="mode-badge">LIVE</span>"#,
+            "Analyze",
+        ),
         Mode::Analyze => (
             r#"<span class="badge analyze" id="mode-badge">ANALYZE</span>"#,
             "Live",

@@ -21,16 +21,20 @@ fn ms(us: u64) -> String {
 }
 
 fn tabs(active: &str) -> String {
-    [("orders", "Order log"), ("traffic", "Traffic"), ("latency", "Latency")]
-        .iter()
-        .map(|(t, label)| {
-            format!(
-                r#"<a class="button {}" href="/logs?tab={t}" id="tab-{t}">{label}</a>"#,
-                if *t == active { "" } else { "secondary" }
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    [
+        ("orders", "Order log"),
+        ("traffic", "Traffic"),
+        ("latency", "Latency"),
+    ]
+    .iter()
+    .map(|(t, label)| {
+        format!(
+            r#"<a class="button {}" href="/logs?tab={t}" id="tab-{t}">{label}</a>"#,
+            if *t == active { "" } else { "secondary" }
+        )
+    })
+    .collect::<Vec<_>>()
+    .join(" ")
 }
 
 fn contains(haystack: &str, needle: &str) -> bool {
@@ -106,8 +110,16 @@ async fn traffic(state: &AppState, q: &HashMap<String, String>) -> Result<String
         .map(|s| {
             format!(
                 r#"<option value="{s}"{}>{}</option>"#,
-                if Some(*s) == status.get(..1).or(Some("")) { " selected" } else { "" },
-                if s.is_empty() { "any".to_owned() } else { format!("{s}xx") }
+                if Some(*s) == status.get(..1).or(Some("")) {
+                    " selected"
+                } else {
+                    ""
+                },
+                if s.is_empty() {
+                    "any".to_owned()
+                } else {
+                    format!("{s}xx")
+                }
             )
         })
         .collect();

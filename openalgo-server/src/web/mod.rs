@@ -72,7 +72,10 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/security", web::get().to(bans::page))
         .route("/security/ban", web::post().to(bans::ban))
         .route("/security/unban", web::post().to(bans::unban))
-        .route("/auth/analyzer-toggle", web::post().to(dashboard::toggle_mode))
+        .route(
+            "/auth/analyzer-toggle",
+            web::post().to(dashboard::toggle_mode),
+        )
         .route("/dashboard", web::get().to(dashboard::page_handler))
         .route("/dashboard/pnl", web::get().to(dashboard::series))
         .route("/broker", web::get().to(broker::page_handler))

@@ -97,6 +97,10 @@ mod tests {
         );
         assert!(s.points(Mode::Analyze).is_empty());
         s.record(Mode::Live, base + 86_400_000, Decimal::ZERO);
-        assert_eq!(s.points(Mode::Live).len(), 1, "a new day starts a new curve");
+        assert_eq!(
+            s.points(Mode::Live).len(),
+            1,
+            "a new day starts a new curve"
+        );
     }
 }

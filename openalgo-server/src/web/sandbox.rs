@@ -70,7 +70,11 @@ pub(super) async fn page_handler(
         c.square_off.cds_bcd.format("%H:%M"),
         c.square_off.mcx.format("%H:%M"),
         c.square_off.ncdex.format("%H:%M"),
-        if c.mis_cutoffs { "on" } else { "off (round-the-clock market)" },
+        if c.mis_cutoffs {
+            "on"
+        } else {
+            "off (round-the-clock market)"
+        },
         csrf_field(&ctx.csrf),
         show(hi),
         show(lo),

@@ -72,11 +72,7 @@ async fn quote_panel(state: &AppState, symbol: &str, exchange: &str) -> String {
                             },
                         )
                     };
-                    format!(
-                        "<tr>{}{}</tr>",
-                        side(d.bids.get(i)),
-                        side(d.asks.get(i))
-                    )
+                    format!("<tr>{}{}</tr>", side(d.bids.get(i)), side(d.asks.get(i)))
                 })
                 .collect();
             format!(

@@ -50,7 +50,11 @@ fn form(ctx: &Ctx, v: &HashMap<String, String>, problem: Option<&str>) -> String
     let get = |k: &str| v.get(k).map_or("", String::as_str);
     let or = |k: &str, d: &'static str| {
         let x = get(k);
-        if x.is_empty() { d.to_owned() } else { x.to_owned() }
+        if x.is_empty() {
+            d.to_owned()
+        } else {
+            x.to_owned()
+        }
     };
     format!(
         r#"{}<div class="panel"><form method="post" action="/ticket/review" class="stack" id="ticket">{}
@@ -67,10 +71,16 @@ fn form(ctx: &Ctx, v: &HashMap<String, String>, problem: Option<&str>) -> String
         problem.map(error).unwrap_or_default(),
         csrf_field(&ctx.csrf),
         escape(get("symbol")),
-        options(&names(Exchange::ALL, Exchange::as_str), &or("exchange", "NSE")),
+        options(
+            &names(Exchange::ALL, Exchange::as_str),
+            &or("exchange", "NSE")
+        ),
         options(&names(Action::ALL, Action::as_str), &or("action", "BUY")),
         escape(&or("quantity", "1")),
-        options(&names(PriceType::ALL, PriceType::as_str), &or("pricetype", "MARKET")),
+        options(
+            &names(PriceType::ALL, PriceType::as_str),
+            &or("pricetype", "MARKET")
+        ),
         options(&names(Product::ALL, Product::as_str), &or("product", "MIS")),
         escape(&or("price", "0")),
         escape(&or("trigger_price", "0")),
@@ -119,10 +129,7 @@ pub(super) async fn review(
             } else {
                 field(f, k).trim().to_owned()
             };
-            format!(
-                r#"<input type="hidden" name="{k}" value="{}">"#,
-                escape(&v)
-            )
+            format!(r#"<input type="hidden" name="{k}" value="{}">"#, escape(&v))
         })
         .collect();
     let edit: String = FIELDS
@@ -162,6 +169,7 @@ pub(super) async fn place(
     for k in FIELDS {
         body[*k] = Value::String(field(&form_data, k).trim().to_owned());
     }
+    body["symbol"] = Value::String(field(&form_data, "symbol").trim().to_uppercase());
     let (ok, answer) = run(&state, &req, s.user_id, OrderCall::Place, body).await?;
     if ok {
         let id = answer["orderid"].as_str().unwrap_or_default();

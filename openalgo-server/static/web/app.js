@@ -159,7 +159,7 @@
     }
     function draw(points) {
       while (svg.firstChild) { svg.removeChild(svg.firstChild); }
-      var w = 600, h = 220, pad = 36;
+      var w = Math.max(svg.clientWidth || 600, 200), h = svg.clientHeight || 220, pad = 40;
       svg.setAttribute("viewBox", "0 0 " + w + " " + h);
       svg.setAttribute("data-points", String(points.length));
       if (!points.length) {

@@ -47,9 +47,16 @@ impl Walk {
             .console()
             .await
             .into_iter()
-            .filter(|m| m.contains("Content Security Policy") || m.contains("Refused to"))
+            .filter(|m| {
+                m.contains("Content Security Policy")
+                    || m.contains("Refused to")
+                    || m.contains("Uncaught")
+            })
             .collect();
-        assert!(refused.is_empty(), "CSP violations on {page}: {refused:?}");
+        assert!(
+            refused.is_empty(),
+            "CSP violations or script errors on {page}: {refused:?}"
+        );
     }
 
     /// Waits up to `secs` for `check` to hold.
@@ -212,8 +219,11 @@ async fn a_newcomers_day_in_the_browser() {
     w.shot("05-search-quote").await;
     b.click("#trade-buy").await;
     assert_eq!(
-        b.script("return document.getElementById('t-symbol').value", json!([]))
-            .await,
+        b.script(
+            "return document.getElementById('t-symbol').value",
+            json!([])
+        )
+        .await,
         json!("SBIN")
     );
     b.fill("#t-quantity", "10").await;
@@ -269,7 +279,11 @@ async fn a_newcomers_day_in_the_browser() {
     // Close the position.
     w.visit("/positions").await;
     b.click(&format!("button[data-close=\"{key}\"]")).await;
-    assert!(b.text("#flash").await.contains("Position closed"), "{}", b.text("#flash").await);
+    assert!(
+        b.text("#flash").await.contains("Position closed"),
+        "{}",
+        b.text("#flash").await
+    );
     assert_eq!(b.attr(&prow, "data-qty").await.as_deref(), Some("0"));
     w.shot("11-positions-closed").await;
     w.visit("/tradebook").await;
@@ -318,7 +332,10 @@ async fn a_newcomers_day_in_the_browser() {
         log.contains("placeorder") && log.contains("SBIN") && log.contains("analyze"),
         "{log}"
     );
-    assert!(!log.contains(&first_key) && !log.contains(&new_key), "no key in the log");
+    assert!(
+        !log.contains(&first_key) && !log.contains(&new_key),
+        "no key in the log"
+    );
     w.shot("15-logs-orders").await;
     w.visit("/logs?tab=traffic").await;
     assert!(b.text("#traffic").await.contains("/api/v1/ping"));
@@ -347,8 +364,11 @@ async fn a_newcomers_day_in_the_browser() {
     b.click("#theme-toggle").await;
     w.visit("/positions").await;
     assert_eq!(
-        b.script("return document.documentElement.getAttribute('data-theme')", json!([]))
-            .await,
+        b.script(
+            "return document.documentElement.getAttribute('data-theme')",
+            json!([])
+        )
+        .await,
         json!("dark")
     );
     w.shot("25-positions-dark").await;

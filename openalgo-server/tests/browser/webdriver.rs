@@ -55,7 +55,10 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Ok(r) = http.get(format!("{root}/status")).send().await {
-                if r.json::<Value>().await.is_ok_and(|v| v["value"]["ready"] == true) {
+                if r.json::<Value>()
+                    .await
+                    .is_ok_and(|v| v["value"]["ready"] == true)
+                {
                     break;
                 }
             }
@@ -107,7 +110,13 @@ impl Browser {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let v: Value = req.send().await.expect("webdriver").json().await.expect("json");
+        let v: Value = req
+            .send()
+            .await
+            .expect("webdriver")
+            .json()
+            .await
+            .expect("json");
         v["value"].clone()
     }
 
@@ -127,12 +136,20 @@ impl Browser {
 
     /// The current URL.
     pub(crate) async fn url(&self) -> String {
-        self.get("/url").await.as_str().unwrap_or_default().to_owned()
+        self.get("/url")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// The page source.
     pub(crate) async fn source(&self) -> String {
-        self.get("/source").await.as_str().unwrap_or_default().to_owned()
+        self.get("/source")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// The first element matching `css`, if any now.
@@ -163,14 +180,17 @@ impl Browser {
     /// Clicks `css`.
     pub(crate) async fn click(&self, css: &str) {
         let e = self.find(css).await;
-        let v = self.post(&format!("/element/{}/click", e.0), json!({})).await;
+        let v = self
+            .post(&format!("/element/{}/click", e.0), json!({}))
+            .await;
         assert!(v.is_null(), "click {css}: {v}");
     }
 
     /// Replaces the value of the input `css` with `text`.
     pub(crate) async fn fill(&self, css: &str, text: &str) {
         let e = self.find(css).await;
-        self.post(&format!("/element/{}/clear", e.0), json!({})).await;
+        self.post(&format!("/element/{}/clear", e.0), json!({}))
+            .await;
         let v = self
             .post(&format!("/element/{}/value", e.0), json!({"text": text}))
             .await;
