@@ -21,6 +21,22 @@ fn broker_error(e: &openalgo_core::BrokerError) -> String {
     error(&format!("The broker could not answer: {e}"))
 }
 
+/// An amount in paise (exact: the decimal times 100, rounded).
+fn paise(v: rust_decimal::Decimal) -> rust_decimal::Decimal {
+    (v * rust_decimal::Decimal::ONE_HUNDRED).round()
+}
+
+/// The part of a row's P&L that does not move with the price (realized), in paise: the script
+/// shows `base + (ltp - avg) * qty` as prices arrive, which equals `pnl` at the rendered LTP.
+fn base_paise(
+    pnl: rust_decimal::Decimal,
+    ltp: openalgo_core::Price,
+    avg: openalgo_core::Price,
+    qty: i64,
+) -> rust_decimal::Decimal {
+    paise(pnl) - (paise(ltp.value()) - paise(avg.value())) * rust_decimal::Decimal::from(qty)
+}
+
 const ORDER_HEADER: &[&str] = &[
     "time",
     "order id",
@@ -300,10 +316,10 @@ fn position_row(ctx: &Ctx, p: &Position) -> String {
             escape(&key),
         )
     };
-    // P&L in paise for the script's live total (exact: the decimal times 100).
-    let paise = (p.pnl * rust_decimal::Decimal::ONE_HUNDRED).round();
+    let paise = paise(p.pnl);
+    let base = base_paise(p.pnl, p.ltp, p.average_price, p.quantity);
     format!(
-        r#"<tr data-position="{}" data-qty="{}" data-avg="{}" data-pnl-paise="{paise}"><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num" data-ltp-key="{}">{}</td>{}<td>{close}</td></tr>"#,
+        r#"<tr data-position="{}" data-qty="{}" data-avg="{}" data-pnl-paise="{paise}" data-base-paise="{base}"><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num" data-ltp-key="{}">{}</td>{}<td>{close}</td></tr>"#,
         escape(&key),
         p.quantity,
         p.average_price,
@@ -393,9 +409,11 @@ pub(super) async fn holdings(
                 .iter()
                 .map(|h| {
                     let key = key_of(&h.instrument);
-                    let paise = (h.pnl * rust_decimal::Decimal::ONE_HUNDRED).round();
+                    let paise = paise(h.pnl);
+                    let qty = i64::try_from(h.quantity.get()).unwrap_or(i64::MAX);
+                    let base = base_paise(h.pnl, h.ltp, h.average_price, qty);
                     format!(
-                        r#"<tr data-qty="{}" data-avg="{}" data-pnl-paise="{paise}"><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num" data-ltp-key="{}">{}</td>{}</tr>"#,
+                        r#"<tr data-qty="{}" data-avg="{}" data-pnl-paise="{paise}" data-base-paise="{base}"><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num" data-ltp-key="{}">{}</td>{}</tr>"#,
                         h.quantity,
                         h.average_price,
                         escape(h.instrument.symbol.as_str()),
@@ -431,4 +449,20 @@ pub(super) async fn holdings_csv(
     let list = state.trading().0.broker().holdings().await?;
     let rows: Vec<_> = list.iter().map(holding_cells).collect();
     Ok(csv::download("holdings.csv", HOLDING_HEADER, &rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn the_moving_part_of_pnl_is_split_from_the_realized_part() {
+        let d = |s| rust_decimal::Decimal::from_str(s).unwrap();
+        let p = |s| openalgo_core::Price::new(d(s));
+        // Long 10 at 100, LTP 101.5, 40 realized earlier: P&L 55.
+        assert_eq!(base_paise(d("55"), p("101.5"), p("100"), 10), d("4000"));
+        // Closed: the whole P&L is realized.
+        assert_eq!(base_paise(d("-12.25"), p("99"), p("100"), 0), d("-1225"));
+    }
 }

@@ -90,7 +90,8 @@
   }
 
   // Live prices: every [data-ltp-key="EXCHANGE:SYMBOL"] cell follows the feed; a row with
-  // data-qty and data-avg recomputes its [data-pnl] cell and the [data-pnl-total] sum.
+  // data-qty and data-avg recomputes its [data-pnl] cell (realized part data-base-paise plus
+  // (ltp - avg) * qty) and the [data-pnl-total] sum.
   function setupLive() {
     var cells = document.querySelectorAll("[data-ltp-key]");
     var dot = document.getElementById("live-status");
@@ -116,7 +117,8 @@
         c.setAttribute("data-ltp", String(ltp));
         var row = c.closest("tr[data-qty]");
         if (!row) { return; }
-        var paise = pnlPaise(ltp, Number(row.getAttribute("data-avg")), Number(row.getAttribute("data-qty")));
+        var paise = Number(row.getAttribute("data-base-paise") || "0") +
+          pnlPaise(ltp, Number(row.getAttribute("data-avg")), Number(row.getAttribute("data-qty")));
         row.setAttribute("data-pnl-paise", String(paise));
         var pnl = row.querySelector("[data-pnl]");
         if (pnl) { setSigned(pnl, paise); }

@@ -423,3 +423,38 @@ async fn rotating_the_key_from_the_page_retires_the_old_one() {
     let (status, _) = app.post("ping", &app.with_key(json!({}))).await;
     assert_eq!(status, 403, "the old key stops working");
 }
+
+#[tokio::test]
+async fn a_thousand_orders_all_render_in_the_book() {
+    let many = openalgo_server::rate_limit::Limit::parse("100000 per second").expect("limit");
+    let options = crate::helpers::Options {
+        limits: openalgo_server::rate_limit::RateLimits {
+            order: many,
+            api: many,
+            ..openalgo_server::rate_limit::RateLimits::default()
+        },
+        ..crate::helpers::Options::default()
+    };
+    let store: std::sync::Arc<dyn openalgo_server::store::Store> =
+        std::sync::Arc::new(openalgo_server::store::SqliteStore::in_memory().expect("store"));
+    let (app, _) = crate::helpers::spawn_with(store, None, options).await;
+    for i in 0..1_000 {
+        let (status, body) = app
+            .post(
+                "placeorder",
+                &app.with_key(
+                    json!({"strategy": "t", "symbol": if i % 2 == 0 { "SBIN" } else { "RELIANCE" },
+                    "exchange": "NSE", "action": "BUY", "quantity": "1", "pricetype": "LIMIT",
+                    "product": "MIS", "price": "100"}),
+                ),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (web, _) = signed_in(&app).await;
+    let page = text(&app, &web, "/orderbook").await;
+    assert_eq!(page.matches("data-order-id=").count(), 1_000);
+    assert!(page.contains(r#"<div class="value" id="orders-total">1000</div>"#));
+    let csv = text(&app, &web, "/orderbook.csv").await;
+    assert_eq!(csv.lines().count(), 1_001);
+}

@@ -5,7 +5,8 @@
 //! `target/screenshots/` and checked for CSP violations (no inline script, style or handler in
 //! the markup, no "Refused to" in the console).
 //!
-//! Skips with a message when chromedriver is not installed (`.ci/run` installs it).
+//! Skips with a message when chromedriver is not installed, unless `OPENALGO_REQUIRE_BROWSER`
+//! is set (`.ci/run` installs Chromium and sets it). `CHROMEDRIVER` names another driver.
 
 mod webdriver;
 
@@ -167,6 +168,10 @@ async fn ping(base: &str, key: &str) -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_newcomers_day_in_the_browser() {
     let Some(driver) = webdriver::chromedriver() else {
+        assert!(
+            std::env::var_os("OPENALGO_REQUIRE_BROWSER").is_none(),
+            "OPENALGO_REQUIRE_BROWSER is set but chromedriver is not installed"
+        );
         eprintln!(
             "SKIPPED: chromedriver not found (install Debian's chromium and chromium-driver, as .ci/run does)"
         );
