@@ -98,6 +98,13 @@ async fn setup() -> (String, reqwest::Client) {
         .await
         .expect("login");
     assert_eq!(r.status(), 303);
+    let location = r.headers().get("location").cloned();
+    let dashboard = web
+        .get(format!("{base}/dashboard"))
+        .send()
+        .await
+        .expect("dashboard");
+    assert_eq!(dashboard.status(), 200, "signed in (login went to {location:?})");
     (base, web)
 }
 
@@ -130,7 +137,13 @@ fn pages(c: &mut Criterion) {
             assert_eq!(
                 html.matches("data-order-id=").count(),
                 ORDERS,
-                "every order rendered"
+                "every order rendered: {}",
+                html.split("<main>")
+                    .nth(1)
+                    .unwrap_or(&html)
+                    .chars()
+                    .take(1500)
+                    .collect::<String>()
             );
         }
         group.bench_function(path, |b| {
