@@ -104,7 +104,11 @@ async fn setup() -> (String, reqwest::Client) {
         .send()
         .await
         .expect("dashboard");
-    assert_eq!(dashboard.status(), 200, "signed in (login went to {location:?})");
+    assert_eq!(
+        dashboard.status(),
+        200,
+        "signed in (login went to {location:?})"
+    );
     (base, web)
 }
 

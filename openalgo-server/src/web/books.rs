@@ -72,7 +72,7 @@ fn order_cells(o: &Order) -> Vec<String> {
 }
 
 fn order_row(ctx: &Ctx, o: &Order, out: &mut String) {
-    let id = escape(&o.order_id.to_string());
+    let id = escape(o.order_id.as_ref());
     let actions = if o.status.is_working() {
         format!(
             r#"<form method="post" action="/orderbook/cancel" class="row">{}<input type="hidden" name="orderid" value="{id}"><button type="submit" class="small danger" data-cancel="{id}">Cancel</button> <a class="button small secondary" href="/orderbook/modify?orderid={id}">Modify</a></form>"#,
@@ -187,7 +187,7 @@ pub(super) async fn modify_page(
                 o.instrument.exchange,
                 o.product,
                 csrf_field(&ctx.csrf),
-                escape(&o.order_id.to_string()),
+                escape(o.order_id.as_ref()),
                 escape(o.instrument.symbol.as_str()),
                 o.instrument.exchange,
                 o.action,
@@ -246,7 +246,7 @@ pub(super) async fn tradebook(
                     format!(
                         r#"<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
                         time(t.timestamp),
-                        escape(&t.order_id.to_string()),
+                        escape(t.order_id.as_ref()),
                         escape(t.instrument.symbol.as_str()),
                         t.instrument.exchange,
                         t.action,
