@@ -458,3 +458,41 @@ async fn a_thousand_orders_all_render_in_the_book() {
     let csv = text(&app, &web, "/orderbook.csv").await;
     assert_eq!(csv.lines().count(), 1_001);
 }
+
+#[tokio::test]
+async fn the_sandbox_page_resets_the_analyzer_account() {
+    let app = spawn_app().await;
+    let (web, token) = signed_in(&app).await;
+    post(
+        &app,
+        &web,
+        "/auth/analyzer-toggle",
+        &[("csrf_token", &token)],
+    )
+    .await;
+    let (status, body) = app
+        .post(
+            "placeorder",
+            &app.with_key(json!({"strategy": "t", "symbol": "SBIN", "exchange": "NSE",
+                "action": "BUY", "quantity": "4", "pricetype": "MARKET", "product": "MIS"})),
+        )
+        .await;
+    assert_eq!((status, &body["mode"]), (200, &json!("analyze")), "{body}");
+    let page = text(&app, &web, "/sandbox").await;
+    assert!(page.contains("sandbox-settings") && page.contains("1,00,00,000.00"));
+    assert!(
+        !page.contains(r#"<dd id="sandbox-available">1,00,00,000.00</dd>"#),
+        "margin in use"
+    );
+    let r = post(&app, &web, "/sandbox/reset", &[("csrf_token", &token)]).await;
+    assert_eq!(r.status(), 303);
+    let page = text(&app, &web, "/sandbox").await;
+    assert!(
+        page.contains(r#"<dd id="sandbox-available">1,00,00,000.00</dd>"#),
+        "{page}"
+    );
+    assert!(
+        orders(&app).await.is_empty(),
+        "the sandbox books are cleared"
+    );
+}
