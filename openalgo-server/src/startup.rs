@@ -369,19 +369,23 @@ impl Application {
         &self.state
     }
 
-    /// Serves until stopped; the paper engine's driver runs alongside.
+    /// Serves until stopped; the paper engine's driver and the P&L sampler run alongside.
     ///
     /// # Errors
     /// When the HTTP server fails.
     pub async fn run(self) -> std::io::Result<()> {
         crate::stream::start(self.ws, Arc::clone(&self.stream), &self.bus)?;
         let period = std::time::Duration::from_secs(1);
-        let drivers: Vec<_> = self
+        let mut drivers: Vec<_> = self
             .state
             .paper_accounts()
             .into_iter()
             .map(|(account, _)| account.spawn_driver(period))
             .collect();
+        drivers.push(crate::web::pnl::spawn_sampler(
+            self.state.clone(),
+            std::time::Duration::from_secs(10),
+        ));
         let result = self.server.await;
         for d in drivers {
             d.abort();

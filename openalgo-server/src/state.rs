@@ -174,6 +174,8 @@ pub struct AppState {
     pub latency: Arc<openalgo_brokers::latency::LatencyMonitor>,
     /// The WebSocket fan-out hub.
     pub hub: Arc<crate::stream::Hub>,
+    /// The intraday P&L curves of the dashboard.
+    pub pnl: Arc<crate::web::pnl::PnlSeries>,
     analyze: Arc<AtomicBool>,
 }
 
@@ -207,6 +209,7 @@ impl AppState {
             clock: parts.clock,
             latency: parts.latency,
             hub: parts.hub,
+            pnl: Arc::default(),
             analyze: Arc::new(AtomicBool::new(on)),
         })
     }

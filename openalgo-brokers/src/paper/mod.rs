@@ -171,6 +171,15 @@ impl PaperBroker {
         }
     }
 
+    /// Manual reset: the account starts over with its starting capital and empty books,
+    /// journaled like every other change (sandbox.md, "reset funds").
+    ///
+    /// # Errors
+    /// [`BrokerError`] when the reset cannot be journaled.
+    pub async fn reset(&self) -> Result<(), BrokerError> {
+        self.with_engine(|e, now| e.reset(now)).await
+    }
+
     /// A read-only look at the engine (books, funds, snapshot).
     pub fn inspect<T>(&self, f: impl FnOnce(&SandboxEngine) -> T) -> T {
         f(&self.lock())

@@ -1,7 +1,7 @@
 //! HTTP routes: `/api/v1` (OpenAlgo-compatible) and the JSON 404 for unknown API paths.
 
 pub(crate) mod health;
-mod v1;
+pub(crate) mod v1;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;

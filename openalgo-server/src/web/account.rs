@@ -1,4 +1,4 @@
-//! Signed-in pages: the dashboard stub, TOTP enrolment, and password reset guarded by TOTP
+//! TOTP enrolment, and password reset guarded by TOTP
 //! (platform §1.4, §1.7).
 
 use std::sync::Arc;
@@ -39,23 +39,6 @@ pub(super) async fn check_totp(
     blocking(move || store.use_totp_step(user_id, step)).await
 }
 
-pub(super) async fn dashboard(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let Some(s) = session::current(&state, &req).await? else {
-        return Ok(redirect("/auth/login", Vec::new()));
-    };
-    let name = username(&state, s.user_id).await?;
-    let body = format!(
-        r#"<p>Signed in as <strong>{}</strong>. Mode: <strong>{}</strong>.</p>
-<ul><li><a href="/api/v1/">API documentation</a></li><li><a href="/auth/totp">Two-factor settings</a></li><li><a href="/security">IP bans</a></li><li><a href="/auth/logout">Sign out</a></li></ul>"#,
-        escape(&name),
-        state.mode().as_str()
-    );
-    Ok(render(StatusCode::OK, "Dashboard", &body, Vec::new()))
-}
-
 fn qr_svg(uri: &str) -> String {
     qrcode::QrCode::new(uri.as_bytes())
         .map(|q| {
@@ -70,13 +53,11 @@ pub(super) async fn totp_page(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(s) = session::current(&state, &req).await? else {
-        return Ok(redirect("/auth/login", Vec::new()));
-    };
-    let user_id = s.user_id;
+    let ctx = super::layout::signed_in!(state, req);
+    let user_id = ctx.session.user_id;
     let store = Arc::clone(&state.store);
     let row = blocking(move || store.totp(user_id)).await?;
-    let token = csrf::token(&state, &s.token_hash);
+    let token = ctx.csrf.clone();
     let body = match row {
         Some(r) if r.enabled => format!(
             r#"<p>Two-factor sign-in is <strong>on</strong>.</p><form method="post" action="/auth/totp">{}
@@ -109,11 +90,11 @@ pub(super) async fn totp_page(
             )
         }
     };
-    Ok(render(
-        StatusCode::OK,
+    Ok(super::layout::page(
+        &ctx,
+        "/settings",
         "Two-factor sign-in",
         &body,
-        Vec::new(),
     ))
 }
 

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::html::{csrf_field, error, escape, page as render, redirect};
-use super::{FormData, admit_signed_in, blocking, csrf, field, session};
+use super::html::{csrf_field, error, escape, redirect};
+use super::layout::{Ctx, page_with_status, signed_in};
+use super::{FormData, admit_signed_in, blocking, field};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -20,10 +21,11 @@ fn when(ms: i64) -> String {
 
 fn render_page(
     state: &AppState,
-    token: &str,
+    ctx: &Ctx,
     status: StatusCode,
     problem: Option<&str>,
 ) -> HttpResponse {
+    let token = ctx.csrf.as_str();
     let rows: String = state
         .security
         .bans
@@ -43,27 +45,24 @@ fn render_page(
         })
         .collect();
     let body = format!(
-        r#"{}<table><thead><tr><th>Address</th><th>Reason</th><th>Bans</th><th>By</th><th>Until</th><th></th></tr></thead><tbody>{rows}</tbody></table>
-<h2>Ban an address</h2><form method="post" action="/security/ban">{}
+        r#"{}<div class="table-wrap"><table id="bans"><thead><tr><th>Address</th><th>Reason</th><th>Bans</th><th>By</th><th>Until</th><th></th></tr></thead><tbody>{rows}</tbody></table></div>
+<h2>Ban an address</h2><form method="post" action="/security/ban" class="row">{}
 <label>IP address <input name="ip" required></label>
 <label>Hours (empty or 0 = permanent) <input name="hours" inputmode="numeric"></label>
 <label>Reason <input name="reason" maxlength="200"></label>
-<button type="submit">Ban</button></form><p><a href="/dashboard">Dashboard</a></p>"#,
+<button type="submit">Ban</button></form><p><a href="/settings">Settings</a></p>"#,
         problem.map(error).unwrap_or_default(),
         csrf_field(token)
     );
-    render(status, "IP bans", &body, Vec::new())
+    page_with_status(ctx, status, "/settings", "IP bans", &body)
 }
 
 pub(super) async fn page(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(s) = session::current(&state, &req).await? else {
-        return Ok(redirect("/auth/login", Vec::new()));
-    };
-    let token = csrf::token(&state, &s.token_hash);
-    Ok(render_page(&state, &token, StatusCode::OK, None))
+    let ctx = signed_in!(state, req);
+    Ok(render_page(&state, &ctx, StatusCode::OK, None))
 }
 
 pub(super) async fn ban(
@@ -71,12 +70,11 @@ pub(super) async fn ban(
     req: HttpRequest,
     form: FormData,
 ) -> Result<HttpResponse, ApiError> {
-    let s = match admit_signed_in(&state, &req, &form).await? {
-        Ok(s) => s,
-        Err(refused) => return Ok(refused),
-    };
-    let token = csrf::token(&state, &s.token_hash);
-    let bad = |m: &str| render_page(&state, &token, StatusCode::BAD_REQUEST, Some(m));
+    if let Err(refused) = admit_signed_in(&state, &req, &form).await? {
+        return Ok(refused);
+    }
+    let ctx = signed_in!(state, req);
+    let bad = |m: &str| render_page(&state, &ctx, StatusCode::BAD_REQUEST, Some(m));
     let Ok(ip) = field(&form, "ip").trim().parse::<IpAddr>() else {
         return Ok(bad("Not an IP address"));
     };

@@ -1,5 +1,5 @@
-//! Plain server-rendered pages (the dashboard issue styles them): one layout, escaped text, no
-//! inline script or style, so the strict CSP holds.
+//! HTML helpers of the server-rendered pages: escaping, the CSRF field, the page head and the
+//! bare page of the sign-in screens. No inline script or style, so the strict CSP holds.
 
 use actix_web::HttpResponse;
 use actix_web::cookie::Cookie;
@@ -31,7 +31,25 @@ pub(super) fn csrf_field(token: &str) -> String {
     )
 }
 
-/// A page with `body` (already HTML) under `title` (text).
+/// The `<head>` every page shares: the vendored stylesheet and script (no inline code, so the
+/// strict CSP holds) and, for a signed-in page, the CSRF token the script sends.
+#[must_use]
+pub(super) fn head(title: &str, csrf: Option<&str>) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{}\
+         <title>{} · OpenAlgo-rs</title><link rel=\"stylesheet\" href=\"{}\">\
+         <script src=\"{}\" defer></script></head>",
+        csrf.map(|t| format!(r#"<meta name="csrf-token" content="{}">"#, escape(t)))
+            .unwrap_or_default(),
+        escape(title),
+        super::assets::CSS_PATH,
+        super::assets::JS_PATH,
+    )
+}
+
+/// A page with `body` (already HTML) under `title` (text), without the navigation (the pages
+/// before sign-in).
 #[must_use]
 pub(super) fn page(
     status: StatusCode,
@@ -46,10 +64,8 @@ pub(super) fn page(
         r.cookie(c);
     }
     r.body(format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · OpenAlgo-rs</title></head><body><main><h1>{}</h1>{body}</main></body></html>\n",
-        escape(title),
+        "{}<body><main class=\"narrow\"><h1>{}</h1>{body}</main></body></html>\n",
+        head(title, None),
         escape(title)
     ))
 }

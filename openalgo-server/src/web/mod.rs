@@ -1,19 +1,36 @@
-//! The web pages for the single admin user (platform §1): first-run setup, login with optional
-//! TOTP, logout, password reset guarded by TOTP, TOTP enrolment, and a minimal dashboard. Pages
-//! are plain server-rendered HTML; state-changing forms are CSRF-protected and login-type
-//! routes rate-limited.
+//! The web pages for the single admin user (platform §1, ui.md): first-run setup, login with
+//! optional TOTP, logout, password reset guarded by TOTP, TOTP enrolment, and the trader's
+//! dashboard (funds and P&L, books, ticket, search, API key, sandbox, logs, settings). Pages
+//! are server-rendered HTML from templates compiled into the binary, styled and scripted by
+//! vendored assets (no inline code, no CDN); state-changing forms are CSRF-protected and
+//! login-type routes rate-limited.
 
 mod account;
+mod actions;
+mod apikey;
+mod assets;
 mod bans;
+mod books;
+mod broker;
 pub mod csrf;
+mod csv;
+mod dashboard;
+mod format;
 mod html;
+mod layout;
 mod login;
+mod logs;
 mod monitors;
 pub mod password;
 mod pending;
+pub mod pnl;
+mod sandbox;
+mod search;
 pub mod session;
+mod settings;
 mod setup;
 mod status;
+mod ticket;
 pub mod totp;
 
 use std::collections::HashMap;
@@ -55,7 +72,39 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/security", web::get().to(bans::page))
         .route("/security/ban", web::post().to(bans::ban))
         .route("/security/unban", web::post().to(bans::unban))
-        .route("/dashboard", web::get().to(account::dashboard));
+        .route(
+            "/auth/analyzer-toggle",
+            web::post().to(dashboard::toggle_mode),
+        )
+        .route("/dashboard", web::get().to(dashboard::page_handler))
+        .route("/dashboard/pnl", web::get().to(dashboard::series))
+        .route("/broker", web::get().to(broker::page_handler))
+        .route("/orderbook", web::get().to(books::orderbook))
+        .route("/orderbook.csv", web::get().to(books::orderbook_csv))
+        .route("/orderbook/cancel", web::post().to(actions::cancel))
+        .route("/orderbook/cancel-all", web::post().to(actions::cancel_all))
+        .route("/orderbook/modify", web::get().to(books::modify_page))
+        .route("/orderbook/modify", web::post().to(actions::modify))
+        .route("/tradebook", web::get().to(books::tradebook))
+        .route("/tradebook.csv", web::get().to(books::tradebook_csv))
+        .route("/positions", web::get().to(books::positions))
+        .route("/positions.csv", web::get().to(books::positions_csv))
+        .route("/positions/close", web::post().to(actions::close))
+        .route("/positions/close-all", web::post().to(actions::close_all))
+        .route("/holdings", web::get().to(books::holdings))
+        .route("/holdings.csv", web::get().to(books::holdings_csv))
+        .route("/search", web::get().to(search::page_handler))
+        .route("/ticket", web::get().to(ticket::page_handler))
+        .route("/ticket/review", web::post().to(ticket::review))
+        .route("/ticket/place", web::post().to(ticket::place))
+        .route("/apikey", web::get().to(apikey::page_handler))
+        .route("/apikey/reveal", web::post().to(apikey::reveal))
+        .route("/apikey/rotate", web::post().to(apikey::rotate))
+        .route("/sandbox", web::get().to(sandbox::page_handler))
+        .route("/sandbox/reset", web::post().to(sandbox::reset))
+        .route("/logs", web::get().to(logs::page_handler))
+        .route("/settings", web::get().to(settings::page_handler));
+    assets::configure(cfg);
 }
 
 /// The reference's message for a throttled login route.

@@ -8,6 +8,7 @@ mod analyzer;
 mod basics;
 mod calendar;
 mod compound;
+mod dashboard;
 mod docs;
 mod extended;
 mod market;

@@ -1,0 +1,51 @@
+//! The web pages act through the API: an order action from the dashboard (ticket, modify,
+//! cancel, close) runs the same endpoint handler as `/api/v1/<name>`, so it is validated,
+//! written to the order log and routed to the live or analyzer account exactly as an API call.
+
+use actix_web::{HttpRequest, web};
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The order endpoints the pages call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OrderCall {
+    /// `placeorder`
+    Place,
+    /// `modifyorder`
+    Modify,
+    /// `cancelorder`
+    Cancel,
+    /// `cancelallorder`
+    CancelAll,
+    /// `closeposition`
+    CloseAll,
+}
+
+/// Runs `endpoint` with `body` (which must carry the user's `apikey`) and returns the answer's
+/// HTTP status and JSON body.
+///
+/// # Errors
+/// 500 when the answer is not JSON or the order log cannot be written.
+pub(crate) async fn call(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    endpoint: OrderCall,
+    body: &Value,
+) -> Result<(u16, Value), ApiError> {
+    let bytes = web::Bytes::from(body.to_string());
+    let res = match endpoint {
+        OrderCall::Place => super::orders::placeorder(state, req, bytes).await?,
+        OrderCall::Modify => super::orders::modifyorder(state, req, bytes).await?,
+        OrderCall::Cancel => super::orders::cancelorder(state, req, bytes).await?,
+        OrderCall::CancelAll => super::compound::cancelallorder(state, req, bytes).await?,
+        OrderCall::CloseAll => super::compound::closeposition(state, req, bytes).await?,
+    };
+    let status = res.status().as_u16();
+    let bytes = actix_web::body::to_bytes(res.into_body())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let json = serde_json::from_slice(&bytes).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((status, json))
+}

@@ -1,0 +1,68 @@
+//! The broker connection page (ui.md `/broker`): which broker this server trades through and
+//! whether its session is up. The simulator needs no login and is always connected; a real
+//! broker's "Connect" goes to `/auth/broker` (`broker_login.rs`), which offers the broker's
+//! hosted login whose redirect lands on `/<broker>/callback`.
+
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::blocking;
+use super::html::escape;
+use super::layout::{page, signed_in};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Brokers that need no login session.
+const SESSIONLESS: &[&str] = &["simulator", "paper", "sandbox"];
+
+/// Whether the broker session of `user_id` is up.
+async fn connected(state: &AppState, user_id: i64) -> Result<bool, ApiError> {
+    let id = state.broker().id();
+    if SESSIONLESS.contains(&id) {
+        return Ok(true);
+    }
+    let store = Arc::clone(&state.store);
+    Ok(blocking(move || store.broker_token(user_id, id))
+        .await?
+        .is_some())
+}
+
+/// The session badge of the dashboard.
+#[must_use]
+pub(super) fn session_badge(state: &AppState) -> &'static str {
+    if SESSIONLESS.contains(&state.broker().id()) {
+        r#"<span class="badge ok" id="broker-session">connected</span>"#
+    } else {
+        r#"<a href="/broker"><span class="badge" id="broker-session">see broker page</span></a>"#
+    }
+}
+
+pub(super) async fn page_handler(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = signed_in!(state, req);
+    let id = state.broker().id();
+    let up = connected(&state, ctx.session.user_id).await?;
+    let action = if SESSIONLESS.contains(&id) {
+        "<p>The simulator needs no login: its session is always connected.</p>".to_owned()
+    } else if up {
+        format!(
+            r#"<p>Connected. The session ends at the daily expiry; reconnect then.</p><p><a class="button secondary" href="/auth/broker">Reconnect {0}</a></p>"#,
+            escape(id)
+        )
+    } else {
+        format!(
+            r#"<p>Not connected: sign in at the broker to trade.</p><p><a class="button" href="/auth/broker" id="broker-connect">Connect {0}</a></p>"#,
+            escape(id)
+        )
+    };
+    let body = format!(
+        r#"<div class="panel"><dl class="kv"><dt>Broker</dt><dd>{}</dd><dt>Session</dt><dd><span class="badge {}" id="broker-session">{}</span></dd></dl>{action}</div>"#,
+        escape(id),
+        if up { "ok" } else { "bad" },
+        if up { "connected" } else { "not connected" },
+    );
+    Ok(page(&ctx, "/broker", "Broker connection", &body))
+}

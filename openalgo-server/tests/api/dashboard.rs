@@ -1,0 +1,498 @@
+//! The dashboard pages over HTTP (the browser walk is `tests/browser`): every page renders for
+//! the signed-in user and redirects a stranger, keeps to the strict CSP, every form refuses a
+//! post without the session's CSRF token, and the order actions go through the API (validated,
+//! logged, on the current account).
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, browser, spawn_app};
+
+const PAGES: &[&str] = &[
+    "/dashboard",
+    "/orderbook",
+    "/tradebook",
+    "/positions",
+    "/holdings",
+    "/ticket",
+    "/search?q=SBIN",
+    "/search?q=SBIN&symbol=SBIN&on=NSE",
+    "/sandbox",
+    "/logs",
+    "/logs?tab=traffic",
+    "/logs?tab=latency",
+    "/apikey",
+    "/settings",
+    "/broker",
+    "/security",
+    "/auth/totp",
+];
+
+const FORMS: &[&str] = &[
+    "/auth/analyzer-toggle",
+    "/orderbook/cancel",
+    "/orderbook/cancel-all",
+    "/orderbook/modify",
+    "/positions/close",
+    "/positions/close-all",
+    "/ticket/review",
+    "/ticket/place",
+    "/apikey/rotate",
+    "/sandbox/reset",
+];
+
+fn csrf(html: &str) -> String {
+    let start = r#"name="csrf_token" value=""#;
+    let i = html.find(start).expect("csrf field") + start.len();
+    html[i..i + html[i..].find('"').expect("end")].to_owned()
+}
+
+async fn get(app: &TestApp, web: &reqwest::Client, path: &str) -> reqwest::Response {
+    web.get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn text(app: &TestApp, web: &reqwest::Client, path: &str) -> String {
+    let r = get(app, web, path).await;
+    assert_eq!(r.status(), 200, "{path}");
+    r.text().await.expect("body")
+}
+
+async fn post(
+    app: &TestApp,
+    web: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    web.post(format!("{}{path}", app.address))
+        .form(form)
+        .send()
+        .await
+        .expect("request")
+}
+
+/// A signed-in browser and its CSRF token.
+async fn signed_in(app: &TestApp) -> (reqwest::Client, String) {
+    let web = browser();
+    let page = text(app, &web, "/auth/login").await;
+    let r = post(
+        app,
+        &web,
+        "/auth/login",
+        &[
+            ("csrf_token", &csrf(&page)),
+            ("username", "admin"),
+            ("password", "Secret#123"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let token = csrf(&text(app, &web, "/dashboard").await);
+    (web, token)
+}
+
+async fn orders(app: &TestApp) -> Vec<Value> {
+    let (status, body) = app.post("orderbook", &app.with_key(json!({}))).await;
+    assert_eq!(status, 200, "{body}");
+    body["data"]["orders"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn every_page_renders_for_the_user_and_keeps_to_the_csp() {
+    let app = spawn_app().await;
+    let (web, _) = signed_in(&app).await;
+    for path in PAGES {
+        let r = get(&app, &web, path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .expect("csp")
+            .to_owned();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        let html = r.text().await.expect("body").to_lowercase();
+        assert!(html.contains("<nav class=\"main\">"), "{path}: the shell");
+        for bad in [
+            "<script>",
+            "<style",
+            " style=\"",
+            " onclick=",
+            " onsubmit=",
+            " onload=",
+        ] {
+            assert!(!html.contains(bad), "{path} has {bad}");
+        }
+    }
+    for asset in ["/static/web/app.v1.css", "/static/web/app.v1.js"] {
+        let r = get(&app, &web, asset).await;
+        assert_eq!(r.status(), 200, "{asset}");
+    }
+}
+
+#[tokio::test]
+async fn a_stranger_is_sent_to_sign_in() {
+    let app = spawn_app().await;
+    let web = browser();
+    for path in PAGES.iter().chain(&["/orderbook.csv", "/dashboard/pnl"]) {
+        let r = get(&app, &web, path).await;
+        assert!(
+            r.status() == 303 || r.status() == 401,
+            "{path}: {}",
+            r.status()
+        );
+    }
+    let r = web
+        .post(format!("{}/apikey/reveal", app.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 401, "no key for a stranger");
+}
+
+#[tokio::test]
+async fn every_form_needs_the_sessions_csrf_token() {
+    let app = spawn_app().await;
+    let (web, token) = signed_in(&app).await;
+    let (_, other) = signed_in(&app).await;
+    assert_ne!(token, other, "tokens are per session");
+    for path in FORMS {
+        for bad in ["", other.as_str(), "ab"] {
+            let r = post(
+                &app,
+                &web,
+                path,
+                &[
+                    ("csrf_token", bad),
+                    ("symbol", "SBIN"),
+                    ("exchange", "NSE"),
+                    ("action", "BUY"),
+                    ("quantity", "1"),
+                    ("pricetype", "MARKET"),
+                    ("product", "MIS"),
+                ],
+            )
+            .await;
+            assert_eq!(r.status(), 400, "{path} with token {bad:?}");
+        }
+    }
+    assert!(orders(&app).await.is_empty(), "nothing was placed");
+    // The key is revealed only with the token in the header.
+    let reveal = |t: &str| {
+        web.post(format!("{}/apikey/reveal", app.address))
+            .header("X-CSRF-Token", t.to_owned())
+            .send()
+    };
+    assert_eq!(reveal(&other).await.expect("request").status(), 400);
+    let r = reveal(&token).await.expect("request");
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["api_key"], json!(app.api_key));
+}
+
+#[tokio::test]
+async fn the_ticket_reviews_then_places_through_the_api() {
+    let app = spawn_app().await;
+    let (web, token) = signed_in(&app).await;
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("symbol", "sbin"),
+        ("exchange", "NSE"),
+        ("action", "BUY"),
+        ("quantity", "5"),
+        ("pricetype", "MARKET"),
+        ("product", "CNC"),
+        ("price", "0"),
+        ("trigger_price", "0"),
+        ("disclosed_quantity", "0"),
+    ];
+    let r = post(&app, &web, "/ticket/review", &fields).await;
+    assert_eq!(r.status(), 200);
+    let review = r.text().await.expect("body");
+    assert!(review.contains("NSE:SBIN") && review.contains("Confirm and place"));
+    assert!(orders(&app).await.is_empty(), "the review places nothing");
+    let r = post(&app, &web, "/ticket/place", &fields).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/orderbook");
+    let placed = orders(&app).await;
+    assert_eq!(placed.len(), 1);
+    assert_eq!(placed[0]["symbol"], "SBIN");
+    assert_eq!(placed[0]["product"], "CNC");
+    let page = text(&app, &web, "/orderbook").await;
+    let id = placed[0]["orderid"].as_str().expect("id");
+    assert!(page.contains(&format!("Order placed: {id}")), "the flash");
+    // A bad order comes back to the ticket with the API's message.
+    let mut bad = fields.to_vec();
+    bad[4] = ("quantity", "0");
+    let r = post(&app, &web, "/ticket/place", &bad).await;
+    assert_eq!(r.headers()["location"], "/ticket");
+    let page = text(&app, &web, "/ticket").await;
+    assert!(
+        page.contains("Quantity must be a positive number"),
+        "{page}"
+    );
+    // Both calls are in the order log, without the key.
+    let logs = text(&app, &web, "/logs?text=SBIN").await;
+    assert_eq!(logs.matches("<td>placeorder</td>").count(), 2, "{logs}");
+    assert!(!logs.contains(&app.api_key));
+    // And in the CSV export.
+    let csv = text(&app, &web, "/orderbook.csv").await;
+    assert!(csv.starts_with("time,order id,symbol"));
+    assert!(csv.contains(&format!(",{id},SBIN,NSE,BUY,5,")), "{csv}");
+}
+
+#[tokio::test]
+async fn orders_are_modified_and_cancelled_from_the_book() {
+    let app = spawn_app().await;
+    let (web, token) = signed_in(&app).await;
+    let limit = |price: &str| {
+        app.with_key(
+            json!({"strategy": "t", "symbol": "SBIN", "exchange": "NSE", "action": "BUY",
+            "quantity": "1", "pricetype": "LIMIT", "product": "MIS", "price": price}),
+        )
+    };
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let (status, body) = app.post("placeorder", &limit("500")).await;
+        assert_eq!(status, 200, "{body}");
+        ids.push(body["orderid"].as_str().expect("id").to_owned());
+    }
+    let page = text(&app, &web, &format!("/orderbook/modify?orderid={}", ids[0])).await;
+    assert!(page.contains("Modify order") && page.contains("value=\"500"));
+    let r = post(
+        &app,
+        &web,
+        "/orderbook/modify",
+        &[
+            ("csrf_token", &token),
+            ("orderid", &ids[0]),
+            ("symbol", "SBIN"),
+            ("exchange", "NSE"),
+            ("action", "BUY"),
+            ("product", "MIS"),
+            ("pricetype", "LIMIT"),
+            ("quantity", "2"),
+            ("price", "501"),
+            ("trigger_price", "0"),
+            ("disclosed_quantity", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let book = orders(&app).await;
+    let first = book
+        .iter()
+        .find(|o| o["orderid"] == json!(ids[0]))
+        .expect("order");
+    assert_eq!(
+        (&first["quantity"], &first["price"]),
+        (&json!(2), &json!(501.0)),
+        "{first}"
+    );
+    let r = post(
+        &app,
+        &web,
+        "/orderbook/cancel",
+        &[("csrf_token", &token), ("orderid", &ids[0])],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let status_of = |book: &[Value], id: &str| {
+        book.iter()
+            .find(|o| o["orderid"] == json!(id))
+            .map(|o| o["order_status"].as_str().unwrap_or_default().to_owned())
+    };
+    let book = orders(&app).await;
+    assert_eq!(status_of(&book, &ids[0]).as_deref(), Some("cancelled"));
+    assert_eq!(status_of(&book, &ids[1]).as_deref(), Some("open"));
+    let r = post(
+        &app,
+        &web,
+        "/orderbook/cancel-all",
+        &[("csrf_token", &token)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let book = orders(&app).await;
+    assert!(
+        ids.iter()
+            .all(|id| status_of(&book, id).as_deref() == Some("cancelled"))
+    );
+    // The page lists every order with its status.
+    let page = text(&app, &web, "/orderbook").await;
+    assert_eq!(page.matches("data-order-id=").count(), 3);
+}
+
+#[tokio::test]
+async fn positions_close_one_or_all_and_the_mode_switch_moves_the_pages() {
+    let app = spawn_app().await;
+    let (web, token) = signed_in(&app).await;
+    let market = |symbol: &str| {
+        app.with_key(
+            json!({"strategy": "t", "symbol": symbol, "exchange": "NSE", "action": "BUY",
+            "quantity": "3", "pricetype": "MARKET", "product": "MIS"}),
+        )
+    };
+    for s in ["SBIN", "RELIANCE"] {
+        let (status, body) = app.post("placeorder", &market(s)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let page = text(&app, &web, "/positions").await;
+    assert!(
+        page.contains(r#"data-position="NSE:SBIN" data-qty="3""#),
+        "{page}"
+    );
+    let r = post(
+        &app,
+        &web,
+        "/positions/close",
+        &[
+            ("csrf_token", &token),
+            ("symbol", "SBIN"),
+            ("exchange", "NSE"),
+            ("product", "MIS"),
+            ("quantity", "3"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let page = text(&app, &web, "/positions").await;
+    assert!(
+        page.contains(r#"data-position="NSE:SBIN" data-qty="0""#),
+        "{page}"
+    );
+    assert!(page.contains(r#"data-position="NSE:RELIANCE" data-qty="3""#));
+    post(
+        &app,
+        &web,
+        "/positions/close-all",
+        &[("csrf_token", &token)],
+    )
+    .await;
+    let page = text(&app, &web, "/positions").await;
+    assert!(
+        page.contains(r#"data-position="NSE:RELIANCE" data-qty="0""#),
+        "{page}"
+    );
+    let csv = text(&app, &web, "/positions.csv").await;
+    assert!(csv.starts_with("symbol,exchange,product,quantity"));
+    // Analyze mode: the pages show the (empty) sandbox account.
+    let r = post(
+        &app,
+        &web,
+        "/auth/analyzer-toggle",
+        &[("csrf_token", &token), ("next", "/positions")],
+    )
+    .await;
+    assert_eq!(r.headers()["location"], "/positions");
+    let page = text(&app, &web, "/positions").await;
+    assert!(
+        page.contains("ANALYZE") && !page.contains("data-position="),
+        "{page}"
+    );
+    let pnl: Value = get(&app, &web, "/dashboard/pnl")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(pnl["mode"], "analyze");
+    assert_eq!(pnl["points"][0][1], "0.00", "{pnl}");
+}
+
+#[tokio::test]
+async fn rotating_the_key_from_the_page_retires_the_old_one() {
+    let app = spawn_app().await;
+    let (web, token) = signed_in(&app).await;
+    let page = text(&app, &web, "/apikey").await;
+    assert!(
+        !page.contains(&app.api_key),
+        "the page shows the key masked"
+    );
+    assert!(
+        page.contains("example-tradingview")
+            && page.contains("example-amibroker")
+            && page.contains("from openalgo import api")
+    );
+    let r = post(&app, &web, "/apikey/rotate", &[("csrf_token", &token)]).await;
+    assert_eq!(r.status(), 303);
+    let (status, _) = app.post("ping", &app.with_key(json!({}))).await;
+    assert_eq!(status, 403, "the old key stops working");
+}
+
+#[tokio::test]
+async fn a_thousand_orders_all_render_in_the_book() {
+    let many = openalgo_server::rate_limit::Limit::parse("100000 per second").expect("limit");
+    let options = crate::helpers::Options {
+        limits: openalgo_server::rate_limit::RateLimits {
+            order: many,
+            api: many,
+            ..openalgo_server::rate_limit::RateLimits::default()
+        },
+        ..crate::helpers::Options::default()
+    };
+    let store: std::sync::Arc<dyn openalgo_server::store::Store> =
+        std::sync::Arc::new(openalgo_server::store::SqliteStore::in_memory().expect("store"));
+    let (app, _) = crate::helpers::spawn_with(store, None, options).await;
+    for i in 0..1_000 {
+        let (status, body) = app
+            .post(
+                "placeorder",
+                &app.with_key(
+                    json!({"strategy": "t", "symbol": if i % 2 == 0 { "SBIN" } else { "RELIANCE" },
+                    "exchange": "NSE", "action": "BUY", "quantity": "1", "pricetype": "LIMIT",
+                    "product": "MIS", "price": "100"}),
+                ),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (web, _) = signed_in(&app).await;
+    let page = text(&app, &web, "/orderbook").await;
+    assert_eq!(page.matches("data-order-id=").count(), 1_000);
+    assert!(page.contains(r#"<div class="value" id="orders-total">1000</div>"#));
+    let csv = text(&app, &web, "/orderbook.csv").await;
+    assert_eq!(csv.lines().count(), 1_001);
+}
+
+#[tokio::test]
+async fn the_sandbox_page_resets_the_analyzer_account() {
+    let app = spawn_app().await;
+    let (web, token) = signed_in(&app).await;
+    post(
+        &app,
+        &web,
+        "/auth/analyzer-toggle",
+        &[("csrf_token", &token)],
+    )
+    .await;
+    let (status, body) = app
+        .post(
+            "placeorder",
+            &app.with_key(json!({"strategy": "t", "symbol": "SBIN", "exchange": "NSE",
+                "action": "BUY", "quantity": "4", "pricetype": "MARKET", "product": "MIS"})),
+        )
+        .await;
+    assert_eq!((status, &body["mode"]), (200, &json!("analyze")), "{body}");
+    let page = text(&app, &web, "/sandbox").await;
+    assert!(page.contains("sandbox-settings") && page.contains("1,00,00,000.00"));
+    assert!(
+        !page.contains(r#"<dd id="sandbox-available">1,00,00,000.00</dd>"#),
+        "margin in use"
+    );
+    let r = post(&app, &web, "/sandbox/reset", &[("csrf_token", &token)]).await;
+    assert_eq!(r.status(), 303);
+    let page = text(&app, &web, "/sandbox").await;
+    assert!(
+        page.contains(r#"<dd id="sandbox-available">1,00,00,000.00</dd>"#),
+        "{page}"
+    );
+    assert!(
+        orders(&app).await.is_empty(),
+        "the sandbox books are cleared"
+    );
+}
