@@ -496,3 +496,38 @@ async fn the_sandbox_page_resets_the_analyzer_account() {
         "the sandbox books are cleared"
     );
 }
+
+#[tokio::test]
+async fn orders_from_the_pages_count_against_the_api_rate_limit() {
+    let mut options = crate::helpers::Options::default();
+    options.limits.order =
+        openalgo_server::rate_limit::Limit::parse("2 per minute").expect("limit");
+    let store: std::sync::Arc<dyn openalgo_server::store::Store> =
+        std::sync::Arc::new(openalgo_server::store::SqliteStore::in_memory().expect("store"));
+    let (app, _server) = crate::helpers::spawn_with(store, None, options).await;
+    let (web, token) = signed_in(&app).await;
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("symbol", "SBIN"),
+        ("exchange", "NSE"),
+        ("action", "BUY"),
+        ("quantity", "1"),
+        ("pricetype", "MARKET"),
+        ("product", "MIS"),
+        ("price", "0"),
+        ("trigger_price", "0"),
+        ("disclosed_quantity", "0"),
+    ];
+    for _ in 0..2 {
+        let r = post(&app, &web, "/ticket/place", &fields).await;
+        assert_eq!(r.headers()["location"], "/orderbook");
+    }
+    let r = post(&app, &web, "/ticket/place", &fields).await;
+    assert_eq!(r.headers()["location"], "/ticket", "the third is refused");
+    let page = text(&app, &web, "/ticket").await;
+    assert!(
+        page.contains("Rate limit exceeded (2 per 1 minute)"),
+        "{page}"
+    );
+    assert_eq!(orders(&app).await.len(), 2);
+}

@@ -1,11 +1,14 @@
 //! The web pages act through the API: an order action from the dashboard (ticket, modify,
 //! cancel, close) runs the same endpoint handler as `/api/v1/<name>`, so it is validated,
 //! written to the order log and routed to the live or analyzer account exactly as an API call.
+//! It also counts against the endpoint's `/api/v1` rate limit for the client's address (the
+//! pages do not go through the `/api/v1` middleware), so the pages are no way around it.
 
 use actix_web::{HttpRequest, web};
 use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::security::rate_limit::RateLimiter;
 use crate::state::AppState;
 
 /// The order endpoints the pages call.
@@ -23,6 +26,19 @@ pub(crate) enum OrderCall {
     CloseAll,
 }
 
+impl OrderCall {
+    /// The `/api/v1` endpoint name.
+    const fn endpoint(self) -> &'static str {
+        match self {
+            Self::Place => "placeorder",
+            Self::Modify => "modifyorder",
+            Self::Cancel => "cancelorder",
+            Self::CancelAll => "cancelallorder",
+            Self::CloseAll => "closeposition",
+        }
+    }
+}
+
 /// Runs `endpoint` with `body` (which must carry the user's `apikey`) and returns the answer's
 /// HTTP status and JSON body.
 ///
@@ -34,6 +50,16 @@ pub(crate) async fn call(
     endpoint: OrderCall,
     body: &Value,
 ) -> Result<(u16, Value), ApiError> {
+    let limiter = req.app_data::<web::Data<RateLimiter>>().cloned();
+    if let (Some(limiter), Some(ip)) = (limiter, crate::security::client_ip::of(&req)) {
+        if let Some(limit) = limiter.check(endpoint.endpoint(), ip, state.clock.now_ms()) {
+            let message = format!("Rate limit exceeded ({limit}); try again shortly");
+            return Ok((
+                429,
+                serde_json::json!({"status": "error", "message": message}),
+            ));
+        }
+    }
     let bytes = web::Bytes::from(body.to_string());
     let res = match endpoint {
         OrderCall::Place => super::orders::placeorder(state, req, bytes).await?,
