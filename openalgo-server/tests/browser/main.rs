@@ -205,13 +205,13 @@ async fn a_newcomers_day_in_the_browser() {
     b.fill("input[name=username]", USER).await;
     b.fill("input[name=password]", PASSWORD).await;
     b.click("button[type=submit]").await;
-    assert!(b.url().await.ends_with("/dashboard"));
-    assert_eq!(b.text("#mode-badge").await, "LIVE");
+    b.url_ends("/dashboard").await;
+    b.text_is("#mode-badge", "LIVE").await;
 
     // Analyze mode: orders go to the sandbox account.
     b.click("#mode-toggle").await;
-    assert_eq!(b.text("#mode-badge").await, "ANALYZE");
-    assert!(b.text("#flash").await.contains("Analyze mode"));
+    b.text_is("#mode-badge", "ANALYZE").await;
+    b.text_contains("#flash", "Analyze mode").await;
     w.shot("04-dashboard").await;
 
     // Find the symbol, see its quote and depth, open the ticket from there.
@@ -235,12 +235,13 @@ async fn a_newcomers_day_in_the_browser() {
     b.fill("#t-quantity", "10").await;
     w.shot("06-ticket").await;
     b.click("#t-review").await;
-    assert_eq!(b.text("#r-instrument").await, format!("{exchange}:SBIN"));
+    b.text_is("#r-instrument", &format!("{exchange}:SBIN"))
+        .await;
     w.shot("07-ticket-confirm").await;
     b.click("#t-confirm").await;
 
     // The order book shows it.
-    assert!(b.url().await.ends_with("/orderbook"));
+    b.url_ends("/orderbook").await;
     let flash = b.text("#flash").await;
     let order_id = flash
         .strip_prefix("Order placed: ")
@@ -248,8 +249,8 @@ async fn a_newcomers_day_in_the_browser() {
         .trim()
         .to_owned();
     let row = format!("tr[data-order-id=\"{order_id}\"]");
-    assert!(b.text(&row).await.contains("SBIN"));
-    assert_eq!(b.text(&format!("{row} [data-status]")).await, "complete");
+    b.text_contains(&row, "SBIN").await;
+    b.text_is(&format!("{row} [data-status]"), "complete").await;
     w.shot("08-orderbook").await;
 
     // The position's last price follows the feed.
@@ -293,7 +294,7 @@ async fn a_newcomers_day_in_the_browser() {
     assert_eq!(b.attr(&prow, "data-qty").await.as_deref(), Some("0"));
     w.shot("11-positions-closed").await;
     w.visit("/tradebook").await;
-    assert_eq!(b.text("#trades-total").await, "2");
+    b.text_is("#trades-total", "2").await;
     w.shot("12-tradebook").await;
     w.visit("/dashboard").await;
     let points_before: u32 = b
@@ -316,10 +317,10 @@ async fn a_newcomers_day_in_the_browser() {
         b.attr("#api-key", "data-shown").await.as_deref() == Some("1")
     })
     .await;
-    assert_eq!(b.text("#api-key").await, first_key);
+    b.text_is("#api-key", &first_key).await;
     b.click("#rotate-key").await;
     b.accept_dialog().await;
-    assert!(b.text("#flash").await.contains("New API key issued"));
+    b.text_contains("#flash", "New API key issued").await;
     b.click("#reveal-key").await;
     w.until("the new key", 5, || async {
         b.attr("#api-key", "data-shown").await.as_deref() == Some("1")
@@ -344,10 +345,10 @@ async fn a_newcomers_day_in_the_browser() {
     );
     w.shot("15-logs-orders").await;
     w.visit("/logs?tab=traffic").await;
-    assert!(b.text("#traffic").await.contains("/api/v1/ping"));
+    b.text_contains("#traffic", "/api/v1/ping").await;
     w.shot("16-logs-traffic").await;
     w.visit("/logs?tab=latency").await;
-    assert!(b.text("#latency").await.contains("simulator"));
+    b.text_contains("#latency", "simulator").await;
     w.shot("17-logs-latency").await;
 
     // The remaining pages render and keep to the CSP.
@@ -385,7 +386,7 @@ async fn a_newcomers_day_in_the_browser() {
     // Sign out.
     w.visit("/auth/logout").await;
     b.click("button[type=submit]").await;
-    assert!(b.url().await.ends_with("/auth/login"));
+    b.url_ends("/auth/login").await;
     w.visit("/dashboard").await;
     assert!(b.url().await.ends_with("/auth/login"), "signed out");
 }

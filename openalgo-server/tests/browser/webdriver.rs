@@ -179,11 +179,21 @@ impl Browser {
 
     /// Clicks `css`.
     pub(crate) async fn click(&self, css: &str) {
-        let e = self.find(css).await;
-        let v = self
-            .post(&format!("/element/{}/click", e.0), json!({}))
-            .await;
-        assert!(v.is_null(), "click {css}: {v}");
+        // An element found while the previous page is still being replaced goes stale: find it
+        // again on the new page.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let e = self.find(css).await;
+            let v = self
+                .post(&format!("/element/{}/click", e.0), json!({}))
+                .await;
+            if v.is_null() {
+                return;
+            }
+            let stale = v.to_string().contains("stale element");
+            assert!(stale && Instant::now() < deadline, "click {css}: {v}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Replaces the value of the input `css` with `text`.
@@ -211,6 +221,49 @@ impl Browser {
             .as_str()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    /// Waits up to 10 s for the text of `css` to satisfy `ok` (a click that submits a form
+    /// returns before the next page is in place, so reads right after one can see the old page
+    /// or a stale element); returns the last text read.
+    async fn text_until(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let t = self.text(css).await;
+            if ok(&t) || Instant::now() >= deadline {
+                return t;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Asserts that the text of `css` becomes `expected` (waiting up to 10 s).
+    pub(crate) async fn text_is(&self, css: &str, expected: &str) {
+        let t = self.text_until(css, |t| t == expected).await;
+        assert_eq!(t, expected, "text of {css} on {}", self.url().await);
+    }
+
+    /// Asserts that the text of `css` comes to contain `needle` (waiting up to 10 s).
+    pub(crate) async fn text_contains(&self, css: &str, needle: &str) {
+        let t = self.text_until(css, |t| t.contains(needle)).await;
+        assert!(
+            t.contains(needle),
+            "text of {css} on {}: {t}",
+            self.url().await
+        );
+    }
+
+    /// Asserts that the URL comes to end with `suffix` (waiting up to 10 s).
+    pub(crate) async fn url_ends(&self, suffix: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let u = self.url().await;
+            if u.ends_with(suffix) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "at {u}, expected …{suffix}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// An attribute of `css`.
