@@ -102,6 +102,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/apikey/rotate", web::post().to(apikey::rotate))
         .route("/sandbox", web::get().to(sandbox::page_handler))
         .route("/sandbox/reset", web::post().to(sandbox::reset))
+        .route("/sandbox/settings", web::post().to(sandbox::save))
         .route("/logs", web::get().to(logs::page_handler))
         .route("/settings", web::get().to(settings::page_handler));
     assets::configure(cfg);

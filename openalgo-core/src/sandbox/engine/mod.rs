@@ -151,6 +151,13 @@ impl SandboxEngine {
         &self.config
     }
 
+    /// Replaces the configuration (capital, leverages, cut-offs). The journal records resulting
+    /// states, so replay is unaffected; new orders, fills and schedules use it from now on, and
+    /// a new starting capital applies at the next reset.
+    pub fn set_config(&mut self, config: SandboxConfig) {
+        self.config = config;
+    }
+
     /// Funds.
     #[must_use]
     pub const fn funds(&self) -> &FundsLedger {
