@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::Money;
 
 /// Most rows kept (about two years of sessions); older ones are dropped.
-pub const MAX_DAYS: usize = 730;
+pub(super) const MAX_DAYS: usize = 730;
 
 /// A closed session's P&L and funds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -67,7 +67,7 @@ pub(super) async fn page_handler(
 <dt><label for="sq_ncdex">MIS square-off NCDEX</label></dt><dd><input id="sq_ncdex" name="sq_ncdex" value="{}"></dd>
 <dt>MIS cut-offs</dt><dd>{}</dd></dl>
 <p class="muted">Leverages and square-off times apply at once; a new starting capital applies at the next "Reset funds". Leverages 1–50, times HH:MM (IST).</p><button type="submit" id="sandbox-save">Save settings</button></form></div>
-<div class="panel"><h2>Funds</h2>{funds}<form method="post" action="/sandbox/reset" data-confirm="Reset the sandbox account? Orders, trades and positions are removed and the capital starts over.">{}<button type="submit" class="danger" id="sandbox-reset">Reset funds</button></form></div></div>
+<div class="panel"><h2>Funds</h2>{funds}<form method="post" action="/sandbox/reset" data-confirm="Reset the sandbox account? Orders, trades and positions are removed and the capital starts over.">{}<button type="submit" class="danger" id="sandbox-reset">Reset funds</button></form><p><a class="button secondary" href="/sandbox/mypnl">My P&amp;L history</a></p></div></div>
 <div class="panel"><h2>Today's sandbox P&amp;L</h2><p>Highest {} · lowest {} · {} samples</p>
 <div class="table-wrap"><table id="sandbox-positions"><thead><tr><th>Symbol</th><th>Exch</th><th>Product</th><th class="num">Qty</th><th class="num">P&amp;L</th></tr></thead><tbody>{positions}</tbody></table></div></div>"#,
         csrf_field(&ctx.csrf),

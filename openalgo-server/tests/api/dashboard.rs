@@ -5,6 +5,8 @@
 
 use serde_json::{Value, json};
 
+use openalgo_brokers::clock::Clock;
+
 use crate::helpers::{TestApp, browser, spawn_app};
 
 const PAGES: &[&str] = &[
@@ -17,6 +19,7 @@ const PAGES: &[&str] = &[
     "/search?q=SBIN",
     "/search?q=SBIN&symbol=SBIN&on=NSE",
     "/sandbox",
+    "/sandbox/mypnl",
     "/logs",
     "/logs?tab=traffic",
     "/logs?tab=latency",
@@ -658,4 +661,81 @@ async fn the_sandbox_settings_are_edited_applied_and_kept_across_a_restart() {
         page.contains(r#"value="250000""#) && page.contains(r#"value="16:55""#),
         "{page}"
     );
+}
+
+#[tokio::test]
+async fn the_sandbox_pnl_history_records_a_row_per_session_and_exports_it() {
+    let app = spawn_app().await;
+    let (web, token) = signed_in(&app).await;
+    post(
+        &app,
+        &web,
+        "/auth/analyzer-toggle",
+        &[("csrf_token", &token)],
+    )
+    .await;
+    let first_day = app.clock.now_ist();
+    let trade = |action: &'static str| {
+        app.with_key(json!({"strategy": "t", "symbol": "SBIN", "exchange": "NSE",
+            "action": action, "quantity": "5", "pricetype": "MARKET", "product": "MIS"}))
+    };
+    let (status, body) = app.post("placeorder", &trade("BUY")).await;
+    assert_eq!(status, 200, "{body}");
+    app.clock.advance_ms(60_000);
+    let (status, body) = app.post("placeorder", &trade("SELL")).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, funds) = app.post("funds", &app.with_key(json!({}))).await;
+    let realized: rust_decimal::Decimal = funds["data"]["m2mrealized"]
+        .as_str()
+        .expect("realized")
+        .parse()
+        .expect("realized");
+
+    let page = text(&app, &web, "/sandbox/mypnl").await;
+    let day = first_day.date().format("%Y-%m-%d").to_string();
+    assert!(page.contains(&format!("<td>{day} (today)</td>")), "{page}");
+    assert_eq!(
+        page.matches("<tr").count(),
+        2,
+        "header and today only: {page}"
+    );
+
+    // Past the 03:00 boundary the first session becomes a history row.
+    app.clock.set_ist(
+        first_day
+            .date()
+            .succ_opt()
+            .expect("next day")
+            .and_hms_opt(10, 0, 0)
+            .expect("time"),
+    );
+    // The sign-in session ends at the same boundary: sign in again.
+    let (web, token) = signed_in(&app).await;
+    let page = text(&app, &web, "/sandbox/mypnl").await;
+    let next = first_day
+        .date()
+        .succ_opt()
+        .expect("next")
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(page.contains(&format!("<td>{next} (today)</td>")), "{page}");
+    assert!(page.contains(&format!("<td>{day}</td>")), "{page}");
+    let csv = text(&app, &web, "/sandbox/mypnl.csv").await;
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("date,realized_pnl,"));
+    let closed: Vec<&str> = lines[2].split(',').collect();
+    assert_eq!(closed[0], day);
+    assert_eq!(closed[1], realized.round_dp(2).to_string(), "{csv}");
+    assert_eq!(
+        closed[1], closed[4],
+        "flat at the close: total is the realized P&L"
+    );
+    let today: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!((today[0], today[1]), (next.as_str(), "0"), "{csv}");
+
+    // A reset clears the history.
+    post(&app, &web, "/sandbox/reset", &[("csrf_token", &token)]).await;
+    let csv = text(&app, &web, "/sandbox/mypnl.csv").await;
+    assert_eq!(csv.lines().count(), 2, "{csv}");
 }

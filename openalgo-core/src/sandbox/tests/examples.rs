@@ -743,7 +743,7 @@ fn each_closed_session_leaves_a_daily_pnl_row_that_replay_keeps_and_reset_clears
     e.advance(at("2025-01-03 02:59"));
     assert!(e.daily_pnl().is_empty(), "the session runs until 03:00");
     e.advance(at("2025-01-03 03:00"));
-    assert_eq!(e.daily_pnl(), &[today.clone()]);
+    assert_eq!(e.daily_pnl(), std::slice::from_ref(&today));
     assert_eq!(
         today.portfolio_value(),
         e.funds().available + e.funds().used_margin()
