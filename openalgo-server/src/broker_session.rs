@@ -218,6 +218,9 @@ impl BrokerSession {
             order_seq_base: ANALYZER_SEQ_BASE,
             ..self.sandbox_config.clone()
         };
+        // The settings edited on the sandbox page survive a rebuilt account.
+        let config =
+            crate::sandbox_settings::SandboxOverrides::applied(self.store.as_ref(), config)?;
         let engine = restore_account(
             self.store.as_ref(),
             "sandbox",

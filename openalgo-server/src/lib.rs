@@ -13,6 +13,7 @@ pub mod error;
 pub mod journal;
 pub mod order_call;
 mod routes;
+pub mod sandbox_settings;
 pub mod security;
 pub mod settings;
 pub mod startup;

@@ -16,6 +16,7 @@ use crate::auth::ApiKeys;
 use crate::broker_session::BrokerSession;
 use crate::journal::{JournalWriter, RestoreError, StoreSink, restore_account};
 use crate::routes;
+use crate::sandbox_settings::SandboxOverrides;
 use crate::settings::Settings;
 use crate::state::{Accounts, AppState, Trading};
 use crate::store::{SqliteStore, Store};
@@ -139,10 +140,14 @@ fn simulator_accounts(
     ));
     let account =
         |id: &'static str, order_seq_base: u64| -> Result<Arc<PaperBroker>, StartupError> {
-            let config = SandboxConfig {
+            let mut config = SandboxConfig {
                 order_seq_base,
                 ..sandbox_config.clone()
             };
+            // The analyzer keeps the settings edited on the sandbox page.
+            if id == "sandbox" {
+                config = SandboxOverrides::applied(store.as_ref(), config)?;
+            }
             let engine = restore_account(
                 store.as_ref(),
                 id,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use openalgo_core::broker::{EventStream, Subscription};
 use openalgo_core::market::{MarketEvent, OrderUpdate};
-use openalgo_core::sandbox::{MarketSnapshot, SandboxEngine, SandboxEvent};
+use openalgo_core::sandbox::{MarketSnapshot, SandboxConfig, SandboxEngine, SandboxEvent};
 use openalgo_core::{
     Broker, BrokerError, Candle, Capabilities, Depth, Funds, HistoryRequest, Holding, Instrument,
     InstrumentKey, ModifyOrder, Order, OrderId, OrderRequest, Position, Quote, QuoteResult, Trade,
@@ -178,6 +178,15 @@ impl PaperBroker {
     /// [`BrokerError`] when the reset cannot be journaled.
     pub async fn reset(&self) -> Result<(), BrokerError> {
         self.with_engine(|e, now| e.reset(now)).await
+    }
+
+    /// Changes the engine's configuration under its lock (the settings page); orders placed
+    /// afterwards use it.
+    pub fn update_config(&self, f: impl FnOnce(&mut SandboxConfig)) {
+        let mut engine = self.lock();
+        let mut config = engine.config().clone();
+        f(&mut config);
+        engine.set_config(config);
     }
 
     /// A read-only look at the engine (books, funds, snapshot).

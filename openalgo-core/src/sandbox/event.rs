@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use super::daily::DailyPnl;
 use super::gtt::SandboxGtt;
 use super::ledger::FundsLedger;
 use super::model::{SandboxHolding, SandboxOrder, SandboxPosition, SandboxTrade};
@@ -37,6 +38,9 @@ pub enum SandboxEvent {
     Gtt(SandboxGtt),
     /// Funds changed.
     Funds(FundsLedger),
+    /// A session ended: its P&L row joins the daily history (emitted just before the next
+    /// [`SandboxEvent::SessionStarted`]).
+    DayClosed(DailyPnl),
     /// A new session began: today's realized P&L restarts from zero.
     SessionStarted {
         /// The session boundary.

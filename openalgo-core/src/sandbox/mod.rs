@@ -8,6 +8,7 @@
 
 mod book;
 mod config;
+mod daily;
 mod engine;
 mod error;
 mod event;
@@ -21,6 +22,7 @@ pub use config::{
     ExpirySettlementTiming, FundReset, GttOcoMargin, Leverages, OptionSettlement, SandboxConfig,
     SquareOffTimes,
 };
+pub use daily::DailyPnl;
 pub use engine::{AUTO_SQUARE_OFF, RMS_SQUARE_OFF, SandboxEngine};
 pub use error::SandboxError;
 pub use event::{SandboxEvent, coalesce};

@@ -8,6 +8,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use super::book::RestingBook;
+use super::daily::{DailyPnl, MAX_DAYS};
 use super::event::SandboxEvent;
 use super::gtt::{GttStatus, SandboxGtt};
 use super::ledger::FundsLedger;
@@ -37,6 +38,9 @@ pub struct SandboxSnapshot {
     pub next_order_seq: u64,
     /// Next trade sequence.
     pub next_trade_seq: u64,
+    /// Closed sessions' P&L, oldest first (absent in snapshots written before it existed).
+    #[serde(default)]
+    pub daily: Vec<DailyPnl>,
 }
 
 pub(crate) type Map<K, V> = HashMap<K, V, RandomState>;
@@ -62,6 +66,7 @@ pub(crate) struct SandboxState {
     pub(crate) session_start: NaiveDateTime,
     pub(crate) next_order_seq: u64,
     pub(crate) next_trade_seq: u64,
+    pub(crate) daily: Vec<DailyPnl>,
 }
 
 impl SandboxState {
@@ -81,6 +86,7 @@ impl SandboxState {
             session_start,
             next_order_seq: 0,
             next_trade_seq: 0,
+            daily: Vec::new(),
         }
     }
 
@@ -110,6 +116,12 @@ impl SandboxState {
             }
             SandboxEvent::Gtt(g) => self.put_gtt(g.clone()),
             SandboxEvent::Funds(f) => self.funds = f.clone(),
+            SandboxEvent::DayClosed(day) => {
+                if self.daily.len() >= MAX_DAYS {
+                    self.daily.remove(0);
+                }
+                self.daily.push(day.clone());
+            }
             SandboxEvent::SessionStarted { at } => {
                 self.session_start = *at;
                 self.funds.today_realized_pnl = crate::Money::ZERO;
@@ -118,6 +130,7 @@ impl SandboxState {
                 }
             }
             SandboxEvent::Cleared => {
+                self.daily.clear();
                 self.orders.clear();
                 self.first_seq = self.next_order_seq;
                 self.trades.clear();
@@ -217,6 +230,7 @@ impl SandboxState {
             session_start: self.session_start,
             next_order_seq: self.next_order_seq,
             next_trade_seq: self.next_trade_seq,
+            daily: self.daily.clone(),
         }
     }
 
@@ -242,6 +256,7 @@ impl SandboxState {
         }
         s.next_order_seq = s.next_order_seq.max(snapshot.next_order_seq);
         s.next_trade_seq = s.next_trade_seq.max(snapshot.next_trade_seq);
+        s.daily = snapshot.daily;
         s
     }
 }

@@ -21,6 +21,7 @@ mod layout;
 mod login;
 mod logs;
 mod monitors;
+mod mypnl;
 pub mod password;
 mod pending;
 pub mod pnl;
@@ -102,6 +103,9 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/apikey/rotate", web::post().to(apikey::rotate))
         .route("/sandbox", web::get().to(sandbox::page_handler))
         .route("/sandbox/reset", web::post().to(sandbox::reset))
+        .route("/sandbox/settings", web::post().to(sandbox::save))
+        .route("/sandbox/mypnl", web::get().to(mypnl::page_handler))
+        .route("/sandbox/mypnl.csv", web::get().to(mypnl::csv_handler))
         .route("/logs", web::get().to(logs::page_handler))
         .route("/settings", web::get().to(settings::page_handler));
     assets::configure(cfg);

@@ -9,6 +9,7 @@ use super::html::{csrf_field, error, escape};
 use super::layout::{page, redirect_with, signed_in};
 use super::{FormData, admit_signed_in};
 use crate::error::ApiError;
+use crate::sandbox_settings::SandboxOverrides;
 use crate::state::{AppState, Mode};
 
 pub(super) async fn page_handler(
@@ -53,14 +54,24 @@ pub(super) async fn page_handler(
     });
     let show = |v: Option<rust_decimal::Decimal>| v.map_or_else(|| "—".to_owned(), money);
     let body = format!(
-        r#"<div class="grid2"><div class="panel"><h2>Settings</h2><dl class="kv" id="sandbox-settings">
-<dt>Starting capital</dt><dd>{}</dd><dt>Leverage equity MIS / CNC</dt><dd>{} / {}</dd><dt>Leverage futures</dt><dd>{}</dd><dt>Leverage options buy / sell</dt><dd>{} / {}</dd>
-<dt>MIS square-off NSE/BSE</dt><dd>{}</dd><dt>MIS square-off CDS/BCD</dt><dd>{}</dd><dt>MIS square-off MCX</dt><dd>{}</dd><dt>MIS square-off NCDEX</dt><dd>{}</dd><dt>MIS cut-offs</dt><dd>{}</dd></dl>
-<p class="muted">Set at start-up from the server's configuration.</p></div>
-<div class="panel"><h2>Funds</h2>{funds}<form method="post" action="/sandbox/reset" data-confirm="Reset the sandbox account? Orders, trades and positions are removed and the capital starts over.">{}<button type="submit" class="danger" id="sandbox-reset">Reset funds</button></form></div></div>
+        r#"<div class="grid2"><div class="panel"><h2>Settings</h2><form method="post" action="/sandbox/settings" id="sandbox-settings">{}<dl class="kv">
+<dt><label for="capital">Starting capital (₹1,00,000–₹1,00,00,000)</label></dt><dd><input id="capital" name="capital" inputmode="numeric" value="{}"></dd>
+<dt><label for="lev_equity_mis">Leverage equity MIS</label></dt><dd><input id="lev_equity_mis" name="lev_equity_mis" value="{}"></dd>
+<dt><label for="lev_equity_cnc">Leverage equity CNC</label></dt><dd><input id="lev_equity_cnc" name="lev_equity_cnc" value="{}"></dd>
+<dt><label for="lev_futures">Leverage futures</label></dt><dd><input id="lev_futures" name="lev_futures" value="{}"></dd>
+<dt><label for="lev_option_buy">Leverage options buy</label></dt><dd><input id="lev_option_buy" name="lev_option_buy" value="{}"></dd>
+<dt><label for="lev_option_sell">Leverage options sell</label></dt><dd><input id="lev_option_sell" name="lev_option_sell" value="{}"></dd>
+<dt><label for="sq_nse_bse">MIS square-off NSE/BSE</label></dt><dd><input id="sq_nse_bse" name="sq_nse_bse" value="{}"></dd>
+<dt><label for="sq_cds_bcd">MIS square-off CDS/BCD</label></dt><dd><input id="sq_cds_bcd" name="sq_cds_bcd" value="{}"></dd>
+<dt><label for="sq_mcx">MIS square-off MCX</label></dt><dd><input id="sq_mcx" name="sq_mcx" value="{}"></dd>
+<dt><label for="sq_ncdex">MIS square-off NCDEX</label></dt><dd><input id="sq_ncdex" name="sq_ncdex" value="{}"></dd>
+<dt>MIS cut-offs</dt><dd>{}</dd></dl>
+<p class="muted">Leverages and square-off times apply at once; a new starting capital applies at the next "Reset funds". Leverages 1–50, times HH:MM (IST).</p><button type="submit" id="sandbox-save">Save settings</button></form></div>
+<div class="panel"><h2>Funds</h2>{funds}<form method="post" action="/sandbox/reset" data-confirm="Reset the sandbox account? Orders, trades and positions are removed and the capital starts over.">{}<button type="submit" class="danger" id="sandbox-reset">Reset funds</button></form><p><a class="button secondary" href="/sandbox/mypnl">My P&amp;L history</a></p></div></div>
 <div class="panel"><h2>Today's sandbox P&amp;L</h2><p>Highest {} · lowest {} · {} samples</p>
 <div class="table-wrap"><table id="sandbox-positions"><thead><tr><th>Symbol</th><th>Exch</th><th>Product</th><th class="num">Qty</th><th class="num">P&amp;L</th></tr></thead><tbody>{positions}</tbody></table></div></div>"#,
-        money(c.starting_capital),
+        csrf_field(&ctx.csrf),
+        c.starting_capital.normalize(),
         c.leverage.equity_mis,
         c.leverage.equity_cnc,
         c.leverage.futures,
@@ -96,5 +107,30 @@ pub(super) async fn reset(
         "/sandbox",
         true,
         "The sandbox account starts over with its starting capital",
+    ))
+}
+
+/// Saves the edited settings: validated, persisted, and applied to the analyzer's engine.
+pub(super) async fn save(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: FormData,
+) -> Result<HttpResponse, ApiError> {
+    if let Err(refused) = admit_signed_in(&state, &req, &form).await? {
+        return Ok(refused);
+    }
+    let overrides =
+        match SandboxOverrides::parse(|name| form.get(name).cloned().unwrap_or_default()) {
+            Ok(o) => o,
+            Err(e) => return Ok(redirect_with("/sandbox", false, &e.to_string())),
+        };
+    overrides
+        .save(state.store.as_ref())
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    state.sandbox_paper().update_config(|c| overrides.apply(c));
+    Ok(redirect_with(
+        "/sandbox",
+        true,
+        "Sandbox settings saved; a new starting capital applies at the next reset",
     ))
 }

@@ -5,6 +5,8 @@
 
 use serde_json::{Value, json};
 
+use openalgo_brokers::clock::Clock;
+
 use crate::helpers::{TestApp, browser, spawn_app};
 
 const PAGES: &[&str] = &[
@@ -17,6 +19,7 @@ const PAGES: &[&str] = &[
     "/search?q=SBIN",
     "/search?q=SBIN&symbol=SBIN&on=NSE",
     "/sandbox",
+    "/sandbox/mypnl",
     "/logs",
     "/logs?tab=traffic",
     "/logs?tab=latency",
@@ -38,6 +41,7 @@ const FORMS: &[&str] = &[
     "/ticket/place",
     "/apikey/rotate",
     "/sandbox/reset",
+    "/sandbox/settings",
 ];
 
 fn csrf(html: &str) -> String {
@@ -479,7 +483,7 @@ async fn the_sandbox_page_resets_the_analyzer_account() {
         .await;
     assert_eq!((status, &body["mode"]), (200, &json!("analyze")), "{body}");
     let page = text(&app, &web, "/sandbox").await;
-    assert!(page.contains("sandbox-settings") && page.contains("1,00,00,000.00"));
+    assert!(page.contains("sandbox-settings") && page.contains(r#"value="10000000""#));
     assert!(
         !page.contains(r#"<dd id="sandbox-available">1,00,00,000.00</dd>"#),
         "margin in use"
@@ -530,4 +534,208 @@ async fn orders_from_the_pages_count_against_the_api_rate_limit() {
         "{page}"
     );
     assert_eq!(orders(&app).await.len(), 2);
+}
+
+fn settings_form<'a>(token: &'a str, capital: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf_token", token),
+        ("capital", capital),
+        ("lev_equity_mis", "2"),
+        ("lev_equity_cnc", "1"),
+        ("lev_futures", "12"),
+        ("lev_option_buy", "1"),
+        ("lev_option_sell", "3"),
+        ("sq_nse_bse", "15:05"),
+        ("sq_cds_bcd", "16:30"),
+        ("sq_mcx", "23:00"),
+        ("sq_ncdex", "16:55"),
+    ]
+}
+
+#[tokio::test]
+async fn the_sandbox_settings_are_edited_applied_and_kept_across_a_restart() {
+    let store: std::sync::Arc<dyn openalgo_server::store::Store> =
+        std::sync::Arc::new(openalgo_server::store::SqliteStore::in_memory().expect("store"));
+    let (app, server) =
+        crate::helpers::spawn_with(std::sync::Arc::clone(&store), None, Default::default()).await;
+    let (web, token) = signed_in(&app).await;
+    post(
+        &app,
+        &web,
+        "/auth/analyzer-toggle",
+        &[("csrf_token", &token)],
+    )
+    .await;
+    let r = post(
+        &app,
+        &web,
+        "/sandbox/settings",
+        &settings_form(&token, "250000"),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/sandbox");
+    let page = text(&app, &web, "/sandbox").await;
+    assert!(page.contains("Sandbox settings saved"), "{page}");
+    for shown in [
+        r#"name="capital" inputmode="numeric" value="250000""#,
+        r#"name="lev_equity_mis" value="2""#,
+        r#"name="lev_futures" value="12""#,
+        r#"name="lev_option_sell" value="3""#,
+        r#"name="sq_nse_bse" value="15:05""#,
+        r#"name="sq_ncdex" value="16:55""#,
+    ] {
+        assert!(page.contains(shown), "{shown}: {page}");
+    }
+    // The capital waits for the reset; the leverage applies at once.
+    assert!(page.contains(r#"<dd id="sandbox-available">1,00,00,000.00</dd>"#));
+    post(&app, &web, "/sandbox/reset", &[("csrf_token", &token)]).await;
+    let page = text(&app, &web, "/sandbox").await;
+    assert!(
+        page.contains(r#"<dd id="sandbox-available">2,50,000.00</dd>"#),
+        "{page}"
+    );
+    let (status, body) = app
+        .post(
+            "placeorder",
+            &app.with_key(json!({"strategy": "t", "symbol": "SBIN", "exchange": "NSE",
+                "action": "BUY", "quantity": "10", "pricetype": "MARKET", "product": "MIS"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, trades) = app.post("tradebook", &app.with_key(json!({}))).await;
+    let price: rust_decimal::Decimal = trades["data"][0]["average_price"]
+        .to_string()
+        .parse()
+        .expect("price");
+    let (_, funds) = app.post("funds", &app.with_key(json!({}))).await;
+    let used: rust_decimal::Decimal = funds["data"]["utiliseddebits"]
+        .as_str()
+        .expect("used")
+        .parse()
+        .expect("used");
+    assert_eq!(
+        used,
+        (price * rust_decimal::Decimal::from(10) / rust_decimal::Decimal::from(2)).round_dp(2),
+        "MIS margin at 2x: {funds} {trades}"
+    );
+
+    // A bad value is refused with a message and changes nothing.
+    let r = post(
+        &app,
+        &web,
+        "/sandbox/settings",
+        &settings_form(&token, "50000"),
+    )
+    .await;
+    assert_eq!(r.headers()["location"], "/sandbox");
+    let page = text(&app, &web, "/sandbox").await;
+    assert!(
+        page.contains("Starting capital must be a whole number"),
+        "{page}"
+    );
+    assert!(page.contains(r#"value="250000""#));
+    let mut bad = settings_form(&token, "300000");
+    bad[7] = ("sq_nse_bse", "3pm");
+    post(&app, &web, "/sandbox/settings", &bad).await;
+    let page = text(&app, &web, "/sandbox").await;
+    assert!(page.contains("Square-off time NSE/BSE must be"), "{page}");
+    assert!(page.contains(r#"value="15:05""#));
+    // Without the session's CSRF token nothing is saved.
+    let r = post(
+        &app,
+        &web,
+        "/sandbox/settings",
+        &settings_form("forged", "400000"),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+
+    // A restart on the same store keeps them.
+    server.stop(true).await;
+    let (app, _server) =
+        crate::helpers::spawn_with(store, Some(app.api_key.clone()), Default::default()).await;
+    let (web, _) = signed_in(&app).await;
+    let page = text(&app, &web, "/sandbox").await;
+    assert!(
+        page.contains(r#"value="250000""#) && page.contains(r#"value="16:55""#),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_sandbox_pnl_history_records_a_row_per_session_and_exports_it() {
+    let app = spawn_app().await;
+    let (web, token) = signed_in(&app).await;
+    post(
+        &app,
+        &web,
+        "/auth/analyzer-toggle",
+        &[("csrf_token", &token)],
+    )
+    .await;
+    let first_day = app.clock.now_ist();
+    let trade = |action: &'static str| {
+        app.with_key(json!({"strategy": "t", "symbol": "SBIN", "exchange": "NSE",
+            "action": action, "quantity": "5", "pricetype": "MARKET", "product": "MIS"}))
+    };
+    let (status, body) = app.post("placeorder", &trade("BUY")).await;
+    assert_eq!(status, 200, "{body}");
+    app.clock.advance_ms(60_000);
+    let (status, body) = app.post("placeorder", &trade("SELL")).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, funds) = app.post("funds", &app.with_key(json!({}))).await;
+    let realized: rust_decimal::Decimal = funds["data"]["m2mrealized"]
+        .as_str()
+        .expect("realized")
+        .parse()
+        .expect("realized");
+
+    let page = text(&app, &web, "/sandbox/mypnl").await;
+    let day = first_day.date().format("%Y-%m-%d").to_string();
+    assert!(page.contains(&format!("<td>{day} (today)</td>")), "{page}");
+    assert_eq!(
+        page.matches("<tr").count(),
+        2,
+        "header and today only: {page}"
+    );
+
+    // Past the 03:00 boundary the first session becomes a history row.
+    app.clock.set_ist(
+        first_day
+            .date()
+            .succ_opt()
+            .expect("next day")
+            .and_hms_opt(10, 0, 0)
+            .expect("time"),
+    );
+    // The sign-in session ends at the same boundary: sign in again.
+    let (web, token) = signed_in(&app).await;
+    let page = text(&app, &web, "/sandbox/mypnl").await;
+    let next = first_day
+        .date()
+        .succ_opt()
+        .expect("next")
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(page.contains(&format!("<td>{next} (today)</td>")), "{page}");
+    assert!(page.contains(&format!("<td>{day}</td>")), "{page}");
+    let csv = text(&app, &web, "/sandbox/mypnl.csv").await;
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("date,realized_pnl,"));
+    let closed: Vec<&str> = lines[2].split(',').collect();
+    assert_eq!(closed[0], day);
+    assert_eq!(closed[1], realized.round_dp(2).to_string(), "{csv}");
+    assert_eq!(
+        closed[1], closed[4],
+        "flat at the close: total is the realized P&L"
+    );
+    let today: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!((today[0], today[1]), (next.as_str(), "0"), "{csv}");
+
+    // A reset clears the history.
+    post(&app, &web, "/sandbox/reset", &[("csrf_token", &token)]).await;
+    let csv = text(&app, &web, "/sandbox/mypnl.csv").await;
+    assert_eq!(csv.lines().count(), 2, "{csv}");
 }

@@ -7,6 +7,7 @@ use chrono::{Datelike, Duration, NaiveDateTime};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::config::{FundReset, OptionSettlement, SandboxConfig};
+use super::daily::DailyPnl;
 use super::error::SandboxError;
 use super::event::SandboxEvent;
 use super::ledger::FundsLedger;
@@ -151,6 +152,13 @@ impl SandboxEngine {
         &self.config
     }
 
+    /// Replaces the configuration (capital, leverages, cut-offs). The journal records resulting
+    /// states, so replay is unaffected; new orders, fills and schedules use it from now on, and
+    /// a new starting capital applies at the next reset.
+    pub fn set_config(&mut self, config: SandboxConfig) {
+        self.config = config;
+    }
+
     /// Funds.
     #[must_use]
     pub const fn funds(&self) -> &FundsLedger {
@@ -166,6 +174,30 @@ impl SandboxEngine {
     #[must_use]
     pub fn order(&self, order_id: &str) -> Option<&SandboxOrder> {
         self.state.order_by_id(order_id)
+    }
+
+    /// Closed sessions' P&L, oldest first (sandbox.md §3.12).
+    #[must_use]
+    pub fn daily_pnl(&self) -> &[DailyPnl] {
+        &self.state.daily
+    }
+
+    /// The current session's row as it stands (realized so far, unrealized at the last prices).
+    #[must_use]
+    pub fn current_day(&self) -> DailyPnl {
+        let holdings_unrealized = self
+            .holdings()
+            .iter()
+            .map(|h| h.ltp.notional(h.quantity) - h.cost)
+            .sum();
+        DailyPnl {
+            date: self.state.session_start.date(),
+            realized: self.state.funds.today_realized_pnl,
+            positions_unrealized: self.unrealized_pnl(),
+            holdings_unrealized,
+            available: self.state.funds.available,
+            used_margin: self.state.funds.used_margin(),
+        }
     }
 
     /// Every trade, in fill order.

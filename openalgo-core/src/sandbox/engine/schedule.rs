@@ -10,6 +10,8 @@ impl SandboxEngine {
     pub fn advance(&mut self, now: NaiveDateTime) {
         let session = session_start(&self.config, now);
         if self.state.session_start < session {
+            let closed = self.current_day();
+            self.emit(SandboxEvent::DayClosed(closed));
             self.emit(SandboxEvent::SessionStarted { at: session });
         }
         self.settle_t1(now);

@@ -2,7 +2,8 @@
 
 use super::fixtures::*;
 use crate::sandbox::{
-    ExpirySettlementTiming, MarketSnapshot, OptionSettlement, SandboxConfig, SandboxError,
+    ExpirySettlementTiming, MarketSnapshot, OptionSettlement, SandboxConfig, SandboxEngine,
+    SandboxError,
 };
 use crate::{Action, OrderStatus, PriceType, Product};
 
@@ -706,5 +707,62 @@ fn market_orders_fill_at_ask_and_bid() {
             .unwrap_err()
             .to_string()
             .starts_with("Cannot place MARKET order for INFY")
+    );
+}
+
+#[test]
+fn each_closed_session_leaves_a_daily_pnl_row_that_replay_keeps_and_reset_clears() {
+    let config = SandboxConfig {
+        mis_cutoffs: false,
+        ..SandboxConfig::default()
+    };
+    let now = at("2025-01-02 10:00");
+    let mut e = engine_with(config.clone(), now);
+    let base = e.snapshot();
+    e.place(
+        &market("SBIN", Action::Buy, 10, Product::Mis),
+        Some(snap("100")),
+        now,
+    )
+    .unwrap();
+    e.place(
+        &limit("SBIN", Action::Sell, 4, Product::Mis, "110"),
+        Some(snap("110")),
+        now,
+    )
+    .unwrap();
+    e.on_price(&key("SBIN"), snap("105"), now);
+    let today = e.current_day();
+    assert_eq!(today.date, day(2025, 1, 2));
+    assert_eq!(
+        (today.realized, today.positions_unrealized, today.total()),
+        (dec("40"), dec("30"), dec("70"))
+    );
+    assert!(e.daily_pnl().is_empty(), "no session has closed yet");
+
+    e.advance(at("2025-01-03 02:59"));
+    assert!(e.daily_pnl().is_empty(), "the session runs until 03:00");
+    e.advance(at("2025-01-03 03:00"));
+    assert_eq!(e.daily_pnl(), std::slice::from_ref(&today));
+    assert_eq!(
+        today.portfolio_value(),
+        e.funds().available + e.funds().used_margin()
+    );
+    let next = e.current_day();
+    assert_eq!(
+        (next.date, next.realized, next.positions_unrealized),
+        (day(2025, 1, 3), dec("0"), dec("30"))
+    );
+
+    let replayed = SandboxEngine::replay(config, table(), base, &e.take_events());
+    assert_eq!(replayed.daily_pnl(), e.daily_pnl());
+    let restored: crate::sandbox::SandboxSnapshot =
+        serde_json::from_str(&serde_json::to_string(&e.snapshot()).unwrap()).unwrap();
+    assert_eq!(restored.daily, vec![today]);
+
+    e.reset(at("2025-01-03 10:00"));
+    assert!(
+        e.daily_pnl().is_empty(),
+        "a manual reset clears the history"
     );
 }
