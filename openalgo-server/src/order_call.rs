@@ -191,6 +191,7 @@ async fn log(
         request: redacted(body),
         status: status.as_u16(),
         response: response.to_owned(),
+        created_at: None,
     };
     state
         .journal

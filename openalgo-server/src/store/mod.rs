@@ -49,6 +49,9 @@ pub struct OrderLogEntry {
     pub status: u16,
     /// Response body.
     pub response: String,
+    /// When the store wrote it (UTC, `YYYY-MM-DD HH:MM:SS`); the store sets it, so it is `None`
+    /// on entries being written.
+    pub created_at: Option<String>,
 }
 
 /// What the server persists.

@@ -121,7 +121,7 @@ impl Store for SqliteStore {
     fn order_log(&self, limit: usize) -> Result<Vec<OrderLogEntry>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT api_type, mode, request, status, response FROM order_log ORDER BY id DESC LIMIT ?1",
+            "SELECT api_type, mode, request, status, response, created_at FROM order_log ORDER BY id DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
             Ok(OrderLogEntry {
@@ -130,6 +130,7 @@ impl Store for SqliteStore {
                 request: r.get(2)?,
                 status: r.get(3)?,
                 response: r.get(4)?,
+                created_at: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -445,8 +446,19 @@ mod tests {
             request: "{}".into(),
             status: 200,
             response: "{}".into(),
+            created_at: None,
         };
         s.log_order_call(&entry).unwrap();
+        // Read back with the instant the store wrote it (UTC).
+        let stamped = s.order_log(1).unwrap()[0]
+            .created_at
+            .clone()
+            .expect("stamped");
+        let at = chrono::NaiveDateTime::parse_from_str(&stamped, "%Y-%m-%d %H:%M:%S").unwrap();
+        assert!(
+            (chrono::Utc::now().naive_utc() - at).num_seconds().abs() < 60,
+            "{stamped}"
+        );
         let now = chrono::Utc::now().timestamp_millis();
         assert_eq!(
             s.purge_order_log(now - 86_400_000).unwrap(),
@@ -474,6 +486,7 @@ mod tests {
             request: "x".repeat(500),
             status: 200,
             response: "{}".into(),
+            created_at: None,
         };
         let batch: Vec<&OrderLogEntry> = std::iter::repeat_n(&entry, 100).collect();
         for _ in 0..20 {

@@ -37,6 +37,19 @@ fn tabs(active: &str) -> String {
     .join(" ")
 }
 
+/// A stored UTC `YYYY-MM-DD HH:MM:SS` as IST `YYYY-MM-DD HH:MM:SS` (as stored when it does not
+/// parse).
+fn ist_time(utc: &str) -> String {
+    chrono::NaiveDateTime::parse_from_str(utc, "%Y-%m-%d %H:%M:%S").map_or_else(
+        |_| escape(utc),
+        |t| {
+            (t + chrono::Duration::minutes(330))
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        },
+    )
+}
+
 fn contains(haystack: &str, needle: &str) -> bool {
     needle.is_empty() || haystack.to_lowercase().contains(&needle.to_lowercase())
 }
@@ -53,7 +66,8 @@ async fn order_log(state: &AppState, q: &HashMap<String, String>) -> Result<Stri
         .filter(|e| contains(&e.request, text) || contains(&e.response, text))
         .map(|e| {
             format!(
-                r#"<tr><td>{}</td><td>{}</td><td class="num">{}</td><td><pre>{}</pre></td><td><pre>{}</pre></td></tr>"#,
+                r#"<tr><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td><pre>{}</pre></td><td><pre>{}</pre></td></tr>"#,
+                e.created_at.as_deref().map_or_else(String::new, ist_time),
                 escape(&e.api_type),
                 escape(&e.mode),
                 e.status,
@@ -75,7 +89,7 @@ async fn order_log(state: &AppState, q: &HashMap<String, String>) -> Result<Stri
     Ok(format!(
         r#"<div class="panel"><form method="get" action="/logs" class="row"><input type="hidden" name="tab" value="orders"><label>Mode <select name="mode">{mode_options}</select></label><label>Endpoint <input name="api_type" value="{}" placeholder="placeorder"></label><label>Text <input name="text" value="{}" placeholder="symbol, order id"></label><button type="submit">Filter</button></form></div>
 <p class="muted">Newest first; the last {WINDOW} order calls from the API and these pages (API keys are never logged).</p>
-<div class="table-wrap"><table id="order-log"><thead><tr><th>Endpoint</th><th>Mode</th><th class="num">Status</th><th>Request</th><th>Response</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
+<div class="table-wrap"><table id="order-log"><thead><tr><th>Time (IST)</th><th>Endpoint</th><th>Mode</th><th class="num">Status</th><th>Request</th><th>Response</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
         escape(kind),
         escape(text)
     ))
@@ -181,5 +195,11 @@ mod tests {
     fn microseconds_print_as_milliseconds() {
         assert_eq!(ms(1_234_567), "1234.567");
         assert_eq!(ms(5), "0.005");
+    }
+
+    #[test]
+    fn stored_utc_times_show_in_ist() {
+        assert_eq!(ist_time("2026-11-24 20:00:05"), "2026-11-25 01:30:05");
+        assert_eq!(ist_time("not a time <b>"), "not a time &lt;b&gt;");
     }
 }

@@ -243,6 +243,12 @@ async fn the_ticket_reviews_then_places_through_the_api() {
     // Both calls are in the order log, without the key.
     let logs = text(&app, &web, "/logs?text=SBIN").await;
     assert_eq!(logs.matches("<td>placeorder</td>").count(), 2, "{logs}");
+    // Each row carries when it was written (IST).
+    let today = (chrono::Utc::now() + chrono::Duration::minutes(330))
+        .format("<tr><td>%Y-%m-%d ")
+        .to_string();
+    assert!(logs.contains("<th>Time (IST)</th>"));
+    assert!(logs.matches(&today).count() >= 2, "{logs}");
     assert!(!logs.contains(&app.api_key));
     // And in the CSV export.
     let csv = text(&app, &web, "/orderbook.csv").await;
