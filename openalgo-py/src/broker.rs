@@ -70,7 +70,7 @@ fn block<T: Send>(py: Python<'_>, f: impl std::future::Future<Output = T> + Send
     py.detach(|| runtime().block_on(f))
 }
 
-fn order_row<'py>(py: Python<'py>, o: &Order) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn order_row<'py>(py: Python<'py>, o: &Order) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("action", o.action.as_str())?;
     d.set_item("symbol", o.instrument.symbol.as_str())?;

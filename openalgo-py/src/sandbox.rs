@@ -42,25 +42,9 @@ fn ts(t: NaiveDateTime) -> String {
 }
 
 pub(crate) fn order_dict<'py>(py: Python<'py>, o: &SandboxOrder) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("orderid", o.order_id.as_str())?;
-    d.set_item("symbol", o.instrument.symbol.as_str())?;
-    d.set_item("exchange", o.instrument.exchange.as_str())?;
-    d.set_item("action", o.action.as_str())?;
-    d.set_item("quantity", o.quantity.get())?;
-    d.set_item("pricetype", o.price_type.as_str())?;
-    d.set_item("product", o.product.as_str())?;
-    d.set_item("price", o.price.value())?;
-    d.set_item("trigger_price", o.trigger_price.value())?;
-    d.set_item("order_status", o.status.as_str())?;
-    d.set_item("average_price", o.average_price.value())?;
-    d.set_item("filled_quantity", o.filled_quantity.get())?;
-    d.set_item("pending_quantity", o.pending_quantity().get())?;
-    d.set_item(
-        "rejection_reason",
-        o.rejection_reason.as_deref().unwrap_or(""),
-    )?;
-    d.set_item("strategy", o.strategy.as_str())?;
+    // The order-book row every broker gives, stamped with when the order was placed (the core
+    // row carries its last change).
+    let d = crate::broker::order_row(py, &o.to_order())?;
     d.set_item("timestamp", ts(o.placed_at))?;
     Ok(d)
 }
