@@ -16,6 +16,12 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now_ist(&self) -> NaiveDateTime {
         ist_from_ms(self.now_ms())
     }
+
+    /// Whether this clock is the operating system's real time, so that work paced by it can
+    /// be aligned to its boundaries (a manual clock only moves when told to).
+    fn is_real_time(&self) -> bool {
+        false
+    }
 }
 
 /// IST wall-clock time of an epoch-milliseconds instant.
@@ -42,6 +48,10 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
         chrono::Utc::now().timestamp_millis()
+    }
+
+    fn is_real_time(&self) -> bool {
+        true
     }
 }
 

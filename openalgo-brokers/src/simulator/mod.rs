@@ -8,6 +8,7 @@
 mod broker;
 mod calendar;
 mod market;
+mod pace;
 mod path;
 mod stream;
 mod universe;

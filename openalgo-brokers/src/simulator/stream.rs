@@ -1,6 +1,7 @@
 //! The simulator's tick stream: every `period`, one tick per subscription whose segment is
 //! trading, at the clock's current instant. The subscriptions tick in `SLICES` groups spread
-//! evenly over the period, as a real feed's updates arrive spread out rather than all at once.
+//! evenly over the period, as a real feed's updates arrive spread out rather than all at once;
+//! under the real clock the groups fall on the wall clock's step boundaries (see [`Pace`]).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use openalgo_core::broker::{EventStream, Subscription};
 use openalgo_core::market::{MarketEvent, SubscriptionMode, Tick};
 
 use super::market::{SimMarket, TickCache};
+use super::pace::Pace;
 use crate::clock::Clock;
 
 /// Groups a period's ticks are spread over (fewer when the period is under a second: a group
@@ -21,7 +23,7 @@ struct State {
     slices: usize,
     market: Arc<SimMarket>,
     clock: Arc<dyn Clock>,
-    interval: tokio::time::Interval,
+    pace: Pace,
     ltp: Vec<(usize, openalgo_core::InstrumentKey)>,
     rich: Vec<Subscription>,
     cache: TickCache,
@@ -54,14 +56,13 @@ pub fn tick_stream(
         .flatten()
         .collect();
     let slices = SLICES.min(u32::try_from(period.as_millis()).unwrap_or(SLICES).max(1));
-    let mut interval = tokio::time::interval(period / slices);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let pace = Pace::new(period / slices, clock.is_real_time());
     let state = State {
         slice: 0,
         slices: slices as usize,
         market,
         clock,
-        interval,
+        pace,
         ltp,
         rich: rich.into_iter().cloned().collect(),
         cache: TickCache::default(),
@@ -73,7 +74,7 @@ pub fn tick_stream(
             if let Some(tick) = st.ready.pop_front() {
                 return Some((MarketEvent::Tick(tick), st));
             }
-            st.interval.tick().await;
+            st.pace.tick().await;
             let now = st.clock.now_ms();
             let slice = st.slice;
             st.slice = (st.slice + 1) % st.slices;

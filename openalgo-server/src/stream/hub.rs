@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use openalgo_core::InstrumentKey;
 use openalgo_core::broker::Subscription;
@@ -85,14 +86,19 @@ impl Hub {
         self.upstream.send_modify(|v| *v += 1);
     }
 
-    /// A new connection and its outbox.
+    /// A new connection with an outbox of its own that is drained in process.
     pub fn register(&self) -> (ClientId, Arc<Outbox>) {
+        let outbox = Arc::new(Outbox::default());
+        (self.attach(Arc::clone(&outbox)), outbox)
+    }
+
+    /// A new connection writing through `outbox`.
+    pub fn attach(&self, outbox: Arc<Outbox>) -> ClientId {
         let mut s = self.lock();
         s.next_id += 1;
         let id = s.next_id;
-        let outbox = Arc::new(Outbox::default());
-        s.clients.insert(id, Arc::clone(&outbox));
-        (id, outbox)
+        s.clients.insert(id, outbox);
+        id
     }
 
     /// `id` holds `key` at `mode` (idempotent).
@@ -229,6 +235,7 @@ impl Hub {
         tick_mode: SubscriptionMode,
         frame_for: impl Fn(SubscriptionMode) -> String,
     ) {
+        let since = Instant::now();
         let targets: Vec<(Arc<Outbox>, SubscriptionMode)> = {
             let s = self.lock();
             let Some(holders) = s.index.get(instrument) else {
@@ -262,7 +269,7 @@ impl Hub {
             }
             let slot = &mut frames[usize::from(mode.code() - 1)];
             let frame = slot.get_or_insert_with(|| Arc::from(frame_for(mode)));
-            outbox.push_market(&key, mode.code(), Arc::clone(frame));
+            outbox.push_market(&key, mode.code(), Arc::clone(frame), since);
         }
     }
 

@@ -10,6 +10,8 @@ pub mod outbox;
 mod session;
 pub(crate) mod upgrade;
 
+mod wire;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -117,12 +119,12 @@ impl StreamContext {
 }
 
 /// Per-connection buffers: small, so an idle client costs little (the library's defaults are
-/// 128 KiB of read buffer each); writes gather up to 16 KiB before going to the socket; messages
-/// up to 1 MiB as in the reference.
+/// 128 KiB of read buffer each); the library's own writes (pongs, a close echo) go out at once
+/// (our frames do not pass through it: see `wire`); messages up to 1 MiB as in the reference.
 pub(crate) fn socket_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
     tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(16 * 1024)
+        .write_buffer_size(0)
         .max_message_size(Some(1 << 20))
         .max_frame_size(Some(1 << 20))
 }
@@ -135,13 +137,7 @@ pub async fn accept(listener: tokio::net::TcpListener, ctx: Arc<StreamContext>) 
         };
         let _ = tcp.set_nodelay(true);
         let ctx = Arc::clone(&ctx);
-        tokio::spawn(async move {
-            if let Ok(ws) =
-                tokio_tungstenite::accept_async_with_config(tcp, Some(socket_config())).await
-            {
-                session::serve(ws, ctx).await;
-            }
-        });
+        tokio::spawn(session::serve_tcp(tcp, ctx));
     }
 }
 

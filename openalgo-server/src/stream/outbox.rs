@@ -1,26 +1,34 @@
 //! A client's outgoing frames, bounded so that one slow client never holds up the others: the
-//! fan-out only appends here and wakes the client's writer. When a client falls behind by more
-//! than [`BACKLOG`] frames, market data is conflated (only the newest frame per instrument and
-//! mode is kept); a client that falls behind on more than [`CONFLATED`] instruments, or on
-//! replies and order updates, is disconnected with close code 1008.
+//! fan-out only appends here and wakes the client's writer, which encodes everything waiting
+//! into one buffer and writes it with one call. When a client falls behind by more than [`BACKLOG`] frames,
+//! market data is conflated (only the newest frame per instrument and mode is kept); a client
+//! that falls behind on more than [`CONFLATED`] instruments, or on replies and order updates,
+//! is disconnected with close code 1008.
 
 use std::collections::{HashMap, VecDeque};
+use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-
 use std::time::Instant;
 
+use tokio::net::TcpStream;
 use tokio::sync::Notify;
+
+use super::wire;
 
 /// Frames queued before market data is conflated.
 pub const BACKLOG: usize = 2_048;
 /// Instruments conflated before the client is cut off.
 pub const CONFLATED: usize = 8_192;
+/// Bytes the writer encodes per write.
+const BATCH_BYTES: usize = 64 * 1024;
+/// One market frame in this many has its delivery latency sampled.
+const SAMPLE_EVERY: u64 = 64;
 
 /// Why a client was cut off.
 pub const TOO_SLOW: &str = "client too slow";
 
-/// What the writer sends next.
+/// A queued item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outgoing {
     /// A text frame.
@@ -31,19 +39,87 @@ pub enum Outgoing {
     Close(u16, &'static str),
 }
 
+/// What the writer should do after [`Outbox::flush_socket`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flush {
+    /// Everything is written: wait for more ([`Outbox::wait`]).
+    Idle,
+    /// The socket is full: wait until it is writable.
+    Blocked,
+    /// The close frame is written, or the socket failed: the writer is done.
+    Done,
+}
+
 #[derive(Debug, Default)]
 struct State {
     frames: VecDeque<Arc<str>>,
     /// Enqueue instants of sampled market frames, aligned with `frames`.
     stamps: VecDeque<Option<Instant>>,
-    /// Instants of sampled frames taken since the writer last asked.
+    /// Bytes accepted for the wire but not yet written, in order: the rest of a frame the
+    /// socket took only part of, the protocol layer's own frames, encoded batches.
+    unsent: Vec<u8>,
+    /// Instants of the sampled frames in `unsent`.
+    unsent_stamps: Vec<Instant>,
+    /// Instants of sampled frames written since the writer last asked.
     taken: Vec<Instant>,
     pushes: u64,
     /// Conflated market data: (instrument key, mode) → newest frame, and their arrival order.
     latest: HashMap<(Arc<str>, u8), Arc<str>>,
     order: VecDeque<(Arc<str>, u8)>,
     close: Option<(u16, &'static str)>,
+    /// The close frame is encoded: nothing more goes out.
+    close_sent: bool,
+    /// A write failed: the connection is gone.
+    broken: bool,
     ping: bool,
+}
+
+impl State {
+    fn take(&mut self) -> Option<(Outgoing, Option<Instant>)> {
+        if let Some((code, reason)) = self.close {
+            return Some((Outgoing::Close(code, reason), None));
+        }
+        if std::mem::take(&mut self.ping) {
+            return Some((Outgoing::Ping, None));
+        }
+        if let Some(f) = self.frames.pop_front() {
+            let stamp = self.stamps.pop_front().flatten();
+            return Some((Outgoing::Text(f), stamp));
+        }
+        while let Some(k) = self.order.pop_front() {
+            if let Some(f) = self.latest.remove(&k) {
+                return Some((Outgoing::Text(f), None));
+            }
+        }
+        None
+    }
+
+    /// Encodes waiting items into `unsent` (up to a batch); whether there were any.
+    fn encode_batch(&mut self) -> bool {
+        let mut any = false;
+        while !self.close_sent && self.unsent.len() < BATCH_BYTES {
+            let Some((item, stamp)) = self.take() else {
+                break;
+            };
+            any = true;
+            match item {
+                Outgoing::Text(t) => {
+                    wire::encode(&mut self.unsent, wire::TEXT, t.as_bytes());
+                    self.unsent_stamps.extend(stamp);
+                }
+                Outgoing::Ping => wire::encode(&mut self.unsent, wire::PING, &[]),
+                Outgoing::Close(code, reason) => {
+                    wire::encode(
+                        &mut self.unsent,
+                        wire::CLOSE,
+                        &wire::close_payload(code, reason),
+                    );
+                    self.close_sent = true;
+                }
+            }
+        }
+        any
+    }
 }
 
 /// One client's outbox.
@@ -52,17 +128,29 @@ pub struct Outbox {
     state: Mutex<State>,
     wake: Notify,
     closed: AtomicBool,
+    /// The socket frames may be written to straight away (the dedicated port's TCP
+    /// connections; other byte streams are written by the writer task only).
+    socket: Option<Arc<TcpStream>>,
 }
 
 impl Outbox {
+    /// An outbox whose frames go straight into `socket` when nothing waits before them.
+    #[must_use]
+    pub fn over_socket(socket: Arc<TcpStream>) -> Self {
+        Self {
+            socket: Some(socket),
+            ..Self::default()
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Queues a reply or an order update (never conflated).
+    /// Sends a reply or an order update (never conflated).
     pub fn push(&self, frame: Arc<str>) {
         let mut s = self.lock();
-        if s.close.is_some() {
+        if s.close.is_some() || s.broken {
             return;
         }
         if s.frames.len() >= BACKLOG + CONFLATED {
@@ -75,18 +163,19 @@ impl Outbox {
         self.wake.notify_one();
     }
 
-    /// Queues market data for `key` at `mode`, conflating when the client is behind.
-    pub fn push_market(&self, key: &Arc<str>, mode: u8, frame: Arc<str>) {
+    /// Queues market data for `key` at `mode`, conflating when the client is behind. `since`
+    /// is when the tick reached the hub: one frame in [`SAMPLE_EVERY`] carries it, and the
+    /// writer reports its delivery latency through [`Outbox::drain_stamps`].
+    pub fn push_market(&self, key: &Arc<str>, mode: u8, frame: Arc<str>, since: Instant) {
         let mut s = self.lock();
-        if s.close.is_some() {
+        if s.close.is_some() || s.broken {
             return;
         }
+        s.pushes += 1;
+        let sampled = s.pushes % SAMPLE_EVERY == 0;
         if s.frames.len() < BACKLOG && s.latest.is_empty() {
-            s.pushes += 1;
-            // One market frame in 64 carries its enqueue instant (delivery latency).
-            let stamp = (s.pushes % 64 == 0).then(Instant::now);
             s.frames.push_back(frame);
-            s.stamps.push_back(stamp);
+            s.stamps.push_back(sampled.then_some(since));
         } else {
             let k = (Arc::clone(key), mode);
             if s.latest.insert(k.clone(), frame).is_none() {
@@ -95,6 +184,29 @@ impl Outbox {
             if s.latest.len() > CONFLATED {
                 s.close = Some((1008, TOO_SLOW));
             }
+        }
+        drop(s);
+        self.wake.notify_one();
+    }
+
+    /// Bytes the protocol layer writes itself (the handshake's answer, pongs, a close echo):
+    /// they go out before any queued frame, never inside one.
+    pub fn write_raw(&self, bytes: &[u8]) {
+        let mut s = self.lock();
+        if s.close_sent || s.broken {
+            return;
+        }
+        if let Some(socket) = self.socket.as_deref().filter(|_| s.unsent.is_empty()) {
+            match socket.try_write(bytes) {
+                Ok(n) if n == bytes.len() => return,
+                Ok(n) => s.unsent.extend_from_slice(&bytes[n..]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    s.unsent.extend_from_slice(bytes);
+                }
+                Err(_) => s.broken = true,
+            }
+        } else {
+            s.unsent.extend_from_slice(bytes);
         }
         drop(s);
         self.wake.notify_one();
@@ -127,61 +239,58 @@ impl Outbox {
         self.closed.load(Ordering::Relaxed)
     }
 
-    fn take(&self) -> Option<Outgoing> {
+    /// Waits until something may need writing.
+    pub async fn wait(&self) {
+        self.wake.notified().await;
+    }
+
+    /// The writer of a socket outbox: writes what waits, as far as the socket takes it.
+    pub fn flush_socket(&self) -> Flush {
+        let Some(socket) = self.socket.as_deref() else {
+            return Flush::Done;
+        };
         let mut s = self.lock();
-        if let Some((code, reason)) = s.close {
-            return Some(Outgoing::Close(code, reason));
-        }
-        if std::mem::take(&mut s.ping) {
-            return Some(Outgoing::Ping);
-        }
-        if let Some(f) = s.frames.pop_front() {
-            if let Some(Some(at)) = s.stamps.pop_front() {
-                s.taken.push(at);
-            }
-            return Some(Outgoing::Text(f));
-        }
-        while let Some(k) = s.order.pop_front() {
-            if let Some(f) = s.latest.remove(&k) {
-                return Some(Outgoing::Text(f));
-            }
-        }
-        None
-    }
-
-    /// Returns a ping or close taken by [`Outbox::try_next`] that the writer could not batch.
-    pub fn put_back(&self, o: Outgoing) {
-        let mut s = self.lock();
-        match o {
-            Outgoing::Ping => s.ping = true,
-            Outgoing::Close(code, reason) => s.close = Some((code, reason)),
-            Outgoing::Text(t) => {
-                s.frames.push_front(t);
-                s.stamps.push_front(None);
-            }
-        }
-        drop(s);
-        self.wake.notify_one();
-    }
-
-    /// The next frame to send, if one is waiting.
-    #[must_use]
-    pub fn try_next(&self) -> Option<Outgoing> {
-        self.take()
-    }
-
-    /// The next frame to send, waiting for one.
-    pub async fn next(&self) -> Outgoing {
         loop {
-            let notified = self.wake.notified();
-            if let Some(o) = self.take() {
-                return o;
+            if s.broken {
+                return Flush::Done;
             }
-            notified.await;
+            if !s.unsent.is_empty() {
+                match socket.try_write(&s.unsent) {
+                    Ok(n) => {
+                        s.unsent.drain(..n);
+                        if !s.unsent.is_empty() {
+                            return Flush::Blocked;
+                        }
+                        let done = std::mem::take(&mut s.unsent_stamps);
+                        s.taken.extend(done);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Flush::Blocked,
+                    Err(_) => {
+                        s.broken = true;
+                        return Flush::Done;
+                    }
+                }
+            }
+            if s.close_sent {
+                return Flush::Done;
+            }
+            if !s.encode_batch() {
+                return Flush::Idle;
+            }
         }
     }
 
-    /// Enqueue instants of the sampled frames taken since the last call.
+    /// The writer of any other byte stream: moves what waits into `out` (encoded), with the
+    /// instants of the sampled frames in it; whether the close frame is among it.
+    pub fn take_bytes(&self, out: &mut Vec<u8>) -> (Vec<Instant>, bool) {
+        let mut s = self.lock();
+        s.encode_batch();
+        std::mem::swap(&mut s.unsent, out);
+        s.unsent.clear();
+        (std::mem::take(&mut s.unsent_stamps), s.close_sent)
+    }
+
+    /// Enqueue instants of the sampled frames written since the last call.
     pub fn drain_stamps(&self) -> Vec<Instant> {
         std::mem::take(&mut self.lock().taken)
     }
@@ -191,6 +300,23 @@ impl Outbox {
     pub fn pending(&self) -> usize {
         let s = self.lock();
         s.frames.len() + s.latest.len()
+    }
+
+    /// Takes the next item, waiting for one: for a consumer in the process instead of a
+    /// writer (tests, tools).
+    pub async fn next(&self) -> Outgoing {
+        loop {
+            let notified = self.wake.notified();
+            if let Some((o, _)) = self.lock().take() {
+                return o;
+            }
+            notified.await;
+        }
+    }
+
+    #[cfg(test)]
+    fn next_item(&self) -> Option<Outgoing> {
+        self.lock().take().map(|(o, _)| o)
     }
 }
 
@@ -202,15 +328,15 @@ mod tests {
         Arc::from(s)
     }
 
-    #[tokio::test]
-    async fn a_backlog_is_conflated_per_instrument_then_cut_off() {
+    #[test]
+    fn a_backlog_is_conflated_per_instrument_then_cut_off() {
         let o = Outbox::default();
         let key = text("NSE:SBIN");
         for i in 0..BACKLOG {
-            o.push_market(&key, 1, text(&i.to_string()));
+            o.push_market(&key, 1, text(&i.to_string()), Instant::now());
         }
         for i in 0..100 {
-            o.push_market(&key, 1, text(&format!("late {i}")));
+            o.push_market(&key, 1, text(&format!("late {i}")), Instant::now());
         }
         assert_eq!(
             o.pending(),
@@ -218,25 +344,152 @@ mod tests {
             "the late frames conflated into one"
         );
         for _ in 0..BACKLOG {
-            o.next().await;
+            o.next_item();
         }
         assert_eq!(
-            o.next().await,
+            o.next_item().unwrap(),
             Outgoing::Text(text("late 99")),
             "the newest survives"
         );
         for i in 0..=CONFLATED {
-            o.push_market(&text(&format!("K{i}")), 1, text("x"));
+            o.push_market(&text(&format!("K{i}")), 1, text("x"), Instant::now());
         }
         // Not behind any more: these went to the queue, so no cut-off yet.
-        assert!(matches!(o.next().await, Outgoing::Text(_)));
+        assert!(matches!(o.next_item().unwrap(), Outgoing::Text(_)));
         let slow = Outbox::default();
         for i in 0..BACKLOG {
-            slow.push_market(&key, 1, text(&i.to_string()));
+            slow.push_market(&key, 1, text(&i.to_string()), Instant::now());
         }
         for i in 0..=CONFLATED {
-            slow.push_market(&text(&format!("K{i}")), 1, text("x"));
+            slow.push_market(&text(&format!("K{i}")), 1, text("x"), Instant::now());
         }
-        assert_eq!(slow.next().await, Outgoing::Close(1008, TOO_SLOW));
+        assert_eq!(slow.next_item().unwrap(), Outgoing::Close(1008, TOO_SLOW));
+    }
+
+    /// Splits a server's byte stream into (opcode, payload) frames.
+    fn frames_of(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+        let mut out = Vec::new();
+        while bytes.len() >= 2 {
+            assert_eq!(bytes[0] & 0x80, 0x80, "final frames only");
+            assert_eq!(bytes[1] & 0x80, 0, "a server does not mask");
+            let (len, at) = match bytes[1] {
+                126 => (usize::from(u16::from_be_bytes([bytes[2], bytes[3]])), 4),
+                127 => (
+                    usize::try_from(u64::from_be_bytes(bytes[2..10].try_into().unwrap())).unwrap(),
+                    10,
+                ),
+                n => (usize::from(n), 2),
+            };
+            out.push((bytes[0] & 0x0F, bytes[at..at + len].to_vec()));
+            bytes = &bytes[at + len..];
+        }
+        assert!(bytes.is_empty(), "no partial frame at the end");
+        out
+    }
+
+    async fn socket_pair() -> (Arc<TcpStream>, TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap());
+        let (client, accepted) = tokio::join!(client, listener.accept());
+        (Arc::new(accepted.unwrap().0), client.unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_full_socket_delays_frames_without_splitting_or_reordering_them() {
+        use tokio::io::AsyncReadExt;
+        let (server, mut client) = socket_pair().await;
+        let o = Arc::new(Outbox::over_socket(Arc::clone(&server)));
+        // Far more than the socket buffers hold while the client does not read.
+        let body = "x".repeat(2_000);
+        let total = 6_000;
+        for i in 0..total {
+            o.push(Arc::from(format!("{i:05}{body}")));
+        }
+        // One call writes until the socket takes no more.
+        assert_eq!(
+            o.flush_socket(),
+            Flush::Blocked,
+            "the client's buffers filled up"
+        );
+        // The protocol layer's own frame (a pong) while a frame is half written.
+        let mut pong = Vec::new();
+        wire::encode(&mut pong, 0xA, b"hb");
+        o.write_raw(&pong);
+        let writer = {
+            let (o, server) = (Arc::clone(&o), Arc::clone(&server));
+            tokio::spawn(async move {
+                loop {
+                    match o.flush_socket() {
+                        Flush::Idle => return,
+                        Flush::Blocked => server.writable().await.unwrap(),
+                        Flush::Done => panic!("the socket is fine"),
+                    }
+                }
+            })
+        };
+        let mut bytes = Vec::new();
+        let mut chunk = vec![0_u8; 64 * 1024];
+        let expected_len = total * (4 + 5 + body.len()) + pong.len();
+        while bytes.len() < expected_len {
+            let n = client.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the connection stays open");
+            bytes.extend_from_slice(&chunk[..n]);
+        }
+        writer.await.unwrap();
+        let frames = frames_of(&bytes);
+        assert_eq!(frames.len(), total + 1);
+        let pongs = frames.iter().filter(|(op, _)| *op == 0xA).count();
+        assert_eq!(pongs, 1, "the pong went out whole");
+        let texts: Vec<usize> = frames
+            .iter()
+            .filter(|(op, _)| *op == wire::TEXT)
+            .map(|(_, p)| std::str::from_utf8(&p[..5]).unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(
+            texts,
+            (0..total).collect::<Vec<_>>(),
+            "every frame, in order"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_close_goes_before_waiting_frames_and_ends_the_output() {
+        use tokio::io::AsyncReadExt;
+        let (server, mut client) = socket_pair().await;
+        let o = Outbox::over_socket(server);
+        o.push(text("waiting"));
+        o.close(1008, TOO_SLOW);
+        o.push(text("dropped"));
+        assert_eq!(o.flush_socket(), Flush::Done);
+        o.ping();
+        assert_eq!(o.flush_socket(), Flush::Done, "nothing after the close");
+        drop(o);
+        let mut bytes = Vec::new();
+        client.read_to_end(&mut bytes).await.unwrap();
+        // A cut-off does not wait for the backlog it is about.
+        assert_eq!(
+            frames_of(&bytes),
+            [(wire::CLOSE, wire::close_payload(1008, TOO_SLOW))]
+        );
+    }
+
+    #[test]
+    fn a_stream_writer_gets_encoded_frames_and_their_latency_samples() {
+        let o = Outbox::default();
+        let key = text("NSE:SBIN");
+        let at = Instant::now();
+        for i in 0..SAMPLE_EVERY {
+            o.push_market(&key, 1, text(&format!("t{i}")), at);
+        }
+        let mut out = Vec::new();
+        let (stamps, closing) = o.take_bytes(&mut out);
+        assert_eq!(stamps, vec![at], "one sample in {SAMPLE_EVERY}");
+        assert!(!closing);
+        let frames = frames_of(&out);
+        assert_eq!(frames.len(), 64);
+        assert_eq!(frames[63], (wire::TEXT, b"t63".to_vec()));
+        out.clear();
+        assert_eq!(o.take_bytes(&mut out), (Vec::new(), false));
+        assert!(out.is_empty());
     }
 }

@@ -5,17 +5,22 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use openalgo_core::market::SubscriptionMode;
 use openalgo_core::{Exchange, InstrumentKey, Symbol};
 use serde_json::{Map, Value, json};
-use tokio::io::{AsyncRead, AsyncWrite};
+use std::time::Instant;
+
+use openalgo_brokers::latency::LatencyMonitor;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::Role;
 
-use super::outbox::{Outbox, Outgoing};
+use super::outbox::{Flush, Outbox};
+use super::wire::{Inbound, SharedTcp};
 use super::{ClientId, StreamContext};
 
 fn error(code: &str, message: &str) -> Value {
@@ -282,65 +287,105 @@ impl Connection {
     }
 }
 
-/// Serves one upgraded connection until it closes.
-pub(super) async fn serve<S>(ws: WebSocketStream<S>, ctx: Arc<StreamContext>)
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let (id, outbox) = ctx.hub.register();
-    let (mut sink, mut incoming) = ws.split();
-    let out = Arc::clone(&outbox);
-    let latency = Arc::clone(&ctx.state.latency);
-    let writer = tokio::spawn(async move {
+/// Writes a socket outbox's waiting bytes whenever there are some and the socket takes them.
+fn socket_writer(
+    out: Arc<Outbox>,
+    socket: Arc<TcpStream>,
+    latency: Arc<LatencyMonitor>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
         loop {
-            match out.next().await {
-                Outgoing::Text(t) => {
-                    // Everything already queued goes out with one flush.
-                    if sink.feed(Message::text(t.as_ref())).await.is_err() {
-                        break;
-                    }
-                    let mut ok = true;
-                    for _ in 0..256 {
-                        match out.try_next() {
-                            Some(Outgoing::Text(t)) => {
-                                if sink.feed(Message::text(t.as_ref())).await.is_err() {
-                                    ok = false;
-                                    break;
-                                }
-                            }
-                            Some(other) => {
-                                out.put_back(other);
-                                break;
-                            }
-                            None => break,
-                        }
-                    }
-                    if !ok || sink.flush().await.is_err() {
-                        break;
-                    }
-                    // Delivery latency of the sampled frames: enqueued by the fan-out to
-                    // written to the socket.
-                    for at in out.drain_stamps() {
-                        let micros = u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX);
-                        latency.record("websocket", "tick_to_socket", micros, true);
-                    }
-                }
-                Outgoing::Ping => {
-                    if sink.send(Message::Ping(Vec::new().into())).await.is_err() {
+            let flush = out.flush_socket();
+            record(&latency, out.drain_stamps());
+            match flush {
+                Flush::Idle => out.wait().await,
+                Flush::Blocked => {
+                    if socket.writable().await.is_err() {
                         break;
                     }
                 }
-                Outgoing::Close(code, reason) => {
-                    let frame = CloseFrame {
-                        code: CloseCode::from(code),
-                        reason: reason.into(),
-                    };
-                    let _ = sink.send(Message::Close(Some(frame))).await;
-                    break;
-                }
+                Flush::Done => break,
             }
         }
-    });
+    })
+}
+
+/// Writes an outbox's waiting bytes to any other byte stream.
+fn stream_writer<W>(out: Arc<Outbox>, mut write: W, latency: Arc<LatencyMonitor>) -> JoinHandle<()>
+where
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut buf = Vec::new();
+        loop {
+            let (stamps, closing) = out.take_bytes(&mut buf);
+            if !buf.is_empty() {
+                if write.write_all(&buf).await.is_err() || write.flush().await.is_err() {
+                    break;
+                }
+                buf.clear();
+                record(&latency, stamps);
+            }
+            if closing {
+                break;
+            }
+            out.wait().await;
+        }
+    })
+}
+
+/// Delivery latency of sampled frames: the tick reached the hub → written to the socket.
+fn record(latency: &LatencyMonitor, stamps: Vec<Instant>) {
+    for at in stamps {
+        let micros = u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX);
+        latency.record("websocket", "tick_to_socket", micros, true);
+    }
+}
+
+/// Serves a connection of the dedicated port: the opening handshake, then the session. Frames
+/// go straight into the socket when nothing waits before them.
+pub(super) async fn serve_tcp(tcp: TcpStream, ctx: Arc<StreamContext>) {
+    let socket = Arc::new(tcp);
+    let outbox = Arc::new(Outbox::over_socket(Arc::clone(&socket)));
+    let latency = Arc::clone(&ctx.state.latency);
+    let writer = socket_writer(Arc::clone(&outbox), Arc::clone(&socket), latency);
+    let inbound = Inbound::new(SharedTcp(socket), Arc::clone(&outbox));
+    match tokio_tungstenite::accept_async_with_config(inbound, Some(super::socket_config())).await {
+        Ok(ws) => serve(ws, outbox, writer, ctx).await,
+        Err(_) => {
+            // The library answered the bad request itself; send what is left of it.
+            outbox.flush_socket();
+            writer.abort();
+        }
+    }
+}
+
+/// Serves a byte stream that is already upgraded (the main port's `/ws`).
+pub(super) async fn serve_stream<S>(stream: S, ctx: Arc<StreamContext>)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (read, write) = tokio::io::split(stream);
+    let outbox = Arc::new(Outbox::default());
+    let latency = Arc::clone(&ctx.state.latency);
+    let writer = stream_writer(Arc::clone(&outbox), write, latency);
+    let inbound = Inbound::new(read, Arc::clone(&outbox));
+    let ws =
+        WebSocketStream::from_raw_socket(inbound, Role::Server, Some(super::socket_config())).await;
+    serve(ws, outbox, writer, ctx).await;
+}
+
+/// Serves one upgraded connection until it closes. The protocol library only reads; every
+/// frame of ours goes through the outbox and its writer.
+async fn serve<R>(
+    mut ws: WebSocketStream<Inbound<R>>,
+    outbox: Arc<Outbox>,
+    writer: JoinHandle<()>,
+    ctx: Arc<StreamContext>,
+) where
+    R: AsyncRead + Unpin,
+{
+    let id = ctx.hub.attach(Arc::clone(&outbox));
     let mut conn = Connection {
         id,
         outbox: Arc::clone(&outbox),
@@ -355,7 +400,7 @@ where
     let mut awaiting_pong: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
-            frame = incoming.next() => match frame {
+            frame = ws.next() => match frame {
                 Some(Ok(Message::Text(t))) => conn.handle(t.as_str()).await,
                 Some(Ok(Message::Binary(b))) => conn.handle(&String::from_utf8_lossy(&b)).await,
                 Some(Ok(Message::Pong(_))) => awaiting_pong = None,
@@ -382,5 +427,7 @@ where
         }
     }
     ctx.hub.remove(id);
+    // What the library queued last (the echo of a client's close) goes out before the end.
+    outbox.flush_socket();
     writer.abort();
 }

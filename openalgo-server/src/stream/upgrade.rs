@@ -9,8 +9,6 @@ use base64::Engine;
 use futures::StreamExt;
 use sha1::{Digest, Sha1};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::protocol::Role;
 
 use super::StreamContext;
 
@@ -66,15 +64,7 @@ pub(crate) async fn route(
         },
     );
     let ctx: Arc<StreamContext> = Arc::clone(ctx.get_ref());
-    let session = async move {
-        let ws = WebSocketStream::from_raw_socket(
-            server_side,
-            Role::Server,
-            Some(super::socket_config()),
-        )
-        .await;
-        super::session::serve(ws, ctx).await;
-    };
+    let session = super::session::serve_stream(server_side, ctx);
     match super::runtime() {
         Ok(rt) => drop(rt.spawn(session)),
         Err(_) => drop(tokio::spawn(session)),
