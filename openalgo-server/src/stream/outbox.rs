@@ -222,6 +222,12 @@ impl Outbox {
         self.wake.notify_one();
     }
 
+    /// Whether a close has been asked for.
+    #[must_use]
+    pub fn close_requested(&self) -> bool {
+        self.lock().close.is_some()
+    }
+
     /// Asks the writer to send a keepalive ping.
     pub fn ping(&self) {
         self.lock().ping = true;

@@ -299,11 +299,16 @@ fn socket_writer(
             record(&latency, out.drain_stamps());
             match flush {
                 Flush::Idle => out.wait().await,
-                Flush::Blocked => {
-                    if socket.writable().await.is_err() {
+                Flush::Blocked => tokio::select! {
+                    ready = socket.writable() => if ready.is_err() {
                         break;
-                    }
-                }
+                    },
+                    // A close while the client's buffers are full cannot be written: the
+                    // connection is dropped instead.
+                    () = out.wait() => if out.close_requested() {
+                        break;
+                    },
+                },
                 Flush::Done => break,
             }
         }
@@ -319,17 +324,22 @@ where
         let mut buf = Vec::new();
         loop {
             let (stamps, closing) = out.take_bytes(&mut buf);
-            if !buf.is_empty() {
-                if write.write_all(&buf).await.is_err() || write.flush().await.is_err() {
+            if buf.is_empty() {
+                if closing {
                     break;
                 }
-                buf.clear();
-                record(&latency, stamps);
+                // Waits only when nothing was left: a batch may not have taken everything.
+                out.wait().await;
+                continue;
             }
+            if write.write_all(&buf).await.is_err() || write.flush().await.is_err() {
+                break;
+            }
+            buf.clear();
+            record(&latency, stamps);
             if closing {
                 break;
             }
-            out.wait().await;
         }
     })
 }
@@ -350,9 +360,14 @@ pub(super) async fn serve_tcp(tcp: TcpStream, ctx: Arc<StreamContext>) {
     let latency = Arc::clone(&ctx.state.latency);
     let writer = socket_writer(Arc::clone(&outbox), Arc::clone(&socket), latency);
     let inbound = Inbound::new(SharedTcp(socket), Arc::clone(&outbox));
-    match tokio_tungstenite::accept_async_with_config(inbound, Some(super::socket_config())).await {
-        Ok(ws) => serve(ws, outbox, writer, ctx).await,
-        Err(_) => {
+    // The opening handshake gets the same grace as authentication.
+    let handshake = tokio::time::timeout(
+        ctx.auth_grace,
+        tokio_tungstenite::accept_async_with_config(inbound, Some(super::socket_config())),
+    );
+    match handshake.await {
+        Ok(Ok(ws)) => serve(ws, outbox, writer, ctx).await,
+        Ok(Err(_)) | Err(_) => {
             // The library answered the bad request itself; send what is left of it.
             outbox.flush_socket();
             writer.abort();
@@ -380,7 +395,7 @@ where
 async fn serve<R>(
     mut ws: WebSocketStream<Inbound<R>>,
     outbox: Arc<Outbox>,
-    writer: JoinHandle<()>,
+    mut writer: JoinHandle<()>,
     ctx: Arc<StreamContext>,
 ) where
     R: AsyncRead + Unpin,
@@ -421,13 +436,45 @@ async fn serve<R>(
                 outbox.close(4401, "auth timeout");
                 grace.as_mut().reset(tokio::time::Instant::now() + Duration::from_secs(86_400));
             }
-        }
-        if writer.is_finished() {
-            break;
+            // The writer is done (close sent, socket failed or dropped).
+            _ = &mut writer => break,
         }
     }
     ctx.hub.remove(id);
     // What the library queued last (the echo of a client's close) goes out before the end.
     outbox.flush_socket();
     writer.abort();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::outbox::TOO_SLOW;
+
+    #[tokio::test]
+    async fn a_cut_off_client_whose_buffers_are_full_is_dropped() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let connect = TcpStream::connect(listener.local_addr().unwrap());
+        let (client, accepted) = tokio::join!(connect, listener.accept());
+        let (client, socket) = (client.unwrap(), Arc::new(accepted.unwrap().0));
+        let out = Arc::new(Outbox::over_socket(Arc::clone(&socket)));
+        let writer = socket_writer(
+            Arc::clone(&out),
+            socket,
+            Arc::new(LatencyMonitor::default()),
+        );
+        // The client never reads: its buffers fill and the writer waits on the socket.
+        let body: Arc<str> = Arc::from("y".repeat(4_000));
+        for _ in 0..4_000 {
+            out.push(Arc::clone(&body));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!writer.is_finished(), "waiting for the client");
+        out.close(1008, TOO_SLOW);
+        tokio::time::timeout(Duration::from_secs(5), writer)
+            .await
+            .expect("the writer gives up on the client")
+            .unwrap();
+        drop(client);
+    }
 }
