@@ -23,7 +23,7 @@ pub const CONFLATED: usize = 8_192;
 /// Bytes the writer encodes per write.
 const BATCH_BYTES: usize = 64 * 1024;
 /// One market frame in this many has its delivery latency sampled.
-const SAMPLE_EVERY: u64 = 64;
+pub const SAMPLE_EVERY: u64 = 64;
 
 /// Why a client was cut off.
 pub const TOO_SLOW: &str = "client too slow";
