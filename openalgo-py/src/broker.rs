@@ -14,13 +14,13 @@ use openalgo_core::orders::{SmartOrderRequest, SmartOutcome};
 use openalgo_core::sandbox::SandboxConfig;
 use openalgo_core::{
     Action, Broker as CoreBroker, HistoryRequest, Interval, ModifyOrder, Order, OrderId,
-    OrderRequest, OrderService, PriceType, Product, StrategyTag, SymbolTable,
+    OrderService, Product, SymbolTable,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::convert::{self, decimal, key, now_ist, word};
-use crate::error::{self, UnsupportedError, ValidationError};
+use crate::error::{self, UnsupportedError};
 use crate::runtime::runtime;
 
 /// A broker adapter with its instrument master.
@@ -115,33 +115,9 @@ impl PyBroker {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn draft(
-    symbol: &str,
-    exchange: &str,
-    action: &str,
-    quantity: &Bound<'_, PyAny>,
-    price_type: &str,
-    product: &str,
-    price: Option<&Bound<'_, PyAny>>,
-    trigger_price: Option<&Bound<'_, PyAny>>,
-    strategy: &str,
-) -> PyResult<openalgo_core::OrderDraft> {
-    let mut d = OrderRequest::builder(
-        key(symbol, exchange)?,
-        word::<Action>(action)?,
-        convert::quantity(quantity)?,
-    );
-    d.price_type = word::<PriceType>(price_type)?;
-    d.product = word::<Product>(product)?;
-    d.price = convert::price(price)?;
-    d.trigger_price = convert::price(trigger_price)?;
-    d.strategy = StrategyTag::new(strategy).map_err(|e| ValidationError::new_err(e.to_string()))?;
-    Ok(d)
-}
-
+/// An order id given as text or a number.
 fn order_id(text: &Bound<'_, PyAny>) -> PyResult<OrderId> {
-    let t = text.str()?.to_cow()?.into_owned();
-    OrderId::new(t).map_err(|e| ValidationError::new_err(e.to_string()))
+    convert::order_id(&text.str()?.to_cow()?)
 }
 
 #[pymethods]
@@ -182,7 +158,7 @@ impl PyBroker {
     ) -> PyResult<Bound<'py, PyDict>> {
         let one = 1u64.into_pyobject(py)?.into_any();
         let q = quantity.unwrap_or(&one);
-        let order = draft(
+        let order = convert::order_draft(
             symbol,
             exchange,
             action,
@@ -217,7 +193,7 @@ impl PyBroker {
     ) -> PyResult<Bound<'py, PyDict>> {
         let one = 1u64.into_pyobject(py)?.into_any();
         let q = quantity.unwrap_or(&one);
-        let template = draft(
+        let template = convert::order_draft(
             symbol,
             exchange,
             action,
@@ -252,7 +228,7 @@ impl PyBroker {
         trigger_price: Option<&Bound<'py, PyAny>>,
         strategy: &str,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let d = draft(
+        let d = convert::order_draft(
             symbol,
             exchange,
             action,

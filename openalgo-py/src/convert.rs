@@ -7,7 +7,10 @@ use std::str::FromStr;
 use chrono::{NaiveDate, NaiveDateTime};
 use openalgo_core::money::parse_decimal;
 use openalgo_core::vocab::VocabError;
-use openalgo_core::{Exchange, InstrumentKey, Price, Quantity, Symbol};
+use openalgo_core::{
+    Action, Exchange, InstrumentKey, OrderDraft, OrderId, OrderRequest, Price, PriceType, Product,
+    Quantity, StrategyTag, Symbol,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyFloat, PyInt, PyString};
 use rust_decimal::Decimal;
@@ -18,6 +21,42 @@ use crate::error::{self, ValidationError};
 /// A vocabulary word (`"NSE"`, `"BUY"`, `"SL-M"`, …).
 pub(crate) fn word<T: FromStr<Err = VocabError>>(text: &str) -> PyResult<T> {
     text.parse().map_err(|e| error::vocab(&e))
+}
+
+/// An order id.
+pub(crate) fn order_id(text: &str) -> PyResult<OrderId> {
+    OrderId::new(text).map_err(|e| ValidationError::new_err(e.to_string()))
+}
+
+/// A strategy tag.
+pub(crate) fn strategy_tag(text: &str) -> PyResult<StrategyTag> {
+    StrategyTag::new(text).map_err(|e| ValidationError::new_err(e.to_string()))
+}
+
+/// An order draft from the keyword arguments every place call shares.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn order_draft(
+    symbol: &str,
+    exchange: &str,
+    action: &str,
+    quantity: &Bound<'_, PyAny>,
+    price_type: &str,
+    product: &str,
+    price: Option<&Bound<'_, PyAny>>,
+    trigger_price: Option<&Bound<'_, PyAny>>,
+    strategy: &str,
+) -> PyResult<OrderDraft> {
+    let mut d = OrderRequest::builder(
+        key(symbol, exchange)?,
+        word::<Action>(action)?,
+        self::quantity(quantity)?,
+    );
+    d.price_type = word::<PriceType>(price_type)?;
+    d.product = word::<Product>(product)?;
+    d.price = self::price(price)?;
+    d.trigger_price = self::price(trigger_price)?;
+    d.strategy = strategy_tag(strategy)?;
+    Ok(d)
 }
 
 /// An exchange and an OpenAlgo symbol.

@@ -11,8 +11,7 @@ use openalgo_core::sandbox::{
     SandboxTrade,
 };
 use openalgo_core::{
-    Action, InstrumentKey, ModifyOrder, OrderId, OrderRequest, PriceType, Product, Quantity,
-    StrategyTag, SymbolTable,
+    Action, InstrumentKey, ModifyOrder, OrderRequest, PriceType, Product, Quantity, SymbolTable,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -27,14 +26,6 @@ use crate::symbols::PySymbolTable;
 pub(crate) struct Sandbox {
     engine: SandboxEngine,
     now: NaiveDateTime,
-}
-
-fn order_id(text: &str) -> PyResult<OrderId> {
-    OrderId::new(text).map_err(|e| ValidationError::new_err(e.to_string()))
-}
-
-fn strategy_tag(text: &str) -> PyResult<StrategyTag> {
-    StrategyTag::new(text).map_err(|e| ValidationError::new_err(e.to_string()))
 }
 
 fn ts(t: NaiveDateTime) -> String {
@@ -229,17 +220,20 @@ impl Sandbox {
         disclosed_quantity: Option<&Bound<'_, PyAny>>,
         strategy: &str,
     ) -> PyResult<String> {
-        let k = key(symbol, exchange)?;
-        let mut draft =
-            OrderRequest::builder(k, word::<Action>(action)?, convert::quantity(quantity)?);
-        draft.price_type = word::<PriceType>(price_type)?;
-        draft.product = word::<Product>(product)?;
-        draft.price = convert::price(price)?;
-        draft.trigger_price = convert::price(trigger_price)?;
+        let mut draft = convert::order_draft(
+            symbol,
+            exchange,
+            action,
+            quantity,
+            price_type,
+            product,
+            price,
+            trigger_price,
+            strategy,
+        )?;
         if let Some(d) = disclosed_quantity.filter(|d| !d.is_none()) {
             draft.disclosed_quantity = convert::quantity(d)?;
         }
-        draft.strategy = strategy_tag(strategy)?;
         let order = draft.build().map_err(error::order)?;
         let snap = self.snapshot_for(order.instrument());
         let r = self.engine.place(&order, snap, self.now);
@@ -278,7 +272,7 @@ impl Sandbox {
             draft.quantity = convert::quantity(q)?;
         }
         draft.strategy = old.strategy.clone();
-        let modify = ModifyOrder::new(self::order_id(order_id)?, draft).map_err(error::order)?;
+        let modify = ModifyOrder::new(convert::order_id(order_id)?, draft).map_err(error::order)?;
         let snap = self.snapshot_for(&old.instrument);
         let r = self.engine.modify(&modify, snap, self.now);
         self.done(r).map(|id| id.as_str().to_owned())
@@ -286,7 +280,7 @@ impl Sandbox {
 
     /// Cancels a working order; returns its id.
     fn cancel(&mut self, order_id: &str) -> PyResult<String> {
-        let id = self::order_id(order_id)?;
+        let id = convert::order_id(order_id)?;
         let r = self.engine.cancel(&id, self.now);
         self.done(r).map(|id| id.as_str().to_owned())
     }

@@ -9,7 +9,6 @@ pub mod hub;
 pub mod outbox;
 mod session;
 pub(crate) mod upgrade;
-
 mod wire;
 
 use std::collections::HashMap;

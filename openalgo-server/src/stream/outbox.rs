@@ -291,8 +291,7 @@ impl Outbox {
     pub fn take_bytes(&self, out: &mut Vec<u8>) -> (Vec<Instant>, bool) {
         let mut s = self.lock();
         s.encode_batch();
-        std::mem::swap(&mut s.unsent, out);
-        s.unsent.clear();
+        out.append(&mut s.unsent);
         (std::mem::take(&mut s.unsent_stamps), s.close_sent)
     }
 
