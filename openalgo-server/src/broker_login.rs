@@ -10,9 +10,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
+use crate::app::AppState;
 use crate::error::ApiError;
 use crate::security::rate_limit::{LimitClass, RateLimiter};
-use crate::state::AppState;
 
 /// Registers the routes.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
@@ -150,7 +150,7 @@ async fn handle(
     match outcome {
         Ok(new_accounts) => {
             if let Some(accounts) = new_accounts {
-                crate::broker_session::install(state, accounts);
+                crate::broker_session::install(&state.book, accounts);
             }
             tracing::info!(broker = "zerodha", "broker login succeeded");
             if wants_json(req) {

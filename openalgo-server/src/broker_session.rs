@@ -18,7 +18,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::ApiKeys;
 use crate::journal::{JournalWriter, RestoreError, StoreSink, restore_account};
-use crate::state::{Accounts, AppState, Trading};
+use crate::state::{AccountBook, Accounts, Analyzer, Trading};
 use crate::store::Store;
 
 /// Broker name of the stored token (`broker_tokens` table).
@@ -236,19 +236,22 @@ impl BrokerSession {
         );
         Ok(Accounts {
             live: Trading::live(Arc::clone(&self.live), Arc::clone(&symbols)),
-            sandbox: Trading::new(analyzer, Arc::clone(&symbols)),
+            analyzer: Analyzer::new(analyzer, Arc::clone(&symbols)),
             symbols,
         })
     }
 }
 
 /// Installs new accounts and starts the analyzer's driver.
-pub fn install(state: &AppState, accounts: Accounts) {
-    if let Some(p) = &accounts.sandbox.paper {
-        // The driver stops by itself when the account is replaced again.
-        drop(p.spawn_driver(std::time::Duration::from_secs(1)));
-    }
-    state.install(accounts);
+pub fn install(book: &AccountBook, accounts: Accounts) {
+    // The driver stops by itself when the account is replaced again.
+    drop(
+        accounts
+            .analyzer
+            .paper()
+            .spawn_driver(std::time::Duration::from_secs(1)),
+    );
+    book.install(accounts);
 }
 
 #[cfg(test)]

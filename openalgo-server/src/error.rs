@@ -1,10 +1,18 @@
 //! [`ApiError`]: every failure of a request, mapped once to an HTTP status and OpenAlgo's
-//! `{"status":"error","message":...}` body. Internal causes are logged, never sent.
+//! `{"status":"error","message":...}` body. Causes are kept as sources and logged once, with
+//! their chain, when the answer is built; they are never sent.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use openalgo_core::{BrokerError, OrderError};
 use serde_json::{Value, json};
+
+use crate::state::Mode;
+use crate::store::StoreError;
+
+/// Set on a response that refused an invalid API key (the security layer counts these).
+#[derive(Debug, Clone, Copy)]
+pub struct InvalidApiKeyMarker;
 
 /// A request failure.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +30,10 @@ pub enum ApiError {
     /// Unknown order, symbol... (404).
     #[error("{0}")]
     NotFound(String),
+    /// The request cannot be processed as sent (422): e.g. an `Idempotency-Key` reused with
+    /// another body.
+    #[error("{0}")]
+    Unprocessable(String),
     /// A broker failure, classified.
     #[error(transparent)]
     Broker(#[from] BrokerError),
@@ -32,9 +44,15 @@ pub enum ApiError {
     /// An error of the analyzer (sandbox) account: the body carries `"mode": "analyze"`.
     #[error("{0}")]
     Analyze(Box<ApiError>),
-    /// Anything unexpected: logged with its cause, answered with a generic message.
+    /// Persistence failed.
     #[error("An unexpected error occurred")]
-    Internal(String),
+    Store(#[from] StoreError),
+    /// A blocking task could not run (the pool is gone or the task panicked).
+    #[error("An unexpected error occurred")]
+    Blocking(#[from] actix_web::error::BlockingError),
+    /// Anything else unexpected: logged with its cause, answered with a generic message.
+    #[error("An unexpected error occurred")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl From<OrderError> for ApiError {
@@ -46,7 +64,37 @@ impl From<OrderError> for ApiError {
     }
 }
 
+/// Runs a blocking call (SQLite, Argon2) off the async workers.
+///
+/// # Errors
+/// [`ApiError::Blocking`] when the blocking pool cannot run it.
+pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    Ok(actix_web::web::block(f).await?)
+}
+
+/// `e` and its sources, `: `-separated.
+#[must_use]
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 impl ApiError {
+    /// An unexpected failure, keeping `cause` as the source.
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(cause.into())
+    }
+
     /// Whether this refuses an invalid API key (counted against the client).
     #[must_use]
     pub fn is_invalid_api_key(&self) -> bool {
@@ -57,8 +105,20 @@ impl ApiError {
         }
     }
 
+    /// The unexpected cause behind a 500, if this is one.
+    fn cause(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Analyze(inner) => inner.cause(),
+            Self::Store(e) => Some(e),
+            Self::Blocking(e) => Some(e),
+            Self::Internal(e) => Some(e.as_ref()),
+            _ => None,
+        }
+    }
+
     /// The JSON body: `{"status": "error", "message": ...}` (+ `mode` for analyzer errors).
-    fn body(&self) -> Value {
+    #[must_use]
+    pub fn body(&self) -> Value {
         let message = match self {
             Self::Analyze(inner) => {
                 let mut body = inner.body();
@@ -66,10 +126,6 @@ impl ApiError {
                 return body;
             }
             Self::Validation(v) => v.clone(),
-            Self::Internal(cause) => {
-                tracing::error!(cause = %cause, "Request failed");
-                Value::String(self.to_string())
-            }
             // A refused broker session reads as the broker's own message (the reference
             // passes Kite's `message` through with its 403).
             Self::Broker(BrokerError::Auth(m)) => Value::String(m.clone()),
@@ -86,6 +142,7 @@ impl ResponseError for ApiError {
             Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::InvalidApiKey => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Broker(b) => match b {
                 BrokerError::Rejected { .. } => StatusCode::BAD_REQUEST,
                 BrokerError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -94,16 +151,51 @@ impl ResponseError for ApiError {
                 BrokerError::Unsupported { .. } => StatusCode::NOT_IMPLEMENTED,
                 BrokerError::Connectivity(_) | BrokerError::Decode(_) => StatusCode::BAD_GATEWAY,
             },
-            Self::Internal(_) | Self::Described => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Store(_) | Self::Blocking(_) | Self::Internal(_) | Self::Described => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Some(cause) = self.cause() {
+            tracing::error!(error = %chain(cause), "request failed");
+        } else if let Self::Broker(b) = self {
+            tracing::warn!(error = %chain(b), "broker call failed");
+        }
         let mut res = HttpResponse::build(self.status_code()).json(self.body());
         if self.is_invalid_api_key() {
-            res.extensions_mut()
-                .insert(crate::security::InvalidApiKeyMarker);
+            res.extensions_mut().insert(InvalidApiKeyMarker);
         }
         res
+    }
+}
+
+impl Mode {
+    /// A 200 response; analyze-mode bodies carry `"mode": "analyze"`, live ones no `mode`.
+    #[must_use]
+    pub fn ok(self, body: Value) -> HttpResponse {
+        HttpResponse::Ok().json(self.mark(body))
+    }
+
+    /// `body` with the analyzer marker when this is analyze mode: the one place the marker is
+    /// added to answers.
+    #[must_use]
+    pub fn mark(self, mut body: Value) -> Value {
+        if self == Self::Analyze {
+            if let Value::Object(m) = &mut body {
+                m.insert("mode".into(), Value::from("analyze"));
+            }
+        }
+        body
+    }
+
+    /// An error of this mode's account: analyze-mode errors carry `"mode": "analyze"`.
+    #[must_use]
+    pub fn error(self, e: impl Into<ApiError>) -> ApiError {
+        match (self, e.into()) {
+            (Self::Analyze, e @ ApiError::Analyze(_)) | (Self::Live, e) => e,
+            (Self::Analyze, e) => ApiError::Analyze(Box::new(e)),
+        }
     }
 }

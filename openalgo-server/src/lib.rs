@@ -6,12 +6,14 @@
 //! embedded default broker. Startup is a library function ([`Application::build`]) so tests
 //! run the real server on port 0.
 
+pub mod app;
 pub mod auth;
 mod broker_login;
 pub mod broker_session;
 pub mod error;
 pub mod journal;
-pub mod order_call;
+pub mod orders;
+pub mod pnl;
 mod routes;
 pub mod sandbox_settings;
 pub mod security;
@@ -27,3 +29,6 @@ pub use security::rate_limit;
 
 pub use settings::Settings;
 pub use startup::Application;
+
+#[cfg(test)]
+mod module_graph;

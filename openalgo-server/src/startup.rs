@@ -12,13 +12,14 @@ use openalgo_brokers::simulator::{SimConfig, SimMarket, SimulatorMarket};
 use openalgo_core::calendar::MarketCalendar;
 use openalgo_core::sandbox::SandboxConfig;
 
+use crate::app::{ANALYZE_KEY, AppParts, AppState};
 use crate::auth::ApiKeys;
 use crate::broker_session::BrokerSession;
 use crate::journal::{JournalWriter, RestoreError, StoreSink, restore_account};
 use crate::routes;
 use crate::sandbox_settings::SandboxOverrides;
 use crate::settings::Settings;
-use crate::state::{Accounts, AppState, Trading};
+use crate::state::{AccountBook, Accounts, Analyzer, Trading};
 use crate::store::{SqliteStore, Store};
 use openalgo_brokers::zerodha::{ZerodhaBroker, ZerodhaConfig};
 
@@ -164,11 +165,11 @@ fn simulator_accounts(
         };
     // Distinct order-id ranges: an analyzer order id never finds a live order.
     let live = Trading::new(account("simulator", 0)?, Arc::clone(&symbols));
-    let sandbox = Trading::new(account("sandbox", 50_000_000)?, Arc::clone(&symbols));
+    let analyzer = Analyzer::new(account("sandbox", 50_000_000)?, Arc::clone(&symbols));
     Ok((
         Accounts {
             live,
-            sandbox,
+            analyzer,
             symbols,
         },
         data,
@@ -259,30 +260,50 @@ impl Application {
             }
         };
         let bans = crate::security::BanList::new(store.bans()?);
-        let security = Arc::new(crate::security::SecurityState::new(
-            settings.security.clone(),
-            bans,
-        ));
         let traffic = crate::security::traffic::TrafficLog::spawn(
             open_log_store(settings)?,
             Arc::clone(&store),
             settings.security.retention,
             Arc::clone(clock),
         );
+        let security = Arc::new(crate::security::SecurityState::new(
+            settings.security.clone(),
+            bans,
+            traffic,
+            Arc::clone(&store),
+            Arc::clone(clock),
+        ));
+        let analyze = store.setting(ANALYZE_KEY)?.as_deref() == Some("true");
+        let book = Arc::new(AccountBook::new(accounts, analyze));
         let hub = Arc::new(crate::stream::Hub::new(market.id()));
-        let state = AppState::new(crate::state::AppParts {
-            accounts,
+        let orders = crate::orders::OrderDesk::new(
+            Arc::clone(&book),
+            Arc::clone(&store),
+            writer,
+            Arc::clone(clock),
+        );
+        let stream_parts = crate::stream::StreamParts {
+            hub: Arc::clone(&hub),
+            book: Arc::clone(&book),
+            market: Arc::clone(&market),
+            api_keys: Arc::clone(&api_keys),
+            store: Arc::clone(&store),
+            clock: Arc::clone(clock),
+            latency: Arc::clone(&latency),
+        };
+        let state = AppState::new(AppParts {
+            accounts: book,
             market,
             broker_session,
             api_keys,
             store,
-            journal: writer,
-            security,
-            traffic,
+            orders,
+            security: Arc::clone(&security),
             clock: Arc::clone(clock),
             latency,
             hub,
-        })?
+            pnl: Arc::default(),
+        })
         .with_calendar(Arc::new(load_calendar(&settings.data_dir)?));
         let address = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
@@ -302,9 +323,10 @@ impl Application {
         let ws_port = ws.local_addr().map_err(bind_ws)?.port();
         let data = web::Data::new(state.clone());
         let stream_ctx = Arc::new(crate::stream::StreamContext::new(
-            state.clone(),
+            stream_parts,
             settings.ws_timing,
         ));
+        let security_data = web::Data::from(security);
         let stream_data = web::Data::new(Arc::clone(&stream_ctx));
         let started = web::Data::new(crate::routes::health::Started {
             at: std::time::Instant::now(),
@@ -322,9 +344,11 @@ impl Application {
                 .app_data(security_config.clone())
                 .app_data(headers.clone())
                 .app_data(stream_data.clone())
+                .app_data(security_data.clone())
                 .route("/ws", web::get().to(crate::stream::upgrade::route))
                 .configure(crate::broker_login::configure)
                 .configure(routes::configure)
+                .configure(crate::web::configure)
                 // Outermost last: headers on every answer, then the traffic log, the ban guard
                 // (before any work), CORS.
                 .wrap(from_fn(crate::security::cors::apply))
@@ -383,13 +407,21 @@ impl Application {
         let period = std::time::Duration::from_secs(1);
         let mut drivers: Vec<_> = self
             .state
+            .accounts()
             .paper_accounts()
             .into_iter()
             .map(|(account, _)| account.spawn_driver(period))
             .collect();
-        drivers.push(crate::web::pnl::spawn_sampler(
-            self.state.clone(),
+        drivers.push(crate::pnl::spawn_sampler(
+            Arc::clone(&self.state.book),
+            Arc::clone(&self.state.pnl),
+            Arc::clone(&self.state.clock),
             std::time::Duration::from_secs(10),
+        ));
+        drivers.push(crate::orders::idempotency::spawn_purge(
+            Arc::clone(&self.state.store),
+            Arc::clone(&self.state.clock),
+            std::time::Duration::from_secs(3_600),
         ));
         let result = self.server.await;
         for d in drivers {

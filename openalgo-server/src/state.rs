@@ -1,19 +1,13 @@
-//! What every handler shares, and the live/analyze switch.
+//! The accounts orders go to and the live/analyze switch. This module depends on no other
+//! module of the server: subsystems that need the accounts receive an [`AccountBook`] (or a
+//! watch of it), never the whole application state.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use actix_web::HttpResponse;
 use openalgo_brokers::paper::PaperBroker;
+use openalgo_core::market::TradingMode;
 use openalgo_core::{Broker, OrderService, SymbolTable};
-use serde_json::Value;
-
-use crate::auth::ApiKeys;
-use crate::error::ApiError;
-use crate::store::Store;
-
-/// The settings key of the analyzer switch.
-const ANALYZE_KEY: &str = "analyze_mode";
 
 /// One trading account: a broker and the order logic over it.
 #[derive(Clone)]
@@ -64,6 +58,36 @@ impl Trading {
     }
 }
 
+/// The analyzer (sandbox) account: always a paper account, so its engine is always there.
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    paper: Arc<PaperBroker>,
+    trading: Trading,
+}
+
+impl Analyzer {
+    /// The analyzer over `paper`, validated against `symbols`.
+    #[must_use]
+    pub fn new(paper: Arc<PaperBroker>, symbols: Arc<SymbolTable>) -> Self {
+        Self {
+            trading: Trading::new(Arc::clone(&paper), symbols),
+            paper,
+        }
+    }
+
+    /// Its paper engine.
+    #[must_use]
+    pub const fn paper(&self) -> &Arc<PaperBroker> {
+        &self.paper
+    }
+
+    /// The account as a [`Trading`] (what the order paths take).
+    #[must_use]
+    pub const fn trading(&self) -> &Trading {
+        &self.trading
+    }
+}
+
 /// The two accounts and the instrument master they trade by; replaced as a whole when a broker
 /// login brings a new master contract.
 #[derive(Debug, Clone)]
@@ -71,9 +95,31 @@ pub struct Accounts {
     /// The configured broker's account.
     pub live: Trading,
     /// The analyzer account.
-    pub sandbox: Trading,
+    pub analyzer: Analyzer,
     /// The instrument master.
     pub symbols: Arc<SymbolTable>,
+}
+
+impl Accounts {
+    /// The account of `mode`.
+    #[must_use]
+    pub const fn of(&self, mode: Mode) -> &Trading {
+        match mode {
+            Mode::Live => &self.live,
+            Mode::Analyze => self.analyzer.trading(),
+        }
+    }
+
+    /// The paper accounts with their trading modes.
+    #[must_use]
+    pub fn paper_accounts(&self) -> Vec<(Arc<PaperBroker>, TradingMode)> {
+        let mut out = Vec::with_capacity(2);
+        if let Some(p) = &self.live.paper {
+            out.push((Arc::clone(p), TradingMode::Live));
+        }
+        out.push((Arc::clone(self.analyzer.paper()), TradingMode::Analyze));
+        out
+    }
 }
 
 /// Which account answers trading and account requests.
@@ -86,26 +132,6 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// A 200 response; analyze-mode bodies carry `"mode": "analyze"`, live ones no `mode`.
-    #[must_use]
-    pub fn ok(self, mut body: Value) -> HttpResponse {
-        if self == Self::Analyze {
-            if let Value::Object(m) = &mut body {
-                m.insert("mode".into(), Value::from("analyze"));
-            }
-        }
-        HttpResponse::Ok().json(body)
-    }
-
-    /// An error of this mode's account: analyze-mode errors carry `"mode": "analyze"`.
-    #[must_use]
-    pub fn error(self, e: impl Into<crate::error::ApiError>) -> crate::error::ApiError {
-        match (self, e.into()) {
-            (Self::Analyze, e @ crate::error::ApiError::Analyze(_)) | (Self::Live, e) => e,
-            (Self::Analyze, e) => crate::error::ApiError::Analyze(Box::new(e)),
-        }
-    }
-
     /// The wire name (`live` or `analyze`).
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -116,234 +142,85 @@ impl Mode {
     }
 }
 
-/// What [`AppState::new`] assembles.
-#[allow(missing_debug_implementations)]
-pub struct AppParts {
-    /// The accounts and the instrument master.
-    pub accounts: Accounts,
-    /// The market-data broker (ticks, quotes) behind both accounts.
-    pub market: Arc<dyn Broker>,
-    /// The live broker's session (login, token, master contract), for brokers with a login.
-    pub broker_session: Option<Arc<crate::broker_session::BrokerSession>>,
-    /// API key verification (and the pepper and cipher of secrets at rest).
-    pub api_keys: Arc<ApiKeys>,
-    /// Persistence.
-    pub store: Arc<dyn Store>,
-    /// The group-commit writer.
-    pub journal: crate::journal::JournalWriter,
-    /// The security layer.
-    pub security: Arc<crate::security::SecurityState>,
-    /// The traffic log.
-    pub traffic: crate::security::traffic::TrafficLog,
-    /// Wall-clock time.
-    pub clock: Arc<dyn openalgo_brokers::clock::Clock>,
-    /// Broker-call latencies.
-    pub latency: Arc<openalgo_brokers::latency::LatencyMonitor>,
-    /// The WebSocket fan-out hub.
-    pub hub: Arc<crate::stream::Hub>,
+/// The accounts and the mode of one call, captured once at its start: a toggle or a new
+/// master contract in the middle of the call does not move it to another account.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The accounts as they were when the call started.
+    pub accounts: Arc<Accounts>,
+    /// The mode the call runs in.
+    pub mode: Mode,
 }
 
-/// Shared application state.
-#[derive(Clone)]
-pub struct AppState {
-    /// The accounts (the configured broker's and the analyzer's) and the instrument master.
-    accounts: Arc<RwLock<Arc<Accounts>>>,
-    /// Bumped whenever the accounts are replaced.
-    generation: Arc<tokio::sync::watch::Sender<u64>>,
-    /// The market-data broker behind both accounts.
-    pub market: Arc<dyn Broker>,
-    /// The live broker's session, for brokers with a login (Zerodha).
-    pub broker_session: Option<Arc<crate::broker_session::BrokerSession>>,
-    /// API key verification.
-    pub api_keys: Arc<ApiKeys>,
-    /// Persistence.
-    pub store: Arc<dyn Store>,
-    /// In-flight idempotency keys.
-    pub idempotency: Arc<crate::order_call::KeyLocks>,
-    /// The group-commit writer (paper journal and order log).
-    pub journal: crate::journal::JournalWriter,
-    /// Holidays and exchange sessions.
-    pub calendar: Arc<openalgo_core::calendar::MarketCalendar>,
-    /// Bans, offender counters and security settings.
-    pub security: Arc<crate::security::SecurityState>,
-    /// The traffic log.
-    pub traffic: crate::security::traffic::TrafficLog,
-    /// Wall-clock time (injected: tests move it).
-    pub clock: Arc<dyn openalgo_brokers::clock::Clock>,
-    /// Broker-call latencies.
-    pub latency: Arc<openalgo_brokers::latency::LatencyMonitor>,
-    /// The WebSocket fan-out hub.
-    pub hub: Arc<crate::stream::Hub>,
-    /// The intraday P&L curves of the dashboard.
-    pub pnl: Arc<crate::web::pnl::PnlSeries>,
-    analyze: Arc<AtomicBool>,
-}
-
-impl std::fmt::Debug for AppState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState")
-            .field("analyze", &self.analyze.load(Ordering::Relaxed))
-            .finish_non_exhaustive()
-    }
-}
-
-impl AppState {
-    /// State with the analyzer switch read from the store.
-    ///
-    /// # Errors
-    /// When the store cannot be read.
-    pub fn new(parts: AppParts) -> Result<Self, crate::store::StoreError> {
-        let on = parts.store.setting(ANALYZE_KEY)?.as_deref() == Some("true");
-        Ok(Self {
-            accounts: Arc::new(RwLock::new(Arc::new(parts.accounts))),
-            generation: Arc::new(tokio::sync::watch::channel(0).0),
-            market: parts.market,
-            broker_session: parts.broker_session,
-            api_keys: parts.api_keys,
-            store: parts.store,
-            idempotency: Arc::default(),
-            journal: parts.journal,
-            calendar: Arc::default(),
-            security: parts.security,
-            traffic: parts.traffic,
-            clock: parts.clock,
-            latency: parts.latency,
-            hub: parts.hub,
-            pnl: Arc::default(),
-            analyze: Arc::new(AtomicBool::new(on)),
-        })
-    }
-
-    /// Uses `calendar` for the market-calendar endpoints.
+impl Session {
+    /// The account the call trades on.
     #[must_use]
-    pub fn with_calendar(mut self, calendar: Arc<openalgo_core::calendar::MarketCalendar>) -> Self {
-        self.calendar = calendar;
-        self
+    pub fn trading(&self) -> &Trading {
+        self.accounts.of(self.mode)
+    }
+}
+
+/// The current accounts, the live/analyze switch and a watch that changes whenever the
+/// accounts are replaced. Shared by every subsystem that trades or reads the accounts.
+#[derive(Debug)]
+pub struct AccountBook {
+    current: RwLock<Arc<Accounts>>,
+    generation: tokio::sync::watch::Sender<u64>,
+    analyze: AtomicBool,
+}
+
+impl AccountBook {
+    /// A book over `accounts`, in analyze mode when `analyze`.
+    #[must_use]
+    pub fn new(accounts: Accounts, analyze: bool) -> Self {
+        Self {
+            current: RwLock::new(Arc::new(accounts)),
+            generation: tokio::sync::watch::channel(0).0,
+            analyze: AtomicBool::new(analyze),
+        }
     }
 
     /// The current accounts.
     #[must_use]
-    pub fn accounts(&self) -> Arc<Accounts> {
-        Arc::clone(&self.accounts.read().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    /// The configured broker's account.
-    #[must_use]
-    pub fn live(&self) -> Trading {
-        self.accounts().live.clone()
-    }
-
-    /// The analyzer account.
-    #[must_use]
-    pub fn sandbox(&self) -> Trading {
-        self.accounts().sandbox.clone()
-    }
-
-    /// The analyzer's paper engine (the analyzer is always a paper account).
-    ///
-    /// # Panics
-    /// Never: [`AppState::install`] and [`AppState::new`] only take paper analyzers.
-    #[must_use]
-    pub fn sandbox_paper(&self) -> Arc<PaperBroker> {
-        self.accounts()
-            .sandbox
-            .paper
-            .clone()
-            .expect("the analyzer is a paper account")
-    }
-
-    /// The instrument master.
-    #[must_use]
-    pub fn symbols(&self) -> Arc<SymbolTable> {
-        Arc::clone(&self.accounts().symbols)
-    }
-
-    /// The paper accounts with their trading modes.
-    #[must_use]
-    pub fn paper_accounts(&self) -> Vec<(Arc<PaperBroker>, openalgo_core::market::TradingMode)> {
-        let a = self.accounts();
-        let mut out = Vec::with_capacity(2);
-        if let Some(p) = &a.live.paper {
-            out.push((Arc::clone(p), openalgo_core::market::TradingMode::Live));
-        }
-        if let Some(p) = &a.sandbox.paper {
-            out.push((Arc::clone(p), openalgo_core::market::TradingMode::Analyze));
-        }
-        out
-    }
-
-    /// Replaces the accounts (after a broker login brought a new master contract) and tells
-    /// the watchers.
-    ///
-    /// # Panics
-    /// When the analyzer is not a paper account.
-    pub fn install(&self, accounts: Accounts) {
-        assert!(
-            accounts.sandbox.paper.is_some(),
-            "the analyzer is a paper account"
-        );
-        *self
-            .accounts
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Arc::new(accounts);
-        self.generation.send_modify(|g| *g += 1);
-    }
-
-    /// Changes whenever the accounts are replaced.
-    #[must_use]
-    pub fn watch_accounts(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.generation.subscribe()
-    }
-
-    /// The configured broker's account, for market data and health (as in the reference).
-    #[must_use]
-    pub fn broker(&self) -> Arc<dyn Broker> {
-        Arc::clone(&self.accounts().live.broker)
-    }
-
-    /// The account trading and account requests go to, and its mode.
-    #[must_use]
-    pub fn trading(&self) -> (Trading, Mode) {
-        if self.analyze.load(Ordering::SeqCst) {
-            (self.sandbox(), Mode::Analyze)
-        } else {
-            (self.live(), Mode::Live)
-        }
+    pub fn current(&self) -> Arc<Accounts> {
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// The current mode.
     #[must_use]
     pub fn mode(&self) -> Mode {
-        self.trading().1
-    }
-
-    /// Switches analyzer mode and persists the switch.
-    ///
-    /// # Errors
-    /// [`ApiError::Internal`] when the store fails.
-    pub fn set_analyze(&self, on: bool) -> Result<Mode, ApiError> {
-        self.store
-            .set_setting(ANALYZE_KEY, if on { "true" } else { "false" })
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        self.analyze.store(on, Ordering::SeqCst);
-        Ok(self.mode())
-    }
-
-    /// Checks an API key off the async executor (Argon2 on a cache miss).
-    ///
-    /// # Errors
-    /// [`ApiError::InvalidApiKey`] for an unknown key.
-    pub async fn authenticate(&self, key: &str) -> Result<i64, ApiError> {
-        // A cached verdict needs no thread hand-off.
-        if let Some(verdict) = self.api_keys.cached(key) {
-            return verdict.ok_or(ApiError::InvalidApiKey);
+        if self.analyze.load(Ordering::SeqCst) {
+            Mode::Analyze
+        } else {
+            Mode::Live
         }
-        let keys = Arc::clone(&self.api_keys);
-        let key = key.to_owned();
-        let found = actix_web::web::block(move || keys.verify(&key))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        found.ok_or(ApiError::InvalidApiKey)
+    }
+
+    /// Sets the mode (the caller persists it).
+    pub fn set_mode(&self, mode: Mode) {
+        self.analyze.store(mode == Mode::Analyze, Ordering::SeqCst);
+    }
+
+    /// The accounts and the mode, read together once.
+    #[must_use]
+    pub fn session(&self) -> Session {
+        let mode = self.mode();
+        Session {
+            accounts: self.current(),
+            mode,
+        }
+    }
+
+    /// Replaces the accounts (after a broker login brought a new master contract) and tells
+    /// the watchers.
+    pub fn install(&self, accounts: Accounts) {
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(accounts);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    /// Changes whenever the accounts are replaced.
+    #[must_use]
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.generation.subscribe()
     }
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
-use crate::state::AppState;
+use crate::app::AppState;
 
 /// When the application was built.
 #[derive(Debug, Clone, Copy)]
@@ -78,7 +78,7 @@ async fn metrics(state: web::Data<AppState>, started: web::Data<Started>) -> Htt
         "orders": {"live": orders(&state.live()), "analyze": orders(&state.sandbox())},
         "instruments": state.symbols().len(),
         "broker_latency": state.latency.report(),
-        "traffic_log_dropped": state.traffic.dropped(),
+        "traffic_log_dropped": state.security.traffic.dropped(),
         "websocket": {"clients": state.hub.clients(), "upstream_subscriptions": state.hub.upstream().len()}
     }))
 }

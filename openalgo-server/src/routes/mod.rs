@@ -6,10 +6,9 @@ pub(crate) mod v1;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-/// Registers every route.
+/// Registers the API routes (the pages register their own routes).
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure);
-    cfg.configure(crate::web::configure);
     cfg.service(
         web::scope("/api/v1")
             .wrap(actix_web::middleware::from_fn(

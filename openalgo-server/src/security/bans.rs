@@ -9,28 +9,7 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{PoisonError, RwLock};
 
-/// One ban record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ban {
-    /// Why.
-    pub reason: String,
-    /// How many times this address was banned.
-    pub ban_count: u32,
-    /// When the latest ban began (epoch ms).
-    pub banned_at_ms: i64,
-    /// When it ends (epoch ms); `None` = permanent.
-    pub expires_at_ms: Option<i64>,
-    /// `manual`, `404_detector`, `api_key_detector`...
-    pub created_by: String,
-}
-
-impl Ban {
-    /// Whether the ban is in force at `now_ms`.
-    #[must_use]
-    pub fn active(&self, now_ms: i64) -> bool {
-        self.expires_at_ms.is_none_or(|end| now_ms < end)
-    }
-}
+pub use crate::store::security::Ban;
 
 const SHARDS: usize = 16;
 

@@ -10,18 +10,15 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 
+use super::SecurityState;
 use super::offenders::{Offence, counts_as_probe};
-use crate::state::AppState;
-
-/// Set on a response that refused an invalid API key.
-#[derive(Debug, Clone, Copy)]
-pub struct InvalidApiKeyMarker;
+pub use crate::error::InvalidApiKeyMarker;
 
 /// The reference's body for a banned client.
 pub const BANNED_BODY: &str = "Access Denied: Your IP has been banned";
 
-fn escalate(state: &AppState, ip: IpAddr, offence: Offence, count: u32) {
-    let auto = state.security.config.auto_ban;
+fn escalate(state: &SecurityState, ip: IpAddr, offence: Offence, count: u32) {
+    let auto = state.config.auto_ban;
     let (threshold, hours, by, reason) = match offence {
         Offence::NotFound => (
             auto.not_found_threshold,
@@ -40,11 +37,9 @@ fn escalate(state: &AppState, ip: IpAddr, offence: Offence, count: u32) {
         return;
     }
     let now = state.clock.now_ms();
-    let Some(ban) =
-        state
-            .security
-            .bans
-            .ban(ip, reason, Some(hours), by, auto.repeat_offender_limit, now)
+    let Some(ban) = state
+        .bans
+        .ban(ip, reason, Some(hours), by, auto.repeat_offender_limit, now)
     else {
         return;
     };
@@ -65,24 +60,24 @@ pub async fn guard(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    let Some(state) = req.app_data::<web::Data<SecurityState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let ip = super::client_ip::of(req.request());
     if let Some(ip) = ip {
-        if state.security.bans.is_banned(ip, state.clock.now_ms()) {
+        if state.bans.is_banned(ip, state.clock.now_ms()) {
             let res = HttpResponse::Forbidden()
                 .content_type("text/plain; charset=utf-8")
                 .body(BANNED_BODY);
             return Ok(req.into_response(res).map_into_right_body());
         }
     }
-    let signed_in = crate::web::session::has_session_cookie(req.request());
+    let signed_in = super::session_cookie::has_session_cookie(req.request());
     let path = req.path().to_owned();
     let res = next.call(req).await?;
     if let Some(ip) = ip {
         let now = state.clock.now_ms();
-        let offenders = &state.security.offenders;
+        let offenders = &state.offenders;
         if res.status() == StatusCode::NOT_FOUND && !signed_in && counts_as_probe(&path) {
             let n = offenders.record(ip, Offence::NotFound, &path, now);
             escalate(&state, ip, Offence::NotFound, n);

@@ -11,6 +11,7 @@ pub mod offenders;
 pub mod rate_limit;
 pub mod redact;
 pub mod secret_file;
+pub mod session_cookie;
 pub mod traffic;
 
 pub use bans::{Ban, BanList};
@@ -19,8 +20,8 @@ pub use guard::{BANNED_BODY, InvalidApiKeyMarker, guard};
 pub use headers::SecurityHeaders;
 pub use offenders::{Offence, Offenders};
 
-/// The security layer's shared state.
-#[derive(Debug)]
+/// The security layer's shared state: what its middleware (registered as app data on its own)
+/// needs, and nothing of the rest of the application.
 pub struct SecurityState {
     /// Configuration.
     pub config: SecurityConfig,
@@ -28,16 +29,40 @@ pub struct SecurityState {
     pub bans: BanList,
     /// 404 and invalid-key counters.
     pub offenders: Offenders,
+    /// The traffic log.
+    pub traffic: traffic::TrafficLog,
+    /// Where bans are persisted.
+    pub store: std::sync::Arc<dyn crate::store::Store>,
+    /// Wall-clock time.
+    pub clock: std::sync::Arc<dyn openalgo_brokers::clock::Clock>,
+}
+
+impl std::fmt::Debug for SecurityState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecurityState")
+            .field("config", &self.config)
+            .field("bans", &self.bans)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SecurityState {
     /// State with `bans` loaded from the store.
     #[must_use]
-    pub fn new(config: SecurityConfig, bans: BanList) -> Self {
+    pub fn new(
+        config: SecurityConfig,
+        bans: BanList,
+        traffic: traffic::TrafficLog,
+        store: std::sync::Arc<dyn crate::store::Store>,
+        clock: std::sync::Arc<dyn openalgo_brokers::clock::Clock>,
+    ) -> Self {
         Self {
             config,
             bans,
             offenders: Offenders::default(),
+            traffic,
+            store,
+            clock,
         }
     }
 }

@@ -258,7 +258,7 @@ pub async fn enforce(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let limiter = req.app_data::<web::Data<RateLimiter>>().cloned();
     let now_ms = req
-        .app_data::<web::Data<crate::state::AppState>>()
+        .app_data::<web::Data<super::SecurityState>>()
         .map(|s| s.clock.now_ms());
     let ip = super::client_ip::of(req.request());
     if let (Some(limiter), Some(ip), Some(now_ms)) = (limiter, ip, now_ms) {

@@ -14,7 +14,6 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
 
-use crate::state::AppState;
 use crate::store::Store;
 use crate::store::security::TrafficEntry;
 
@@ -163,7 +162,7 @@ pub async fn record(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let state = req.app_data::<web::Data<super::SecurityState>>().cloned();
     let ip = super::client_ip::of(req.request()).map(|ip| ip.to_string());
     let method = req.method().to_string();
     let path: String = req.path().chars().take(500).collect();

@@ -52,6 +52,42 @@ pub struct OrderLogEntry {
     /// When the store wrote it (UTC, `YYYY-MM-DD HH:MM:SS`); the store sets it, so it is `None`
     /// on entries being written.
     pub created_at: Option<String>,
+    /// On entries being written: the answer to keep for the request's `Idempotency-Key`,
+    /// written in the same transaction (`None` on entries read back).
+    pub idempotency: Option<IdempotentAnswer>,
+}
+
+/// Whose key: idempotency keys are scoped per user and endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyScope {
+    /// The caller.
+    pub user_id: i64,
+    /// The endpoint (`placeorder`, ...).
+    pub endpoint: String,
+    /// The client's `Idempotency-Key`.
+    pub key: String,
+}
+
+/// An answer to keep for an idempotency key (its status and body are the log entry's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotentAnswer {
+    /// The key's scope.
+    pub scope: IdempotencyScope,
+    /// SHA-256 of the request (without the API key), hex.
+    pub fingerprint: String,
+    /// When it was stored (epoch ms).
+    pub created_ms: i64,
+}
+
+/// A stored first answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAnswer {
+    /// The fingerprint of the request that got it.
+    pub fingerprint: String,
+    /// Its HTTP status.
+    pub status: u16,
+    /// Its JSON body.
+    pub body: String,
 }
 
 /// What the server persists.
@@ -76,23 +112,21 @@ pub trait Store: SecurityStore + Send + Sync {
     /// [`StoreError`] on database failure.
     fn order_log_count(&self, mode: &str) -> Result<u64, StoreError>;
 
-    /// The stored first answer (endpoint, status, body) for an idempotency key.
+    /// The stored first answer for `scope`, unless it was stored before `not_before_ms`.
     ///
     /// # Errors
     /// [`StoreError`] on database failure.
-    fn idempotent_answer(&self, key: &str) -> Result<Option<(String, u16, String)>, StoreError>;
-
-    /// Stores the first answer for an idempotency key (a later one never replaces it).
-    ///
-    /// # Errors
-    /// [`StoreError`] on database failure.
-    fn save_idempotent_answer(
+    fn idempotent_answer(
         &self,
-        key: &str,
-        endpoint: &str,
-        status: u16,
-        body: &str,
-    ) -> Result<(), StoreError>;
+        scope: &IdempotencyScope,
+        not_before_ms: i64,
+    ) -> Result<Option<StoredAnswer>, StoreError>;
+
+    /// Deletes the idempotency answers stored before `before_ms`; how many.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    fn purge_idempotency(&self, before_ms: i64) -> Result<usize, StoreError>;
 
     /// The base snapshot (JSON) of a paper account.
     ///

@@ -5,7 +5,7 @@ use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{ApiKeyRow, OrderLogEntry, Store, StoreError};
+use super::{ApiKeyRow, IdempotencyScope, OrderLogEntry, Store, StoreError, StoredAnswer};
 
 /// Migrations in order; never edit a shipped one, add a new file.
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -40,6 +40,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0008_security",
         include_str!("../../migrations/sqlite/0008_security.sql"),
+    ),
+    (
+        "0009_idempotency_per_user",
+        include_str!("../../migrations/sqlite/0009_idempotency_per_user.sql"),
     ),
 ];
 
@@ -131,6 +135,7 @@ impl Store for SqliteStore {
                 status: r.get(3)?,
                 response: r.get(4)?,
                 created_at: r.get(5)?,
+                idempotency: None,
             })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -145,29 +150,32 @@ impl Store for SqliteStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    fn idempotent_answer(&self, key: &str) -> Result<Option<(String, u16, String)>, StoreError> {
+    fn idempotent_answer(
+        &self,
+        scope: &IdempotencyScope,
+        not_before_ms: i64,
+    ) -> Result<Option<StoredAnswer>, StoreError> {
         Ok(self
             .conn()
             .query_row(
-                "SELECT endpoint, status, body FROM idempotency WHERE key = ?1",
-                [key],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                "SELECT fingerprint, status, body FROM idempotency_keys WHERE user_id = ?1 AND endpoint = ?2 AND key = ?3 AND created_ms >= ?4",
+                params![scope.user_id, scope.endpoint, scope.key, not_before_ms],
+                |r| {
+                    Ok(StoredAnswer {
+                        fingerprint: r.get(0)?,
+                        status: r.get(1)?,
+                        body: r.get(2)?,
+                    })
+                },
             )
             .optional()?)
     }
 
-    fn save_idempotent_answer(
-        &self,
-        key: &str,
-        endpoint: &str,
-        status: u16,
-        body: &str,
-    ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT OR IGNORE INTO idempotency (key, endpoint, status, body, created_at) VALUES (?1, ?2, ?3, ?4, datetime('now'))",
-            params![key, endpoint, status, body],
-        )?;
-        Ok(())
+    fn purge_idempotency(&self, before_ms: i64) -> Result<usize, StoreError> {
+        Ok(self.conn().execute(
+            "DELETE FROM idempotency_keys WHERE created_ms < ?1",
+            [before_ms],
+        )?)
     }
 
     fn paper_base(&self, account: &str) -> Result<Option<String>, StoreError> {
@@ -212,8 +220,22 @@ impl Store for SqliteStore {
             let mut calls = tx.prepare_cached(
                 "INSERT INTO order_log (api_type, mode, request, status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, datetime('now'))",
             )?;
+            let mut answers = tx.prepare_cached(
+                "INSERT OR REPLACE INTO idempotency_keys (user_id, endpoint, key, fingerprint, status, body, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
             for e in log {
                 calls.execute(params![e.api_type, e.mode, e.request, e.status, e.response])?;
+                if let Some(a) = &e.idempotency {
+                    answers.execute(params![
+                        a.scope.user_id,
+                        a.scope.endpoint,
+                        a.scope.key,
+                        a.fingerprint,
+                        e.status,
+                        e.response,
+                        a.created_ms
+                    ])?;
+                }
             }
         }
         tx.commit()?;
@@ -447,6 +469,7 @@ mod tests {
             status: 200,
             response: "{}".into(),
             created_at: None,
+            idempotency: None,
         };
         s.log_order_call(&entry).unwrap();
         // Read back with the instant the store wrote it (UTC).
@@ -487,6 +510,7 @@ mod tests {
             status: 200,
             response: "{}".into(),
             created_at: None,
+            idempotency: None,
         };
         let batch: Vec<&OrderLogEntry> = std::iter::repeat_n(&entry, 100).collect();
         for _ in 0..20 {

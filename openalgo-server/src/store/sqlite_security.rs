@@ -4,9 +4,9 @@ use std::net::IpAddr;
 
 use rusqlite::{OptionalExtension, params};
 
+use super::security::Ban;
 use super::security::{LoginAttempt, SecurityStore, SessionRow, TotpRow, TrafficEntry};
 use super::{SqliteStore, StoreError};
-use crate::security::Ban;
 
 impl SecurityStore for SqliteStore {
     fn bans(&self) -> Result<Vec<(IpAddr, Ban)>, StoreError> {

@@ -25,10 +25,11 @@ pub(super) async fn market_loop(
     ctx: Option<Arc<StreamContext>>,
 ) {
     let mut changes = hub.watch_upstream();
-    let mut generations = ctx.as_ref().map(|c| c.state.watch_accounts());
+    let mut generations = ctx.as_ref().map(|c| c.book.watch());
     let paper_accounts = |ctx: &Option<Arc<StreamContext>>| -> Vec<Arc<PaperBroker>> {
         ctx.as_ref().map_or_else(Vec::new, |c| {
-            c.state
+            c.book
+                .current()
                 .paper_accounts()
                 .into_iter()
                 .map(|(a, _)| a)
@@ -110,7 +111,7 @@ pub(super) async fn market_loop(
                         // A live broker's own order updates (a paper account's come from
                         // its engine).
                         if let Some(c) = &ctx {
-                            if c.state.live().paper.is_none() {
+                            if c.book.current().live.paper.is_none() {
                                 let user = c.username_of_admin().await;
                                 c.hub.publish_order(&u, TradingMode::Live, &user);
                             }
@@ -135,17 +136,18 @@ const RESUBSCRIBE_AFTER: Duration = Duration::from_millis(200);
 pub(super) fn spawn(ctx: &Arc<StreamContext>, publisher: Option<super::bus::Publisher>) {
     tokio::spawn(market_loop(
         Arc::clone(&ctx.hub),
-        Arc::clone(&ctx.state.market),
+        Arc::clone(&ctx.market),
         publisher,
         Some(Arc::clone(ctx)),
     ));
     let ctx = Arc::clone(ctx);
     tokio::spawn(async move {
-        let mut generations = ctx.state.watch_accounts();
+        let mut generations = ctx.book.watch();
         loop {
             // One forwarding task per paper account of this generation.
             let tasks: Vec<_> = ctx
-                .state
+                .book
+                .current()
                 .paper_accounts()
                 .into_iter()
                 .map(|(account, mode)| {

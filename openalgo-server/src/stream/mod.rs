@@ -16,7 +16,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 pub use hub::{ClientId, Hub};
 
-use crate::state::AppState;
+use openalgo_brokers::clock::Clock;
+use openalgo_brokers::latency::LatencyMonitor;
+use openalgo_core::Broker;
+
+use crate::auth::ApiKeys;
+use crate::state::AccountBook;
+use crate::store::Store;
 
 /// Connection timing (websocket §2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,13 +46,40 @@ impl Default for Timing {
     }
 }
 
+/// What the stream's subsystems need from the rest of the server, and nothing more.
+#[allow(missing_debug_implementations)]
+pub struct StreamParts {
+    /// The fan-out hub.
+    pub hub: Arc<Hub>,
+    /// The accounts (their paper engines and order updates) and their changes.
+    pub book: Arc<AccountBook>,
+    /// The market-data broker.
+    pub market: Arc<dyn Broker>,
+    /// API key verification.
+    pub api_keys: Arc<ApiKeys>,
+    /// Usernames of order updates.
+    pub store: Arc<dyn Store>,
+    /// Wall-clock time.
+    pub clock: Arc<dyn Clock>,
+    /// Broker-call latencies (the stream's timings).
+    pub latency: Arc<LatencyMonitor>,
+}
+
 /// What the connections share.
-#[derive(Debug)]
 pub struct StreamContext {
     /// The fan-out hub.
     pub hub: Arc<Hub>,
-    /// Application state (API keys, instrument master, clock, brokers).
-    pub state: AppState,
+    /// The accounts and their changes.
+    pub book: Arc<AccountBook>,
+    /// The market-data broker.
+    pub market: Arc<dyn Broker>,
+    /// API key verification.
+    pub api_keys: Arc<ApiKeys>,
+    store: Arc<dyn Store>,
+    /// Wall-clock time.
+    pub clock: Arc<dyn Clock>,
+    /// Broker-call latencies.
+    pub latency: Arc<LatencyMonitor>,
     /// How long a connection may stay unauthenticated (`WS_AUTH_GRACE_SECONDS`).
     pub auth_grace: std::time::Duration,
     /// Keepalive ping interval (`WS_PING_INTERVAL`, 20 s).
@@ -57,13 +90,26 @@ pub struct StreamContext {
     admin: std::sync::OnceLock<String>,
 }
 
+impl std::fmt::Debug for StreamContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamContext")
+            .field("hub", &self.hub)
+            .finish_non_exhaustive()
+    }
+}
+
 impl StreamContext {
-    /// A context over `state`.
+    /// A context over `parts`.
     #[must_use]
-    pub fn new(state: AppState, timing: Timing) -> Self {
+    pub fn new(parts: StreamParts, timing: Timing) -> Self {
         Self {
-            hub: Arc::clone(&state.hub),
-            state,
+            hub: parts.hub,
+            book: parts.book,
+            market: parts.market,
+            api_keys: parts.api_keys,
+            store: parts.store,
+            clock: parts.clock,
+            latency: parts.latency,
             auth_grace: timing.auth_grace,
             ping_interval: timing.ping_interval,
             ping_timeout: timing.ping_timeout,
@@ -77,7 +123,7 @@ impl StreamContext {
         if let Some(name) = self.admin.get() {
             return name.clone();
         }
-        let store = Arc::clone(&self.state.store);
+        let store = Arc::clone(&self.store);
         let id = tokio::task::spawn_blocking(move || store.admin_id())
             .await
             .ok()
@@ -102,7 +148,7 @@ impl StreamContext {
         {
             return n.clone();
         }
-        let store = Arc::clone(&self.state.store);
+        let store = Arc::clone(&self.store);
         let name = tokio::task::spawn_blocking(move || store.username(user_id))
             .await
             .ok()

@@ -95,7 +95,7 @@ impl Connection {
         if key.is_empty() {
             return self.reply(&error("AUTHENTICATION_ERROR", "API key is required"));
         }
-        let Ok(user_id) = self.ctx.state.authenticate(&key).await else {
+        let Ok(user_id) = crate::auth::authenticate(&self.ctx.api_keys, &key).await else {
             return self.reply(&error("AUTHENTICATION_ERROR", "Invalid API key"));
         };
         let name = self.ctx.username(user_id).await;
@@ -112,8 +112,9 @@ impl Connection {
         let ex: Exchange = exchange.parse().map_err(|_| not_found())?;
         let sym = Symbol::new(symbol).map_err(|_| not_found())?;
         self.ctx
-            .state
-            .symbols()
+            .book
+            .current()
+            .symbols
             .get(symbol, ex)
             .ok_or_else(not_found)?;
         Ok(InstrumentKey::new(sym, ex))
@@ -276,7 +277,7 @@ impl Connection {
     }
 
     fn ping(&self, msg: &Map<String, Value>) {
-        let mut reply = json!({"type": "pong", "status": "success", "server_timestamp": self.ctx.state.clock.now_ms()});
+        let mut reply = json!({"type": "pong", "status": "success", "server_timestamp": self.ctx.clock.now_ms()});
         if let Some(t) = msg.get("timestamp").filter(|v| !v.is_null()) {
             reply["client_timestamp"] = t.clone();
         }
@@ -357,7 +358,7 @@ fn record(latency: &LatencyMonitor, stamps: Vec<Instant>) {
 pub(super) async fn serve_tcp(tcp: TcpStream, ctx: Arc<StreamContext>) {
     let socket = Arc::new(tcp);
     let outbox = Arc::new(Outbox::over_socket(Arc::clone(&socket)));
-    let latency = Arc::clone(&ctx.state.latency);
+    let latency = Arc::clone(&ctx.latency);
     let writer = socket_writer(Arc::clone(&outbox), Arc::clone(&socket), latency);
     let inbound = Inbound::new(SharedTcp(socket), Arc::clone(&outbox));
     // The opening handshake gets the same grace as authentication.
@@ -382,7 +383,7 @@ where
 {
     let (read, write) = tokio::io::split(stream);
     let outbox = Arc::new(Outbox::default());
-    let latency = Arc::clone(&ctx.state.latency);
+    let latency = Arc::clone(&ctx.latency);
     let writer = stream_writer(Arc::clone(&outbox), write, latency);
     let inbound = Inbound::new(read, Arc::clone(&outbox));
     let ws =

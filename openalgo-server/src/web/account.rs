@@ -11,10 +11,10 @@ use super::{
     FormData, admit_anonymous, admit_signed_in, blocking, csrf, field, password, record_attempt,
     session, totp, username,
 };
+use crate::app::AppState;
 use crate::auth::hash_secret;
 use crate::error::ApiError;
 use crate::security::rate_limit::{LimitClass, RateLimiter};
-use crate::state::AppState;
 
 /// Whether `code` is the user's current TOTP code, not used before (the step is then spent).
 ///
@@ -198,9 +198,8 @@ pub(super) async fn reset(
     }
     let pepper = state.api_keys.pepper().clone();
     let hash = web::block(move || hash_secret(&new, &pepper))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .await?
+        .map_err(|e| ApiError::internal(format!("password hashing failed: {e}")))?;
     let store = Arc::clone(&state.store);
     blocking(move || store.set_password(user_id, &hash)).await?;
     session::end_all(&state, user_id).await?;

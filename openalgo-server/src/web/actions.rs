@@ -1,80 +1,144 @@
-//! Order actions from the pages. Each one is a CSRF-checked form post that runs the matching
-//! `/api/v1` endpoint in-process with the signed-in user's API key (so it is validated, logged
-//! in the order log and sent to the current account exactly like an API call), then returns
-//! to the page with the answer's message.
+//! Order actions from the pages. Each one is a CSRF-checked form post that reads its fields
+//! into a typed command and runs it through the order service as the signed-in user, in the
+//! account of the current mode, logged in the order log like an API call. It also counts
+//! against the endpoint's `/api/v1` rate limit for the client's address (the pages do not go
+//! through the `/api/v1` middleware), so the pages are no way around it.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::future::Future;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Value, json};
+use openalgo_core::{ModifyOrder, OrderError, OrderId};
+use serde_json::Value;
 
 use super::layout::redirect_with;
-use super::{FormData, admit_signed_in, blocking, field};
+use super::order_form::draft;
+use super::{FormData, admit_signed_in, field};
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::routes::v1::{OrderCall, call};
-use crate::state::AppState;
+use crate::orders::{Answer, Outcome, Reply, commands};
+use crate::security::rate_limit::RateLimiter;
+use crate::state::Trading;
 
-/// The strategy tag of orders placed from the pages.
-pub(super) const STRATEGY: &str = "dashboard";
-
-/// The API key of `user_id` (decrypted from its stored copy).
-///
-/// # Errors
-/// 500 when the store fails or the user has no key.
-pub(super) async fn api_key(state: &AppState, user_id: i64) -> Result<String, ApiError> {
-    let keys = Arc::clone(&state.api_keys);
-    blocking(move || keys.reveal(user_id))
-        .await?
-        .ok_or_else(|| ApiError::Internal("the user has no API key".into()))
+/// The answer of a page's order command: whether it succeeded and its message or order id.
+#[derive(Debug)]
+pub(super) struct Acted {
+    /// Whether the command succeeded.
+    pub ok: bool,
+    /// The order id, when the command placed or changed one order.
+    pub order_id: Option<String>,
+    /// The message of the answer, if it has one.
+    pub message: Option<String>,
 }
 
-/// Runs `endpoint` with `body` plus the user's key; `(ok, message)` of the answer.
+fn acted<T: Reply>(answer: &Answer<T>) -> Acted {
+    let body = match &answer.outcome {
+        Outcome::Ran(Ok(done)) => done.body(),
+        Outcome::Ran(Err(e)) => e.body(),
+        Outcome::Replayed => Value::Null,
+    };
+    let message = match &body["message"] {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    };
+    Acted {
+        ok: matches!(answer.outcome, Outcome::Ran(Ok(_))),
+        order_id: body["orderid"].as_str().map(str::to_owned),
+        message,
+    }
+}
+
+/// Runs `command` with the request `parse` reads from `form`, as `user_id`, through the order
+/// service; a rate-limited or malformed request is refused with its message.
 ///
 /// # Errors
-/// 500 when the key cannot be read or the order log cannot be written.
-pub(super) async fn run(
-    state: &web::Data<AppState>,
+/// 500 when the order log cannot be written.
+pub(super) async fn run<P, T, C, Fut>(
+    state: &AppState,
     req: &HttpRequest,
     user_id: i64,
-    endpoint: OrderCall,
-    mut body: Value,
-) -> Result<(bool, Value), ApiError> {
-    body["apikey"] = Value::String(api_key(state, user_id).await?);
-    body["strategy"] = Value::String(STRATEGY.into());
-    let (status, answer) = call(state.clone(), req.clone(), endpoint, &body).await?;
-    Ok((status == 200 && answer["status"] == "success", answer))
+    endpoint: &'static str,
+    form: &HashMap<String, String>,
+    parse: impl FnOnce(&HashMap<String, String>) -> Result<P, String>,
+    command: C,
+) -> Result<Acted, ApiError>
+where
+    T: Reply,
+    C: FnOnce(Trading, P) -> Fut,
+    Fut: Future<Output = Result<T, OrderError>>,
+{
+    let limiter = req.app_data::<web::Data<RateLimiter>>().cloned();
+    if let (Some(limiter), Some(ip)) = (limiter, crate::security::client_ip::of(req)) {
+        if let Some(limit) = limiter.check(endpoint, ip, state.clock.now_ms()) {
+            return Ok(Acted {
+                ok: false,
+                order_id: None,
+                message: Some(format!("Rate limit exceeded ({limit}); try again shortly")),
+            });
+        }
+    }
+    let logged: serde_json::Map<String, Value> = form
+        .iter()
+        .filter(|(k, _)| k.as_str() != "csrf_token")
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let call = state.orders.begin(
+        endpoint,
+        Value::Object(logged).to_string(),
+        String::new(),
+        None,
+    );
+    let answer = match parse(form) {
+        Err(message) => {
+            call.refuse::<T>(ApiError::BadRequest(message), true)
+                .await?
+        }
+        Ok(request) => {
+            call.run(user_id, move |t| async move {
+                command(t, request).await.map_err(ApiError::from)
+            })
+            .await?
+        }
+    };
+    Ok(acted(&answer))
 }
 
-/// The message of an answer.
-pub(super) fn message(answer: &Value, success: &str) -> String {
-    answer["message"]
-        .as_str()
-        .map_or_else(|| success.to_owned(), str::to_owned)
+fn order_id(form: &HashMap<String, String>) -> Result<OrderId, String> {
+    OrderId::new(field(form, "orderid").trim()).map_err(|_| "Order ID is missing".to_owned())
 }
 
-async fn act(
+async fn act<P, T, C, Fut>(
     state: web::Data<AppState>,
     req: HttpRequest,
     form: FormData,
     back: &str,
-    endpoint: OrderCall,
-    body: impl FnOnce(&std::collections::HashMap<String, String>) -> Value,
+    endpoint: &'static str,
+    parse: impl FnOnce(&HashMap<String, String>) -> Result<P, String>,
+    command: C,
     success: &str,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ApiError>
+where
+    T: Reply,
+    C: FnOnce(Trading, P) -> Fut,
+    Fut: Future<Output = Result<T, OrderError>>,
+{
     let s = match admit_signed_in(&state, &req, &form).await? {
         Ok(s) => s,
         Err(refused) => return Ok(refused),
     };
-    let (ok, answer) = run(&state, &req, s.user_id, endpoint, body(&form)).await?;
-    let text = if ok {
-        match answer["orderid"].as_str() {
-            Some(id) => format!("{success}: order {id}"),
-            None => message(&answer, success),
+    let done = run(&state, &req, s.user_id, endpoint, &form, parse, command).await?;
+    let text = if done.ok {
+        match (&done.order_id, &done.message) {
+            (Some(id), _) => format!("{success}: order {id}"),
+            (None, Some(m)) => m.clone(),
+            (None, None) => success.to_owned(),
         }
     } else {
-        message(&answer, "The broker refused the request")
+        done.message
+            .unwrap_or_else(|| "The broker refused the request".to_owned())
     };
-    Ok(redirect_with(back, ok, &text))
+    Ok(redirect_with(back, done.ok, &text))
 }
 
 pub(super) async fn cancel(
@@ -87,8 +151,9 @@ pub(super) async fn cancel(
         req,
         form,
         "/orderbook",
-        OrderCall::Cancel,
-        |f| json!({"orderid": field(f, "orderid")}),
+        "cancelorder",
+        order_id,
+        commands::cancel,
         "Cancelled",
     )
     .await
@@ -104,8 +169,9 @@ pub(super) async fn cancel_all(
         req,
         form,
         "/orderbook",
-        OrderCall::CancelAll,
-        |_| json!({}),
+        "cancelallorder",
+        |_| Ok(()),
+        |t, ()| commands::cancel_all(t),
         "Cancelled every open order",
     )
     .await
@@ -121,25 +187,9 @@ pub(super) async fn modify(
         req,
         form,
         "/orderbook",
-        OrderCall::Modify,
-        |f| {
-            let mut b = json!({});
-            for k in [
-                "orderid",
-                "symbol",
-                "exchange",
-                "action",
-                "product",
-                "pricetype",
-                "quantity",
-                "price",
-                "trigger_price",
-                "disclosed_quantity",
-            ] {
-                b[k] = Value::String(field(f, k).trim().to_owned());
-            }
-            b
-        },
+        "modifyorder",
+        |f| ModifyOrder::new(order_id(f)?, draft(f)?).map_err(|e| e.to_string()),
+        commands::modify,
         "Modified",
     )
     .await
@@ -155,20 +205,18 @@ pub(super) async fn close(
         req,
         form,
         "/positions",
-        OrderCall::Place,
+        "placeorder",
         |f| {
             // The opposite market order for the whole net quantity.
             let net: i64 = field(f, "quantity").trim().parse().unwrap_or(0);
-            json!({
-                "symbol": field(f, "symbol"),
-                "exchange": field(f, "exchange"),
-                "product": field(f, "product"),
-                "action": if net < 0 { "BUY" } else { "SELL" },
-                "quantity": net.unsigned_abs().to_string(),
-                "pricetype": "MARKET",
-                "price": "0",
-            })
+            let mut order = f.clone();
+            order.insert("action".into(), if net < 0 { "BUY" } else { "SELL" }.into());
+            order.insert("quantity".into(), net.unsigned_abs().to_string());
+            order.insert("pricetype".into(), "MARKET".into());
+            order.insert("price".into(), "0".into());
+            draft(&order)
         },
+        commands::place,
         "Position closed",
     )
     .await
@@ -184,8 +232,9 @@ pub(super) async fn close_all(
         req,
         form,
         "/positions",
-        OrderCall::CloseAll,
-        |_| json!({}),
+        "closeposition",
+        |_| Ok(()),
+        |t, ()| commands::close_all(t),
         "Closed every open position",
     )
     .await

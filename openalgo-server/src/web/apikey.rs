@@ -8,12 +8,11 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-use super::actions::api_key;
 use super::html::{csrf_field, escape};
 use super::layout::{page, redirect_with, signed_in};
 use super::{FormData, admit_signed_in, csrf, session};
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// The key with all but its last four characters hidden.
 fn masked(key: &str) -> String {
@@ -124,4 +123,15 @@ mod tests {
         let m = masked("0123456789abcdef");
         assert!(m.ends_with("cdef") && !m.contains("0123"));
     }
+}
+
+/// The API key of `user_id` (decrypted from its stored copy), for the page that reveals it.
+///
+/// # Errors
+/// 500 when the store fails or the user has no key.
+async fn api_key(state: &AppState, user_id: i64) -> Result<String, ApiError> {
+    let keys = std::sync::Arc::clone(&state.api_keys);
+    crate::error::blocking(move || keys.reveal(user_id))
+        .await??
+        .ok_or_else(|| ApiError::internal("the user has no API key"))
 }

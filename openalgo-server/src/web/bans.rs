@@ -10,8 +10,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::html::{csrf_field, error, escape, redirect};
 use super::layout::{Ctx, page_with_status, signed_in};
 use super::{FormData, admit_signed_in, blocking, field};
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 fn when(ms: i64) -> String {
     openalgo_brokers::clock::ist_from_ms(ms)

@@ -10,8 +10,8 @@ use super::csv;
 use super::format::{money, signed_cell, time};
 use super::html::{csrf_field, error, escape};
 use super::layout::{Ctx, page, signed_in};
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 fn key_of(i: &openalgo_core::InstrumentKey) -> String {
     format!("{}:{}", i.exchange, i.symbol.as_str())

@@ -10,8 +10,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::blocking;
 use super::html::escape;
 use super::layout::{page, signed_in};
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// Brokers that need no login session.
 const SESSIONLESS: &[&str] = &["simulator", "paper", "sandbox"];

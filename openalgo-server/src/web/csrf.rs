@@ -11,7 +11,7 @@ use secrecy::ExposeSecret;
 use sha2::Sha256;
 
 use super::session::Session;
-use crate::state::AppState;
+use crate::app::AppState;
 
 /// The nonce cookie of visitors without a session.
 pub const NONCE_COOKIE: &str = "openalgo_csrf";

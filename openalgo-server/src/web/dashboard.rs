@@ -7,9 +7,11 @@ use serde_json::json;
 use super::format::{money, tone};
 use super::html::escape;
 use super::layout::{local_path, page, redirect_with, signed_in};
-use super::{FormData, admit_signed_in, field, pnl};
+use super::{FormData, admit_signed_in, field};
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::{AppState, Mode};
+use crate::pnl;
+use crate::state::Mode;
 
 fn card(label: &str, id: &str, value: rust_decimal::Decimal, signed: bool) -> String {
     format!(
@@ -80,7 +82,7 @@ pub(super) async fn series(
             .json(json!({"status": "error", "message": "Sign in first"})));
     }
     let mode = state.mode();
-    pnl::sample(&state, mode).await;
+    pnl::sample(&state.book, &state.pnl, state.clock.as_ref(), mode).await;
     let points: Vec<_> = state
         .pnl
         .points(mode)
@@ -102,7 +104,7 @@ pub(super) async fn toggle_mode(
         return Ok(refused);
     }
     let on = state.mode() == Mode::Live;
-    let mode = state.set_analyze(on)?;
+    let mode = state.set_analyze(on).await?;
     let message = match mode {
         Mode::Analyze => "Analyze mode: orders now go to the sandbox account",
         Mode::Live => "Live mode: orders now go to the broker",

@@ -7,8 +7,9 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::html::{csrf_field, escape, head, redirect};
 use super::{csrf, session};
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::{AppState, Mode};
+use crate::state::Mode;
 
 /// The flash cookie's name.
 const FLASH: &str = "openalgo_flash";

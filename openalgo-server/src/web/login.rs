@@ -10,10 +10,10 @@ use super::{
     FormData, admit_anonymous, admit_signed_in, blocking, csrf, field, has_admin, pending,
     record_attempt, session,
 };
+use crate::app::AppState;
 use crate::auth::verify_secret;
 use crate::error::ApiError;
 use crate::security::rate_limit::{LimitClass, RateLimiter};
-use crate::state::AppState;
 
 fn login_form(token: &str, message: Option<&str>) -> String {
     format!(
@@ -91,7 +91,7 @@ pub(super) async fn submit(
         Some((id, hash)) => {
             let ok = web::block(move || verify_secret(&password, &pepper, &hash))
                 .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+                .map_err(ApiError::internal)?;
             ok.then_some(id)
         }
         None => None,

@@ -9,8 +9,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::blocking;
 use super::html::escape;
 use super::layout::{page, signed_in};
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// Rows read before filtering.
 const WINDOW: usize = 500;
@@ -98,7 +98,7 @@ async fn order_log(state: &AppState, q: &HashMap<String, String>) -> Result<Stri
 async fn traffic(state: &AppState, q: &HashMap<String, String>) -> Result<String, ApiError> {
     let get = |k: &str| q.get(k).map_or("", |v| v.trim());
     let (path, status) = (get("path"), get("status"));
-    let log = state.traffic.clone();
+    let log = state.security.traffic.clone();
     let rows = blocking(move || log.recent(WINDOW)).await?;
     let status_class = status.chars().next();
     let body: String = rows

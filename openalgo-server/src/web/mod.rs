@@ -22,9 +22,9 @@ mod login;
 mod logs;
 mod monitors;
 mod mypnl;
+mod order_form;
 pub mod password;
 mod pending;
-pub mod pnl;
 mod sandbox;
 mod search;
 pub mod session;
@@ -39,9 +39,9 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use crate::app::AppState;
 use crate::error::ApiError;
 use crate::security::rate_limit::{LimitClass, RateLimiter};
-use crate::state::AppState;
 use crate::store::security::LoginAttempt;
 
 /// A submitted form.
@@ -256,8 +256,5 @@ where
     F: FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
     T: Send + 'static,
 {
-    web::block(f)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))
+    Ok(crate::error::blocking(f).await??)
 }

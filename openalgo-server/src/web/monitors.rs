@@ -5,8 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use super::session;
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// `limit` of the traffic feed (default 100, at most 1,000).
 #[derive(Debug, serde::Deserialize)]
@@ -28,7 +28,7 @@ pub(super) async fn traffic(
         return Ok(signed_out());
     }
     let limit = query.limit.unwrap_or(100).clamp(1, 1_000);
-    let log = state.traffic.clone();
+    let log = state.security.traffic.clone();
     let rows = super::blocking(move || log.recent(limit)).await?;
     let data: Vec<_> = rows
         .iter()

@@ -9,8 +9,8 @@ use super::csv;
 use super::format::{money, signed_cell};
 use super::html::error;
 use super::layout::{page, signed_in};
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 const HEADER: &[&str] = &[
     "date",

@@ -7,7 +7,7 @@ use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use sha2::Sha256;
 
-use crate::state::AppState;
+use crate::app::AppState;
 
 /// The cookie's name.
 pub(super) const COOKIE: &str = "openalgo_pending_totp";

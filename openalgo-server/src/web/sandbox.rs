@@ -8,9 +8,10 @@ use super::format::{money, signed_cell};
 use super::html::{csrf_field, error, escape};
 use super::layout::{page, redirect_with, signed_in};
 use super::{FormData, admit_signed_in};
+use crate::app::AppState;
 use crate::error::ApiError;
 use crate::sandbox_settings::SandboxOverrides;
-use crate::state::{AppState, Mode};
+use crate::state::Mode;
 
 pub(super) async fn page_handler(
     state: web::Data<AppState>,
@@ -124,9 +125,9 @@ pub(super) async fn save(
             Ok(o) => o,
             Err(e) => return Ok(redirect_with("/sandbox", false, &e.to_string())),
         };
-    overrides
-        .save(state.store.as_ref())
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let store = std::sync::Arc::clone(&state.store);
+    let saved = overrides.clone();
+    crate::error::blocking(move || saved.save(store.as_ref())).await??;
     state.sandbox_paper().update_config(|c| overrides.apply(c));
     Ok(redirect_with(
         "/sandbox",

@@ -12,8 +12,8 @@ use openalgo_core::{Exchange, InstrumentKey, Symbol};
 use super::format::{money, query_value as encode};
 use super::html::{error, escape};
 use super::layout::{page, signed_in};
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 fn exchange_options(chosen: &str) -> String {
     std::iter::once(("", "any"))

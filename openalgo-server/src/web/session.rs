@@ -11,13 +11,10 @@ use openalgo_brokers::clock::{ist_from_ms, ms_from_ist};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 
-/// Cookie name over plain HTTP.
-pub const COOKIE: &str = "openalgo_session";
-/// Cookie name over HTTPS (`__Secure-` prefix).
-pub const SECURE_COOKIE: &str = "__Secure-openalgo_session";
+pub use crate::security::session_cookie::{COOKIE, SECURE_COOKIE, has_session_cookie};
 
 /// A signed-in user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,12 +23,6 @@ pub struct Session {
     pub user_id: i64,
     /// SHA-256 of the cookie token (anchors CSRF tokens).
     pub token_hash: String,
-}
-
-/// Whether the request carries a session cookie (valid or not).
-#[must_use]
-pub fn has_session_cookie(req: &HttpRequest) -> bool {
-    req.cookie(COOKIE).is_some() || req.cookie(SECURE_COOKIE).is_some()
 }
 
 fn token_of(req: &HttpRequest) -> Option<String> {
@@ -104,8 +95,8 @@ pub async fn start(
         store.create_session(&h, user_id, now, expires, ip.as_deref(), ua.as_deref())
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
     Ok(cookie(state, token, Some(expires)))
 }
 
@@ -129,8 +120,8 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<Sessi
     let lookup = token_hash.clone();
     let row = web::block(move || store.session(&lookup))
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     let Some(row) = row else { return Ok(None) };
     if state.clock.now_ms() >= row.expires_at_ms {
         end_all(state, row.user_id).await?;
@@ -153,8 +144,8 @@ pub async fn end_all(state: &AppState, user_id: i64) -> Result<(), ApiError> {
         store.revoke_broker_tokens(user_id)
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| ApiError::Internal(e.to_string()))
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)
 }
 
 #[cfg(test)]

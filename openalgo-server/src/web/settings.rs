@@ -6,9 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::html::escape;
 use super::layout::{page, signed_in};
+use crate::app::AppState;
 use crate::error::ApiError;
 use crate::rate_limit::{Limit, RateLimiter};
-use crate::state::AppState;
 
 fn limit(l: &Limit) -> String {
     if l.per == 1 {

@@ -8,10 +8,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::html::{csrf_field, error, escape, page as render, redirect};
 use super::{FormData, admit_anonymous, blocking, csrf, field, has_admin, password, totp};
+use crate::app::AppState;
 use crate::auth::hash_secret;
 use crate::error::ApiError;
 use crate::security::rate_limit::{LimitClass, RateLimiter};
-use crate::state::AppState;
 
 fn form(token: &str, problems: &[&str]) -> String {
     let errors: String = problems.iter().map(|p| error(p)).collect();
@@ -78,9 +78,8 @@ pub(super) async fn submit(
     }
     let pepper = state.api_keys.pepper().clone();
     let hash = web::block(move || hash_secret(&pass, &pepper))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .await?
+        .map_err(|e| ApiError::internal(format!("password hashing failed: {e}")))?;
     let store = Arc::clone(&state.store);
     let name = username.clone();
     let user_id = match blocking(move || store.create_admin(&name, &hash)).await {
@@ -92,8 +91,8 @@ pub(super) async fn submit(
     let keys = Arc::clone(&state.api_keys);
     let api_key = web::block(move || keys.issue(user_id))
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     let secret = totp::new_secret();
     let sealed = state.api_keys.cipher().encrypt(&secret);
     let store = Arc::clone(&state.store);

@@ -4,8 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use super::{csrf, session};
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 pub(super) async fn home(
     state: web::Data<AppState>,

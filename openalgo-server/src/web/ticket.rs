@@ -7,16 +7,16 @@ use std::str::FromStr;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use openalgo_core::{Action, Exchange, InstrumentKey, PriceType, Product, Symbol};
-use serde_json::{Value, json};
 
-use super::actions::{message, run};
+use super::actions::run;
 use super::format::{money, query_value};
 use super::html::{csrf_field, error, escape};
 use super::layout::{Ctx, page, redirect_with, signed_in};
+use super::order_form::draft;
 use super::{FormData, admit_signed_in, field};
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::routes::v1::OrderCall;
-use crate::state::AppState;
+use crate::orders::commands;
 
 /// The ticket's fields, in form order.
 const FIELDS: &[&str] = &[
@@ -165,14 +165,18 @@ pub(super) async fn place(
         Ok(s) => s,
         Err(refused) => return Ok(refused),
     };
-    let mut body = json!({});
-    for k in FIELDS {
-        body[*k] = Value::String(field(&form_data, k).trim().to_owned());
-    }
-    body["symbol"] = Value::String(field(&form_data, "symbol").trim().to_uppercase());
-    let (ok, answer) = run(&state, &req, s.user_id, OrderCall::Place, body).await?;
-    if ok {
-        let id = answer["orderid"].as_str().unwrap_or_default();
+    let done = run(
+        &state,
+        &req,
+        s.user_id,
+        "placeorder",
+        &form_data,
+        draft,
+        commands::place,
+    )
+    .await?;
+    if done.ok {
+        let id = done.order_id.unwrap_or_default();
         return Ok(redirect_with(
             "/orderbook",
             true,
@@ -182,6 +186,8 @@ pub(super) async fn place(
     Ok(redirect_with(
         "/ticket",
         false,
-        &message(&answer, "The order was refused"),
+        &done
+            .message
+            .unwrap_or_else(|| "The order was refused".to_owned()),
     ))
 }

@@ -134,22 +134,46 @@ async fn idempotency_key_places_once_and_replays_the_first_answer() {
     assert_eq!(ids.len(), 1);
     let (_, book) = app.post("orderbook", &app.with_key(json!({}))).await;
     assert_eq!(book["data"]["orders"].as_array().unwrap().len(), 2);
-    // Refusals are answers too; a key cannot move to another endpoint.
+    // The API key is checked first: a wrong key never gets the stored answer.
+    let mut wrong = order.clone();
+    wrong["apikey"] = json!("0".repeat(64));
+    let (status, replayed, _) = send("k-1", "placeorder", wrong).await;
+    assert_eq!((status, replayed), (403, false));
+    // A reused key with another body is refused, and places nothing.
+    let mut other = order.clone();
+    other["quantity"] = json!(2);
+    let (status, replayed, body) = send("k-1", "placeorder", other).await;
+    assert_eq!((status, replayed), (422, false));
+    assert_eq!(
+        body["message"],
+        "Idempotency-Key 'k-1' was already used for a different request to placeorder; use a new key for a new request"
+    );
+    // The same body with the keys in another order and the number as a string is the same
+    // request only if it is the same JSON: key order and whitespace do not matter.
+    let mut reordered = serde_json::Map::new();
+    for k in [
+        "quantity", "action", "exchange", "symbol", "strategy", "apikey",
+    ] {
+        reordered.insert(k.into(), order[k].clone());
+    }
+    let (status, replayed, _) =
+        send("k-1", "placeorder", serde_json::Value::Object(reordered)).await;
+    assert_eq!((status, replayed), (200, true));
+    // Refusals are not stored: the key is free for the corrected request.
     let (status, _, _) = send("k-3", "placeorder", app.with_key(json!({"strategy": "S"}))).await;
     assert_eq!(status, 400);
     let (status, replayed, _) = send("k-3", "placeorder", order.clone()).await;
-    assert_eq!((status, replayed), (400, true));
-    let (status, _, body) = send(
+    assert_eq!((status, replayed), (200, false));
+    // Keys are scoped per endpoint: the same key on cancelorder is a new request.
+    let (status, replayed, body) = send(
         "k-1",
         "cancelorder",
-        app.with_key(json!({"strategy": "S", "orderid": "1"})),
+        app.with_key(json!({"strategy": "S", "orderid": "nope"})),
     )
     .await;
-    assert_eq!(status, 400);
-    assert_eq!(
-        body["message"],
-        "Idempotency-Key 'k-1' was already used for placeorder"
-    );
+    assert_eq!((status, replayed), (404, false), "{body}");
+    let (_, book) = app.post("orderbook", &app.with_key(json!({}))).await;
+    assert_eq!(book["data"]["orders"].as_array().unwrap().len(), 3);
 }
 
 #[tokio::test]

@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::key_only;
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 fn money(m: Money) -> f64 {
     decimal_to_f64(m.round_dp(2))

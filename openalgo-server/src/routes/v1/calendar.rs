@@ -7,8 +7,8 @@ use openalgo_core::calendar::{MarketDay, Session};
 use serde_json::{Value, json};
 
 use super::present;
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 use crate::validation::{Form, Format, object};
 
 fn session_json(s: &Session, date: NaiveDate) -> Value {

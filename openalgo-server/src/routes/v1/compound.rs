@@ -3,59 +3,58 @@
 //! `OrderService`; these handlers only parse and shape the answers.
 
 use actix_web::{HttpResponse, web};
-use openalgo_core::orders::{SmartOrderRequest, SmartOutcome};
-use openalgo_core::{InstrumentKey, OrderError, OrderRequest, Product, Symbol};
+use openalgo_core::orders::SmartOrderRequest;
+use openalgo_core::{InstrumentKey, OrderDraft, Product, Symbol};
 use rust_decimal::Decimal;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::order_fields::{OrderFields, QuantityRule};
 use super::present;
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::{AppState, Trading};
+use crate::orders::commands;
+use crate::state::Trading;
 use crate::validation::{Form, Format, object};
 
-fn leg_error(e: &OrderError) -> String {
-    e.to_string()
-}
+order_call!(
+    placesmartorder,
+    placesmartorder_parse,
+    commands::smart,
+    true
+);
 
-order_call!(placesmartorder, placesmartorder_once);
-
-async fn placesmartorder_once(
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let (t, mode) = state.trading();
-    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
+async fn placesmartorder_parse(
+    state: &AppState,
+    body: &[u8],
+) -> Result<(i64, SmartOrderRequest), ApiError> {
+    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let strategy = f.string("strategy", true, 0, 0);
     let fields = OrderFields::read(&mut f, QuantityRule::NonNegative, false);
     let position_size = f.number("position_size", true, |_| true, "");
     f.finish()?;
     let units = fields.units()?;
-    state.authenticate(&present(key)?).await?;
+    let user = state.authenticate(&present(key)?).await?;
     let target: i64 = present(position_size)?
         .trunc()
         .try_into()
         .map_err(|_| ApiError::BadRequest("position_size is too large".into()))?;
     let request = SmartOrderRequest::new(fields.draft(units, &present(strategy)?)?, target)?;
-    match t.orders.place_smart_order(&request).await? {
-        SmartOutcome::Placed { order_id, .. } => {
-            Ok(mode.ok(json!({"status": "success", "orderid": order_id})))
-        }
-        SmartOutcome::NoAction(reason) => {
-            Ok(mode.ok(json!({"status": "success", "message": reason.message(false)})))
-        }
-    }
+    Ok((user, request))
 }
 
-order_call!(splitorder, splitorder_once);
+order_call!(
+    splitorder,
+    splitorder_parse,
+    |t, (draft, split)| commands::split(t, draft, split),
+    true
+);
 
-async fn splitorder_once(
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let (t, mode) = state.trading();
-    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
+async fn splitorder_parse(
+    state: &AppState,
+    body: &[u8],
+) -> Result<(i64, (OrderDraft, u64)), ApiError> {
+    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let strategy = f.string("strategy", true, 0, 0);
     let fields = OrderFields::read(
@@ -71,30 +70,20 @@ async fn splitorder_once(
     );
     f.finish()?;
     let units = fields.units()?;
-    state.authenticate(&present(key)?).await?;
+    let user = state.authenticate(&present(key)?).await?;
     let split: u64 = present(split)?
         .try_into()
         .map_err(|_| ApiError::BadRequest("Split size is too large".into()))?;
-    let order = fields.draft(units, &present(strategy)?)?.build()?;
-    let legs = t.orders.split_order(&order, split).await?;
-    let results: Vec<Value> = legs
-        .iter()
-        .map(|l| match &l.result {
-            Ok(id) => json!({"order_num": l.order_num, "quantity": l.quantity, "status": "success", "orderid": id}),
-            Err(e) => json!({"order_num": l.order_num, "quantity": l.quantity, "status": "error", "message": leg_error(e)}),
-        })
-        .collect();
-    Ok(mode.ok(json!({"status": "success", "total_quantity": units, "split_size": split, "results": results})))
+    Ok((user, (fields.draft(units, &present(strategy)?)?, split)))
 }
 
-order_call!(basketorder, basketorder_once);
+order_call!(basketorder, basketorder_parse, commands::basket, true);
 
-async fn basketorder_once(
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let (t, mode) = state.trading();
-    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
+async fn basketorder_parse(
+    state: &AppState,
+    body: &[u8],
+) -> Result<(i64, Vec<OrderDraft>), ApiError> {
+    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let strategy = f.string("strategy", true, 0, 0);
     let items = f.objects("orders", true).unwrap_or_default();
@@ -111,77 +100,36 @@ async fn basketorder_once(
     for fields in &legs {
         orders.push((fields.units()?, fields));
     }
-    state.authenticate(&present(key)?).await?;
-    let mut requests: Vec<OrderRequest> = Vec::with_capacity(orders.len());
-    let mut refused: Vec<(usize, InstrumentKey, String)> = Vec::new();
-    for (i, (units, fields)) in orders.iter().enumerate() {
-        match fields.draft(*units, &strategy).map(|d| d.build()) {
-            Ok(Ok(order)) => requests.push(order),
-            Ok(Err(e)) => refused.push((i, fields.instrument()?, e.to_string())),
-            Err(e) => return Err(e),
-        }
+    let user = state.authenticate(&present(key)?).await?;
+    let mut drafts = Vec::with_capacity(orders.len());
+    for (units, fields) in orders {
+        drafts.push(fields.draft(units, &strategy)?);
     }
-    let mut results: Vec<Value> = t
-        .orders
-        .basket_order(&requests)
-        .await
-        .into_iter()
-        .map(|leg| match leg.result {
-            Ok(id) => json!({"symbol": leg.instrument.symbol.as_str(), "exchange": leg.instrument.exchange,
-                             "product": leg.product, "status": "success", "orderid": id}),
-            Err(e) => json!({"symbol": leg.instrument.symbol.as_str(), "status": "error", "message": leg_error(&e)}),
-        })
-        .collect();
-    results.extend(
-        refused
-            .into_iter()
-            .map(|(_, k, m)| json!({"symbol": k.symbol.as_str(), "status": "error", "message": m})),
-    );
-    Ok(mode.ok(json!({"status": "success", "results": results})))
+    Ok((user, drafts))
 }
 
 /// Validates `apikey` and `strategy` and authenticates.
-async fn strategy_only(state: &AppState, body: &[u8]) -> Result<(), ApiError> {
+async fn strategy_only(state: &AppState, body: &[u8]) -> Result<(i64, ()), ApiError> {
     let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let _strategy = f.string("strategy", true, 0, 0);
     f.finish()?;
-    state.authenticate(&present(key)?).await.map(|_| ())
+    Ok((state.authenticate(&present(key)?).await?, ()))
 }
 
-order_call!(cancelallorder, cancelallorder_once);
+order_call!(
+    cancelallorder,
+    strategy_only,
+    |t, ()| commands::cancel_all(t),
+    true
+);
 
-async fn cancelallorder_once(
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let (t, mode) = state.trading();
-    strategy_only(&state, &body).await?;
-    let report = t.orders.cancel_all_orders().await?;
-    let failed: Vec<Value> = report
-        .failed
-        .iter()
-        .map(|(id, e)| json!({"orderid": id, "message": e.to_string()}))
-        .collect();
-    Ok(mode.ok(json!({
-        "status": "success",
-        "message": format!("Canceled {} orders. Failed to cancel {} orders.", report.canceled.len(), failed.len()),
-        "canceled_orders": report.canceled,
-        "failed_cancellations": failed
-    })))
-}
-
-order_call!(closeposition, closeposition_once);
-
-async fn closeposition_once(
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let (t, mode) = state.trading();
-    strategy_only(&state, &body).await?;
-    t.orders.close_all_positions().await?;
-    Ok(mode.ok(json!({"status": "success", "message": "All Open Positions Squared Off"})))
-}
+order_call!(
+    closeposition,
+    strategy_only,
+    |t, ()| commands::close_all(t),
+    true
+);
 
 /// Every error carries the analyzer marker in analyze mode (F1, rest-api §1.6).
 pub(super) async fn openposition(

@@ -5,7 +5,7 @@ use actix_web::http::header::{CacheControl, CacheDirective, ContentType};
 use actix_web::{HttpResponse, web};
 use tokio::sync::OnceCell;
 
-use crate::state::AppState;
+use crate::app::AppState;
 
 const BUNDLE_JS: &[u8] = include_bytes!("../../../static/swagger-ui/swagger-ui-bundle.js");
 const UI_CSS: &[u8] = include_bytes!("../../../static/swagger-ui/swagger-ui.css");

@@ -6,8 +6,9 @@ use openalgo_core::{Exchange, HistoryRequest, InstrumentKey, Interval, Symbol};
 use serde_json::{Map, Value, json};
 
 use super::{listed, present};
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::{AppState, Mode};
+use crate::state::Mode;
 use crate::validation::{Form, Format, object};
 
 fn f(p: openalgo_core::Price) -> f64 {

@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::present;
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 use crate::validation::{Form, Format, object};
 
 struct Leg {

@@ -5,8 +5,8 @@ use openalgo_core::{Exchange, HistoryRequest, Interval, Price};
 use serde_json::{Value, json};
 
 use super::{key_only, listed, present};
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 use crate::validation::{Form, Format, object};
 
 fn f(p: Price) -> f64 {

@@ -1,19 +1,25 @@
 //! `/api/v1`: thin handlers — parse the body, build core requests, call the broker or the
 //! order service, answer with OpenAlgo's envelope.
 
-/// An order endpoint: `$name` logs the call and honours `Idempotency-Key` around `$inner`.
+/// An order endpoint: `$name` validates and authenticates with `$parse` (its refusals carry the
+/// analyzer marker when `$mark`), then runs the typed `$command` in an order call (order log,
+/// `Idempotency-Key`).
 macro_rules! order_call {
-    ($name:ident, $inner:ident) => {
+    ($name:ident, $parse:ident, $command:expr, $mark:expr) => {
         pub(super) async fn $name(
-            state: actix_web::web::Data<crate::state::AppState>,
+            state: actix_web::web::Data<crate::app::AppState>,
             req: actix_web::HttpRequest,
             body: actix_web::web::Bytes,
         ) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
-            let inner = state.clone();
-            let raw = body.clone();
-            crate::order_call::once(&state, &req, stringify!($name), &raw, move || {
-                $inner(inner, body)
-            })
+            super::order_http::serve(
+                &state,
+                &req,
+                stringify!($name),
+                &body,
+                $mark,
+                $parse(&state, &body),
+                $command,
+            )
             .await
         }
     };
@@ -24,12 +30,11 @@ mod calendar;
 mod compound;
 mod docs;
 mod extended;
-mod in_process;
 mod margin;
 mod market;
 pub(crate) mod openapi;
-pub(crate) use in_process::{OrderCall, call};
 mod order_fields;
+mod order_http;
 mod orders;
 mod symbols;
 
@@ -37,8 +42,8 @@ use actix_web::{HttpResponse, web};
 use openalgo_core::{Exchange, InstrumentKey, Symbol};
 use serde_json::json;
 
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 use crate::validation::{Form, Format, object};
 
 /// Defines the POST endpoints once: their registration and their documentation entries.
@@ -189,10 +194,7 @@ async fn analyzer_data(
     mode: crate::state::Mode,
 ) -> Result<serde_json::Value, ApiError> {
     let store = std::sync::Arc::clone(&state.store);
-    let total = web::block(move || store.order_log_count("analyze"))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let total = crate::error::blocking(move || store.order_log_count("analyze")).await??;
     Ok(
         json!({"mode": mode.as_str(), "analyze_mode": mode == crate::state::Mode::Analyze, "total_logs": total}),
     )
@@ -219,7 +221,7 @@ async fn analyzer_toggle(
     let on = f.boolean("mode", true);
     f.finish()?;
     state.authenticate(&present(key)?).await?;
-    let mode = state.set_analyze(present(on)?)?;
+    let mode = state.set_analyze(present(on)?).await?;
     let mut data = analyzer_data(&state, mode).await?;
     data["message"] = json!(format!("Analyzer mode switched to {}", mode.as_str()));
     Ok(HttpResponse::Ok().json(json!({"status": "success", "data": data})))

@@ -5,7 +5,7 @@ use actix_web::{App, test, web};
 use serde_json::{Map, Value, json};
 
 use super::{Endpoint, GET_ENDPOINTS, POST_ENDPOINTS};
-use crate::state::AppState;
+use crate::app::AppState;
 use crate::validation::Format;
 use crate::validation::describe::{Described, FieldKind, FieldSpec, describing};
 
@@ -92,7 +92,7 @@ fn operation(e: &Endpoint, d: &Described, get: bool) -> Value {
             "content": {"application/json": {"schema": object_schema(&d.fields)}}});
     }
     if d.order_call {
-        parameters.push(json!({"name": crate::order_call::HEADER, "in": "header", "required": false,
+        parameters.push(json!({"name": crate::orders::idempotency::HEADER, "in": "header", "required": false,
             "description": "Retry safely: a repeated key returns the first answer and places nothing new",
             "schema": {"type": "string", "minLength": 1, "maxLength": 255}}));
     }

@@ -2,24 +2,22 @@
 //! validation format F1.
 
 use actix_web::{HttpResponse, web};
-use openalgo_core::{ModifyOrder, OrderId};
+use openalgo_core::{ModifyOrder, OrderDraft, OrderId};
 use serde_json::json;
 
 use super::account::order_row;
 use super::order_fields::{OrderFields, QuantityRule};
 use super::present;
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::orders::commands;
 use crate::validation::{Form, Format, object};
 
-order_call!(placeorder, placeorder_once);
+order_call!(placeorder, placeorder_parse, commands::place, false);
 
-async fn placeorder_once(
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let (t, mode) = state.trading();
-    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
+/// Validation (F1), then the API key; the draft is built into an order inside the call.
+async fn placeorder_parse(state: &AppState, body: &[u8]) -> Result<(i64, OrderDraft), ApiError> {
+    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let strategy = f.string("strategy", true, 0, 0);
     let fields = OrderFields::read(
@@ -30,27 +28,14 @@ async fn placeorder_once(
     let _underlying_ltp = f.number("underlying_ltp", false, |_| true, "");
     f.finish()?;
     let units = fields.units()?;
-    state.authenticate(&present(key)?).await?;
-    let order = fields
-        .draft(units, &present(strategy)?)?
-        .build()
-        .map_err(|e| mode.error(e))?;
-    let order_id = t
-        .orders
-        .place_order(&order)
-        .await
-        .map_err(|e| mode.error(e))?;
-    Ok(mode.ok(json!({"status": "success", "orderid": order_id})))
+    let user = state.authenticate(&present(key)?).await?;
+    Ok((user, fields.draft(units, &present(strategy)?)?))
 }
 
-order_call!(modifyorder, modifyorder_once);
+order_call!(modifyorder, modifyorder_parse, commands::modify, true);
 
-async fn modifyorder_once(
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let (t, mode) = state.trading();
-    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
+async fn modifyorder_parse(state: &AppState, body: &[u8]) -> Result<(i64, ModifyOrder), ApiError> {
+    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let strategy = f.string("strategy", true, 0, 0);
     let order_id = f.string("orderid", true, 0, 0);
@@ -61,37 +46,28 @@ async fn modifyorder_once(
     );
     f.finish()?;
     let units = fields.units()?;
-    state.authenticate(&present(key)?).await?;
+    let user = state.authenticate(&present(key)?).await?;
     let order_id = OrderId::new(present(order_id)?)
         .map_err(|_| ApiError::BadRequest("Order ID is missing".into()))?;
     let modify = ModifyOrder::new(order_id, fields.draft(units, &present(strategy)?)?)?;
-    let id = t.broker().modify_order(&modify).await?;
-    Ok(mode.ok(json!({"status": "success", "orderid": id})))
+    Ok((user, modify))
 }
 
 /// Validates `apikey`, `strategy`, `orderid` and authenticates.
-async fn order_request(state: &AppState, body: &[u8]) -> Result<OrderId, ApiError> {
+async fn order_request(state: &AppState, body: &[u8]) -> Result<(i64, OrderId), ApiError> {
     let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
     let key = f.string("apikey", true, 1, 256);
     let _strategy = f.string("strategy", true, 0, 0);
     let order_id = f.string("orderid", true, 0, 0);
     f.finish()?;
     let order_id = present(order_id)?;
-    state.authenticate(&present(key)?).await?;
-    OrderId::new(order_id).map_err(|_| ApiError::BadRequest("Order ID is missing".into()))
+    let user = state.authenticate(&present(key)?).await?;
+    let id =
+        OrderId::new(order_id).map_err(|_| ApiError::BadRequest("Order ID is missing".into()))?;
+    Ok((user, id))
 }
 
-order_call!(cancelorder, cancelorder_once);
-
-async fn cancelorder_once(
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let (t, mode) = state.trading();
-    let id = order_request(&state, &body).await?;
-    let id = t.broker().cancel_order(&id).await?;
-    Ok(mode.ok(json!({"status": "success", "orderid": id})))
-}
+order_call!(cancelorder, order_request, commands::cancel, true);
 
 /// Every error carries the analyzer marker in analyze mode (F1, rest-api §1.6).
 pub(super) async fn orderstatus(
@@ -100,7 +76,7 @@ pub(super) async fn orderstatus(
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
     let status = async {
-        let id = order_request(&state, &body).await?;
+        let (_, id) = order_request(&state, &body).await?;
         Ok::<_, ApiError>(t.broker().order_status(&id).await?)
     };
     let order = status.await.map_err(|e| mode.error(e))?;

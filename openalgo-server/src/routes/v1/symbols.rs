@@ -6,8 +6,8 @@ use openalgo_core::{Exchange, Instrument};
 use serde_json::{Value, json};
 
 use super::present;
+use crate::app::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 use crate::validation::{Form, Format, object};
 
 /// Maximum order quantity per underlying (exchange freeze limits); 1 when unknown.

@@ -8,7 +8,11 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
-use crate::state::{AppState, Mode};
+use std::sync::Arc;
+
+use openalgo_brokers::clock::Clock;
+
+use crate::state::{AccountBook, Mode};
 
 /// Samples kept per series (a day at one per 10 s is 8,640; polls add more).
 const MAX_POINTS: usize = 20_000;
@@ -55,27 +59,35 @@ impl PnlSeries {
     }
 }
 
-/// Samples the current P&L of `mode`'s account; `None` when the broker cannot say.
-pub async fn sample(state: &AppState, mode: Mode) -> Option<Decimal> {
-    let t = match mode {
-        Mode::Live => state.live(),
-        Mode::Analyze => state.sandbox(),
-    };
-    let f = t.broker().funds().await.ok()?;
+/// Samples the current P&L of `mode`'s account into `series`; `None` when the broker cannot
+/// say.
+pub async fn sample(
+    book: &AccountBook,
+    series: &PnlSeries,
+    clock: &dyn Clock,
+    mode: Mode,
+) -> Option<Decimal> {
+    let accounts = book.current();
+    let f = accounts.of(mode).broker().funds().await.ok()?;
     let pnl = f.m2m_realized + f.m2m_unrealized;
-    state.pnl.record(mode, state.clock.now_ms(), pnl);
+    series.record(mode, clock.now_ms(), pnl);
     Some(pnl)
 }
 
 /// Samples both accounts every `period` until aborted.
 #[must_use]
-pub fn spawn_sampler(state: AppState, period: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn_sampler(
+    book: Arc<AccountBook>,
+    series: Arc<PnlSeries>,
+    clock: Arc<dyn Clock>,
+    period: Duration,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(period);
         loop {
             tick.tick().await;
-            sample(&state, Mode::Live).await;
-            sample(&state, Mode::Analyze).await;
+            sample(&book, &series, clock.as_ref(), Mode::Live).await;
+            sample(&book, &series, clock.as_ref(), Mode::Analyze).await;
         }
     })
 }
