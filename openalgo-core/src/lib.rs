@@ -10,6 +10,7 @@
 //! - [`orders`]: validation, smart/split/basket/close-all/cancel-all, written once over the trait.
 //! - [`calendar`]: exchange sessions, holidays and special sessions (IST).
 //! - [`market`]: ticks and order updates with their WebSocket JSON.
+//! - [`rows`]: the account rows of the REST API (orders, trades, positions, holdings, funds).
 #![warn(missing_docs)]
 
 pub mod broker;
@@ -19,6 +20,7 @@ pub mod instrument;
 pub mod market;
 pub mod money;
 pub mod orders;
+pub mod rows;
 pub mod sandbox;
 pub mod symbol;
 #[cfg(any(test, feature = "test-utils"))]

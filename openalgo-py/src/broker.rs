@@ -1,6 +1,7 @@
 //! `openalgo_rs.Broker`: a broker adapter called from Python without a server, through the
-//! `api` method names and keyword arguments. Answers are the server's JSON shapes with money as
-//! `decimal.Decimal`; failures raise the exception hierarchy instead of returning error dicts.
+//! `api` method names and keyword arguments. Answers are the server's JSON shapes (the account
+//! books are the server's own rows, `crate::rows`) with money as `decimal.Decimal`; failures
+//! raise the exception hierarchy instead of returning error dicts.
 //!
 //! Adapters are built by [`build`]: one match arm per broker (`simulator`; `zerodha` in
 //! [`crate::zerodha`], which reads its credentials from the `options` dict).
@@ -11,16 +12,18 @@ use chrono::NaiveDate;
 use openalgo_brokers::clock::SystemClock;
 use openalgo_brokers::simulator::{SimConfig, SimMarket, simulator};
 use openalgo_core::orders::{SmartOrderRequest, SmartOutcome};
+use openalgo_core::rows::{FundsRow, HoldingsBook, OrderBook, OrderRow, PositionRow, TradeRow};
 use openalgo_core::sandbox::SandboxConfig;
 use openalgo_core::{
-    Action, Broker as CoreBroker, HistoryRequest, Interval, ModifyOrder, Order, OrderId,
-    OrderService, Product, SymbolTable,
+    Broker as CoreBroker, HistoryRequest, Interval, ModifyOrder, OrderId, OrderService, Product,
+    SymbolTable,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::convert::{self, decimal, key, now_ist, word};
 use crate::error::{self, UnsupportedError};
+use crate::rows;
 use crate::runtime::runtime;
 
 /// A broker adapter with its instrument master.
@@ -68,33 +71,6 @@ fn build(
 
 fn block<T: Send>(py: Python<'_>, f: impl std::future::Future<Output = T> + Send) -> T {
     py.detach(|| runtime().block_on(f))
-}
-
-pub(crate) fn order_row<'py>(py: Python<'py>, o: &Order) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("action", o.action.as_str())?;
-    d.set_item("symbol", o.instrument.symbol.as_str())?;
-    d.set_item("exchange", o.instrument.exchange.as_str())?;
-    d.set_item("orderid", o.order_id.as_str())?;
-    d.set_item("product", o.product.as_str())?;
-    d.set_item("quantity", o.quantity.get())?;
-    d.set_item("price", o.price.value())?;
-    d.set_item("pricetype", o.price_type.as_str())?;
-    d.set_item("order_status", o.status.as_str())?;
-    d.set_item("trigger_price", o.trigger_price.value())?;
-    d.set_item("average_price", o.average_price.value())?;
-    d.set_item("filled_quantity", o.filled_quantity.get())?;
-    d.set_item("pending_quantity", o.pending_quantity().get())?;
-    d.set_item(
-        "rejection_reason",
-        o.rejection_reason.as_deref().unwrap_or(""),
-    )?;
-    d.set_item("strategy", o.strategy.as_str())?;
-    d.set_item(
-        "timestamp",
-        o.timestamp.format("%Y-%m-%d %H:%M:%S").to_string(),
-    )?;
-    Ok(d)
 }
 
 fn success<'py>(
@@ -267,7 +243,7 @@ impl PyBroker {
         let _ = strategy;
         let id = self::order_id(order_id)?;
         let o = block(py, self.broker().order_status(&id)).map_err(|e| error::broker(&e))?;
-        success(py, "data", order_row(py, &o)?)
+        success(py, "data", rows::dict(py, &OrderRow::from(&o))?)
     }
 
     #[pyo3(signature = (*, symbol, exchange, product, strategy="Python"))]
@@ -289,99 +265,38 @@ impl PyBroker {
     /// `{"status": "success", "data": {"orders": [...], "statistics": {...}}}`.
     fn orderbook<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let orders = block(py, self.broker().order_book()).map_err(|e| error::broker(&e))?;
-        let rows = orders
-            .iter()
-            .map(|o| order_row(py, o))
-            .collect::<PyResult<Vec<_>>>()?;
-        let count = |f: &dyn Fn(&Order) -> bool| orders.iter().filter(|o| f(o)).count();
-        let stats = PyDict::new(py);
-        stats.set_item("total_buy_orders", count(&|o| o.action == Action::Buy))?;
-        stats.set_item("total_sell_orders", count(&|o| o.action == Action::Sell))?;
-        stats.set_item(
-            "total_completed_orders",
-            count(&|o| o.status == openalgo_core::OrderStatus::Complete),
-        )?;
-        stats.set_item(
-            "total_open_orders",
-            count(&|o| o.status == openalgo_core::OrderStatus::Open),
-        )?;
-        stats.set_item(
-            "total_rejected_orders",
-            count(&|o| o.status == openalgo_core::OrderStatus::Rejected),
-        )?;
-        let data = PyDict::new(py);
-        data.set_item("orders", PyList::new(py, rows)?)?;
-        data.set_item("statistics", stats)?;
-        success(py, "data", data)
+        success(py, "data", rows::to_py(py, &OrderBook::from(&orders[..]))?)
     }
 
+    /// `{"status": "success", "data": [...]}`.
     fn tradebook<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let trades = block(py, self.broker().trade_book()).map_err(|e| error::broker(&e))?;
-        let rows = PyList::empty(py);
-        for t in &trades {
-            let d = PyDict::new(py);
-            d.set_item("action", t.action.as_str())?;
-            d.set_item("symbol", t.instrument.symbol.as_str())?;
-            d.set_item("exchange", t.instrument.exchange.as_str())?;
-            d.set_item("orderid", t.order_id.as_str())?;
-            d.set_item("product", t.product.as_str())?;
-            d.set_item("quantity", t.quantity.get())?;
-            d.set_item("average_price", t.average_price.value())?;
-            d.set_item("trade_value", t.average_price.notional(t.quantity.get()))?;
-            d.set_item(
-                "timestamp",
-                t.timestamp.format("%Y-%m-%d %H:%M:%S").to_string(),
-            )?;
-            rows.append(d)?;
-        }
-        success(py, "data", rows)
+        let list: Vec<TradeRow<'_>> = trades.iter().map(TradeRow::from).collect();
+        success(py, "data", rows::to_py(py, &list)?)
     }
 
+    /// `{"status": "success", "data": [...]}`.
     fn positionbook<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let positions = block(py, self.broker().positions()).map_err(|e| error::broker(&e))?;
-        let rows = PyList::empty(py);
-        for p in &positions {
-            let d = PyDict::new(py);
-            d.set_item("symbol", p.instrument.symbol.as_str())?;
-            d.set_item("exchange", p.instrument.exchange.as_str())?;
-            d.set_item("product", p.product.as_str())?;
-            d.set_item("quantity", p.quantity)?;
-            d.set_item("average_price", p.average_price.value())?;
-            d.set_item("ltp", p.ltp.value())?;
-            d.set_item("pnl", p.pnl)?;
-            rows.append(d)?;
-        }
-        success(py, "data", rows)
+        let list: Vec<PositionRow<'_>> = positions.iter().map(PositionRow::from).collect();
+        success(py, "data", rows::to_py(py, &list)?)
     }
 
+    /// `{"status": "success", "data": {"holdings": [...], "statistics": {...}}}`.
     fn holdings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let holdings = block(py, self.broker().holdings()).map_err(|e| error::broker(&e))?;
-        let rows = PyList::empty(py);
-        for h in &holdings {
-            let d = PyDict::new(py);
-            d.set_item("symbol", h.instrument.symbol.as_str())?;
-            d.set_item("exchange", h.instrument.exchange.as_str())?;
-            d.set_item("product", h.product.as_str())?;
-            d.set_item("quantity", h.quantity.get())?;
-            d.set_item("average_price", h.average_price.value())?;
-            d.set_item("ltp", h.ltp.value())?;
-            d.set_item("pnl", h.pnl)?;
-            rows.append(d)?;
-        }
-        let data = PyDict::new(py);
-        data.set_item("holdings", rows)?;
-        success(py, "data", data)
+        success(
+            py,
+            "data",
+            rows::to_py(py, &HoldingsBook::from(&holdings[..]))?,
+        )
     }
 
+    /// `{"status": "success", "data": {"availablecash", "collateral", "m2mrealized",
+    /// "m2munrealized", "utiliseddebits"}}`.
     fn funds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let f = block(py, self.broker().funds()).map_err(|e| error::broker(&e))?;
-        let d = PyDict::new(py);
-        d.set_item("availablecash", f.available_cash)?;
-        d.set_item("collateral", f.collateral)?;
-        d.set_item("m2mrealized", f.m2m_realized)?;
-        d.set_item("m2munrealized", f.m2m_unrealized)?;
-        d.set_item("utiliseddebits", f.utilised_debits)?;
-        success(py, "data", d)
+        success(py, "data", rows::funds(py, &FundsRow::from(&f))?)
     }
 
     #[pyo3(signature = (*, symbol, exchange))]

@@ -4,7 +4,8 @@
 
 use std::fmt;
 
-use pyo3::exceptions::PyTypeError;
+use openalgo_core::money::decimal_from_f64;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -36,22 +37,41 @@ pub(crate) fn decode<'py>(
 /// # Errors
 /// A Python error when an object cannot be created.
 pub(crate) fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    convert(py, value, false)
+}
+
+/// Converts a JSON value into Python objects with every non-integer number as an exact
+/// `decimal.Decimal` (its shortest text, so `812.35` is `Decimal("812.35")`); integers stay
+/// `int`. For values whose floats are all money, such as the account rows.
+///
+/// # Errors
+/// A Python error when an object cannot be created.
+pub(crate) fn to_py_exact<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    convert(py, value, true)
+}
+
+fn convert<'py>(py: Python<'py>, value: &Value, exact: bool) -> PyResult<Bound<'py, PyAny>> {
     Ok(match value {
         Value::Null => py.None().into_bound(py),
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) if exact && n.is_f64() => {
+            let d = decimal_from_f64(n.as_f64().unwrap_or(f64::NAN))
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            d.into_pyobject(py)?.into_any()
+        }
         Value::Number(n) => number_to_py(py, n)?,
         Value::String(s) => PyString::new(py, s).into_any(),
         Value::Array(items) => {
             let list = PyList::empty(py);
             for v in items {
-                list.append(to_py(py, v)?)?;
+                list.append(convert(py, v, exact)?)?;
             }
             list.into_any()
         }
         Value::Object(map) => {
             let dict = PyDict::new(py);
             for (k, v) in map {
-                dict.set_item(k, to_py(py, v)?)?;
+                dict.set_item(k, convert(py, v, exact)?)?;
             }
             dict.into_any()
         }

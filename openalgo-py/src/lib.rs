@@ -10,6 +10,7 @@
 //! - `calc`: the smart-order and split-order calculators.
 //! - `broker`: `Broker`, a broker adapter called without a server (`zerodha`: the Kite arm).
 //! - `error`: the Python exception hierarchy.
+//! - `rows`: the server's account rows (`openalgo_core::rows`) as dicts, money as `Decimal`.
 //!
 //! PyO3's macros expand to `unsafe` code inside PyO3's own spans, which the workspace's
 //! `unsafe_code = "forbid"` lint accepts, so this crate needs no override.
@@ -20,6 +21,7 @@ mod client;
 mod convert;
 mod error;
 mod json;
+mod rows;
 mod runtime;
 mod sandbox;
 mod symbols;

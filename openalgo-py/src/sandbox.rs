@@ -1,11 +1,13 @@
 //! `openalgo_rs.Sandbox`: the paper-trading engine in-process. Prices come in as ticks
 //! (`tick`), time as an IST clock the caller moves (`set_time`, `advance`), and every money
-//! value goes out as `decimal.Decimal`.
+//! value goes out as `decimal.Decimal`. Book rows are the server's rows (`crate::rows`: same
+//! keys, order and 2-place values) followed by the sandbox's own keys, which stay exact.
 
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDateTime};
 use openalgo_brokers::simulator::{SimConfig, SimMarket};
+use openalgo_core::rows::{FundsRow, HoldingRow, OrderRow, PositionRow, TradeRow};
 use openalgo_core::sandbox::{
     MarketSnapshot, SandboxConfig, SandboxEngine, SandboxHolding, SandboxOrder, SandboxPosition,
     SandboxTrade,
@@ -18,6 +20,7 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::convert::{self, decimal, key, now_ist, price, word};
 use crate::error::{self, NotFoundError, ValidationError};
+use crate::rows;
 use crate::symbols::PySymbolTable;
 
 /// The paper-trading engine: one account, its books, and the clock it runs on.
@@ -28,44 +31,23 @@ pub(crate) struct Sandbox {
     now: NaiveDateTime,
 }
 
-fn ts(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
+/// The server's order-book row for this order (stamped with its last change, as the server's
+/// paper account shows it).
 pub(crate) fn order_dict<'py>(py: Python<'py>, o: &SandboxOrder) -> PyResult<Bound<'py, PyDict>> {
-    // The order-book row every broker gives, stamped with when the order was placed (the core
-    // row carries its last change).
-    let d = crate::broker::order_row(py, &o.to_order())?;
-    d.set_item("timestamp", ts(o.placed_at))?;
-    Ok(d)
+    rows::dict(py, &OrderRow::from(&o.to_order()))
 }
 
+/// The server's trade-book row, then the sandbox's `tradeid` and `strategy`.
 fn trade_dict<'py>(py: Python<'py>, t: &SandboxTrade) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
+    let d = rows::dict(py, &TradeRow::from(&t.to_trade()))?;
     d.set_item("tradeid", t.trade_id.as_str())?;
-    d.set_item("orderid", t.order_id.as_str())?;
-    d.set_item("symbol", t.instrument.symbol.as_str())?;
-    d.set_item("exchange", t.instrument.exchange.as_str())?;
-    d.set_item("action", t.action.as_str())?;
-    d.set_item("quantity", t.quantity.get())?;
-    d.set_item("average_price", t.price.value())?;
-    d.set_item("trade_value", t.price.notional(t.quantity.get()))?;
-    d.set_item("product", t.product.as_str())?;
     d.set_item("strategy", t.strategy.as_str())?;
-    d.set_item("timestamp", ts(t.timestamp))?;
     Ok(d)
 }
 
+/// The server's position-book row, then the sandbox's exact P&L parts and margin.
 fn position_dict<'py>(py: Python<'py>, p: &SandboxPosition) -> PyResult<Bound<'py, PyDict>> {
-    let row = p.to_position();
-    let d = PyDict::new(py);
-    d.set_item("symbol", p.instrument.symbol.as_str())?;
-    d.set_item("exchange", p.instrument.exchange.as_str())?;
-    d.set_item("product", p.product.as_str())?;
-    d.set_item("quantity", p.quantity)?;
-    d.set_item("average_price", row.average_price.value())?;
-    d.set_item("ltp", p.ltp.value())?;
-    d.set_item("pnl", row.pnl)?;
+    let d = rows::dict(py, &PositionRow::from(&p.to_position()))?;
     d.set_item("unrealized_pnl", p.unrealized())?;
     d.set_item("realized_pnl", p.accumulated_realized)?;
     d.set_item("today_realized_pnl", p.today_realized)?;
@@ -73,16 +55,9 @@ fn position_dict<'py>(py: Python<'py>, p: &SandboxPosition) -> PyResult<Bound<'p
     Ok(d)
 }
 
+/// The server's holdings row, then the sandbox's `settlement_date`.
 fn holding_dict<'py>(py: Python<'py>, h: &SandboxHolding) -> PyResult<Bound<'py, PyDict>> {
-    let row = h.to_holding();
-    let d = PyDict::new(py);
-    d.set_item("symbol", h.instrument.symbol.as_str())?;
-    d.set_item("exchange", h.instrument.exchange.as_str())?;
-    d.set_item("product", row.product.as_str())?;
-    d.set_item("quantity", h.quantity)?;
-    d.set_item("average_price", h.average_price().value())?;
-    d.set_item("ltp", h.ltp.value())?;
-    d.set_item("pnl", row.pnl)?;
+    let d = rows::dict(py, &HoldingRow::from(&h.to_holding()))?;
     d.set_item(
         "settlement_date",
         h.settlement_date.format("%Y-%m-%d").to_string(),
@@ -327,16 +302,12 @@ impl Sandbox {
             .net_quantity(&key(symbol, exchange)?, word::<Product>(product)?))
     }
 
-    /// Funds as the `/funds` endpoint names them, plus the ledger's parts; all `Decimal`.
+    /// Funds as the `/funds` endpoint gives them (2 places), then the ledger's exact parts;
+    /// all `Decimal`.
     fn funds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let ledger = self.engine.funds();
         let f = ledger.to_funds(self.engine.unrealized_pnl());
-        let d = PyDict::new(py);
-        d.set_item("availablecash", f.available_cash)?;
-        d.set_item("collateral", f.collateral)?;
-        d.set_item("m2mrealized", f.m2m_realized)?;
-        d.set_item("m2munrealized", f.m2m_unrealized)?;
-        d.set_item("utiliseddebits", f.utilised_debits)?;
+        let d = rows::funds(py, &FundsRow::from(&f))?;
         d.set_item("capital", ledger.capital)?;
         d.set_item("realized_pnl", ledger.realized_pnl)?;
         d.set_item("order_margin", ledger.order_margin)?;
