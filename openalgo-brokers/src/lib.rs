@@ -5,7 +5,6 @@
 //! `simulator` feature, the built-in synthetic market that is the embedded default.
 #![warn(missing_docs)]
 
-pub mod clock;
 pub mod latency;
 #[cfg(feature = "paper")]
 pub mod paper;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use openalgo_brokers::clock::{Clock, ManualClock};
+use openalgo_core::clock::{Clock, ManualClock};
 use openalgo_server::auth::{ApiKeys, hash_secret};
 use openalgo_server::rate_limit::{Limit, RateLimits};
 use openalgo_server::store::{SqliteStore, Store};

@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::NaiveTime;
-use openalgo_brokers::clock::Clock;
 use openalgo_brokers::paper::PaperBroker;
 use openalgo_brokers::zerodha::ZerodhaBroker;
 use openalgo_core::broker::LoginRequest;
+use openalgo_core::clock::Clock;
 use openalgo_core::sandbox::SandboxConfig;
 use openalgo_core::{Broker, BrokerError, SymbolTable};
 use secrecy::{ExposeSecret, SecretString};
@@ -152,7 +152,7 @@ impl BrokerSession {
         if !self.cache.exists() {
             return true;
         }
-        let last = openalgo_brokers::clock::ist_from_ms(last_ms);
+        let last = openalgo_core::clock::ist_from_ms(last_ms);
         let now = self.clock.now_ist();
         last.date() < now.date() || last.time() < self.cutoff
     }
@@ -254,8 +254,8 @@ pub fn install(state: &AppState, accounts: Accounts) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use openalgo_brokers::clock::{ManualClock, ms_from_ist};
     use openalgo_brokers::zerodha::ZerodhaConfig;
+    use openalgo_core::clock::{ManualClock, ms_from_ist};
 
     use crate::store::SqliteStore;
 

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
-use openalgo_brokers::clock::{Clock, SystemClock};
 use openalgo_brokers::paper::PaperBroker;
 use openalgo_brokers::simulator::{SimConfig, SimMarket, SimulatorMarket};
 use openalgo_core::calendar::MarketCalendar;
+use openalgo_core::clock::{Clock, SystemClock};
 use openalgo_core::sandbox::SandboxConfig;
 
 use crate::auth::ApiKeys;

@@ -136,7 +136,7 @@ pub struct AppParts {
     /// The traffic log.
     pub traffic: crate::security::traffic::TrafficLog,
     /// Wall-clock time.
-    pub clock: Arc<dyn openalgo_brokers::clock::Clock>,
+    pub clock: Arc<dyn openalgo_core::clock::Clock>,
     /// Broker-call latencies.
     pub latency: Arc<openalgo_brokers::latency::LatencyMonitor>,
     /// The WebSocket fan-out hub.
@@ -169,7 +169,7 @@ pub struct AppState {
     /// The traffic log.
     pub traffic: crate::security::traffic::TrafficLog,
     /// Wall-clock time (injected: tests move it).
-    pub clock: Arc<dyn openalgo_brokers::clock::Clock>,
+    pub clock: Arc<dyn openalgo_core::clock::Clock>,
     /// Broker-call latencies.
     pub latency: Arc<openalgo_brokers::latency::LatencyMonitor>,
     /// The WebSocket fan-out hub.

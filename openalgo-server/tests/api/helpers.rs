@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use openalgo_brokers::clock::{Clock, ManualClock};
+use openalgo_core::clock::{Clock, ManualClock};
 use openalgo_server::auth::{ApiKeys, hash_secret};
 use openalgo_server::store::{SqliteStore, Store};
 use openalgo_server::{Application, Settings};

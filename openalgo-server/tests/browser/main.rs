@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use openalgo_brokers::clock::{Clock, ManualClock};
+use openalgo_core::clock::{Clock, ManualClock};
 use openalgo_server::store::{SqliteStore, Store};
 use openalgo_server::{Application, Settings};
 use secrecy::SecretString;
