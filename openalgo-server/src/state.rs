@@ -152,7 +152,7 @@ pub struct AppState {
     generation: Arc<tokio::sync::watch::Sender<u64>>,
     /// The market-data broker behind both accounts.
     pub market: Arc<dyn Broker>,
-    /// The live broker's session, for brokers with a login (Zerodha).
+    /// The live broker's session, for brokers with a login.
     pub broker_session: Option<Arc<crate::broker_session::BrokerSession>>,
     /// API key verification.
     pub api_keys: Arc<ApiKeys>,
