@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use openalgo::brokers::clock::{Clock, ManualClock};
 use openalgo::brokers::simulator::{SimConfig, SimMarket, simulator};
+use openalgo::core::clock::{Clock, ManualClock};
 use openalgo::core::orders::{SmartOrderRequest, SmartOutcome};
 use openalgo::core::sandbox::SandboxConfig;
 use openalgo::{

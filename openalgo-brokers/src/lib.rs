@@ -3,12 +3,13 @@
 //! Broker adapters behind [`openalgo_core::Broker`]: one module per broker (each behind a cargo
 //! feature), [`paper::PaperBroker`] (paper trading over any broker's market data) and, with the
 //! `simulator` feature, the built-in synthetic market that is the embedded default.
+//! [`registry`] lists every broker compiled in: the server picks one by name from it.
 #![warn(missing_docs)]
 
-pub mod clock;
 pub mod latency;
 #[cfg(feature = "paper")]
 pub mod paper;
+pub mod registry;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 

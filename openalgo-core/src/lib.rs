@@ -1,6 +1,6 @@
 //! # openalgo-core
 //!
-//! The pure domain core of OpenAlgo-rs: no I/O, no wall clock.
+//! The pure domain core of OpenAlgo-rs: no I/O, and no wall clock outside `clock::SystemClock`.
 //!
 //! - [`vocab`]: OpenAlgo's closed vocabularies with their exact wire strings.
 //! - [`money`]: exact prices and money (`rust_decimal`), integer quantities.
@@ -9,12 +9,15 @@
 //! - [`broker`]: the object-safe async [`Broker`] trait and its request/response/error types.
 //! - [`orders`]: validation, smart/split/basket/close-all/cancel-all, written once over the trait.
 //! - [`calendar`]: exchange sessions, holidays and special sessions (IST).
+//! - [`clock`]: the injected time source ([`clock::Clock`]) and IST conversion; `SystemClock`
+//!   is the one reader of the wall clock, used by the binaries, never by core's logic.
 //! - [`market`]: ticks and order updates with their WebSocket JSON.
 //! - [`rows`]: the account rows of the REST API (orders, trades, positions, holdings, funds).
 #![warn(missing_docs)]
 
 pub mod broker;
 pub mod calendar;
+pub mod clock;
 pub mod ids;
 pub mod instrument;
 pub mod market;

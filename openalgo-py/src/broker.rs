@@ -9,8 +9,8 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use openalgo_brokers::clock::SystemClock;
 use openalgo_brokers::simulator::{SimConfig, SimMarket, simulator};
+use openalgo_core::clock::SystemClock;
 use openalgo_core::orders::{SmartOrderRequest, SmartOutcome};
 use openalgo_core::rows::{FundsRow, HoldingsBook, OrderBook, OrderRow, PositionRow, TradeRow};
 use openalgo_core::sandbox::SandboxConfig;

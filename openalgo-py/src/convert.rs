@@ -141,5 +141,5 @@ pub(crate) fn ist(value: &Bound<'_, PyAny>) -> PyResult<NaiveDateTime> {
 
 /// The current time in IST.
 pub(crate) fn now_ist() -> NaiveDateTime {
-    openalgo_brokers::clock::ist_from_ms(chrono::Utc::now().timestamp_millis())
+    openalgo_core::clock::ist_from_ms(chrono::Utc::now().timestamp_millis())
 }

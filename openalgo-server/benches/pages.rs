@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use openalgo_brokers::clock::{Clock, ManualClock};
+use openalgo_core::clock::{Clock, ManualClock};
 use openalgo_server::auth::{ApiKeys, hash_secret};
 use openalgo_server::rate_limit::{Limit, RateLimits};
 use openalgo_server::store::{SqliteStore, Store};
@@ -36,8 +36,14 @@ async fn setup() -> (String, reqwest::Client) {
         pepper: pepper.clone(),
         fernet_salt: b"bench-fernet-salt".to_vec(),
         broker: "simulator".into(),
-        simulator_seed: 1,
-        simulator_tick: Duration::from_secs(1),
+        broker_settings: openalgo_brokers::registry::BrokerSettings::new(
+            &openalgo_brokers::simulator::ENTRY,
+            Arc::new(openalgo_brokers::simulator::SimulatorSettings {
+                seed: 1,
+                tick: Duration::from_secs(1),
+            }),
+        ),
+        master_cutoff: chrono::NaiveTime::MIN,
         rate_limits: RateLimits {
             order: many,
             api: many,
@@ -48,7 +54,6 @@ async fn setup() -> (String, reqwest::Client) {
         ws_port: 0,
         ws_timing: openalgo_server::stream::Timing::default(),
         bus: openalgo_server::stream::BusConfig::default(),
-        zerodha: None,
     };
     let admin = store
         .create_admin("admin", &hash_secret("Secret#123", &pepper).expect("hash"))

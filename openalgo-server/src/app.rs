@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use openalgo_brokers::clock::Clock;
 use openalgo_brokers::paper::PaperBroker;
+use openalgo_core::clock::Clock;
 use openalgo_core::{Broker, SymbolTable};
 
 use crate::auth::ApiKeys;

@@ -1,13 +1,15 @@
-//! Broker login (platform §2.2): `/auth/broker` offers the broker's hosted login, and
-//! `/<broker>/callback` takes the redirect's `request_token` (or `code`), exchanges it, stores
-//! the token encrypted, downloads the master contract when the cached one is stale, and sends
-//! the user to the dashboard. Both need a signed-in dashboard session; the callback is rate
-//! limited like the other login routes.
+//! Broker login (platform §2.2), for whichever broker the registry configured:
+//! `/auth/broker` offers the broker's hosted login, and `/{broker}/callback` (GET or POST; the
+//! path users registered as their redirect URL) hands the redirect's parameters to the broker's
+//! session, which completes the login; the token is stored encrypted, the master contract
+//! downloaded when the cached one is stale, and the user sent to the dashboard. Both need a
+//! signed-in dashboard session; the callback is rate limited like the other login routes.
 
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use openalgo_brokers::registry::LoginParams;
 use serde_json::json;
 
 use crate::app::AppState;
@@ -17,8 +19,8 @@ use crate::security::rate_limit::{LimitClass, RateLimiter};
 /// Registers the routes.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/broker", web::get().to(page))
-        .route("/zerodha/callback", web::get().to(callback))
-        .route("/zerodha/callback", web::post().to(callback_form));
+        .route("/{broker}/callback", web::get().to(callback))
+        .route("/{broker}/callback", web::post().to(callback_form));
 }
 
 fn escape(s: &str) -> String {
@@ -66,26 +68,27 @@ async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
         return Ok(html(
             StatusCode::OK,
             "Broker",
-            "<p>The built-in simulator needs no broker login.</p><p><a href=\"/dashboard\">Dashboard</a></p>",
+            "<p>This broker needs no login.</p><p><a href=\"/dashboard\">Dashboard</a></p>",
         ));
     };
-    let status = if session.zerodha.has_session() {
-        "<p>Connected to Zerodha.</p>"
+    let name = escape(session.entry.display_name);
+    let status = if session.has_session() {
+        format!("<p>Connected to {name}.</p>")
     } else {
-        "<p>Not connected to Zerodha.</p>"
+        format!("<p>Not connected to {name}.</p>")
     };
     let error = if req.query_string().contains("error=1") {
-        "<p role=\"alert\">Zerodha login failed. Try again.</p>"
+        format!("<p role=\"alert\">{name} login failed. Try again.</p>")
     } else {
-        ""
+        String::new()
     };
+    let login = session.login_url().map_or_else(String::new, |url| {
+        format!("<p><a href=\"{}\">Login with {name}</a></p>", escape(&url))
+    });
     Ok(html(
         StatusCode::OK,
         "Connect your broker",
-        &format!(
-            "{status}{error}<p><a href=\"{}\">Login with Zerodha</a></p>",
-            escape(&session.login_url())
-        ),
+        &format!("{status}{error}{login}"),
     ))
 }
 
@@ -93,25 +96,28 @@ async fn callback(
     state: web::Data<AppState>,
     limiter: web::Data<RateLimiter>,
     req: HttpRequest,
+    broker: web::Path<String>,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    handle(&state, &limiter, &req, &query).await
+    handle(&state, &limiter, &req, &broker, query.into_inner()).await
 }
 
 async fn callback_form(
     state: web::Data<AppState>,
     limiter: web::Data<RateLimiter>,
     req: HttpRequest,
+    broker: web::Path<String>,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    handle(&state, &limiter, &req, &form).await
+    handle(&state, &limiter, &req, &broker, form.into_inner()).await
 }
 
 async fn handle(
     state: &AppState,
     limiter: &RateLimiter,
     req: &HttpRequest,
-    params: &HashMap<String, String>,
+    broker: &str,
+    params: HashMap<String, String>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(ip) = crate::security::client_ip::of(req) {
         if limiter
@@ -128,31 +134,31 @@ async fn handle(
             );
         }
     }
-    let Some(session) = &state.broker_session else {
+    // Only the configured broker has a callback; any other name is unknown here.
+    let Some(session) = state
+        .broker_session
+        .as_ref()
+        .filter(|s| s.entry.name == broker)
+    else {
         return Ok(HttpResponse::NotFound()
             .json(json!({"error": "Broker authentication function not found."})));
     };
     let Some(user) = crate::web::session::current(state, req).await? else {
         return Ok(redirect("/auth/login"));
     };
-    let token = params
-        .get("code")
-        .or_else(|| params.get("request_token"))
-        .map(|t| t.trim())
-        .filter(|t| !t.is_empty());
-    let outcome = match token {
-        None => Err("Missing request_token".to_owned()),
-        Some(t) => session.login(user.user_id, t).await.map_err(|e| {
+    let outcome = session
+        .login(user.user_id, &LoginParams::new(params))
+        .await
+        .map_err(|e| {
             tracing::warn!(error = %e, "broker login failed");
             e.to_string()
-        }),
-    };
+        });
     match outcome {
         Ok(new_accounts) => {
             if let Some(accounts) = new_accounts {
                 crate::broker_session::install(&state.book, accounts);
             }
-            tracing::info!(broker = "zerodha", "broker login succeeded");
+            tracing::info!(broker = session.entry.name, "broker login succeeded");
             if wants_json(req) {
                 Ok(HttpResponse::Ok().json(json!({"status": "success", "redirect": "/dashboard"})))
             } else {

@@ -1,17 +1,17 @@
-//! The live broker's session for brokers with a login (Zerodha): the login URL, the
-//! request-token exchange, the broker token (`api_key:access_token`) encrypted at rest with
-//! Fernet(main) in the user's `broker_tokens` row (revoked with the dashboard session), restore
-//! on restart, and the master contract downloaded at login and cached with the reference's rule
-//! (platform §2, §7.5). A new master contract rebuilds both accounts over it.
+//! The live broker's session for brokers with a login, over the registry's
+//! [`LiveSession`]: the login URL, the login's completion, the broker's token encrypted at rest
+//! with Fernet(main) in the user's `broker_tokens` row keyed by the entry's name (revoked with
+//! the dashboard session), restore on restart, and the master contract downloaded at login and
+//! cached under the entry's file name with the reference's rule (platform §2, §7.5). A new
+//! master contract rebuilds both accounts over it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::NaiveTime;
-use openalgo_brokers::clock::Clock;
 use openalgo_brokers::paper::PaperBroker;
-use openalgo_brokers::zerodha::ZerodhaBroker;
-use openalgo_core::broker::LoginRequest;
+use openalgo_brokers::registry::{BrokerEntry, LiveSession, LoginParams};
+use openalgo_core::clock::Clock;
 use openalgo_core::sandbox::SandboxConfig;
 use openalgo_core::{Broker, BrokerError, SymbolTable};
 use secrecy::{ExposeSecret, SecretString};
@@ -21,8 +21,6 @@ use crate::journal::{JournalWriter, RestoreError, StoreSink, restore_account};
 use crate::state::{AccountBook, Accounts, Analyzer, Trading};
 use crate::store::Store;
 
-/// Broker name of the stored token (`broker_tokens` table).
-const BROKER: &str = "zerodha";
 /// Settings key of the last master-contract download: `<broker> <epoch ms>`.
 const MASTER_KEY: &str = "master_contract_download";
 /// Analyzer order ids start here (as at startup), so they never collide with live ones.
@@ -30,8 +28,10 @@ const ANALYZER_SEQ_BASE: u64 = 50_000_000;
 
 /// Everything needed to log in, keep the token and rebuild the accounts.
 pub struct BrokerSession {
-    /// The adapter.
-    pub zerodha: Arc<ZerodhaBroker>,
+    /// The broker's registry entry (its name keys the stored token and the master download).
+    pub entry: &'static BrokerEntry,
+    /// The adapter's session.
+    pub session: Arc<dyn LiveSession>,
     /// The adapter as timed by the latency monitor (what the accounts use).
     pub live: Arc<dyn Broker>,
     store: Arc<dyn Store>,
@@ -46,7 +46,8 @@ pub struct BrokerSession {
 impl std::fmt::Debug for BrokerSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BrokerSession")
-            .field("broker", &self.zerodha)
+            .field("broker", &self.entry.name)
+            .field("session", &self.session)
             .finish_non_exhaustive()
     }
 }
@@ -65,50 +66,74 @@ pub enum SessionError {
     Restore(#[from] RestoreError),
 }
 
+/// Where the session of a broker keeps what it needs besides the broker itself.
+#[allow(missing_debug_implementations)]
+#[derive(Clone)]
+pub struct SessionParts {
+    /// Persistence (tokens, settings, the analyzer's journal).
+    pub store: Arc<dyn Store>,
+    /// The cipher of tokens at rest.
+    pub keys: Arc<ApiKeys>,
+    /// The group-commit writer of the analyzer's journal.
+    pub writer: JournalWriter,
+    /// Wall-clock time.
+    pub clock: Arc<dyn Clock>,
+    /// The analyzer's sandbox settings.
+    pub sandbox_config: SandboxConfig,
+}
+
 impl BrokerSession {
-    /// A session manager for `zerodha`; the master cache lives in `data_dir`.
-    #[allow(clippy::too_many_arguments)]
+    /// A session manager for `entry`'s `session`, trading through `live` (the timed adapter);
+    /// the master cache lives in `data_dir`, refreshed by the `cutoff` rule.
     #[must_use]
     pub fn new(
-        zerodha: Arc<ZerodhaBroker>,
+        entry: &'static BrokerEntry,
+        session: Arc<dyn LiveSession>,
         live: Arc<dyn Broker>,
-        store: Arc<dyn Store>,
-        keys: Arc<ApiKeys>,
-        writer: JournalWriter,
-        clock: Arc<dyn Clock>,
-        sandbox_config: SandboxConfig,
+        parts: SessionParts,
         data_dir: &std::path::Path,
         cutoff: NaiveTime,
     ) -> Self {
+        let cache = entry
+            .master
+            .cache_file()
+            .map_or_else(|| format!("{}_master", entry.name), str::to_owned);
         Self {
-            zerodha,
+            entry,
+            session,
             live,
-            store,
-            keys,
-            writer,
-            clock,
-            sandbox_config,
-            cache: data_dir.join("zerodha_instruments.csv"),
+            store: parts.store,
+            keys: parts.keys,
+            writer: parts.writer,
+            clock: parts.clock,
+            sandbox_config: parts.sandbox_config,
+            cache: data_dir.join(cache),
             cutoff,
         }
     }
 
-    /// The browser login URL.
+    /// The broker's hosted login page, for redirect logins.
     #[must_use]
-    pub fn login_url(&self) -> String {
-        self.zerodha.login_url()
+    pub fn login_url(&self) -> Option<String> {
+        self.session.login_url()
+    }
+
+    /// Whether the broker session is up.
+    #[must_use]
+    pub fn has_session(&self) -> bool {
+        self.session.has_session()
     }
 
     /// Restores a stored token (a restart within the trading day) and the cached master
     /// contract. Returns the master in use (empty when none is cached).
     #[must_use]
     pub fn restore(&self) -> Arc<SymbolTable> {
-        let stored = self
-            .store
-            .admin_id()
-            .ok()
-            .flatten()
-            .and_then(|admin| self.store.broker_token(admin, BROKER).ok().flatten());
+        let stored = self.store.admin_id().ok().flatten().and_then(|admin| {
+            self.store
+                .broker_token(admin, self.entry.name)
+                .ok()
+                .flatten()
+        });
         if let Some((encrypted, _)) = stored {
             if let Some(token) = self
                 .keys
@@ -116,12 +141,12 @@ impl BrokerSession {
                 .decrypt(&encrypted)
                 .filter(|t| !t.is_empty())
             {
-                self.zerodha.set_session(&SecretString::from(token));
+                self.session.restore(&SecretString::from(token));
             }
         }
         if self.last_download().is_some() {
-            if let Ok(csv) = std::fs::read_to_string(&self.cache) {
-                match self.zerodha.install_master_csv(&csv) {
+            if let Ok(bytes) = std::fs::read(&self.cache) {
+                match self.session.install_master(&bytes) {
                     Ok((table, report)) => {
                         tracing::info!(
                             instruments = report.converted,
@@ -133,13 +158,15 @@ impl BrokerSession {
                 }
             }
         }
-        self.zerodha.symbols()
+        self.session.symbols()
     }
 
     fn last_download(&self) -> Option<i64> {
         let text = self.store.setting(MASTER_KEY).ok().flatten()?;
         let (broker, ms) = text.split_once(' ')?;
-        (broker == "zerodha").then(|| ms.parse().ok()).flatten()
+        (broker == self.entry.name)
+            .then(|| ms.parse().ok())
+            .flatten()
     }
 
     /// The reference's smart rule: download when never downloaded (or by another broker), when
@@ -152,46 +179,50 @@ impl BrokerSession {
         if !self.cache.exists() {
             return true;
         }
-        let last = openalgo_brokers::clock::ist_from_ms(last_ms);
+        let last = openalgo_core::clock::ist_from_ms(last_ms);
         let now = self.clock.now_ist();
         last.date() < now.date() || last.time() < self.cutoff
     }
 
-    /// Exchanges a `request_token`, stores the token encrypted for `user_id`, and makes sure
-    /// the master contract is current. Returns the new accounts when the master changed.
+    /// Completes a login from the callback's or form's `params`, stores the token encrypted
+    /// for `user_id`, and makes sure the master contract is current. Returns the new accounts
+    /// when the master changed.
     ///
     /// # Errors
     /// [`SessionError`] when the broker refuses or persistence fails.
     pub async fn login(
         &self,
         user_id: i64,
-        request_token: &str,
+        params: &LoginParams,
     ) -> Result<Option<Accounts>, SessionError> {
-        self.zerodha
-            .authenticate(&LoginRequest::RedirectToken(SecretString::from(
-                request_token.to_owned(),
-            )))
-            .await?;
-        if let Some(token) = self.zerodha.stored_token() {
-            let encrypted = self.keys.cipher().encrypt(token.expose_secret());
-            self.store
-                .save_broker_token(user_id, BROKER, &encrypted, None, self.clock.now_ms())
-                .map_err(|e| SessionError::Store(e.to_string()))?;
-        }
-        if !self.master_is_stale() && !self.zerodha.symbols().is_empty() {
+        let token = self.session.complete_login(params).await?;
+        let encrypted = self.keys.cipher().encrypt(token.expose_secret());
+        self.store
+            .save_broker_token(
+                user_id,
+                self.entry.name,
+                &encrypted,
+                None,
+                self.clock.now_ms(),
+            )
+            .map_err(|e| SessionError::Store(e.to_string()))?;
+        if !self.master_is_stale() && !self.session.symbols().is_empty() {
             return Ok(None);
         }
-        let csv = self.zerodha.fetch_master_csv().await?;
-        let (table, report) = self.zerodha.install_master_csv(&csv)?;
-        if let Err(e) = std::fs::write(&self.cache, csv.as_bytes()) {
+        let bytes = self.session.fetch_master().await?;
+        let (table, report) = self.session.install_master(&bytes)?;
+        if let Err(e) = std::fs::write(&self.cache, &bytes) {
             tracing::warn!(error = %e, "master contract not cached");
         }
         self.store
-            .set_setting(MASTER_KEY, &format!("zerodha {}", self.clock.now_ms()))
+            .set_setting(
+                MASTER_KEY,
+                &format!("{} {}", self.entry.name, self.clock.now_ms()),
+            )
             .map_err(|e| SessionError::Store(e.to_string()))?;
         tracing::info!(
             instruments = report.converted,
-            skipped = report.unsupported_exchange + report.malformed,
+            skipped = report.skipped,
             "master contract downloaded"
         );
         Ok(Some(self.accounts(table)?))
@@ -202,7 +233,7 @@ impl BrokerSession {
     /// # Errors
     /// When the store fails.
     pub fn revoke(&self, user_id: i64) -> Result<(), SessionError> {
-        self.zerodha.clear_session();
+        self.session.clear_session();
         self.store
             .revoke_broker_tokens(user_id)
             .map_err(|e| SessionError::Store(e.to_string()))
@@ -257,30 +288,40 @@ pub fn install(book: &AccountBook, accounts: Accounts) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use openalgo_brokers::clock::{ManualClock, ms_from_ist};
-    use openalgo_brokers::zerodha::ZerodhaConfig;
+    use openalgo_brokers::registry::{self, Connection};
+    use openalgo_core::clock::{ManualClock, ms_from_ist};
 
     use crate::store::SqliteStore;
 
+    /// The registry's Zerodha entry with app key `k`, as `BROKER=zerodha` would build it.
     fn session(dir: &std::path::Path, clock: Arc<ManualClock>) -> (BrokerSession, Arc<dyn Store>) {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().expect("store"));
-        let zerodha = Arc::new(
-            ZerodhaBroker::new(ZerodhaConfig::new("k", SecretString::from("s"))).expect("adapter"),
-        );
-        let live: Arc<dyn Broker> = zerodha.clone();
+        let settings = registry::configure("zerodha", &|name| match name {
+            "BROKER_API_KEY" => Some("k".into()),
+            "BROKER_API_SECRET" => Some("s".into()),
+            _ => None,
+        })
+        .expect("settings");
+        let clock: Arc<dyn Clock> = clock;
+        let Ok(Connection::Live(live_session)) = settings.connect(&clock) else {
+            panic!("zerodha is a live broker");
+        };
         let keys = Arc::new(ApiKeys::new(
             Arc::clone(&store),
             SecretString::from("p".repeat(40)),
             b"0123456789abcdef",
         ));
         let s = BrokerSession::new(
-            zerodha,
-            live,
-            Arc::clone(&store),
-            keys,
-            JournalWriter::spawn(Arc::clone(&store)),
-            clock,
-            SandboxConfig::default(),
+            settings.entry(),
+            Arc::clone(&live_session),
+            live_session.broker(),
+            SessionParts {
+                store: Arc::clone(&store),
+                keys,
+                writer: JournalWriter::spawn(Arc::clone(&store)),
+                clock,
+                sandbox_config: SandboxConfig::default(),
+            },
             dir,
             NaiveTime::from_hms_opt(8, 0, 0).expect("time"),
         );
@@ -318,23 +359,29 @@ mod tests {
         assert!(s.master_is_stale(), "no cached file: download");
 
         // The admin's token is kept encrypted and restored; revoked tokens are not.
-        assert!(!s.zerodha.has_session());
+        assert!(!s.has_session());
         let admin = store.create_admin("admin", "hash").expect("admin");
         store
-            .save_broker_token(admin, BROKER, &s.keys.cipher().encrypt("k:acc123"), None, 1)
+            .save_broker_token(
+                admin,
+                "zerodha",
+                &s.keys.cipher().encrypt("k:acc123"),
+                None,
+                1,
+            )
             .expect("token");
         let _ = s.restore();
         assert_eq!(
-            s.zerodha
+            s.session
                 .stored_token()
                 .map(|t| t.expose_secret().to_owned())
                 .as_deref(),
             Some("k:acc123")
         );
         s.revoke(admin).expect("revoke");
-        assert!(!s.zerodha.has_session());
+        assert!(!s.has_session());
         let _ = s.restore();
-        assert!(!s.zerodha.has_session(), "a revoked token is not restored");
+        assert!(!s.has_session(), "a revoked token is not restored");
         let _ = std::fs::remove_dir_all(dir);
     }
 }

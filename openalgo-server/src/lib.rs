@@ -2,8 +2,8 @@
 //!
 //! The thin actix-web shell over `openalgo-core` and `openalgo-brokers`: REST API `/api/v1`
 //! (OpenAlgo-compatible), API-key authentication, the security layer and web login, SQLite
-//! persistence, the simulator as the
-//! embedded default broker. Startup is a library function ([`Application::build`]) so tests
+//! persistence, any broker of the `openalgo_brokers::registry` picked by name (`BROKER`; the
+//! embedded simulated market by default). Startup is a library function ([`Application::build`]) so tests
 //! run the real server on port 0.
 
 pub mod app;

@@ -83,8 +83,8 @@ async fn main() -> anyhow::Result<()> {
                     "No admin user yet: run `openalgo setup --username <name> --password <pass>` to create one and get an API key"
                 );
             }
-            let clock: std::sync::Arc<dyn openalgo_brokers::clock::Clock> =
-                std::sync::Arc::new(openalgo_brokers::clock::SystemClock);
+            let clock: std::sync::Arc<dyn openalgo_core::clock::Clock> =
+                std::sync::Arc::new(openalgo_core::clock::SystemClock);
             let app = Application::build_with(&settings, store, &clock)?;
             tracing::info!(host = %settings.host, port = app.port(), broker = %settings.broker, "Serving the OpenAlgo API");
             app.run().await?;

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use std::sync::Arc;
 
-use openalgo_brokers::clock::Clock;
+use openalgo_core::clock::Clock;
 
 use crate::state::{AccountBook, Mode};
 
@@ -39,7 +39,7 @@ impl PnlSeries {
         let mut all = self.series.lock().unwrap_or_else(PoisonError::into_inner);
         let s = &mut all[slot(mode)];
         if let Some(&(last, _)) = s.last() {
-            let day = |ms| openalgo_brokers::clock::ist_from_ms(ms).date();
+            let day = |ms| openalgo_core::clock::ist_from_ms(ms).date();
             if day(last) != day(at_ms) || at_ms < last {
                 s.clear();
             } else if at_ms - last < MIN_SPACING_MS {

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use openalgo_brokers::registry::{self, BrokerSettings, ConfigError};
 use rand::RngCore;
 use secrecy::SecretString;
 
@@ -22,15 +23,13 @@ pub struct Settings {
     pub pepper: SecretString,
     /// Salt of the Fernet key that encrypts secrets at rest (`FERNET_SALT`, hex).
     pub fernet_salt: Vec<u8>,
-    /// Broker id: `simulator` (the embedded default) or `zerodha`.
+    /// Broker id (`BROKER`): a name in `openalgo_brokers::registry`, its default when unset.
     pub broker: String,
-    /// Zerodha's app credentials and hosts, when `BROKER=zerodha`.
-    pub zerodha: Option<ZerodhaSettings>,
-    /// Seed of the simulated market.
-    pub simulator_seed: u64,
-    /// How often the simulator streams a tick per subscription (`OPENALGO_SIMULATOR_TICK_MS`,
-    /// default 1000; load tests use less).
-    pub simulator_tick: std::time::Duration,
+    /// The broker's settings, read by its registry entry (opaque here).
+    pub broker_settings: BrokerSettings,
+    /// A master contract downloaded today before this IST time is downloaded again
+    /// (`MASTER_CONTRACT_CUTOFF_TIME`, HH:MM, default 08:00).
+    pub master_cutoff: chrono::NaiveTime,
     /// Rate limits (`ORDER_RATE_LIMIT`, `SMART_ORDER_RATE_LIMIT`, `API_RATE_LIMIT`,
     /// `LOGIN_RATE_LIMIT_MIN`, `LOGIN_RATE_LIMIT_HOUR`, `RESET_RATE_LIMIT`, `WEBHOOK_RATE_LIMIT`).
     pub rate_limits: crate::security::rate_limit::RateLimits,
@@ -46,56 +45,15 @@ pub struct Settings {
     pub ws_timing: crate::stream::Timing,
 }
 
-/// `BROKER=zerodha`: the Kite app (`BROKER_API_KEY`, `BROKER_API_SECRET`), the hosts
-/// (`ZERODHA_API_URL`, `ZERODHA_WS_URL`, `ZERODHA_LOGIN_URL`; Kite's by default) and the
-/// master-contract cut-off (`MASTER_CONTRACT_CUTOFF_TIME`, IST, default 08:00).
-#[derive(Debug, Clone)]
-pub struct ZerodhaSettings {
-    /// Kite `api_key`.
-    pub api_key: String,
-    /// Kite `api_secret`.
-    pub api_secret: SecretString,
-    /// REST root.
-    pub rest_url: String,
-    /// Ticker root.
-    pub ws_url: String,
-    /// Browser login page.
-    pub login_url: String,
-    /// A master contract downloaded today before this IST time is downloaded again.
-    pub master_cutoff: chrono::NaiveTime,
-}
-
-impl ZerodhaSettings {
-    fn from_env() -> Result<Self, SettingsError> {
-        let missing =
-            |name: &str| SettingsError::Invalid(format!("{name} must be set when BROKER=zerodha"));
-        let api_key = env(&["BROKER_API_KEY"]).ok_or_else(|| missing("BROKER_API_KEY"))?;
-        let api_secret = env(&["BROKER_API_SECRET"]).ok_or_else(|| missing("BROKER_API_SECRET"))?;
-        let master_cutoff = match env(&["MASTER_CONTRACT_CUTOFF_TIME"]) {
-            None => chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
-            Some(t) => chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| {
-                SettingsError::Invalid(format!("MASTER_CONTRACT_CUTOFF_TIME: '{t}' is not HH:MM"))
-            })?,
-        };
-        use openalgo_brokers::zerodha::config as kite;
-        Ok(Self {
-            api_key: api_key.trim().to_owned(),
-            api_secret: SecretString::from(api_secret.trim().to_owned()),
-            rest_url: env(&["ZERODHA_API_URL"]).unwrap_or_else(|| kite::DEFAULT_REST_URL.into()),
-            ws_url: env(&["ZERODHA_WS_URL"]).unwrap_or_else(|| kite::DEFAULT_WS_URL.into()),
-            login_url: env(&["ZERODHA_LOGIN_URL"])
-                .unwrap_or_else(|| kite::DEFAULT_LOGIN_URL.into()),
-            master_cutoff,
-        })
-    }
-}
-
 /// Settings that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     /// A value is invalid.
     #[error("{0}")]
     Invalid(String),
+    /// The broker is unknown or its settings are incomplete.
+    #[error(transparent)]
+    Broker(#[from] ConfigError),
     /// The data directory or pepper file cannot be written.
     #[error("cannot prepare {path}: {source}")]
     Io {
@@ -228,23 +186,14 @@ impl Settings {
             })?,
             None => data_dir.join("openalgo.db"),
         };
-        let broker = env(&["BROKER"]).unwrap_or_else(|| "simulator".into());
-        let zerodha = match broker.as_str() {
-            "simulator" => None,
-            "zerodha" => Some(ZerodhaSettings::from_env()?),
-            _ => {
-                return Err(SettingsError::Invalid(format!(
-                    "broker '{broker}' is not available; use simulator (the default) or zerodha"
-                )));
-            }
+        let broker = env(&["BROKER"]).unwrap_or_else(|| registry::DEFAULT_BROKER.into());
+        let broker_settings = registry::configure(&broker, &|name| env(&[name]))?;
+        let master_cutoff = match env(&["MASTER_CONTRACT_CUTOFF_TIME"]) {
+            None => chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
+            Some(t) => chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| {
+                SettingsError::Invalid(format!("MASTER_CONTRACT_CUTOFF_TIME: '{t}' is not HH:MM"))
+            })?,
         };
-        let simulator_seed = env(&["OPENALGO_SIMULATOR_SEED"])
-            .map(|s| {
-                s.parse()
-                    .map_err(|_| SettingsError::Invalid(format!("invalid seed '{s}'")))
-            })
-            .transpose()?
-            .unwrap_or(42);
         let mut rate_limits = crate::security::rate_limit::RateLimits::default();
         for (name, slot) in [
             ("ORDER_RATE_LIMIT", &mut rate_limits.order),
@@ -272,22 +221,8 @@ impl Settings {
             pepper,
             fernet_salt,
             broker,
-            zerodha,
-            simulator_seed,
-            simulator_tick: match env(&["OPENALGO_SIMULATOR_TICK_MS"]) {
-                None => std::time::Duration::from_secs(1),
-                Some(s) => s
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|ms| (1..=60_000).contains(ms))
-                    .map(std::time::Duration::from_millis)
-                    .ok_or_else(|| {
-                        SettingsError::Invalid(format!(
-                            "OPENALGO_SIMULATOR_TICK_MS: '{s}' is not 1–60000"
-                        ))
-                    })?,
-            },
+            broker_settings,
+            master_cutoff,
             rate_limits,
             security,
             ws_host: env(&["WEBSOCKET_HOST"]).unwrap_or_else(|| "127.0.0.1".into()),

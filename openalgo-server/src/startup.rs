@@ -6,22 +6,21 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
-use openalgo_brokers::clock::{Clock, SystemClock};
 use openalgo_brokers::paper::PaperBroker;
-use openalgo_brokers::simulator::{SimConfig, SimMarket, SimulatorMarket};
+use openalgo_brokers::registry::{BrokerEntry, Connection, LiveSession, PaperMarket};
 use openalgo_core::calendar::MarketCalendar;
+use openalgo_core::clock::{Clock, SystemClock};
 use openalgo_core::sandbox::SandboxConfig;
 
 use crate::app::{ANALYZE_KEY, AppParts, AppState};
 use crate::auth::ApiKeys;
-use crate::broker_session::BrokerSession;
+use crate::broker_session::{BrokerSession, SessionParts};
 use crate::journal::{JournalWriter, RestoreError, StoreSink, restore_account};
 use crate::routes;
 use crate::sandbox_settings::SandboxOverrides;
 use crate::settings::Settings;
 use crate::state::{AccountBook, Accounts, Analyzer, Trading};
 use crate::store::{SqliteStore, Store};
-use openalgo_brokers::zerodha::{ZerodhaBroker, ZerodhaConfig};
 
 /// A built server, bound and ready to run.
 pub struct Application {
@@ -111,32 +110,24 @@ pub fn load_calendar(data_dir: &std::path::Path) -> Result<MarketCalendar, Start
     Ok(calendar)
 }
 
-/// The simulator: the synthetic market's data (timed) behind two paper accounts.
-fn simulator_accounts(
-    settings: &Settings,
+/// A broker without a login (the simulator): its market's data (timed) behind two paper
+/// accounts, the live one named after the broker.
+fn paper_accounts(
+    entry: &'static BrokerEntry,
+    paper: PaperMarket,
     store: &Arc<dyn Store>,
     clock: &Arc<dyn Clock>,
     writer: &JournalWriter,
     latency: &Arc<openalgo_brokers::latency::LatencyMonitor>,
 ) -> Result<(Accounts, Arc<dyn openalgo_core::Broker>), StartupError> {
-    let today = clock.now_ist().date();
-    let market = Arc::new(SimMarket::new(SimConfig {
-        seed: settings.simulator_seed,
-        ..SimConfig::new(today)
-    }));
-    let symbols = market.symbols();
-    // Around the clock there is no MIS cut-off (the market never closes).
+    let symbols = paper.symbols;
     let sandbox_config = SandboxConfig {
-        mis_cutoffs: market.config().follow_exchange_hours,
+        mis_cutoffs: paper.mis_cutoffs,
         ..SandboxConfig::default()
     };
     // Every call to the market's broker is timed (the latency monitor).
     let data: Arc<dyn openalgo_core::Broker> = Arc::new(openalgo_brokers::latency::Timed::new(
-        Arc::new(SimulatorMarket::new(
-            market,
-            Arc::clone(clock),
-            settings.simulator_tick,
-        )),
+        paper.market,
         Arc::clone(latency),
     ));
     let account =
@@ -164,7 +155,7 @@ fn simulator_accounts(
             ))
         };
     // Distinct order-id ranges: an analyzer order id never finds a live order.
-    let live = Trading::new(account("simulator", 0)?, Arc::clone(&symbols));
+    let live = Trading::new(account(entry.name, 0)?, Arc::clone(&symbols));
     let analyzer = Analyzer::new(account("sandbox", 50_000_000)?, Arc::clone(&symbols));
     Ok((
         Accounts {
@@ -176,37 +167,27 @@ fn simulator_accounts(
     ))
 }
 
-/// Zerodha: the adapter (timed) for the live account and the analyzer's market data.
-fn zerodha_session(
-    z: &crate::settings::ZerodhaSettings,
+/// A broker with a login: its adapter (timed) for the live account and the analyzer's market
+/// data, behind the session manager.
+fn live_session(
+    entry: &'static BrokerEntry,
+    session: Arc<dyn LiveSession>,
     settings: &Settings,
-    store: &Arc<dyn Store>,
-    clock: &Arc<dyn Clock>,
-    writer: &JournalWriter,
+    parts: SessionParts,
     latency: &Arc<openalgo_brokers::latency::LatencyMonitor>,
-    api_keys: &Arc<ApiKeys>,
-) -> Result<Arc<BrokerSession>, StartupError> {
-    let config = ZerodhaConfig::new(z.api_key.clone(), z.api_secret.clone()).with_hosts(
-        z.rest_url.clone(),
-        z.ws_url.clone(),
-        z.login_url.clone(),
-    );
-    let zerodha = Arc::new(ZerodhaBroker::new(config)?);
+) -> Arc<BrokerSession> {
     let live: Arc<dyn openalgo_core::Broker> = Arc::new(openalgo_brokers::latency::Timed::new(
-        Arc::clone(&zerodha),
+        session.broker(),
         Arc::clone(latency),
     ));
-    Ok(Arc::new(BrokerSession::new(
-        zerodha,
+    Arc::new(BrokerSession::new(
+        entry,
+        session,
         live,
-        Arc::clone(store),
-        Arc::clone(api_keys),
-        writer.clone(),
-        Arc::clone(clock),
-        SandboxConfig::default(),
+        parts,
         &settings.data_dir,
-        z.master_cutoff,
-    )))
+        settings.master_cutoff,
+    ))
 }
 
 impl std::fmt::Debug for Application {
@@ -218,7 +199,7 @@ impl std::fmt::Debug for Application {
 }
 
 impl Application {
-    /// Opens the store, builds the simulator broker and binds the listener.
+    /// Opens the store, builds the configured broker and binds the listener.
     ///
     /// # Errors
     /// [`StartupError`].
@@ -245,15 +226,22 @@ impl Application {
             settings.pepper.clone(),
             &settings.fernet_salt,
         ));
-        let (accounts, market, broker_session) = match &settings.zerodha {
-            None => {
+        let entry = settings.broker_settings.entry();
+        let (accounts, market, broker_session) = match settings.broker_settings.connect(clock)? {
+            Connection::Paper(paper) => {
                 let (accounts, market) =
-                    simulator_accounts(settings, &store, clock, &writer, &latency)?;
+                    paper_accounts(entry, paper, &store, clock, &writer, &latency)?;
                 (accounts, market, None)
             }
-            Some(z) => {
-                let session =
-                    zerodha_session(z, settings, &store, clock, &writer, &latency, &api_keys)?;
+            Connection::Live(session) => {
+                let parts = SessionParts {
+                    store: Arc::clone(&store),
+                    keys: Arc::clone(&api_keys),
+                    writer: writer.clone(),
+                    clock: Arc::clone(clock),
+                    sandbox_config: SandboxConfig::default(),
+                };
+                let session = live_session(entry, session, settings, parts, &latency);
                 let symbols = session.restore();
                 let accounts = session.accounts(symbols)?;
                 (accounts, Arc::clone(&session.live), Some(session))

@@ -15,7 +15,7 @@ use openalgo_core::{
 };
 use tokio::sync::broadcast;
 
-use crate::clock::Clock;
+use openalgo_core::clock::Clock;
 
 /// Receives every sandbox event, in order, right after the change. `submit` is called while
 /// the engine is locked (so the sink sees the engine's order); the command is acknowledged only

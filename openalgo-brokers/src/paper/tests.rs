@@ -14,7 +14,7 @@ use openalgo_core::{
 };
 
 use super::{EventSink, PaperBroker};
-use crate::clock::ManualClock;
+use openalgo_core::clock::ManualClock;
 
 #[derive(Debug)]
 struct ScriptedMarket {

@@ -14,8 +14,8 @@ use openalgo_core::{
 
 use super::market::SimMarket;
 use super::stream::tick_stream;
-use crate::clock::Clock;
 use crate::paper::PaperBroker;
+use openalgo_core::clock::Clock;
 
 /// Market data of the simulated market behind the [`Broker`] trait. It takes no orders by
 /// itself: wrap it in a [`PaperBroker`] (see [`simulator`]).

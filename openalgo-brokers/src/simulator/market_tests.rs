@@ -13,8 +13,8 @@ use openalgo_core::{Exchange, Interval, OptionType, Symbol, SymbolParts};
 use proptest::prelude::*;
 
 use super::*;
-use crate::clock::{ManualClock, ms_from_ist};
 use crate::simulator::tick_stream;
+use openalgo_core::clock::{ManualClock, ms_from_ist};
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
@@ -229,7 +229,7 @@ proptest! {
         let c = match interval.intraday_seconds() {
             Some(len) => candles.iter().find(|c| c.timestamp <= ts && ts < c.timestamp + i64::from(len)).unwrap(),
             None => {
-                let ist_day = crate::clock::ist_from_ms(at).date();
+                let ist_day = openalgo_core::clock::ist_from_ms(at).date();
                 let stamp = ist_day.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
                 candles.iter().find(|c| c.timestamp == stamp).unwrap()
             }

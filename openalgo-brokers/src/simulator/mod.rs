@@ -7,6 +7,7 @@
 
 mod broker;
 mod calendar;
+mod entry;
 mod market;
 mod pace;
 mod path;
@@ -15,5 +16,6 @@ mod universe;
 
 pub use broker::{SimulatorMarket, simulator};
 pub use calendar::ExpiryRule;
+pub use entry::{ENTRY, SimulatorSettings};
 pub use market::{SimConfig, SimError, SimMarket, TickCache};
 pub use stream::tick_stream;

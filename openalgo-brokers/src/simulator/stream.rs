@@ -12,7 +12,7 @@ use openalgo_core::market::{MarketEvent, SubscriptionMode, Tick};
 
 use super::market::{SimMarket, TickCache};
 use super::pace::Pace;
-use crate::clock::Clock;
+use openalgo_core::clock::Clock;
 
 /// Groups a period's ticks are spread over (fewer when the period is under a second: a group
 /// needs at least a millisecond, the timer's resolution).

@@ -4,16 +4,20 @@
 //! [`auth`] (login URL, checksum, token exchange), `http` (signed client, envelope, error
 //! classification), `models` (wire structs), [`mapping`] (vocabulary, forms, rows → core),
 //! [`master`] (instrument CSV → OpenAlgo records), [`ticker`] (binary packets), `stream`
-//! (ticker connection with reconnect), and with `zerodha-mock` a local mock of Kite.
+//! (ticker connection with reconnect), `entry` (the registry [`ENTRY`]: settings, login kind,
+//! master cache), `session` ([`ZerodhaSession`], the registry's `LiveSession`), and with
+//! `zerodha-mock` a local mock of Kite.
 
 pub mod auth;
 pub mod config;
+mod entry;
 mod http;
 pub mod mapping;
 pub mod master;
 #[cfg(feature = "zerodha-mock")]
 pub mod mock;
 mod models;
+mod session;
 mod stream;
 pub mod ticker;
 
@@ -32,7 +36,9 @@ use rust_decimal::Decimal;
 use secrecy::SecretString;
 
 pub use config::ZerodhaConfig;
+pub use entry::ENTRY;
 pub use master::MasterReport;
+pub use session::ZerodhaSession;
 pub use stream::kite_mode;
 
 use http::KiteHttp;

@@ -7,8 +7,8 @@ mod suite;
 mod simulator {
     use std::sync::Arc;
 
-    use openalgo_brokers::clock::{Clock, ManualClock};
     use openalgo_brokers::simulator::{SimConfig, SimMarket, simulator};
+    use openalgo_core::clock::{Clock, ManualClock};
     use openalgo_core::sandbox::SandboxConfig;
     use openalgo_core::{Exchange, InstrumentKey, Symbol};
 

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use actix_web::ResponseError;
 use actix_web::http::StatusCode;
-use openalgo_brokers::clock::Clock;
 use openalgo_core::BrokerError;
+use openalgo_core::clock::Clock;
 use serde_json::Value;
 use tracing::Instrument;
 

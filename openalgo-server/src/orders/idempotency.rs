@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use openalgo_brokers::clock::Clock;
+use openalgo_core::clock::Clock;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 

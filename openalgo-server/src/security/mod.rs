@@ -34,7 +34,7 @@ pub struct SecurityState {
     /// Where bans are persisted.
     pub store: std::sync::Arc<dyn crate::store::Store>,
     /// Wall-clock time.
-    pub clock: std::sync::Arc<dyn openalgo_brokers::clock::Clock>,
+    pub clock: std::sync::Arc<dyn openalgo_core::clock::Clock>,
 }
 
 impl std::fmt::Debug for SecurityState {
@@ -54,7 +54,7 @@ impl SecurityState {
         bans: BanList,
         traffic: traffic::TrafficLog,
         store: std::sync::Arc<dyn crate::store::Store>,
-        clock: std::sync::Arc<dyn openalgo_brokers::clock::Clock>,
+        clock: std::sync::Arc<dyn openalgo_core::clock::Clock>,
     ) -> Self {
         Self {
             config,

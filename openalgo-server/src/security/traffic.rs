@@ -71,7 +71,7 @@ fn run(
     store: &dyn Store,
     main: &dyn Store,
     retention: Retention,
-    clock: &dyn openalgo_brokers::clock::Clock,
+    clock: &dyn openalgo_core::clock::Clock,
 ) {
     let mut last_purge = Instant::now();
     while let Ok(first) = rx.recv() {
@@ -114,7 +114,7 @@ impl TrafficLog {
         logs: Arc<dyn Store>,
         main: Arc<dyn Store>,
         retention: Retention,
-        clock: Arc<dyn openalgo_brokers::clock::Clock>,
+        clock: Arc<dyn openalgo_core::clock::Clock>,
     ) -> Self {
         purge(logs.as_ref(), main.as_ref(), clock.now_ms(), retention);
         let store = Arc::clone(&logs);

@@ -16,9 +16,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 pub use hub::{ClientId, Hub};
 
-use openalgo_brokers::clock::Clock;
 use openalgo_brokers::latency::LatencyMonitor;
 use openalgo_core::Broker;
+use openalgo_core::clock::Clock;
 
 use crate::auth::ApiKeys;
 use crate::state::AccountBook;

@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 
 fn when(ms: i64) -> String {
-    openalgo_brokers::clock::ist_from_ms(ms)
+    openalgo_core::clock::ist_from_ms(ms)
         .format("%Y-%m-%d %H:%M IST")
         .to_string()
 }

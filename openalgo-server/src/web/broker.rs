@@ -1,7 +1,8 @@
 //! The broker connection page (ui.md `/broker`): which broker this server trades through and
-//! whether its session is up. The simulator needs no login and is always connected; a real
-//! broker's "Connect" goes to `/auth/broker` (`broker_login.rs`), which offers the broker's
-//! hosted login whose redirect lands on `/<broker>/callback`.
+//! whether its session is up. A broker without a login (the registry's `LoginKind::None`: no
+//! broker session) is always connected; a broker with one is named by its registry entry and
+//! its "Connect" goes to `/auth/broker` (`broker_login.rs`), which offers the broker's hosted
+//! login whose redirect lands on `/{broker}/callback`.
 
 use std::sync::Arc;
 
@@ -13,15 +14,17 @@ use super::layout::{page, signed_in};
 use crate::app::AppState;
 use crate::error::ApiError;
 
-/// Brokers that need no login session.
-const SESSIONLESS: &[&str] = &["simulator", "paper", "sandbox"];
+/// Whether the broker needs no login session.
+fn sessionless(state: &AppState) -> bool {
+    state.broker_session.is_none()
+}
 
 /// Whether the broker session of `user_id` is up.
 async fn connected(state: &AppState, user_id: i64) -> Result<bool, ApiError> {
-    let id = state.broker().id();
-    if SESSIONLESS.contains(&id) {
+    let Some(session) = &state.broker_session else {
         return Ok(true);
-    }
+    };
+    let id = session.entry.name;
     let store = Arc::clone(&state.store);
     Ok(blocking(move || store.broker_token(user_id, id))
         .await?
@@ -31,7 +34,7 @@ async fn connected(state: &AppState, user_id: i64) -> Result<bool, ApiError> {
 /// The session badge of the dashboard.
 #[must_use]
 pub(super) fn session_badge(state: &AppState) -> &'static str {
-    if SESSIONLESS.contains(&state.broker().id()) {
+    if sessionless(state) {
         r#"<span class="badge ok" id="broker-session">connected</span>"#
     } else {
         r#"<a href="/broker"><span class="badge" id="broker-session">see broker page</span></a>"#
@@ -45,17 +48,21 @@ pub(super) async fn page_handler(
     let ctx = signed_in!(state, req);
     let id = state.broker().id();
     let up = connected(&state, ctx.session.user_id).await?;
-    let action = if SESSIONLESS.contains(&id) {
-        "<p>The simulator needs no login: its session is always connected.</p>".to_owned()
+    let display = state
+        .broker_session
+        .as_ref()
+        .map_or(id, |s| s.entry.display_name);
+    let action = if sessionless(&state) {
+        "<p>This broker needs no login: its session is always connected.</p>".to_owned()
     } else if up {
         format!(
             r#"<p>Connected. The session ends at the daily expiry; reconnect then.</p><p><a class="button secondary" href="/auth/broker">Reconnect {0}</a></p>"#,
-            escape(id)
+            escape(display)
         )
     } else {
         format!(
             r#"<p>Not connected: sign in at the broker to trade.</p><p><a class="button" href="/auth/broker" id="broker-connect">Connect {0}</a></p>"#,
-            escape(id)
+            escape(display)
         )
     };
     let body = format!(

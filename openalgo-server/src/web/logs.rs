@@ -110,7 +110,7 @@ async fn traffic(state: &AppState, q: &HashMap<String, String>) -> Result<String
         .map(|t| {
             format!(
                 r#"<tr><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
-                openalgo_brokers::clock::ist_from_ms(t.at_ms).format("%H:%M:%S"),
+                openalgo_core::clock::ist_from_ms(t.at_ms).format("%H:%M:%S"),
                 escape(&t.method),
                 escape(&t.path),
                 t.status,

@@ -7,7 +7,7 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{HttpRequest, web};
 use chrono::{Duration, NaiveTime};
-use openalgo_brokers::clock::{ist_from_ms, ms_from_ist};
+use openalgo_core::clock::{ist_from_ms, ms_from_ist};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use openalgo_brokers::clock::Clock;
+use openalgo_core::clock::Clock;
 
 use crate::helpers::{TestApp, browser, spawn_app};
 

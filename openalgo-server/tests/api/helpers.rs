@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use openalgo_brokers::clock::{Clock, ManualClock};
+use openalgo_core::clock::{Clock, ManualClock};
 use openalgo_server::auth::{ApiKeys, hash_secret};
 use openalgo_server::store::{SqliteStore, Store};
 use openalgo_server::{Application, Settings};
@@ -25,9 +25,10 @@ pub(crate) struct Options {
     pub(crate) limits: openalgo_server::rate_limit::RateLimits,
     pub(crate) ws_timing: openalgo_server::stream::Timing,
     pub(crate) bus: openalgo_server::stream::BusConfig,
-    /// `BROKER=zerodha` against a mock, with its own data directory.
-    pub(crate) zerodha: Option<openalgo_server::settings::ZerodhaSettings>,
-    /// The data directory (a fresh one when `None` and `zerodha` is set).
+    /// A broker from the registry (e.g. one with a login, against its mock) with its own data
+    /// directory; the default broker when `None`.
+    pub(crate) broker: Option<openalgo_brokers::registry::BrokerSettings>,
+    /// The data directory (a fresh one when `None` and `broker` is set).
     pub(crate) data_dir: Option<std::path::PathBuf>,
 }
 
@@ -46,7 +47,7 @@ impl Default for Options {
                 ..openalgo_server::stream::Timing::default()
             },
             bus: openalgo_server::stream::BusConfig::default(),
-            zerodha: None,
+            broker: None,
             data_dir: None,
         }
     }
@@ -111,14 +112,19 @@ pub(crate) async fn spawn_with(
     options: Options,
 ) -> (TestApp, actix_web::dev::ServerHandle) {
     let pepper = SecretString::from("test-pepper-".repeat(4));
+    // The default broker with its default settings (seed 42, a tick a second).
+    let broker_settings = options.broker.clone().unwrap_or_else(|| {
+        openalgo_brokers::registry::configure(openalgo_brokers::registry::DEFAULT_BROKER, &|_| None)
+            .expect("default broker")
+    });
     let settings = Settings {
         host: "127.0.0.1".into(),
         port: 0,
         data_dir: if let Some(dir) = options.data_dir {
             dir
-        } else if options.zerodha.is_some() {
+        } else if options.broker.is_some() {
             let dir = std::env::temp_dir().join(format!(
-                "openalgo-zerodha-{}-{}",
+                "openalgo-broker-{}-{}",
                 std::process::id(),
                 free_port()
             ));
@@ -130,15 +136,9 @@ pub(crate) async fn spawn_with(
         database_path: ":memory:".into(),
         pepper: pepper.clone(),
         fernet_salt: b"test-fernet-salt".to_vec(),
-        broker: if options.zerodha.is_some() {
-            "zerodha"
-        } else {
-            "simulator"
-        }
-        .into(),
-        zerodha: options.zerodha,
-        simulator_seed: 42,
-        simulator_tick: std::time::Duration::from_secs(1),
+        broker: broker_settings.entry().name.into(),
+        broker_settings,
+        master_cutoff: chrono::NaiveTime::from_hms_opt(8, 0, 0).expect("time"),
         rate_limits: options.limits,
         security: options.security,
         ws_host: "127.0.0.1".into(),

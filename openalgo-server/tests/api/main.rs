@@ -14,6 +14,7 @@ mod extended;
 mod market;
 mod orders;
 mod restart;
+mod seam;
 mod secrets;
 mod security;
 mod stream;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use openalgo_brokers::clock::Clock;
+use openalgo_core::clock::Clock;
 use openalgo_server::security::SecurityConfig;
 use openalgo_server::store::{SecurityStore, SqliteStore, Store};
 use openalgo_server::web::totp;

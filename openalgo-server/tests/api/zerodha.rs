@@ -7,10 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
+use openalgo_brokers::registry;
 use openalgo_brokers::zerodha::mock::MockKite;
-use openalgo_server::settings::ZerodhaSettings;
 use openalgo_server::store::{SecurityStore, SqliteStore, Store};
-use secrecy::SecretString;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -85,14 +84,20 @@ async fn zerodha_login_orders_stream_errors_expiry_and_relogin() {
     let store = Arc::new(SqliteStore::in_memory().expect("store"));
     let dyn_store: Arc<dyn Store> = store.clone();
     let options = Options {
-        zerodha: Some(ZerodhaSettings {
-            api_key: KEY.into(),
-            api_secret: SecretString::from(SECRET),
-            rest_url: mock.rest_url(),
-            ws_url: mock.ws_url(),
-            login_url: mock.login_url(),
-            master_cutoff: chrono::NaiveTime::from_hms_opt(8, 0, 0).expect("time"),
-        }),
+        // As `BROKER=zerodha` with the mock's hosts in the environment.
+        broker: Some(
+            registry::configure("zerodha", &|name| {
+                Some(match name {
+                    "BROKER_API_KEY" => KEY.into(),
+                    "BROKER_API_SECRET" => SECRET.into(),
+                    "ZERODHA_API_URL" => mock.rest_url(),
+                    "ZERODHA_WS_URL" => mock.ws_url(),
+                    "ZERODHA_LOGIN_URL" => mock.login_url(),
+                    _ => return None,
+                })
+            })
+            .expect("zerodha settings"),
+        ),
         ..Options::default()
     };
     let data_dir = std::env::temp_dir().join(format!(
@@ -101,7 +106,7 @@ async fn zerodha_login_orders_stream_errors_expiry_and_relogin() {
         crate::helpers::free_port()
     ));
     std::fs::create_dir_all(&data_dir).expect("data dir");
-    let settings = options.zerodha.clone();
+    let settings = options.broker.clone();
     let options = Options {
         data_dir: Some(data_dir.clone()),
         ..options
@@ -314,7 +319,7 @@ async fn zerodha_login_orders_stream_errors_expiry_and_relogin() {
     handle.stop(true).await;
     let downloads = sent(&mock, "GET", "/instruments");
     let options = Options {
-        zerodha: settings,
+        broker: settings,
         data_dir: Some(data_dir.clone()),
         ..Options::default()
     };

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use openalgo_brokers::clock::{Clock, ManualClock};
+use openalgo_core::clock::{Clock, ManualClock};
 use openalgo_server::store::{SqliteStore, Store};
 use openalgo_server::{Application, Settings};
 use secrecy::SecretString;
@@ -127,15 +127,20 @@ async fn spawn_server() -> (String, Arc<ManualClock>) {
         pepper: SecretString::from("browser-pepper-".repeat(3)),
         fernet_salt: b"browser-fernet-salt".to_vec(),
         broker: "simulator".into(),
-        simulator_seed: 7,
-        simulator_tick: Duration::from_millis(250),
+        broker_settings: openalgo_brokers::registry::BrokerSettings::new(
+            &openalgo_brokers::simulator::ENTRY,
+            Arc::new(openalgo_brokers::simulator::SimulatorSettings {
+                seed: 7,
+                tick: Duration::from_millis(250),
+            }),
+        ),
+        master_cutoff: chrono::NaiveTime::MIN,
         rate_limits: openalgo_server::rate_limit::RateLimits::default(),
         security: openalgo_server::security::SecurityConfig::default(),
         ws_host: "127.0.0.1".into(),
         ws_port: 0,
         ws_timing: openalgo_server::stream::Timing::default(),
         bus: openalgo_server::stream::BusConfig::default(),
-        zerodha: None,
     };
     let ten_am = chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
         .and_then(|d| d.and_hms_opt(10, 0, 0))

@@ -1,4 +1,8 @@
-//! Where adapters read the time: the system clock in production, a manual clock in tests.
+//! Where time comes from: the [`Clock`] trait, [`ManualClock`] (tests, replays, backtests) and
+//! IST conversion are pure. [`SystemClock`] is core's one documented exception to "no I/O, no
+//! wall clock": it reads the operating system's time, and nothing in core calls it — engines and
+//! rules take `now` as an input; adapters and the server hold an injected `Arc<dyn Clock>`. It
+//! lives here so every crate names time through one module.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -41,13 +45,16 @@ pub fn ms_from_ist(ist: NaiveDateTime) -> i64 {
         .timestamp_millis()
 }
 
-/// The operating system's clock.
+/// The operating system's clock (the production clock; never called by core itself).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
-        chrono::Utc::now().timestamp_millis()
+        // Before the epoch counts as the epoch; past i64 milliseconds saturates.
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
     }
 
     fn is_real_time(&self) -> bool {
@@ -97,5 +104,12 @@ mod tests {
         let clock = ManualClock::at_ist(ist);
         clock.advance_ms(60_000);
         assert_eq!(clock.now_ist().format("%H:%M").to_string(), "09:16");
+    }
+
+    #[test]
+    fn the_system_clock_is_real_time_after_2025() {
+        assert!(SystemClock.is_real_time());
+        assert!(!ManualClock::default().is_real_time());
+        assert!(SystemClock.now_ms() > 1_735_689_600_000);
     }
 }
