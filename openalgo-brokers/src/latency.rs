@@ -116,7 +116,8 @@ impl<B: Broker + ?Sized> Timed<B> {
         call: impl Future<Output = Result<T, BrokerError>>,
     ) -> Result<T, BrokerError> {
         let started = Instant::now();
-        let result = call.await;
+        let span = tracing::info_span!("broker_call", broker = self.inner.id(), operation);
+        let result = tracing::Instrument::instrument(call, span).await;
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         self.monitor
             .record(self.inner.id(), operation, micros, result.is_ok());

@@ -147,6 +147,7 @@ impl JournalWriter {
     ///
     /// # Errors
     /// The store's failure, or a stopped writer.
+    #[tracing::instrument(name = "order_log_commit", skip_all, fields(endpoint = %entry.api_type))]
     pub async fn log(
         &self,
         entry: crate::store::OrderLogEntry,

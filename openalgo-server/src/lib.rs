@@ -14,6 +14,7 @@ pub mod error;
 pub mod journal;
 pub mod orders;
 pub mod pnl;
+pub mod request_id;
 mod routes;
 pub mod sandbox_settings;
 pub mod security;

@@ -343,6 +343,7 @@ impl Application {
                 .wrap(from_fn(crate::security::guard))
                 .wrap(from_fn(crate::security::traffic::record))
                 .wrap(from_fn(crate::security::headers::add))
+                .wrap(from_fn(crate::request_id::trace))
         })
         .shutdown_timeout(2)
         .listen(listener)

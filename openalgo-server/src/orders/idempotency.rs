@@ -76,7 +76,10 @@ fn canonical(v: &Value) -> String {
 
 /// Keys in flight: a second request with the same scoped key waits for the first to answer.
 #[derive(Debug, Default)]
-pub struct KeyLocks(Mutex<HashMap<(i64, String, String), Arc<tokio::sync::Mutex<()>>>>);
+pub struct KeyLocks(Mutex<HashMap<ScopeKey, Arc<tokio::sync::Mutex<()>>>>);
+
+/// A scope as a map key: user, endpoint, key.
+type ScopeKey = (i64, String, String);
 
 impl KeyLocks {
     /// The lock of `scope`.

@@ -108,6 +108,7 @@ fn order_id(form: &HashMap<String, String>) -> Result<OrderId, String> {
     OrderId::new(field(form, "orderid").trim()).map_err(|_| "Order ID is missing".to_owned())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn act<P, T, C, Fut>(
     state: web::Data<AppState>,
     req: HttpRequest,

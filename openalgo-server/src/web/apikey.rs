@@ -114,17 +114,6 @@ pub(super) async fn rotate(
     ))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_mask_keeps_only_the_tail() {
-        let m = masked("0123456789abcdef");
-        assert!(m.ends_with("cdef") && !m.contains("0123"));
-    }
-}
-
 /// The API key of `user_id` (decrypted from its stored copy), for the page that reveals it.
 ///
 /// # Errors
@@ -134,4 +123,15 @@ async fn api_key(state: &AppState, user_id: i64) -> Result<String, ApiError> {
     crate::error::blocking(move || keys.reveal(user_id))
         .await??
         .ok_or_else(|| ApiError::internal("the user has no API key"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mask_keeps_only_the_tail() {
+        let m = masked("0123456789abcdef");
+        assert!(m.ends_with("cdef") && !m.contains("0123"));
+    }
 }
