@@ -554,6 +554,41 @@ mod tests {
     }
 
     #[test]
+    fn idempotent_answers_are_scoped_per_user_and_endpoint_and_expire() {
+        use crate::store::{IdempotencyScope, IdempotentAnswer};
+        let s = SqliteStore::in_memory().unwrap();
+        let scope = |user_id, endpoint: &str| IdempotencyScope {
+            user_id,
+            endpoint: endpoint.into(),
+            key: "k".into(),
+        };
+        let entry = OrderLogEntry {
+            api_type: "placeorder".into(),
+            mode: "live".into(),
+            request: "{}".into(),
+            status: 200,
+            response: r#"{"status":"success","orderid":"1"}"#.into(),
+            created_at: None,
+            idempotency: Some(IdempotentAnswer {
+                scope: scope(1, "placeorder"),
+                fingerprint: "f1".into(),
+                created_ms: 1_000,
+            }),
+        };
+        s.log_order_call(&entry).unwrap();
+        assert_eq!(s.order_log_count("live").unwrap(), 1, "one transaction, both rows");
+        let found = s.idempotent_answer(&scope(1, "placeorder"), 0).unwrap().expect("kept");
+        assert_eq!((found.fingerprint.as_str(), found.status), ("f1", 200));
+        assert_eq!(found.body, entry.response);
+        assert!(s.idempotent_answer(&scope(2, "placeorder"), 0).unwrap().is_none(), "per user");
+        assert!(s.idempotent_answer(&scope(1, "cancelorder"), 0).unwrap().is_none(), "per endpoint");
+        assert!(s.idempotent_answer(&scope(1, "placeorder"), 1_001).unwrap().is_none(), "expired");
+        assert_eq!(s.purge_idempotency(1_000).unwrap(), 0, "not older than the cut");
+        assert_eq!(s.purge_idempotency(1_001).unwrap(), 1);
+        assert!(s.idempotent_answer(&scope(1, "placeorder"), 0).unwrap().is_none());
+    }
+
+    #[test]
     fn migrations_are_idempotent_on_reopen() {
         let dir = std::env::temp_dir().join(format!("openalgo-store-{}", std::process::id()));
         let path = dir.join("openalgo.db");
