@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use openalgo_brokers::simulator::{SimConfig, SimMarket, simulator};
 use openalgo_core::clock::SystemClock;
-use openalgo_core::orders::{SmartOrderRequest, SmartOutcome};
+use openalgo_core::orders::{OrderError, Reply, SmartOrderRequest, commands};
 use openalgo_core::rows::{FundsRow, HoldingsBook, OrderBook, OrderRow, PositionRow, TradeRow};
 use openalgo_core::sandbox::SandboxConfig;
 use openalgo_core::{
@@ -88,6 +88,17 @@ impl PyBroker {
     fn broker(&self) -> &Arc<dyn CoreBroker> {
         self.service.broker()
     }
+
+    /// Runs one of core's order commands (the same the server runs) and answers its OpenAlgo
+    /// body as a dict.
+    fn run<'py, T: Reply + Send>(
+        &self,
+        py: Python<'py>,
+        command: impl std::future::Future<Output = Result<T, OrderError>> + Send,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let done = block(py, command).map_err(error::order)?;
+        rows::dict(py, &done.body())
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -144,11 +155,8 @@ impl PyBroker {
             price,
             trigger_price,
             strategy,
-        )?
-        .build()
-        .map_err(error::order)?;
-        let id = block(py, self.service.place_order(&order)).map_err(error::order)?;
-        success(py, "orderid", id.as_str())
+        )?;
+        self.run(py, commands::place(self.service.clone(), order))
     }
 
     #[pyo3(signature = (*, symbol, action, exchange, position_size, price_type="MARKET", product="MIS", quantity=None, price=None, trigger_price=None, strategy="Python"))]
@@ -182,10 +190,7 @@ impl PyBroker {
         )?;
         let target = crate::calc::truncate(position_size)?;
         let request = SmartOrderRequest::new(template, target).map_err(error::order)?;
-        match block(py, self.service.place_smart_order(&request)).map_err(error::order)? {
-            SmartOutcome::Placed { order_id, .. } => success(py, "orderid", order_id.as_str()),
-            SmartOutcome::NoAction(reason) => success(py, "message", reason.message(false)),
-        }
+        self.run(py, commands::smart(self.service.clone(), request))
     }
 
     #[pyo3(signature = (*, order_id, symbol, action, exchange, product, quantity, price, price_type="LIMIT", trigger_price=None, strategy="Python"))]
@@ -216,8 +221,7 @@ impl PyBroker {
             strategy,
         )?;
         let modify = ModifyOrder::new(self::order_id(order_id)?, d).map_err(error::order)?;
-        let id = block(py, self.broker().modify_order(&modify)).map_err(|e| error::broker(&e))?;
-        success(py, "orderid", id.as_str())
+        self.run(py, commands::modify(self.service.clone(), modify))
     }
 
     #[pyo3(signature = (*, order_id, strategy="Python"))]
@@ -229,8 +233,7 @@ impl PyBroker {
     ) -> PyResult<Bound<'py, PyDict>> {
         let _ = strategy;
         let id = self::order_id(order_id)?;
-        let id = block(py, self.broker().cancel_order(&id)).map_err(|e| error::broker(&e))?;
-        success(py, "orderid", id.as_str())
+        self.run(py, commands::cancel(self.service.clone(), id))
     }
 
     #[pyo3(signature = (*, order_id, strategy="Python"))]
@@ -395,41 +398,13 @@ impl PyBroker {
     #[pyo3(signature = (*, strategy="Python"))]
     fn cancelallorder<'py>(&self, py: Python<'py>, strategy: &str) -> PyResult<Bound<'py, PyDict>> {
         let _ = strategy;
-        let report = block(py, self.service.cancel_all_orders()).map_err(error::order)?;
-        let d = PyDict::new(py);
-        d.set_item("status", "success")?;
-        d.set_item(
-            "canceled_orders",
-            report
-                .canceled
-                .iter()
-                .map(|i| i.as_str().to_owned())
-                .collect::<Vec<_>>(),
-        )?;
-        d.set_item(
-            "failed_cancellations",
-            report
-                .failed
-                .iter()
-                .map(|(i, _)| i.as_str().to_owned())
-                .collect::<Vec<_>>(),
-        )?;
-        Ok(d)
+        self.run(py, commands::cancel_all(self.service.clone()))
     }
 
     /// Closes every open position at market.
     #[pyo3(signature = (*, strategy="Python"))]
     fn closeposition<'py>(&self, py: Python<'py>, strategy: &str) -> PyResult<Bound<'py, PyDict>> {
         let _ = strategy;
-        let report = block(py, self.service.close_all_positions()).map_err(error::order)?;
-        success(
-            py,
-            "message",
-            format!(
-                "Closed {} position(s), {} failed",
-                report.closed(),
-                report.failed()
-            ),
-        )
+        self.run(py, commands::close_all(self.service.clone()))
     }
 }

@@ -6,6 +6,7 @@
 //! results per leg.
 
 mod basket;
+pub mod commands;
 mod error;
 mod locks;
 mod service;
@@ -14,6 +15,7 @@ mod split;
 mod validate;
 
 pub use basket::{BasketLeg, basket_sequence};
+pub use commands::Reply;
 pub use error::OrderError;
 pub use locks::PositionLocks;
 pub use service::{CancelAllReport, CloseAllReport, ClosedPosition, OrderService, SQUARE_OFF_TAG};

@@ -11,20 +11,14 @@ use actix_web::ResponseError;
 use actix_web::http::StatusCode;
 use openalgo_core::BrokerError;
 use openalgo_core::clock::Clock;
-use serde_json::Value;
+use openalgo_core::orders::{OrderService, Reply};
 use tracing::Instrument;
 
 use super::idempotency::{self, KeyLocks, RETENTION_MS};
 use crate::error::{ApiError, blocking};
 use crate::journal::{JournalWriter, PendingLog};
-use crate::state::{AccountBook, Mode, Session, Trading};
+use crate::state::{AccountBook, Mode, Session};
 use crate::store::{IdempotencyScope, IdempotentAnswer, OrderLogEntry, Store};
-
-/// A typed command result with its OpenAlgo success body.
-pub trait Reply {
-    /// The success body, without the analyzer marker.
-    fn body(&self) -> Value;
-}
 
 /// What runs order calls: the accounts, the order log and the idempotency store.
 #[derive(Clone)]
@@ -179,7 +173,7 @@ impl OrderCall {
         })
     }
 
-    /// Runs `command` on the call's account for `user_id` (authenticated), at most once per
+    /// Runs `command` on the order service of the call's account for `user_id` (authenticated), at most once per
     /// idempotency key.
     ///
     /// # Errors
@@ -188,7 +182,7 @@ impl OrderCall {
     pub async fn run<T, F, Fut>(self, user_id: i64, command: F) -> Result<Answer<T>, ApiError>
     where
         T: Reply,
-        F: FnOnce(Trading) -> Fut,
+        F: FnOnce(OrderService) -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,
     {
         let span = tracing::info_span!(
@@ -204,7 +198,7 @@ impl OrderCall {
     async fn run_in_span<T, F, Fut>(self, user_id: i64, command: F) -> Result<Answer<T>, ApiError>
     where
         T: Reply,
-        F: FnOnce(Trading) -> Fut,
+        F: FnOnce(OrderService) -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,
     {
         let scope = self.key.clone().map(|key| IdempotencyScope {
@@ -242,7 +236,7 @@ impl OrderCall {
             }
         }
         let mode = self.session.mode;
-        let result = command(self.session.trading().clone())
+        let result = command(self.session.trading().orders.clone())
             .await
             .map_err(|e| mode.error(e));
         let (status, body) = match &result {

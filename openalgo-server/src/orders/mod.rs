@@ -1,9 +1,9 @@
 //! The typed order service under HTTP: the API handlers, the pages (and later webhooks and the
-//! binding) place, modify and cancel orders through [`OrderDesk`] and the commands of
-//! [`commands`]; nothing calls an HTTP handler to trade.
+//! binding) place, modify and cancel orders through [`OrderDesk`] and core's order commands
+//! ([`commands`]); nothing calls an HTTP handler to trade.
 
-pub mod commands;
 mod desk;
 pub mod idempotency;
 
-pub use desk::{Answer, OrderCall, OrderDesk, Outcome, Reply};
+pub use desk::{Answer, OrderCall, OrderDesk, Outcome};
+pub use openalgo_core::orders::{Reply, commands};

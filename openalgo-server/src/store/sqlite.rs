@@ -576,16 +576,46 @@ mod tests {
             }),
         };
         s.log_order_call(&entry).unwrap();
-        assert_eq!(s.order_log_count("live").unwrap(), 1, "one transaction, both rows");
-        let found = s.idempotent_answer(&scope(1, "placeorder"), 0).unwrap().expect("kept");
+        assert_eq!(
+            s.order_log_count("live").unwrap(),
+            1,
+            "one transaction, both rows"
+        );
+        let found = s
+            .idempotent_answer(&scope(1, "placeorder"), 0)
+            .unwrap()
+            .expect("kept");
         assert_eq!((found.fingerprint.as_str(), found.status), ("f1", 200));
         assert_eq!(found.body, entry.response);
-        assert!(s.idempotent_answer(&scope(2, "placeorder"), 0).unwrap().is_none(), "per user");
-        assert!(s.idempotent_answer(&scope(1, "cancelorder"), 0).unwrap().is_none(), "per endpoint");
-        assert!(s.idempotent_answer(&scope(1, "placeorder"), 1_001).unwrap().is_none(), "expired");
-        assert_eq!(s.purge_idempotency(1_000).unwrap(), 0, "not older than the cut");
+        assert!(
+            s.idempotent_answer(&scope(2, "placeorder"), 0)
+                .unwrap()
+                .is_none(),
+            "per user"
+        );
+        assert!(
+            s.idempotent_answer(&scope(1, "cancelorder"), 0)
+                .unwrap()
+                .is_none(),
+            "per endpoint"
+        );
+        assert!(
+            s.idempotent_answer(&scope(1, "placeorder"), 1_001)
+                .unwrap()
+                .is_none(),
+            "expired"
+        );
+        assert_eq!(
+            s.purge_idempotency(1_000).unwrap(),
+            0,
+            "not older than the cut"
+        );
         assert_eq!(s.purge_idempotency(1_001).unwrap(), 1);
-        assert!(s.idempotent_answer(&scope(1, "placeorder"), 0).unwrap().is_none());
+        assert!(
+            s.idempotent_answer(&scope(1, "placeorder"), 0)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

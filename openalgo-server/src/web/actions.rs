@@ -18,7 +18,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::orders::{Answer, Outcome, Reply, commands};
 use crate::security::rate_limit::RateLimiter;
-use crate::state::Trading;
+use openalgo_core::orders::OrderService;
 
 /// The answer of a page's order command: whether it succeeded and its message or order id.
 #[derive(Debug)]
@@ -65,7 +65,7 @@ pub(super) async fn run<P, T, C, Fut>(
 ) -> Result<Acted, ApiError>
 where
     T: Reply,
-    C: FnOnce(Trading, P) -> Fut,
+    C: FnOnce(OrderService, P) -> Fut,
     Fut: Future<Output = Result<T, OrderError>>,
 {
     let limiter = req.app_data::<web::Data<RateLimiter>>().cloned();
@@ -121,7 +121,7 @@ async fn act<P, T, C, Fut>(
 ) -> Result<HttpResponse, ApiError>
 where
     T: Reply,
-    C: FnOnce(Trading, P) -> Fut,
+    C: FnOnce(OrderService, P) -> Fut,
     Fut: Future<Output = Result<T, OrderError>>,
 {
     let s = match admit_signed_in(&state, &req, &form).await? {

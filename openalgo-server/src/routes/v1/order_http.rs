@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, InvalidApiKeyMarker};
 use crate::orders::idempotency::{self, HEADER, fingerprint};
 use crate::orders::{Answer, Outcome, Reply};
-use crate::state::Trading;
+use openalgo_core::orders::OrderService;
 
 /// The request body as logged: JSON with `apikey` removed (or the raw text when not JSON).
 pub(crate) fn redacted(body: &[u8]) -> String {
@@ -44,7 +44,7 @@ pub(super) async fn serve<P, T, C, Fut>(
 ) -> Result<HttpResponse, ApiError>
 where
     T: Reply,
-    C: FnOnce(Trading, P) -> Fut,
+    C: FnOnce(OrderService, P) -> Fut,
     Fut: Future<Output = Result<T, OrderError>>,
 {
     if crate::validation::describe::active() {

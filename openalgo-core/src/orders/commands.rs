@@ -1,15 +1,20 @@
 //! The order commands: one function per command, typed request in, typed result out, each
-//! with its OpenAlgo success body ([`Reply`]). They run inside an
-//! [`OrderCall`](super::OrderCall), which picks the account.
+//! with its OpenAlgo success body ([`Reply`]). Every caller trades through them: the server's
+//! order service runs them on the account of the call's mode, the Python binding on its
+//! broker.
 
-use openalgo_core::orders::{
-    BasketLeg, CancelAllReport, SmartOrderRequest, SmartOutcome, SplitLeg,
-};
-use openalgo_core::{InstrumentKey, ModifyOrder, OrderDraft, OrderError, OrderId, OrderRequest};
 use serde_json::{Value, json};
 
-use super::desk::Reply;
-use crate::state::Trading;
+use super::{
+    BasketLeg, CancelAllReport, OrderError, OrderService, SmartOrderRequest, SmartOutcome, SplitLeg,
+};
+use crate::{InstrumentKey, ModifyOrder, OrderDraft, OrderId, OrderRequest};
+
+/// A typed command result with its OpenAlgo success body.
+pub trait Reply {
+    /// The success body (`{"status": "success", ...}`), without the analyzer marker.
+    fn body(&self) -> Value;
+}
 
 /// An order was placed (or modified, or cancelled): its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,9 +34,9 @@ impl Reply for Placed {
 /// # Errors
 /// [`OrderError`] for an inconsistent draft or the broker's refusal.
 #[tracing::instrument(skip_all, fields(symbol = %draft.instrument.symbol.as_str(), exchange = %draft.instrument.exchange))]
-pub async fn place(t: Trading, draft: OrderDraft) -> Result<Placed, OrderError> {
+pub async fn place(t: OrderService, draft: OrderDraft) -> Result<Placed, OrderError> {
     let order = draft.build()?;
-    let order_id = t.orders.place_order(&order).await?;
+    let order_id = t.place_order(&order).await?;
     Ok(Placed { order_id })
 }
 
@@ -40,7 +45,7 @@ pub async fn place(t: Trading, draft: OrderDraft) -> Result<Placed, OrderError> 
 /// # Errors
 /// [`OrderError::Broker`] when the broker refuses.
 #[tracing::instrument(skip_all, fields(orderid = %modify.order_id()))]
-pub async fn modify(t: Trading, modify: ModifyOrder) -> Result<Placed, OrderError> {
+pub async fn modify(t: OrderService, modify: ModifyOrder) -> Result<Placed, OrderError> {
     let order_id = t.broker().modify_order(&modify).await?;
     Ok(Placed { order_id })
 }
@@ -50,7 +55,7 @@ pub async fn modify(t: Trading, modify: ModifyOrder) -> Result<Placed, OrderErro
 /// # Errors
 /// [`OrderError::Broker`] when the broker refuses.
 #[tracing::instrument(skip_all, fields(orderid = %id))]
-pub async fn cancel(t: Trading, id: OrderId) -> Result<Placed, OrderError> {
+pub async fn cancel(t: OrderService, id: OrderId) -> Result<Placed, OrderError> {
     let order_id = t.broker().cancel_order(&id).await?;
     Ok(Placed { order_id })
 }
@@ -77,8 +82,8 @@ impl Reply for SmartPlaced {
 /// # Errors
 /// [`OrderError`] for an invalid request or the broker's refusal.
 #[tracing::instrument(skip_all)]
-pub async fn smart(t: Trading, request: SmartOrderRequest) -> Result<SmartPlaced, OrderError> {
-    Ok(SmartPlaced(t.orders.place_smart_order(&request).await?))
+pub async fn smart(t: OrderService, request: SmartOrderRequest) -> Result<SmartPlaced, OrderError> {
+    Ok(SmartPlaced(t.place_smart_order(&request).await?))
 }
 
 /// The legs of a split order.
@@ -111,10 +116,14 @@ impl Reply for SplitReport {
 /// # Errors
 /// [`OrderError`] for an inconsistent draft.
 #[tracing::instrument(skip_all, fields(split))]
-pub async fn split(t: Trading, draft: OrderDraft, split: u64) -> Result<SplitReport, OrderError> {
+pub async fn split(
+    t: OrderService,
+    draft: OrderDraft,
+    split: u64,
+) -> Result<SplitReport, OrderError> {
     let order = draft.build()?;
     let total = order.quantity().get();
-    let legs = t.orders.split_order(&order, split).await?;
+    let legs = t.split_order(&order, split).await?;
     Ok(SplitReport { total, split, legs })
 }
 
@@ -152,7 +161,7 @@ impl Reply for BasketReport {
 /// # Errors
 /// Never today; the signature leaves room for a refused basket.
 #[tracing::instrument(skip_all, fields(legs = drafts.len()))]
-pub async fn basket(t: Trading, drafts: Vec<OrderDraft>) -> Result<BasketReport, OrderError> {
+pub async fn basket(t: OrderService, drafts: Vec<OrderDraft>) -> Result<BasketReport, OrderError> {
     let mut requests: Vec<OrderRequest> = Vec::with_capacity(drafts.len());
     let mut refused = Vec::new();
     for d in drafts {
@@ -162,7 +171,7 @@ pub async fn basket(t: Trading, drafts: Vec<OrderDraft>) -> Result<BasketReport,
             Err(e) => refused.push((instrument, e.to_string())),
         }
     }
-    let legs = t.orders.basket_order(&requests).await;
+    let legs = t.basket_order(&requests).await;
     Ok(BasketReport { legs, refused })
 }
 
@@ -192,8 +201,8 @@ impl Reply for CancelledAll {
 /// # Errors
 /// [`OrderError::Broker`] when the order book cannot be read.
 #[tracing::instrument(skip_all)]
-pub async fn cancel_all(t: Trading) -> Result<CancelledAll, OrderError> {
-    Ok(CancelledAll(t.orders.cancel_all_orders().await?))
+pub async fn cancel_all(t: OrderService) -> Result<CancelledAll, OrderError> {
+    Ok(CancelledAll(t.cancel_all_orders().await?))
 }
 
 /// Every open position was closed.
@@ -211,7 +220,7 @@ impl Reply for ClosedAll {
 /// # Errors
 /// [`OrderError::Broker`] when the positions cannot be read.
 #[tracing::instrument(skip_all)]
-pub async fn close_all(t: Trading) -> Result<ClosedAll, OrderError> {
-    t.orders.close_all_positions().await?;
+pub async fn close_all(t: OrderService) -> Result<ClosedAll, OrderError> {
+    t.close_all_positions().await?;
     Ok(ClosedAll)
 }
