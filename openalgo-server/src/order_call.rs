@@ -67,10 +67,6 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<HttpResponse, ApiError>>,
 {
-    if crate::validation::describe::active() {
-        crate::validation::describe::mark_order_call();
-        return handler().await;
-    }
     let pending = state.journal.pending_log();
     let Some(key) = req
         .headers()

@@ -5,14 +5,12 @@
 use actix_web::{HttpResponse, web};
 use openalgo_core::orders::{SmartOrderRequest, SmartOutcome};
 use openalgo_core::{InstrumentKey, OrderError, OrderRequest, Product, Symbol};
-use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
-use super::order_fields::{OrderFields, QuantityRule};
-use super::present;
+use super::order_fields::OrderFields;
+use super::{present, table};
 use crate::error::ApiError;
 use crate::state::{AppState, Trading};
-use crate::validation::{Form, Format, object};
 
 fn leg_error(e: &OrderError) -> String {
     e.to_string()
@@ -25,12 +23,10 @@ async fn placesmartorder_once(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
-    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let strategy = f.string("strategy", true, 0, 0);
-    let fields = OrderFields::read(&mut f, QuantityRule::NonNegative, false);
-    let position_size = f.number("position_size", true, |_| true, "");
-    f.finish()?;
+    let v = table::PLACESMARTORDER.validate(&body)?;
+    let (key, strategy) = (v.opt_text("apikey"), v.opt_text("strategy"));
+    let fields = OrderFields::from_valid(&v)?;
+    let position_size = v.opt_number("position_size");
     let units = fields.units()?;
     state.authenticate(&present(key)?).await?;
     let target: i64 = present(position_size)?
@@ -55,21 +51,10 @@ async fn splitorder_once(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
-    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let strategy = f.string("strategy", true, 0, 0);
-    let fields = OrderFields::read(
-        &mut f,
-        QuantityRule::Positive("Total quantity must be a positive number."),
-        false,
-    );
-    let split = f.number(
-        "splitsize",
-        true,
-        |d| d >= Decimal::ONE && d.fract().is_zero(),
-        "Split size must be a positive integer.",
-    );
-    f.finish()?;
+    let v = table::SPLITORDER.validate(&body)?;
+    let (key, strategy) = (v.opt_text("apikey"), v.opt_text("strategy"));
+    let fields = OrderFields::from_valid(&v)?;
+    let split = v.opt_number("splitsize");
     let units = fields.units()?;
     state.authenticate(&present(key)?).await?;
     let split: u64 = present(split)?
@@ -94,18 +79,13 @@ async fn basketorder_once(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
-    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let strategy = f.string("strategy", true, 0, 0);
-    let items = f.objects("orders", true).unwrap_or_default();
-    let legs = f.each_object("orders", items, |leg| {
-        OrderFields::read(
-            leg,
-            QuantityRule::Positive("Quantity must be a positive number."),
-            false,
-        )
-    });
-    f.finish()?;
+    let v = table::BASKETORDER.validate(&body)?;
+    let (key, strategy) = (v.opt_text("apikey"), v.opt_text("strategy"));
+    let legs = v
+        .items("orders")
+        .iter()
+        .map(OrderFields::from_valid)
+        .collect::<Result<Vec<_>, _>>()?;
     let strategy = present(strategy)?;
     let mut orders = Vec::with_capacity(legs.len());
     for fields in &legs {
@@ -142,11 +122,8 @@ async fn basketorder_once(
 
 /// Validates `apikey` and `strategy` and authenticates.
 async fn strategy_only(state: &AppState, body: &[u8]) -> Result<(), ApiError> {
-    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let _strategy = f.string("strategy", true, 0, 0);
-    f.finish()?;
-    state.authenticate(&present(key)?).await.map(|_| ())
+    let v = table::CANCELALLORDER.validate(body)?;
+    state.authenticate(&v.text("apikey")?).await.map(|_| ())
 }
 
 order_call!(cancelallorder, cancelallorder_once);
@@ -199,13 +176,10 @@ pub(super) async fn openposition(
 }
 
 async fn open_quantity(state: &AppState, t: &Trading, body: &[u8]) -> Result<i64, ApiError> {
-    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let _strategy = f.string("strategy", true, 0, 0);
-    let symbol = f.string("symbol", true, 0, 0);
-    let exchange = f.string("exchange", true, 0, 0);
-    let product: Option<Product> = f.choice("product", true);
-    f.finish()?;
+    let v = table::OPENPOSITION.validate(body)?;
+    let key = v.opt_text("apikey");
+    let (symbol, exchange) = (v.opt_text("symbol"), v.opt_text("exchange"));
+    let product: Option<Product> = v.opt_choice("product")?;
     state.authenticate(&present(key)?).await?;
     // The reference does not validate the exchange here: an unknown one simply has no position.
     Ok(

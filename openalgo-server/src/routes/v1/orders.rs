@@ -6,11 +6,10 @@ use openalgo_core::{ModifyOrder, OrderId};
 use serde_json::json;
 
 use super::account::order_row;
-use super::order_fields::{OrderFields, QuantityRule};
-use super::present;
+use super::order_fields::OrderFields;
+use super::{present, table};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::validation::{Form, Format, object};
 
 order_call!(placeorder, placeorder_once);
 
@@ -19,16 +18,9 @@ async fn placeorder_once(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
-    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let strategy = f.string("strategy", true, 0, 0);
-    let fields = OrderFields::read(
-        &mut f,
-        QuantityRule::Positive("Quantity must be a positive number."),
-        false,
-    );
-    let _underlying_ltp = f.number("underlying_ltp", false, |_| true, "");
-    f.finish()?;
+    let v = table::PLACEORDER.validate(&body)?;
+    let (key, strategy) = (v.opt_text("apikey"), v.opt_text("strategy"));
+    let fields = OrderFields::from_valid(&v)?;
     let units = fields.units()?;
     state.authenticate(&present(key)?).await?;
     let order = fields
@@ -50,16 +42,10 @@ async fn modifyorder_once(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
-    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let strategy = f.string("strategy", true, 0, 0);
-    let order_id = f.string("orderid", true, 0, 0);
-    let fields = OrderFields::read(
-        &mut f,
-        QuantityRule::Positive("Quantity must be a positive number."),
-        true,
-    );
-    f.finish()?;
+    let v = table::MODIFYORDER.validate(&body)?;
+    let (key, strategy) = (v.opt_text("apikey"), v.opt_text("strategy"));
+    let order_id = v.opt_text("orderid");
+    let fields = OrderFields::from_valid(&v)?;
     let units = fields.units()?;
     state.authenticate(&present(key)?).await?;
     let order_id = OrderId::new(present(order_id)?)
@@ -71,12 +57,8 @@ async fn modifyorder_once(
 
 /// Validates `apikey`, `strategy`, `orderid` and authenticates.
 async fn order_request(state: &AppState, body: &[u8]) -> Result<OrderId, ApiError> {
-    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let _strategy = f.string("strategy", true, 0, 0);
-    let order_id = f.string("orderid", true, 0, 0);
-    f.finish()?;
-    let order_id = present(order_id)?;
+    let v = table::CANCELORDER.validate(body)?;
+    let (key, order_id) = (v.opt_text("apikey"), v.text("orderid")?);
     state.authenticate(&present(key)?).await?;
     OrderId::new(order_id).map_err(|_| ApiError::BadRequest("Order ID is missing".into()))
 }
