@@ -52,8 +52,10 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     docs::configure(cfg);
 }
 
-async fn method_not_allowed() -> HttpResponse {
+/// The reference's 405 body, with the `Allow` header naming the endpoint's method.
+async fn method_not_allowed(allow: &'static str) -> HttpResponse {
     HttpResponse::MethodNotAllowed()
+        .insert_header((actix_web::http::header::ALLOW, allow))
         .json(json!({"message": "The method is not allowed for the requested URL."}))
 }
 

@@ -99,6 +99,13 @@ impl Endpoint {
         }
     }
 
+    fn http_method_name(&self) -> &'static str {
+        match self.method {
+            Method::Post => "POST",
+            Method::Get => "GET",
+        }
+    }
+
     /// The registered patterns: with and without the trailing slash.
     fn patterns(&self) -> [String; 2] {
         [format!("/{}", self.path), format!("/{}/", self.path)]
@@ -125,7 +132,9 @@ macro_rules! endpoints {
                     cfg.service(
                         web::resource(path)
                             .route(web::route().method($id.http_method()).to($handler))
-                            .default_service(web::to(super::method_not_allowed)),
+                            .default_service(web::to(move || {
+                                super::method_not_allowed($id.http_method_name())
+                            })),
                     );
                 }
             )+
