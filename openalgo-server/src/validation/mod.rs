@@ -47,16 +47,15 @@ pub fn object(body: &[u8], format: Format) -> Result<Map<String, Value>, ApiErro
     }
 }
 
-/// A JSON number as a decimal: its text when exact, else (a float beyond 28 decimal places,
-/// such as `5e-324`) the nearest decimal, as the reference's float fields accept it.
+/// A JSON number as a decimal: its text when exact, else (a float below one with digits beyond
+/// 28 decimal places, such as `5e-324`) its text rounded to 28 places, as the reference's
+/// float fields accept it.
 fn json_number(n: &serde_json::Number) -> Result<Decimal, openalgo_core::money::NumberError> {
-    use rust_decimal::prelude::FromPrimitive;
-    parse_decimal(&n.to_string()).or_else(|e| {
-        n.as_f64()
-            .filter(|f| f.is_finite() && f.abs() < 1e15)
-            .and_then(Decimal::from_f64)
-            .map(|d| d.normalize())
-            .ok_or(e)
+    parse_decimal(&n.to_string()).or_else(|e| match n.as_f64() {
+        Some(f) if f.is_finite() && f.abs() < 1.0 => {
+            parse_decimal(&format!("{f:.28}")).map_err(|_| e)
+        }
+        _ => Err(e),
     })
 }
 

@@ -284,6 +284,26 @@ mod tests {
     }
 
     #[test]
+    fn floats_beyond_28_decimals_are_rounded_not_refused() {
+        const PRICE: &[Field] = &[Field::required(
+            "price",
+            Kind::number(Bound::NonNegative, Whole::No, "Bad price."),
+        )];
+        let read = |v: Value| {
+            let Value::Object(m) = json!({ "price": v }) else {
+                panic!()
+            };
+            validate(PRICE, m, Format::Object).map(|v| v.opt_number("price"))
+        };
+        assert_eq!(read(json!(5e-324)).unwrap(), Some(Decimal::ZERO));
+        assert_eq!(
+            read(json!(1.25e-13)).unwrap(),
+            Some("0.000000000000125".parse().unwrap())
+        );
+        assert!(read(json!(1e300)).is_err(), "too large for a decimal");
+    }
+
+    #[test]
     fn custom_rules_report_in_declaration_order() {
         let ApiError::Validation(e) = run(json!({"format": "xml", "year": 2051, "mode": 2,
             "legs": [{"symbol": "ABCD", "qty": 1.5}, {"symbol": "A"}, {"symbol": "B"}]}))

@@ -10,7 +10,11 @@ use crate::security::rate_limit::RateClass;
 use crate::validation::Format;
 
 fn content(schema: Value) -> Value {
-    json!({"application/json": {"schema": schema}})
+    let mut media = Map::new();
+    media.insert("schema".into(), schema);
+    let mut content = Map::new();
+    content.insert("application/json".into(), Value::Object(media));
+    Value::Object(content)
 }
 
 fn status_description(status: u16) -> &'static str {

@@ -6,7 +6,9 @@ use serde_json::{Map, Value, json};
 use crate::validation::Format;
 
 fn object(required: &[&str], properties: Value) -> Value {
-    json!({"type": "object", "required": required, "properties": properties})
+    let mut v = json!({"type": "object", "required": required});
+    v["properties"] = properties;
+    v
 }
 
 /// `{"status": "success", ...}` with `props` (all required) and the analyzer's `mode` marker.
@@ -40,7 +42,9 @@ fn int() -> Value {
     json!({"type": "integer"})
 }
 fn array(items: Value) -> Value {
-    json!({"type": "array", "items": items})
+    let mut v = json!({"type": "array"});
+    v["items"] = items;
+    v
 }
 fn any_object() -> Value {
     json!({"type": "object"})
