@@ -37,10 +37,6 @@ pub enum ApiError {
     /// A broker failure, classified.
     #[error(transparent)]
     Broker(#[from] BrokerError),
-    /// The handler ran in describe mode (OpenAPI generation) and stopped after validation;
-    /// never answered to a client.
-    #[error("request described")]
-    Described,
     /// An error of the analyzer (sandbox) account: the body carries `"mode": "analyze"`.
     #[error("{0}")]
     Analyze(Box<ApiError>),
@@ -151,7 +147,7 @@ impl ResponseError for ApiError {
                 BrokerError::Unsupported { .. } => StatusCode::NOT_IMPLEMENTED,
                 BrokerError::Connectivity(_) | BrokerError::Decode(_) => StatusCode::BAD_GATEWAY,
             },
-            Self::Store(_) | Self::Blocking(_) | Self::Internal(_) | Self::Described => {
+            Self::Store(_) | Self::Blocking(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }

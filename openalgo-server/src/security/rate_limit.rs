@@ -131,13 +131,23 @@ pub enum LimitClass {
     Webhook,
 }
 
+/// Which of the API limits an `/api/v1` endpoint counts against (the endpoint table says).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateClass {
+    /// `ORDER_RATE_LIMIT`.
+    Order,
+    /// `SMART_ORDER_RATE_LIMIT`.
+    SmartOrder,
+    /// `API_RATE_LIMIT`.
+    Api,
+}
+
 impl RateLimits {
     fn for_api_endpoint(&self, endpoint: &str) -> Limit {
-        match endpoint {
-            "placeorder" | "modifyorder" | "cancelorder" | "optionsorder" | "optionsmultiorder"
-            | "placegttorder" | "modifygttorder" | "cancelgttorder" => self.order,
-            "placesmartorder" => self.smart_order,
-            _ => self.api,
+        match crate::routes::v1::table::rate_class(endpoint) {
+            RateClass::Order => self.order,
+            RateClass::SmartOrder => self.smart_order,
+            RateClass::Api => self.api,
         }
     }
 

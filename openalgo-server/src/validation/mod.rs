@@ -10,11 +10,13 @@ use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 
-pub mod describe;
+pub mod fields;
+pub mod patterns;
 mod render;
+pub mod walk;
 
-use describe::{FieldKind, FieldSpec};
 use render::render;
+pub use walk::{Valid, validate};
 
 /// Which error body format an endpoint uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +47,28 @@ pub fn object(body: &[u8], format: Format) -> Result<Map<String, Value>, ApiErro
     }
 }
 
+/// A JSON number as a decimal: its text when exact, else (a float below one with digits beyond
+/// 28 decimal places, such as `5e-324`) its text rounded to 28 places, as the reference's
+/// float fields accept it.
+fn json_number(n: &serde_json::Number) -> Result<Decimal, openalgo_core::money::NumberError> {
+    parse_decimal(&n.to_string()).or_else(|e| match n.as_f64() {
+        Some(f) if f.is_finite() && f.abs() < 1.0 => {
+            parse_decimal(&format!("{f:.28}")).map_err(|_| e)
+        }
+        _ => Err(e),
+    })
+}
+
+/// The strings a boolean field reads as `true` (Python marshmallow's truthy set).
+pub const TRUE_SPELLINGS: [&str; 14] = [
+    "1", "t", "T", "true", "True", "TRUE", "y", "Y", "yes", "Yes", "YES", "on", "On", "ON",
+];
+
+/// The strings a boolean field reads as `false`.
+pub const FALSE_SPELLINGS: [&str; 14] = [
+    "0", "f", "F", "false", "False", "FALSE", "n", "N", "no", "No", "NO", "off", "Off", "OFF",
+];
+
 /// Errors of one field: messages, or per-item errors of a list of objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldErrors {
@@ -61,8 +85,6 @@ pub struct Form {
     declared: Vec<&'static str>,
     errors: Vec<(String, FieldErrors)>,
     format: Format,
-    /// `Some` in describe mode: the fields read so far.
-    spec: Option<Vec<FieldSpec>>,
 }
 
 impl Form {
@@ -74,29 +96,6 @@ impl Form {
             declared: Vec::new(),
             errors: Vec::new(),
             format,
-            spec: describe::active().then(Vec::new),
-        }
-    }
-
-    /// In describe mode, records the field and returns `true` (the reader then returns
-    /// `None`); otherwise does nothing.
-    fn describes(
-        &mut self,
-        name: &'static str,
-        required: bool,
-        kind: impl FnOnce() -> FieldKind,
-    ) -> bool {
-        match &mut self.spec {
-            Some(spec) => {
-                self.declared.push(name);
-                spec.push(FieldSpec {
-                    name,
-                    required,
-                    kind: kind(),
-                });
-                true
-            }
-            None => false,
         }
     }
 
@@ -114,9 +113,6 @@ impl Form {
 
     /// A list of objects (basket legs); each item is handed back as its own object.
     pub fn objects(&mut self, field: &'static str, required: bool) -> Option<Vec<Value>> {
-        if self.describes(field, required, || FieldKind::Objects(Vec::new())) {
-            return None;
-        }
         match self.take(field, required)? {
             Value::Array(items) => Some(items),
             _ => {
@@ -135,15 +131,6 @@ impl Form {
         items: Vec<Value>,
         mut read: impl FnMut(&mut Self) -> T,
     ) -> Vec<T> {
-        if let Some(spec) = &mut self.spec {
-            let mut item = Self::new(Map::new(), self.format);
-            let _ = read(&mut item);
-            let item_fields = item.spec.unwrap_or_default();
-            if let Some(f) = spec.iter_mut().rev().find(|f| f.name == field) {
-                f.kind = FieldKind::Objects(item_fields);
-            }
-            return Vec::new();
-        }
         let mut out = Vec::new();
         let mut errors = Vec::new();
         for (i, item) in items.into_iter().enumerate() {
@@ -221,9 +208,6 @@ impl Form {
         min: usize,
         max: usize,
     ) -> Option<String> {
-        if self.describes(field, required, || FieldKind::String { min, max }) {
-            return None;
-        }
         match self.take(field, required)? {
             Value::String(s) => {
                 let n = s.chars().count();
@@ -246,13 +230,6 @@ impl Form {
     where
         T: FromStr<Err = openalgo_core::VocabError>,
     {
-        let accepted = || match "\u{0}".parse::<T>() {
-            Err(e) => FieldKind::Choice(e.accepted),
-            Ok(_) => FieldKind::String { min: 0, max: 0 },
-        };
-        if self.describes(field, required, accepted) {
-            return None;
-        }
         match self.take(field, required)? {
             Value::String(s) => match s.parse() {
                 Ok(v) => Some(v),
@@ -276,9 +253,6 @@ impl Form {
         required: bool,
         allowed: &'static [&'static str],
     ) -> Option<&'static str> {
-        if self.describes(field, required, || FieldKind::Choice(allowed)) {
-            return None;
-        }
         match self.take(field, required)? {
             Value::String(s) => {
                 let found = allowed.iter().copied().find(|a| *a == s);
@@ -299,16 +273,11 @@ impl Form {
         &mut self,
         field: &'static str,
         required: bool,
-        rule: fn(Decimal) -> bool,
+        rule: impl Fn(Decimal) -> bool,
         message: &str,
     ) -> Option<Decimal> {
-        if self.describes(field, required, || FieldKind::Number {
-            rule: message.to_owned(),
-        }) {
-            return None;
-        }
         let value = match self.take(field, required)? {
-            Value::Number(n) => parse_decimal(&n.to_string()),
+            Value::Number(n) => json_number(&n),
             Value::String(s) => parse_decimal(&s),
             _ => {
                 self.error(field, "Not a valid number.");
@@ -341,14 +310,9 @@ impl Form {
         &mut self,
         field: &'static str,
         required: bool,
-        rule: fn(i64) -> bool,
+        rule: impl Fn(i64) -> bool,
         message: &str,
     ) -> Option<i64> {
-        if self.describes(field, required, || FieldKind::Integer {
-            rule: message.to_owned(),
-        }) {
-            return None;
-        }
         let parsed = match self.take(field, required)? {
             Value::Number(n) => parse_decimal(&n.to_string()).ok(),
             Value::String(s) => parse_decimal(s.trim()).ok(),
@@ -372,21 +336,12 @@ impl Form {
 
     /// A boolean with Python marshmallow's truthy/falsy spellings (rest-api §1.7).
     pub fn boolean(&mut self, field: &'static str, required: bool) -> Option<bool> {
-        if self.describes(field, required, || FieldKind::Boolean) {
-            return None;
-        }
-        const TRUE: [&str; 13] = [
-            "1", "t", "T", "true", "True", "TRUE", "y", "Y", "yes", "Yes", "YES", "on", "On",
-        ];
-        const FALSE: [&str; 13] = [
-            "0", "f", "F", "false", "False", "FALSE", "n", "N", "no", "No", "NO", "off", "Off",
-        ];
         let parsed = match self.take(field, required)? {
             Value::Bool(b) => Some(b),
             Value::Number(n) if n.as_i64() == Some(1) => Some(true),
             Value::Number(n) if n.as_i64() == Some(0) => Some(false),
-            Value::String(s) if TRUE.contains(&s.as_str()) || s == "ON" => Some(true),
-            Value::String(s) if FALSE.contains(&s.as_str()) || s == "OFF" => Some(false),
+            Value::String(s) if TRUE_SPELLINGS.contains(&s.as_str()) => Some(true),
+            Value::String(s) if FALSE_SPELLINGS.contains(&s.as_str()) => Some(false),
             _ => None,
         };
         if parsed.is_none() {
@@ -397,9 +352,6 @@ impl Form {
 
     /// A `YYYY-MM-DD` date field (non-padded parts accepted).
     pub fn date(&mut self, field: &'static str, required: bool) -> Option<chrono::NaiveDate> {
-        if self.describes(field, required, || FieldKind::Date) {
-            return None;
-        }
         match self.take(field, required)? {
             Value::String(s) => match chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
                 Ok(d) => Some(d),
@@ -415,16 +367,11 @@ impl Form {
         }
     }
 
-    /// Ends validation: unknown keys are errors; any error gives the 400 body. In describe mode
-    /// it reports the fields read and stops the handler.
+    /// Ends validation: unknown keys are errors; any error gives the 400 body.
     ///
     /// # Errors
     /// [`ApiError::Validation`] in the endpoint's format.
     pub fn finish(mut self) -> Result<(), ApiError> {
-        if let Some(spec) = self.spec.take() {
-            describe::report(spec, self.format);
-            return Err(ApiError::Described);
-        }
         self.collect_unknown();
         if self.errors.is_empty() {
             Ok(())

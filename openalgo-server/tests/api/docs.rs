@@ -172,3 +172,42 @@ async fn every_endpoint_that_checks_the_key_refuses_a_wrong_one_after_validation
     }
     assert!(checked >= 28, "{checked} endpoints checked");
 }
+
+#[tokio::test]
+async fn wrong_methods_name_the_right_one_and_every_answer_is_documented() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let (method, op) = item.as_object().unwrap().iter().next().unwrap();
+        for status in ["200", "400", "403", "405", "429", "500"] {
+            assert!(
+                op["responses"][status]["content"]["application/json"]["schema"].is_object(),
+                "{path}: {status} undocumented"
+            );
+        }
+        let url = format!(
+            "{}/api/v1{}",
+            app.address,
+            path.replace("{instrument}", "NSE:SBIN")
+        );
+        let wrong = if method == "post" {
+            app.client.delete(&url)
+        } else {
+            app.client.put(&url)
+        };
+        let r = wrong.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 405, "{path}");
+        assert_eq!(
+            r.headers()["allow"].to_str().unwrap(),
+            method.to_uppercase(),
+            "{path}"
+        );
+    }
+    // Numbers are numbers or numeric strings; a whole quantity is documented as whole.
+    let quantity = &doc["paths"]["/placeorder"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"]["properties"]["quantity"];
+    assert_eq!(quantity["anyOf"][0]["multipleOf"], 1, "{quantity}");
+    assert_eq!(quantity["anyOf"][0]["minimum"], 1, "{quantity}");
+    let pattern = quantity["anyOf"][1]["pattern"].as_str().unwrap();
+    assert!(!pattern.is_empty() && !pattern.contains("\\d"), "{pattern}");
+}

@@ -6,10 +6,9 @@ use chrono::{Datelike, NaiveDate};
 use openalgo_core::calendar::{MarketDay, Session};
 use serde_json::{Value, json};
 
-use super::present;
+use super::{present, table};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::validation::{Form, Format, object};
 
 fn session_json(s: &Session, date: NaiveDate) -> Value {
     let (start, end) = s.epoch_millis(date);
@@ -31,15 +30,8 @@ pub(super) async fn holidays(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let mut f = Form::new(object(&body, Format::Object)?, Format::Object);
-    let _key = f.string("apikey", true, 1, 256);
-    let year = f.integer(
-        "year",
-        false,
-        |y| (2020..=2050).contains(&y),
-        "Year must be between 2020 and 2050",
-    );
-    f.finish()?;
+    let v = table::HOLIDAYS.validate(&body)?;
+    let year = v.opt_integer("year");
     let year = match year {
         Some(y) => i32::try_from(y).map_err(|_| ApiError::Internal("year range".into()))?,
         None => state.clock.now_ist().year(),
@@ -54,10 +46,8 @@ pub(super) async fn timings(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let mut f = Form::new(object(&body, Format::Object)?, Format::Object);
-    let _key = f.string("apikey", true, 1, 256);
-    let date = f.string("date", true, 0, 0);
-    f.finish()?;
+    let v = table::TIMINGS.validate(&body)?;
+    let date = v.opt_text("date");
     let date = NaiveDate::parse_from_str(present(date)?.trim(), "%Y-%m-%d")
         .map_err(|_| ApiError::BadRequest("Invalid date format. Use YYYY-MM-DD".into()))?;
     if !(2020..=2050).contains(&date.year()) {

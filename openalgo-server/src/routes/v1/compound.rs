@@ -5,16 +5,14 @@
 use actix_web::{HttpResponse, web};
 use openalgo_core::orders::SmartOrderRequest;
 use openalgo_core::{InstrumentKey, OrderDraft, Product, Symbol};
-use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
-use super::order_fields::{OrderFields, QuantityRule};
-use super::present;
+use super::order_fields::OrderFields;
+use super::{present, table};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::orders::commands;
 use crate::state::Trading;
-use crate::validation::{Form, Format, object};
 
 order_call!(
     placesmartorder,
@@ -27,12 +25,10 @@ async fn placesmartorder_parse(
     state: &AppState,
     body: &[u8],
 ) -> Result<(i64, SmartOrderRequest), ApiError> {
-    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let strategy = f.string("strategy", true, 0, 0);
-    let fields = OrderFields::read(&mut f, QuantityRule::NonNegative, false);
-    let position_size = f.number("position_size", true, |_| true, "");
-    f.finish()?;
+    let v = table::PLACESMARTORDER.validate(body)?;
+    let (key, strategy) = (v.opt_text("apikey"), v.opt_text("strategy"));
+    let fields = OrderFields::from_valid(&v)?;
+    let position_size = v.opt_number("position_size");
     let units = fields.units()?;
     let user = state.authenticate(&present(key)?).await?;
     let target: i64 = present(position_size)?
@@ -54,21 +50,10 @@ async fn splitorder_parse(
     state: &AppState,
     body: &[u8],
 ) -> Result<(i64, (OrderDraft, u64)), ApiError> {
-    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let strategy = f.string("strategy", true, 0, 0);
-    let fields = OrderFields::read(
-        &mut f,
-        QuantityRule::Positive("Total quantity must be a positive number."),
-        false,
-    );
-    let split = f.number(
-        "splitsize",
-        true,
-        |d| d >= Decimal::ONE && d.fract().is_zero(),
-        "Split size must be a positive integer.",
-    );
-    f.finish()?;
+    let v = table::SPLITORDER.validate(body)?;
+    let (key, strategy) = (v.opt_text("apikey"), v.opt_text("strategy"));
+    let fields = OrderFields::from_valid(&v)?;
+    let split = v.opt_number("splitsize");
     let units = fields.units()?;
     let user = state.authenticate(&present(key)?).await?;
     let split: u64 = present(split)?
@@ -83,18 +68,13 @@ async fn basketorder_parse(
     state: &AppState,
     body: &[u8],
 ) -> Result<(i64, Vec<OrderDraft>), ApiError> {
-    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let strategy = f.string("strategy", true, 0, 0);
-    let items = f.objects("orders", true).unwrap_or_default();
-    let legs = f.each_object("orders", items, |leg| {
-        OrderFields::read(
-            leg,
-            QuantityRule::Positive("Quantity must be a positive number."),
-            false,
-        )
-    });
-    f.finish()?;
+    let v = table::BASKETORDER.validate(body)?;
+    let (key, strategy) = (v.opt_text("apikey"), v.opt_text("strategy"));
+    let legs = v
+        .items("orders")
+        .iter()
+        .map(OrderFields::from_valid)
+        .collect::<Result<Vec<_>, _>>()?;
     let strategy = present(strategy)?;
     let mut orders = Vec::with_capacity(legs.len());
     for fields in &legs {
@@ -110,11 +90,8 @@ async fn basketorder_parse(
 
 /// Validates `apikey` and `strategy` and authenticates.
 async fn strategy_only(state: &AppState, body: &[u8]) -> Result<(i64, ()), ApiError> {
-    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let _strategy = f.string("strategy", true, 0, 0);
-    f.finish()?;
-    Ok((state.authenticate(&present(key)?).await?, ()))
+    let v = table::CANCELALLORDER.validate(body)?;
+    Ok((state.authenticate(&v.text("apikey")?).await?, ()))
 }
 
 order_call!(
@@ -147,13 +124,10 @@ pub(super) async fn openposition(
 }
 
 async fn open_quantity(state: &AppState, t: &Trading, body: &[u8]) -> Result<i64, ApiError> {
-    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let _strategy = f.string("strategy", true, 0, 0);
-    let symbol = f.string("symbol", true, 0, 0);
-    let exchange = f.string("exchange", true, 0, 0);
-    let product: Option<Product> = f.choice("product", true);
-    f.finish()?;
+    let v = table::OPENPOSITION.validate(body)?;
+    let key = v.opt_text("apikey");
+    let (symbol, exchange) = (v.opt_text("symbol"), v.opt_text("exchange"));
+    let product: Option<Product> = v.opt_choice("product")?;
     state.authenticate(&present(key)?).await?;
     // The reference does not validate the exchange here: an unknown one simply has no position.
     Ok(

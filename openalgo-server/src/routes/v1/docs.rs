@@ -5,8 +5,6 @@ use actix_web::http::header::{CacheControl, CacheDirective, ContentType};
 use actix_web::{HttpResponse, web};
 use tokio::sync::OnceCell;
 
-use crate::app::AppState;
-
 const BUNDLE_JS: &[u8] = include_bytes!("../../../static/swagger-ui/swagger-ui-bundle.js");
 const UI_CSS: &[u8] = include_bytes!("../../../static/swagger-ui/swagger-ui.css");
 const INIT_JS: &str = "window.addEventListener('load', function () {\n  window.ui = SwaggerUIBundle({ url: 'openapi.json', dom_id: '#swagger-ui', deepLinking: true });\n});\n";
@@ -47,9 +45,9 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
+async fn openapi_json() -> HttpResponse {
     let doc = DOCUMENT
-        .get_or_init(|| async { super::openapi::document(&state).await.to_string() })
+        .get_or_init(|| async { super::openapi::document().to_string() })
         .await;
     HttpResponse::Ok()
         .content_type(ContentType::json())

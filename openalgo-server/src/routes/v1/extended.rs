@@ -5,11 +5,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use openalgo_core::{Exchange, HistoryRequest, InstrumentKey, Interval, Symbol};
 use serde_json::{Map, Value, json};
 
-use super::{listed, present};
+use super::{listed, present, table};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::state::Mode;
-use crate::validation::{Form, Format, object};
 
 fn f(p: openalgo_core::Price) -> f64 {
     p.to_f64()
@@ -19,18 +18,18 @@ pub(super) async fn multiquotes(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let mut form = Form::new(object(&body, Format::Object)?, Format::Object);
-    let key = form.string("apikey", true, 1, 256);
-    let items = form.objects("symbols", true);
-    if items.as_ref().is_some_and(Vec::is_empty) {
-        form.reject("symbols", "Shorter than minimum length 1.");
-    }
-    let wanted = form.each_object("symbols", items.unwrap_or_default(), |leg| {
-        let symbol = leg.string("symbol", true, 0, 0);
-        let exchange: Option<Exchange> = leg.choice("exchange", true);
-        (symbol, exchange)
-    });
-    form.finish()?;
+    let v = table::MULTIQUOTES.validate(&body)?;
+    let key = v.opt_text("apikey");
+    let wanted = v
+        .items("symbols")
+        .iter()
+        .map(|leg| {
+            Ok((
+                leg.opt_text("symbol"),
+                leg.opt_choice::<Exchange>("exchange")?,
+            ))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
     state.authenticate(&present(key)?).await?;
     let mut invalid = Vec::new();
     let mut keys = Vec::new();
@@ -90,14 +89,10 @@ pub(super) async fn instruments(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let mut form = Form::new(query_map(&req), Format::Object);
-    let key = form.string("apikey", true, 1, 256);
-    let exchange: Option<Exchange> = form.choice("exchange", false);
-    let format = form.string("format", false, 0, 0).map(|s| s.to_lowercase());
-    if format.as_deref().is_some_and(|f| f != "json" && f != "csv") {
-        form.reject("format", "Must be one of: json, csv.");
-    }
-    form.finish()?;
+    let v = table::INSTRUMENTS.validate_query(query_map(&req))?;
+    let key = v.opt_text("apikey");
+    let exchange: Option<Exchange> = v.opt_choice("exchange")?;
+    let format = v.opt_text("format");
     state.authenticate(&present(key)?).await?;
     let symbols = state.symbols();
     let rows: Vec<&openalgo_core::Instrument> = symbols
@@ -144,20 +139,12 @@ pub(super) async fn ticker(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut q = query_map(&req);
-    // The reference names the dates start_date/end_date internally.
-    for (from, to) in [("from", "start_date"), ("to", "end_date")] {
-        if let Some(v) = q.remove(from) {
-            q.insert(to.into(), v);
-        }
-    }
-    let mut form = Form::new(q, Format::Object);
-    let key = form.string("apikey", true, 1, 256);
-    let interval: Option<Interval> = form.choice("interval", false);
-    let start = form.date("start_date", true);
-    let end = form.date("end_date", true);
-    let format = form.string("format", false, 0, 0).map(|s| s.to_lowercase());
-    form.finish()?;
+    // The reference names the dates start_date/end_date internally (the table's aliases).
+    let v = table::TICKER.validate_query(query_map(&req))?;
+    let key = v.opt_text("apikey");
+    let interval: Option<Interval> = v.opt_choice("interval")?;
+    let (start, end) = (v.opt_date("start_date"), v.opt_date("end_date"));
+    let format = v.opt_text("format").map(|s| s.to_lowercase());
     state.authenticate(&present(key)?).await?;
     let (exchange, symbol) = path.split_once(':').unwrap_or(("NSE", "RELIANCE"));
     let exchange: Exchange = exchange
@@ -221,10 +208,8 @@ pub(super) async fn pnl_symbols(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let mut form = Form::new(object(&body, Format::Object)?, Format::Object);
-    let key = form.string("apikey", true, 1, 256);
-    form.finish()?;
-    state.authenticate(&present(key)?).await?;
+    let v = table::PNL_SYMBOLS.validate(&body)?;
+    state.authenticate(&v.text("apikey")?).await?;
     if state.mode() != Mode::Analyze {
         return Err(ApiError::BadRequest(
             "This endpoint is only available in sandbox/analyzer mode".into(),

@@ -9,10 +9,10 @@ use openalgo_core::{
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::present;
+use super::{present, table};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::validation::{Form, Format, object};
+use crate::validation::Valid;
 
 struct Leg {
     symbol: String,
@@ -24,50 +24,17 @@ struct Leg {
     price: Option<String>,
 }
 
-/// One basket leg as read (every field present once validation passed).
-type RawLeg = (
-    Option<String>,
-    Option<Exchange>,
-    Option<Action>,
-    Option<String>,
-    Option<Product>,
-    Option<PriceType>,
-    Option<String>,
-);
-
-fn form_leg(leg: &mut Form) -> RawLeg {
-    let symbol = leg.string("symbol", true, 0, 0);
-    if symbol
-        .as_ref()
-        .is_some_and(|s| s.is_empty() || s.chars().count() > 50)
-    {
-        leg.reject("symbol", "Symbol must be between 1 and 50 characters.");
-    }
-    let exchange = leg.choice("exchange", true);
-    let action = leg.choice("action", true);
-    let quantity = leg.string("quantity", true, 0, 0);
-    let product = leg.choice("product", true);
-    let price_type = leg.choice("pricetype", true);
-    let price = leg.string("price", false, 0, 0);
-    let _trigger = leg.string("trigger_price", false, 0, 0);
-    (
-        symbol, exchange, action, quantity, product, price_type, price,
-    )
-}
-
-impl TryFrom<RawLeg> for Leg {
+impl TryFrom<&Valid> for Leg {
     type Error = ApiError;
-    fn try_from(
-        (symbol, exchange, action, quantity, product, price_type, price): RawLeg,
-    ) -> Result<Self, ApiError> {
+    fn try_from(v: &Valid) -> Result<Self, ApiError> {
         Ok(Self {
-            symbol: present(symbol)?,
-            exchange: present(exchange)?,
-            action: present(action)?,
-            quantity: present(quantity)?,
-            product: present(product)?,
-            price_type: present(price_type)?,
-            price,
+            symbol: v.text("symbol")?,
+            exchange: v.choice("exchange")?,
+            action: v.choice("action")?,
+            quantity: v.text("quantity")?,
+            product: v.choice("product")?,
+            price_type: v.choice("pricetype")?,
+            price: v.opt_text("price"),
         })
     }
 }
@@ -76,25 +43,13 @@ pub(super) async fn margin(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let mut f = Form::new(object(&body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 0, 0);
-    if key
-        .as_ref()
-        .is_some_and(|k| k.is_empty() || k.chars().count() > 256)
-    {
-        f.reject("apikey", "API key must be between 1 and 256 characters.");
-    }
-    let items = f.objects("positions", true);
-    if items.as_ref().is_some_and(|v| v.is_empty() || v.len() > 50) {
-        f.reject("positions", "Positions must contain 1 to 50 items.");
-    }
-    let read = form_leg;
-    let parsed = f.each_object("positions", items.unwrap_or_default(), read);
-    let legs = parsed
-        .into_iter()
+    let v = table::MARGIN.validate(&body)?;
+    let key = v.opt_text("apikey");
+    let legs = v
+        .items("positions")
+        .iter()
         .map(Leg::try_from)
         .collect::<Result<Vec<_>, _>>()?;
-    f.finish()?;
     // Service-level checks, 1-based, as the reference words them.
     let mut checked = Vec::with_capacity(legs.len());
     for (i, leg) in legs.iter().enumerate() {

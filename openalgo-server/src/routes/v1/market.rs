@@ -4,10 +4,9 @@ use actix_web::{HttpResponse, web};
 use openalgo_core::{Exchange, HistoryRequest, Interval, Price};
 use serde_json::{Value, json};
 
-use super::{key_only, listed, present};
+use super::{key_only, listed, present, table};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::validation::{Form, Format, object};
 
 fn f(p: Price) -> f64 {
     p.to_f64()
@@ -18,11 +17,9 @@ async fn symbol_request(
     state: &AppState,
     body: &[u8],
 ) -> Result<openalgo_core::InstrumentKey, ApiError> {
-    let mut form = Form::new(object(body, Format::Object)?, Format::Object);
-    let key = form.string("apikey", true, 1, 256);
-    let symbol = form.string("symbol", true, 0, 0);
-    let exchange: Option<Exchange> = form.choice("exchange", true);
-    form.finish()?;
+    let v = table::QUOTES.validate(body)?;
+    let (key, symbol) = (v.opt_text("apikey"), v.opt_text("symbol"));
+    let exchange: Option<Exchange> = v.opt_choice("exchange")?;
     state.authenticate(&present(key)?).await?;
     listed(state, &present(symbol)?, present(exchange)?)
 }
@@ -69,15 +66,12 @@ pub(super) async fn history(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let mut form = Form::new(object(&body, Format::Object)?, Format::Object);
-    let key = form.string("apikey", true, 1, 256);
-    let symbol = form.string("symbol", true, 0, 0);
-    let exchange: Option<Exchange> = form.choice("exchange", true);
-    let interval: Option<Interval> = form.choice("interval", true);
-    let start = form.date("start_date", true);
-    let end = form.date("end_date", true);
-    let source = form.string("source", false, 0, 0);
-    form.finish()?;
+    let v = table::HISTORY.validate(&body)?;
+    let (key, symbol) = (v.opt_text("apikey"), v.opt_text("symbol"));
+    let exchange: Option<Exchange> = v.opt_choice("exchange")?;
+    let interval: Option<Interval> = v.opt_choice("interval")?;
+    let (start, end) = (v.opt_date("start_date"), v.opt_date("end_date"));
+    let source = v.opt_text("source");
     if let Some(s) = source.filter(|s| s != "api") {
         return Err(ApiError::BadRequest(format!(
             "source '{s}' is not available: only 'api' history is served"

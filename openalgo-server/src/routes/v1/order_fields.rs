@@ -9,16 +9,7 @@ use rust_decimal::Decimal;
 
 use super::present;
 use crate::error::ApiError;
-use crate::validation::Form;
-
-/// How `quantity` is checked.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum QuantityRule {
-    /// > 0 with the given message.
-    Positive(&'static str),
-    /// ≥ 0 (smart orders).
-    NonNegative,
-}
+use crate::validation::Valid;
 
 /// Parsed (not yet cross-checked) order fields.
 #[derive(Debug, Default)]
@@ -34,52 +25,24 @@ pub(super) struct OrderFields {
     disclosed: Option<Decimal>,
 }
 
-fn non_negative(d: Decimal) -> bool {
-    !d.is_sign_negative() || d.is_zero()
-}
-
 impl OrderFields {
-    /// Reads exchange, symbol, action, quantity (and, when `with_pricing`, pricetype, product,
-    /// price, trigger_price, disclosed_quantity) in the reference's declaration order.
-    pub(super) fn read(f: &mut Form, rule: QuantityRule, required_pricing: bool) -> Self {
-        let exchange = f.choice("exchange", true);
-        let symbol = f.string("symbol", true, 0, 0);
-        let action = f.choice("action", true);
-        let quantity = match rule {
-            QuantityRule::Positive(msg) => f.number("quantity", true, |d| d > Decimal::ZERO, msg),
-            QuantityRule::NonNegative => f.number(
-                "quantity",
-                true,
-                non_negative,
-                "Quantity must be a non-negative number.",
-            ),
-        };
-        Self {
-            exchange,
-            symbol,
-            action,
-            quantity,
-            price_type: f.choice("pricetype", required_pricing),
-            product: f.choice("product", required_pricing),
-            price: f.number(
-                "price",
-                required_pricing,
-                non_negative,
-                "Price must be a non-negative number.",
-            ),
-            trigger: f.number(
-                "trigger_price",
-                required_pricing,
-                non_negative,
-                "Trigger price must be a non-negative number.",
-            ),
-            disclosed: f.number(
-                "disclosed_quantity",
-                required_pricing,
-                |d| non_negative(d) && d.fract().is_zero(),
-                "Disclosed quantity must be a non-negative integer.",
-            ),
-        }
+    /// The order fields of a validated request (or basket leg): exchange, symbol, action,
+    /// quantity, pricetype, product, price, trigger_price, disclosed_quantity.
+    ///
+    /// # Errors
+    /// 500 when a validated choice does not parse (the table and the vocabulary disagree).
+    pub(super) fn from_valid(v: &Valid) -> Result<Self, ApiError> {
+        Ok(Self {
+            exchange: v.opt_choice("exchange")?,
+            symbol: v.opt_text("symbol"),
+            action: v.opt_choice("action")?,
+            quantity: v.opt_number("quantity"),
+            price_type: v.opt_choice("pricetype")?,
+            product: v.opt_choice("product")?,
+            price: v.opt_number("price"),
+            trigger: v.opt_number("trigger_price"),
+            disclosed: v.opt_number("disclosed_quantity"),
+        })
     }
 
     /// The reference's fractional-quantity check, run after field validation.

@@ -47,11 +47,6 @@ where
     C: FnOnce(OrderService, P) -> Fut,
     Fut: Future<Output = Result<T, OrderError>>,
 {
-    if crate::validation::describe::active() {
-        crate::validation::describe::mark_order_call();
-        parse.await?;
-        return Err(ApiError::Described);
-    }
     let key = idempotency::key_of(req.headers().get(HEADER));
     let call = state.orders.begin(
         endpoint,

@@ -6,27 +6,19 @@ use openalgo_core::{ModifyOrder, OrderDraft, OrderId};
 use serde_json::json;
 
 use super::account::order_row;
-use super::order_fields::{OrderFields, QuantityRule};
-use super::present;
+use super::order_fields::OrderFields;
+use super::{present, table};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::orders::commands;
-use crate::validation::{Form, Format, object};
 
 order_call!(placeorder, placeorder_parse, commands::place, false);
 
 /// Validation (F1), then the API key; the draft is built into an order inside the call.
 async fn placeorder_parse(state: &AppState, body: &[u8]) -> Result<(i64, OrderDraft), ApiError> {
-    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let strategy = f.string("strategy", true, 0, 0);
-    let fields = OrderFields::read(
-        &mut f,
-        QuantityRule::Positive("Quantity must be a positive number."),
-        false,
-    );
-    let _underlying_ltp = f.number("underlying_ltp", false, |_| true, "");
-    f.finish()?;
+    let v = table::PLACEORDER.validate(body)?;
+    let (key, strategy) = (v.opt_text("apikey"), v.opt_text("strategy"));
+    let fields = OrderFields::from_valid(&v)?;
     let units = fields.units()?;
     let user = state.authenticate(&present(key)?).await?;
     Ok((user, fields.draft(units, &present(strategy)?)?))
@@ -35,16 +27,10 @@ async fn placeorder_parse(state: &AppState, body: &[u8]) -> Result<(i64, OrderDr
 order_call!(modifyorder, modifyorder_parse, commands::modify, true);
 
 async fn modifyorder_parse(state: &AppState, body: &[u8]) -> Result<(i64, ModifyOrder), ApiError> {
-    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let strategy = f.string("strategy", true, 0, 0);
-    let order_id = f.string("orderid", true, 0, 0);
-    let fields = OrderFields::read(
-        &mut f,
-        QuantityRule::Positive("Quantity must be a positive number."),
-        true,
-    );
-    f.finish()?;
+    let v = table::MODIFYORDER.validate(body)?;
+    let (key, strategy) = (v.opt_text("apikey"), v.opt_text("strategy"));
+    let order_id = v.opt_text("orderid");
+    let fields = OrderFields::from_valid(&v)?;
     let units = fields.units()?;
     let user = state.authenticate(&present(key)?).await?;
     let order_id = OrderId::new(present(order_id)?)
@@ -55,12 +41,8 @@ async fn modifyorder_parse(state: &AppState, body: &[u8]) -> Result<(i64, Modify
 
 /// Validates `apikey`, `strategy`, `orderid` and authenticates.
 async fn order_request(state: &AppState, body: &[u8]) -> Result<(i64, OrderId), ApiError> {
-    let mut f = Form::new(object(body, Format::Stringified)?, Format::Stringified);
-    let key = f.string("apikey", true, 1, 256);
-    let _strategy = f.string("strategy", true, 0, 0);
-    let order_id = f.string("orderid", true, 0, 0);
-    f.finish()?;
-    let order_id = present(order_id)?;
+    let v = table::CANCELORDER.validate(body)?;
+    let (key, order_id) = (v.opt_text("apikey"), v.text("orderid")?);
     let user = state.authenticate(&present(key)?).await?;
     let id =
         OrderId::new(order_id).map_err(|_| ApiError::BadRequest("Order ID is missing".into()))?;

@@ -5,10 +5,9 @@ use openalgo_core::instrument::{ExpiryKind, SearchQuery};
 use openalgo_core::{Exchange, Instrument};
 use serde_json::{Value, json};
 
-use super::present;
+use super::{present, table};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::validation::{Form, Format, object};
 
 /// Maximum order quantity per underlying (exchange freeze limits); 1 when unknown.
 fn freeze_qty(inst: &Instrument) -> u64 {
@@ -40,11 +39,9 @@ pub(super) async fn symbol(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let mut f = Form::new(object(&body, Format::Object)?, Format::Object);
-    let key = f.string("apikey", true, 1, 256);
-    let symbol = f.string("symbol", true, 0, 0);
-    let exchange: Option<Exchange> = f.choice("exchange", true);
-    f.finish()?;
+    let v = table::SYMBOL.validate(&body)?;
+    let (key, symbol) = (v.opt_text("apikey"), v.opt_text("symbol"));
+    let exchange: Option<Exchange> = v.opt_choice("exchange")?;
     state.authenticate(&present(key)?).await?;
     let (symbol, exchange) = (present(symbol)?, present(exchange)?);
     let symbols = state.symbols();
@@ -65,11 +62,9 @@ pub(super) async fn search(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let mut f = Form::new(object(&body, Format::Object)?, Format::Object);
-    let key = f.string("apikey", true, 1, 256);
-    let query = f.string("query", true, 0, 0);
-    let exchange: Option<Exchange> = f.choice("exchange", false);
-    f.finish()?;
+    let v = table::SEARCH.validate(&body)?;
+    let (key, query) = (v.opt_text("apikey"), v.opt_text("query"));
+    let exchange: Option<Exchange> = v.opt_choice("exchange")?;
     state.authenticate(&present(key)?).await?;
     let query = present(query)?;
     if query.trim().is_empty() {
@@ -97,23 +92,17 @@ pub(super) async fn search(
     Ok(HttpResponse::Ok().json(json!({"status": "success", "message": message, "data": data})))
 }
 
-/// The `F_AND_O_EXCHANGES` list of the expiry schema, in its message order.
-const F_AND_O_NAMES: &[&str] = &["NFO", "BFO", "MCX", "CDS", "NCO", "BCD", "NCDEX", "CRYPTO"];
-
 pub(super) async fn expiry(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let mut f = Form::new(object(&body, Format::Object)?, Format::Object);
-    let key = f.string("apikey", true, 1, 256);
-    let symbol = f.string("symbol", true, 0, 0);
-    let exchange = f
-        .one_of("exchange", true, F_AND_O_NAMES)
-        .and_then(|e| e.parse::<Exchange>().ok());
-    let kind = f
-        .one_of("instrumenttype", true, &["futures", "options"])
+    let v = table::EXPIRY.validate(&body)?;
+    let (key, symbol) = (v.opt_text("apikey"), v.opt_text("symbol"));
+    let exchange: Option<Exchange> = v.opt_choice("exchange")?;
+    let kind = v
+        .opt_text("instrumenttype")
+        .as_deref()
         .and_then(ExpiryKind::from_wire);
-    f.finish()?;
     state.authenticate(&present(key)?).await?;
     let underlying = present(symbol)?.trim().to_uppercase();
     if underlying.is_empty() {
@@ -150,6 +139,6 @@ mod tests {
             .iter()
             .map(|e| e.as_str())
             .collect();
-        assert_eq!(super::F_AND_O_NAMES, core.as_slice());
+        assert_eq!(super::super::requests::F_AND_O_NAMES, core.as_slice());
     }
 }
