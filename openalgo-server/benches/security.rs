@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use openalgo_server::rate_limit::{RateLimiter, RateLimits};
+use openalgo_server::rate_limit::{RateClass, RateLimiter, RateLimits};
 use openalgo_server::security::BanList;
 
 fn clients(n: u32) -> Vec<IpAddr> {
@@ -30,7 +30,7 @@ fn admit(bans: &BanList, limiter: &RateLimiter, ip: IpAddr, now_ms: i64) -> bool
 
 fn single(c: &mut Criterion) {
     let ips = clients(10_000);
-    let limiter = RateLimiter::new(limits());
+    let limiter = RateLimiter::new(limits(), |_| RateClass::Api);
     let none = BanList::default();
     let some = BanList::default();
     // 1,000 banned addresses, none of them a client below (the common case: a miss).
@@ -78,7 +78,7 @@ fn single(c: &mut Criterion) {
 
 /// 16 threads admitting requests of distinct clients: time per admitted request overall.
 fn concurrent(c: &mut Criterion) {
-    let limiter = Arc::new(RateLimiter::new(limits()));
+    let limiter = Arc::new(RateLimiter::new(limits(), |_| RateClass::Api));
     let bans = Arc::new(BanList::default());
     let clock = Arc::new(AtomicI64::new(0));
     let mut g = c.benchmark_group("security_16_threads");

@@ -61,6 +61,9 @@ pub enum SessionError {
     /// Persistence failed.
     #[error("{0}")]
     Store(String),
+    /// The blocking part of the login (store, master parsing, journal replay) did not finish.
+    #[error("the login could not finish: {0}")]
+    Task(#[from] tokio::task::JoinError),
     /// The analyzer account could not be restored over the new master.
     #[error(transparent)]
     Restore(#[from] RestoreError),
@@ -191,27 +194,41 @@ impl BrokerSession {
     /// # Errors
     /// [`SessionError`] when the broker refuses or persistence fails.
     pub async fn login(
-        &self,
+        self: &Arc<Self>,
         user_id: i64,
         params: &LoginParams,
     ) -> Result<Option<Accounts>, SessionError> {
         let token = self.session.complete_login(params).await?;
         let encrypted = self.keys.cipher().encrypt(token.expose_secret());
-        self.store
-            .save_broker_token(
-                user_id,
-                self.entry.name,
-                &encrypted,
-                None,
-                self.clock.now_ms(),
-            )
-            .map_err(|e| SessionError::Store(e.to_string()))?;
-        if !self.master_is_stale() && !self.session.symbols().is_empty() {
+        // Store calls, master parsing and the journal replay run off the async workers.
+        let this = Arc::clone(self);
+        let fresh = tokio::task::spawn_blocking(move || {
+            this.store
+                .save_broker_token(
+                    user_id,
+                    this.entry.name,
+                    &encrypted,
+                    None,
+                    this.clock.now_ms(),
+                )
+                .map_err(|e| SessionError::Store(e.to_string()))?;
+            Ok::<_, SessionError>(!this.master_is_stale() && !this.session.symbols().is_empty())
+        })
+        .await??;
+        if fresh {
             return Ok(None);
         }
         let bytes = self.session.fetch_master().await?;
-        let (table, report) = self.session.install_master(&bytes)?;
-        if let Err(e) = std::fs::write(&self.cache, &bytes) {
+        let this = Arc::clone(self);
+        let accounts = tokio::task::spawn_blocking(move || this.install_master(&bytes)).await??;
+        Ok(Some(accounts))
+    }
+
+    /// Installs a downloaded master contract: parsed, cached, its download time kept, and the
+    /// accounts rebuilt over it.
+    fn install_master(&self, bytes: &[u8]) -> Result<Accounts, SessionError> {
+        let (table, report) = self.session.install_master(bytes)?;
+        if let Err(e) = std::fs::write(&self.cache, bytes) {
             tracing::warn!(error = %e, "master contract not cached");
         }
         self.store
@@ -225,7 +242,7 @@ impl BrokerSession {
             skipped = report.skipped,
             "master contract downloaded"
         );
-        Ok(Some(self.accounts(table)?))
+        Ok(self.accounts(table)?)
     }
 
     /// Forgets the session and revokes `user_id`'s stored broker tokens.

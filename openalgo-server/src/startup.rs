@@ -320,7 +320,10 @@ impl Application {
             at: std::time::Instant::now(),
             build_ms: build_started.elapsed().as_millis(),
         });
-        let limiter = web::Data::new(crate::rate_limit::RateLimiter::new(settings.rate_limits));
+        let limiter = web::Data::new(crate::rate_limit::RateLimiter::new(
+            settings.rate_limits,
+            crate::routes::v1::table::rate_class,
+        ));
         let security_config = web::Data::new(settings.security.clone());
         let headers = web::Data::new(crate::security::SecurityHeaders::new(&settings.security));
         let server = HttpServer::new(move || {

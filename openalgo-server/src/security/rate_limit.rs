@@ -143,17 +143,22 @@ pub enum RateClass {
 }
 
 impl RateLimits {
-    fn for_api_endpoint(&self, endpoint: &str) -> Limit {
-        match crate::routes::v1::table::rate_class(endpoint) {
+    fn for_api_endpoint(&self, class: RateClass) -> Limit {
+        match class {
             RateClass::Order => self.order,
             RateClass::SmartOrder => self.smart_order,
             RateClass::Api => self.api,
         }
     }
 
-    fn for_class(&self, class: LimitClass, route: &str) -> (Limit, Option<Limit>) {
+    fn for_class(
+        &self,
+        class: LimitClass,
+        route: &str,
+        classify: Classify,
+    ) -> (Limit, Option<Limit>) {
         match class {
-            LimitClass::Api => (self.for_api_endpoint(route), None),
+            LimitClass::Api => (self.for_api_endpoint(classify(route)), None),
             LimitClass::Login => (self.login_minute, Some(self.login_hour)),
             LimitClass::Reset => (self.reset, None),
             LimitClass::Webhook => (self.webhook, None),
@@ -173,17 +178,16 @@ type Key = (u64, u8, IpAddr);
 
 /// Exact moving-window counters per (route, client), sharded by client so that concurrent
 /// clients do not contend, with no allocation on the hot path once a client is known.
+/// Which API limit an `/api/v1` endpoint name counts against (the endpoint table's answer,
+/// handed in by startup so the security layer depends on no route module).
+pub type Classify = fn(&str) -> RateClass;
+
 #[derive(Debug)]
 pub struct RateLimiter {
     limits: RateLimits,
+    classify: Classify,
     shards: Box<[Mutex<HashMap<Key, Hits, foldhash::fast::RandomState>>]>,
     hasher: foldhash::fast::RandomState,
-}
-
-impl Default for RateLimiter {
-    fn default() -> Self {
-        Self::new(RateLimits::default())
-    }
 }
 
 fn prune(hits: &mut Hits, window_ms: i64, now_ms: i64) {
@@ -193,11 +197,12 @@ fn prune(hits: &mut Hits, window_ms: i64, now_ms: i64) {
 }
 
 impl RateLimiter {
-    /// A limiter with these limits.
+    /// A limiter with these limits; `classify` names the API limit of an endpoint.
     #[must_use]
-    pub fn new(limits: RateLimits) -> Self {
+    pub fn new(limits: RateLimits, classify: Classify) -> Self {
         Self {
             limits,
+            classify,
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             hasher: foldhash::fast::RandomState::default(),
         }
@@ -226,7 +231,7 @@ impl RateLimiter {
     ) -> Option<String> {
         use std::hash::BuildHasher;
         let route_hash = self.hasher.hash_one((class, route));
-        let (first, second) = self.limits.for_class(class, route);
+        let (first, second) = self.limits.for_class(class, route, self.classify);
         let shard = usize::try_from(self.hasher.hash_one(ip)).unwrap_or(0) % SHARDS;
         let mut map = self.shards[shard]
             .lock()
@@ -318,7 +323,13 @@ mod tests {
             api: Limit::parse("2 per second").unwrap(),
             ..RateLimits::default()
         };
-        let l = RateLimiter::new(limits);
+        let l = RateLimiter::new(limits, |e| {
+            if e == "placeorder" {
+                RateClass::Order
+            } else {
+                RateClass::Api
+            }
+        });
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let other: IpAddr = "10.0.0.1".parse().unwrap();
         let t0 = 1_000_000;
@@ -334,5 +345,9 @@ mod tests {
             "separate counter per client"
         );
         assert!(l.check("funds", ip, t0 + 1_000).is_none(), "window moved");
+        for _ in 0..10 {
+            assert!(l.check("placeorder", ip, t0).is_none(), "the order limit");
+        }
+        assert!(l.check("placeorder", ip, t0).is_some());
     }
 }
