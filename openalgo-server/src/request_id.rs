@@ -1,7 +1,8 @@
-//! Request ids: every request runs in a tracing span carrying its id (the client's
-//! `X-Request-Id` when it sends a sane one, otherwise a random one), so each log line of the
-//! order path, from the handler through the order service and the broker to the journal, can
-//! be tied to its request; the id is sent back in `X-Request-Id`.
+//! Request ids: when request spans are logged (`RUST_LOG` at `info` for this crate) or the
+//! client sends `X-Request-Id`, the request runs in a span carrying its id (the client's when
+//! sane, otherwise a random one), so each log line of the order path, from the handler through
+//! the order service and the broker to the journal, can be tied to its request; the id is sent
+//! back in `X-Request-Id`. With neither, the middleware costs nothing.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -15,18 +16,21 @@ pub const HEADER: &str = "x-request-id";
 
 /// The client's id when it is 1 to 64 visible ASCII characters, otherwise a new random one.
 fn id_of(req: &ServiceRequest) -> String {
+    client_id(req).map_or_else(
+        || {
+            let mut bytes = [0_u8; 8];
+            rand::thread_rng().fill_bytes(&mut bytes);
+            hex::encode(bytes)
+        },
+        str::to_owned,
+    )
+}
+
+fn client_id(req: &ServiceRequest) -> Option<&str> {
     req.headers()
         .get(HEADER)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map_or_else(
-            || {
-                let mut bytes = [0_u8; 8];
-                rand::thread_rng().fill_bytes(&mut bytes);
-                hex::encode(bytes)
-            },
-            str::to_owned,
-        )
 }
 
 /// The middleware: the request's span and the id header on the answer.
@@ -37,6 +41,9 @@ pub async fn trace(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if client_id(&req).is_none() && !tracing::enabled!(tracing::Level::INFO) {
+        return next.call(req).await;
+    }
     let id = id_of(&req);
     let span = tracing::info_span!(
         "request",

@@ -212,3 +212,32 @@ async fn every_order_call_is_logged_without_the_key_before_the_answer() {
             .contains(placed["orderid"].as_str().unwrap())
     );
 }
+
+#[tokio::test]
+async fn a_client_request_id_is_echoed_on_order_calls() {
+    let app = spawn_app().await;
+    let order = app.with_key(json!({"strategy": "S", "symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": 1}));
+    let r = app
+        .client
+        .post(format!("{}/api/v1/placeorder", app.address))
+        .header("X-Request-Id", "trace-42")
+        .json(&order)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-request-id"], "trace-42");
+    let odd = app
+        .client
+        .post(format!("{}/api/v1/ping", app.address))
+        .header("X-Request-Id", "has space")
+        .json(&app.with_key(json!({})))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        odd.headers().get("x-request-id").map(|v| v.to_str().unwrap()),
+        Some("has space"),
+        "an unusable id is not echoed"
+    );
+}
