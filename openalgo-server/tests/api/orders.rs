@@ -236,7 +236,9 @@ async fn a_client_request_id_is_echoed_on_order_calls() {
         .await
         .unwrap();
     assert_ne!(
-        odd.headers().get("x-request-id").map(|v| v.to_str().unwrap()),
+        odd.headers()
+            .get("x-request-id")
+            .map(|v| v.to_str().unwrap()),
         Some("has space"),
         "an unusable id is not echoed"
     );

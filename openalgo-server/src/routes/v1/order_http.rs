@@ -48,12 +48,14 @@ where
     Fut: Future<Output = Result<T, OrderError>>,
 {
     let key = idempotency::key_of(req.headers().get(HEADER));
-    let call = state.orders.begin(
-        endpoint,
-        redacted(body),
-        fingerprint(body),
-        key.as_ref().ok().cloned().flatten(),
-    );
+    let key_value = key.as_ref().ok().cloned().flatten();
+    // Only a keyed request is compared with an earlier one.
+    let print = key_value
+        .as_ref()
+        .map_or_else(String::new, |_| fingerprint(body));
+    let call = state
+        .orders
+        .begin(endpoint, redacted(body), print, key_value);
     let answer: Answer<T> = match key {
         Err(e) => call.refuse(e, false).await?,
         Ok(_) => match parse.await {
