@@ -39,6 +39,16 @@ async fn recv(ws: &mut Ws) -> Value {
     }
 }
 
+/// The next frame that is not a tick (a tick sent before an unsubscribe can still be in flight).
+async fn recv_reply(ws: &mut Ws) -> Value {
+    loop {
+        let v = recv(ws).await;
+        if v["type"] != "market_data" {
+            return v;
+        }
+    }
+}
+
 /// The next frame of `kind`, skipping others.
 async fn recv_type(ws: &mut Ws, kind: &str) -> Value {
     loop {
@@ -286,7 +296,7 @@ async fn unsubscribing_and_disconnecting_release_the_upstream_subscription() {
     );
     send(&mut a, json!({"action": "unsubscribe"})).await;
     assert_eq!(
-        recv(&mut a).await["message"],
+        recv_reply(&mut a).await["message"],
         "Either symbols or unsubscribe_all is required"
     );
     // An unsubscribe without any mode releases every mode held (the reference would release
