@@ -51,7 +51,12 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, NumberError> {
     if !valid_shape {
         return Err(NumberError::NotANumber(text.to_owned()));
     }
-    let parsed = if t.contains(['e', 'E']) {
+    let parsed = if let Some((_, exponent)) = t.split_once(['e', 'E']) {
+        // One optional sign, then digits (Python's float grammar; `1e-+2` is not a number).
+        let digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(NumberError::NotANumber(text.to_owned()));
+        }
         Decimal::from_scientific(t)
     } else {
         Decimal::from_str_exact(t.strip_prefix('+').unwrap_or(t))
@@ -345,6 +350,11 @@ mod tests {
         assert!(parse_decimal("").is_err());
         assert!(parse_decimal("1.2.3").is_err());
         assert!(parse_decimal("abc").is_err());
+        // The exponent is one optional sign and digits.
+        assert_eq!(parse_decimal("1E-2"), Ok(dec!(0.01)));
+        assert!(parse_decimal("0e-+0").is_err());
+        assert!(parse_decimal("1e").is_err());
+        assert!(parse_decimal("1e2e3").is_err());
     }
 
     #[test]
