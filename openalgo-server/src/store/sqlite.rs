@@ -220,12 +220,13 @@ impl Store for SqliteStore {
             let mut calls = tx.prepare_cached(
                 "INSERT INTO order_log (api_type, mode, request, status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, datetime('now'))",
             )?;
-            let mut answers = tx.prepare_cached(
-                "INSERT OR REPLACE INTO idempotency_keys (user_id, endpoint, key, fingerprint, status, body, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
             for e in log {
                 calls.execute(params![e.api_type, e.mode, e.request, e.status, e.response])?;
                 if let Some(a) = &e.idempotency {
+                    // Prepared only when a keyed answer is kept: most commits have none.
+                    let mut answers = tx.prepare_cached(
+                        "INSERT OR REPLACE INTO idempotency_keys (user_id, endpoint, key, fingerprint, status, body, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    )?;
                     answers.execute(params![
                         a.scope.user_id,
                         a.scope.endpoint,
