@@ -33,3 +33,4 @@ def test_scenario_answers_match_the_official_client():
     assert official["limit_status"]["data"]["quantity"] == 7
     assert official["bad_symbol"]["error_type"] == "http_error"
     assert len(official["split"]["results"]) == 3
+    assert official["positions_after"]["data"] == []  # closeposition left nothing open
