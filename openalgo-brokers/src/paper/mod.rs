@@ -245,7 +245,7 @@ impl PaperBroker {
     /// Whether a tick for `instrument` can act on this account (it has working orders there).
     #[must_use]
     pub fn wants(&self, instrument: &InstrumentKey) -> bool {
-        self.inspect(|e| e.instruments_with_working_orders().any(|k| k == instrument))
+        self.inspect(|e| e.has_working_orders(instrument))
     }
 
     /// Lets the engine act on a streamed tick (fills, triggers) at once, between refreshes.

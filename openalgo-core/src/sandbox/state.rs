@@ -13,7 +13,7 @@ use super::event::SandboxEvent;
 use super::gtt::{GttStatus, SandboxGtt};
 use super::ledger::FundsLedger;
 use super::model::{MarketSnapshot, SandboxHolding, SandboxOrder, SandboxPosition, SandboxTrade};
-use crate::{InstrumentKey, Product};
+use crate::{Action, InstrumentKey, Product};
 
 /// A serialisable copy of the whole account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +58,9 @@ pub(crate) struct SandboxState {
     pub(crate) holdings: Map<InstrumentKey, SandboxHolding>,
     pub(crate) prices: Map<InstrumentKey, MarketSnapshot>,
     pub(crate) books: Map<InstrumentKey, RestingBook>,
+    /// Units of working orders per (instrument, product, side): a running total, so margin
+    /// and CNC checks do not walk the working orders.
+    pub(crate) pending: Map<(InstrumentKey, Product, Action), u64>,
     /// GTTs by sequence number.
     pub(crate) gtts: std::collections::BTreeMap<u64, SandboxGtt>,
     /// Active GTT sequence numbers per instrument.
@@ -80,6 +83,7 @@ impl SandboxState {
             holdings: Map::default(),
             prices: Map::default(),
             books: Map::default(),
+            pending: Map::default(),
             gtts: std::collections::BTreeMap::new(),
             active_gtts: Map::default(),
             next_gtt_seq: 0,
@@ -137,6 +141,7 @@ impl SandboxState {
                 self.positions.clear();
                 self.holdings.clear();
                 self.books.clear();
+                self.pending.clear();
                 self.gtts.clear();
                 self.active_gtts.clear();
             }
@@ -185,9 +190,24 @@ impl SandboxState {
                 if let Some(book) = self.books.get_mut(&old.instrument) {
                     book.remove(old);
                 }
+                let key = (old.instrument.clone(), old.product, old.action);
+                let units = old.pending_quantity().get();
+                if let Some(total) = self.pending.get_mut(&key) {
+                    *total = total.saturating_sub(units);
+                    if *total == 0 {
+                        self.pending.remove(&key);
+                    }
+                }
             }
         }
         if o.status.is_working() {
+            let units = o.pending_quantity().get();
+            if units > 0 {
+                *self
+                    .pending
+                    .entry((o.instrument.clone(), o.product, o.action))
+                    .or_default() += units;
+            }
             self.books
                 .entry(o.instrument.clone())
                 .or_default()

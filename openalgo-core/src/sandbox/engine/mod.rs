@@ -22,6 +22,7 @@ use crate::{
     OrderStatus, Price, PriceType, Product, Quantity, StrategyTag, TradeId,
 };
 
+mod due;
 mod execution;
 mod gtt;
 mod ids;
@@ -44,6 +45,7 @@ pub struct SandboxEngine {
     state: SandboxState,
     journal: Vec<SandboxEvent>,
     scratch: Vec<u64>,
+    due: due::DueScan,
 }
 
 /// Rounds a margin up to the paisa.
@@ -79,6 +81,7 @@ impl SandboxEngine {
             state,
             journal: Vec::new(),
             scratch: Vec::new(),
+            due: due::DueScan::default(),
         }
     }
 
@@ -95,6 +98,7 @@ impl SandboxEngine {
             state: SandboxState::restore(snapshot),
             journal: Vec::new(),
             scratch: Vec::new(),
+            due: due::DueScan::default(),
         }
     }
 
@@ -137,6 +141,7 @@ impl SandboxEngine {
 
     pub(super) fn emit(&mut self, event: SandboxEvent) {
         self.state.apply(&event);
+        self.note_due(&event);
         self.journal.push(event);
     }
 
@@ -157,6 +162,7 @@ impl SandboxEngine {
     /// a new starting capital applies at the next reset.
     pub fn set_config(&mut self, config: SandboxConfig) {
         self.config = config;
+        self.due.invalidate();
     }
 
     /// Funds.
@@ -295,6 +301,12 @@ impl SandboxEngine {
         self.state.books.keys()
     }
 
+    /// Whether `instrument` has working orders.
+    #[must_use]
+    pub fn has_working_orders(&self, instrument: &InstrumentKey) -> bool {
+        self.state.books.contains_key(instrument)
+    }
+
     // ---------------------------------------------------------------- rules
 
     pub(super) fn instrument(&self, key: &InstrumentKey) -> Result<&Instrument, SandboxError> {
@@ -343,22 +355,22 @@ impl SandboxEngine {
         action: Action,
         except: Option<u64>,
     ) -> u64 {
-        let mut total = 0;
-        if let Some(book) = self.state.books.get(key) {
-            let mut seqs = Vec::new();
-            book.all(&mut seqs);
-            for seq in seqs {
-                if Some(seq) == except {
-                    continue;
-                }
-                if let Some(o) = self.state.order(seq) {
-                    if o.product == product && o.action == action {
-                        total += o.pending_quantity().get();
-                    }
-                }
-            }
-        }
-        total
+        let total = self
+            .state
+            .pending
+            .get(&(key.clone(), product, action))
+            .copied()
+            .unwrap_or(0);
+        let excluded = except
+            .and_then(|seq| self.state.order(seq))
+            .filter(|o| {
+                o.status.is_working()
+                    && o.product == product
+                    && o.action == action
+                    && &o.instrument == key
+            })
+            .map_or(0, |o| o.pending_quantity().get());
+        total.saturating_sub(excluded)
     }
 
     /// Margin reserved at placement: only the units that open or add need margin; units that

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 
+use super::due::mis_due;
 use super::*;
 
 impl SandboxEngine {
@@ -17,8 +18,11 @@ impl SandboxEngine {
         self.settle_t1(now);
         self.expire_gtts(now);
         self.scheduled_reset(now);
-        self.settle_expired(now);
-        self.square_off_mis(now);
+        if self.begin_due_scan(now) {
+            let expired = self.settle_expired(now);
+            let squared = self.square_off_mis(now);
+            self.end_due_scan(now, expired || squared);
+        }
     }
 
     pub(super) fn settle_t1(&mut self, now: NaiveDateTime) {
@@ -119,14 +123,11 @@ impl SandboxEngine {
             && now.time() >= SandboxConfig::expiry_close_time(inst.exchange)
     }
 
-    pub(super) fn settle_expired(&mut self, now: NaiveDateTime) {
-        let expired_orders = self.working_orders(|o| {
-            o.instrument.exchange.is_derivative()
-                && self
-                    .symbols
-                    .get(o.instrument.symbol.as_str(), o.instrument.exchange)
-                    .is_some_and(|i| self.is_expired(i, now))
-        });
+    /// Cancels working orders on expired contracts and settles their open positions; returns
+    /// whether there was any.
+    pub(super) fn settle_expired(&mut self, now: NaiveDateTime) -> bool {
+        let expired_orders = self.working_orders(|o| self.contract_expired(&o.instrument, now));
+        let mut found = !expired_orders.is_empty();
         for o in expired_orders {
             self.cancel_row(o, now);
         }
@@ -142,6 +143,7 @@ impl SandboxEngine {
                 self.is_expired(inst, now).then_some((p, option))
             })
             .collect();
+        found |= !due.is_empty();
         for (p, option) in due {
             let settle = if option {
                 match self.config.option_settlement {
@@ -168,17 +170,17 @@ impl SandboxEngine {
             self.emit(SandboxEvent::Position(settled));
             self.emit_funds(funds);
         }
+        found
     }
 
-    pub(super) fn square_off_mis(&mut self, now: NaiveDateTime) {
-        let today = now.date();
-        let due = |ex: Exchange, since: NaiveDateTime, cfg: &SandboxConfig| {
-            cfg.square_off_time(ex)
-                .is_some_and(|cutoff| now.time() >= cutoff || since.date() < today)
-        };
+    /// Cancels MIS orders and closes MIS positions past their cut-off; returns whether there
+    /// was any.
+    pub(super) fn square_off_mis(&mut self, now: NaiveDateTime) -> bool {
         let stale_orders = self.working_orders(|o| {
-            o.product == Product::Mis && due(o.instrument.exchange, o.placed_at, &self.config)
+            o.product == Product::Mis
+                && mis_due(&self.config, o.instrument.exchange, o.placed_at, now)
         });
+        let mut found = !stale_orders.is_empty();
         for o in stale_orders {
             self.cancel_row(o, now);
         }
@@ -188,11 +190,13 @@ impl SandboxEngine {
             .filter(|p| {
                 p.product == Product::Mis
                     && p.quantity != 0
-                    && due(p.instrument.exchange, p.opened_at, &self.config)
+                    && mis_due(&self.config, p.instrument.exchange, p.opened_at, now)
             })
             .collect();
+        found |= !positions.is_empty();
         for p in positions {
             let _ = self.close_position(&p.instrument, p.product, AUTO_SQUARE_OFF, now);
         }
+        found
     }
 }
