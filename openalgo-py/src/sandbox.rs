@@ -228,7 +228,6 @@ impl Sandbox {
         let old = self
             .engine
             .order(order_id)
-            .cloned()
             .ok_or_else(|| NotFoundError::new_err(format!("Order {order_id} not found")))?;
         let mut draft = OrderRequest::builder(old.instrument.clone(), old.action, old.quantity);
         draft.price_type = price_type.map_or(Ok(old.price_type), word::<PriceType>)?;
@@ -321,7 +320,7 @@ impl Sandbox {
             .engine
             .order(order_id)
             .ok_or_else(|| NotFoundError::new_err(format!("Order {order_id} not found")))?;
-        order_dict(py, o)
+        order_dict(py, &o)
     }
 
     /// Every order, oldest first.
@@ -329,7 +328,7 @@ impl Sandbox {
         let rows = self
             .engine
             .orders()
-            .map(|o| order_dict(py, o))
+            .map(|o| order_dict(py, &o))
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, rows)
     }
@@ -339,8 +338,7 @@ impl Sandbox {
         let rows = self
             .engine
             .trades()
-            .iter()
-            .map(|t| trade_dict(py, t))
+            .map(|t| trade_dict(py, &t))
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, rows)
     }

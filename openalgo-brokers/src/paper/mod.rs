@@ -326,7 +326,7 @@ impl Broker for PaperBroker {
             e.orders()
                 .rev()
                 .filter(|o| o.updated_at >= start || o.status.is_working())
-                .map(openalgo_core::sandbox::SandboxOrder::to_order)
+                .map(openalgo_core::sandbox::SandboxOrder::into_order)
                 .collect()
         }))
     }
@@ -334,7 +334,7 @@ impl Broker for PaperBroker {
     async fn order_status(&self, order_id: &OrderId) -> Result<Order, BrokerError> {
         self.inspect(|e| {
             e.order(order_id.as_str())
-                .map(openalgo_core::sandbox::SandboxOrder::to_order)
+                .map(openalgo_core::sandbox::SandboxOrder::into_order)
         })
         .ok_or_else(|| BrokerError::NotFound(format!("Order {order_id} not found")))
     }
@@ -343,10 +343,9 @@ impl Broker for PaperBroker {
         Ok(self.inspect(|e| {
             let start = e.session_start();
             e.trades()
-                .iter()
                 .rev()
                 .filter(|t| t.timestamp >= start)
-                .map(openalgo_core::sandbox::SandboxTrade::to_trade)
+                .map(openalgo_core::sandbox::SandboxTrade::into_trade)
                 .collect()
         }))
     }

@@ -13,6 +13,8 @@ mod engine;
 mod error;
 mod event;
 mod gtt;
+mod history;
+mod ids;
 mod ledger;
 mod model;
 mod netting;

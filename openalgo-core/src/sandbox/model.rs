@@ -133,6 +133,27 @@ impl SandboxOrder {
         }
     }
 
+    /// The core order-book row, taking the order apart.
+    #[must_use]
+    pub fn into_order(self) -> crate::Order {
+        crate::Order {
+            order_id: self.order_id,
+            instrument: self.instrument,
+            action: self.action,
+            quantity: self.quantity,
+            filled_quantity: self.filled_quantity,
+            price: self.price,
+            trigger_price: self.trigger_price,
+            average_price: self.average_price,
+            price_type: self.price_type,
+            product: self.product,
+            status: self.status,
+            rejection_reason: self.rejection_reason,
+            strategy: self.strategy,
+            timestamp: self.updated_at,
+        }
+    }
+
     /// The core order-book row.
     #[must_use]
     pub fn to_order(&self) -> crate::Order {
@@ -200,6 +221,20 @@ pub struct SandboxTrade {
 }
 
 impl SandboxTrade {
+    /// The core trade-book row.
+    #[must_use]
+    pub fn into_trade(self) -> crate::Trade {
+        crate::Trade {
+            order_id: self.order_id,
+            instrument: self.instrument,
+            product: self.product,
+            action: self.action,
+            quantity: self.quantity,
+            average_price: self.price,
+            timestamp: self.timestamp,
+        }
+    }
+
     /// The core trade-book row.
     #[must_use]
     pub fn to_trade(&self) -> crate::Trade {

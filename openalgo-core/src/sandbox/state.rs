@@ -8,6 +8,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use super::book::RestingBook;
+use super::history::History;
 use super::daily::{DailyPnl, MAX_DAYS};
 use super::event::SandboxEvent;
 use super::gtt::{GttStatus, SandboxGtt};
@@ -49,11 +50,8 @@ pub(crate) type Map<K, V> = HashMap<K, V, RandomState>;
 #[derive(Debug, Clone)]
 pub(crate) struct SandboxState {
     pub(crate) funds: FundsLedger,
-    /// Orders in placement order: `orders[i].seq == first_seq + i`.
-    pub(crate) orders: Vec<SandboxOrder>,
-    /// Sequence number of `orders[0]` (orders before it were cleared by a reset).
-    pub(crate) first_seq: u64,
-    pub(crate) trades: Vec<SandboxTrade>,
+    /// Every order and trade since the last reset, packed.
+    pub(crate) history: History,
     pub(crate) positions: Map<(InstrumentKey, Product), SandboxPosition>,
     pub(crate) holdings: Map<InstrumentKey, SandboxHolding>,
     pub(crate) prices: Map<InstrumentKey, MarketSnapshot>,
@@ -76,9 +74,7 @@ impl SandboxState {
     pub(crate) fn new(funds: FundsLedger, session_start: NaiveDateTime) -> Self {
         Self {
             funds,
-            orders: Vec::new(),
-            first_seq: 0,
-            trades: Vec::new(),
+            history: History::default(),
             positions: Map::default(),
             holdings: Map::default(),
             prices: Map::default(),
@@ -97,10 +93,10 @@ impl SandboxState {
     /// Applies one event. This is the only way records change.
     pub(crate) fn apply(&mut self, event: &SandboxEvent) {
         match event {
-            SandboxEvent::Order(o) => self.put_order(o.clone()),
+            SandboxEvent::Order(o) => self.put_order(o),
             SandboxEvent::Trade(t) => {
                 self.next_trade_seq = self.next_trade_seq.max(t.seq + 1);
-                self.trades.push(t.clone());
+                self.history.push_trade(t);
             }
             SandboxEvent::Position(p) => {
                 self.positions
@@ -135,9 +131,7 @@ impl SandboxState {
             }
             SandboxEvent::Cleared => {
                 self.daily.clear();
-                self.orders.clear();
-                self.first_seq = self.next_order_seq;
-                self.trades.clear();
+                self.history.clear(self.next_order_seq);
                 self.positions.clear();
                 self.holdings.clear();
                 self.books.clear();
@@ -149,20 +143,13 @@ impl SandboxState {
     }
 
     /// The order with sequence number `seq`.
-    pub(crate) fn order(&self, seq: u64) -> Option<&SandboxOrder> {
-        let i = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
-        self.orders.get(i)
+    pub(crate) fn order(&self, seq: u64) -> Option<SandboxOrder> {
+        self.history.order(seq)
     }
 
-    /// The order with this id: the id's last 8 digits are its sequence number.
-    pub(crate) fn order_by_id(&self, id: &str) -> Option<&SandboxOrder> {
-        let digits = id.get(id.len().checked_sub(8)?..)?;
-        let seq: u64 = digits.parse().ok()?;
-        let base = self.first_seq - self.first_seq % 100_000_000;
-        [base + seq, base + 100_000_000 + seq]
-            .into_iter()
-            .filter_map(|s| self.order(s))
-            .find(|o| o.order_id.as_str() == id)
+    /// The order with this id.
+    pub(crate) fn order_by_id(&self, id: &str) -> Option<SandboxOrder> {
+        self.history.order_by_id(id)
     }
 
     fn put_gtt(&mut self, g: SandboxGtt) {
@@ -179,19 +166,15 @@ impl SandboxState {
         self.gtts.insert(seq, g);
     }
 
-    fn put_order(&mut self, o: SandboxOrder) {
+    fn put_order(&mut self, o: &SandboxOrder) {
         let seq = o.seq;
-        let existing = seq
-            .checked_sub(self.first_seq)
-            .and_then(|i| usize::try_from(i).ok())
-            .and_then(|i| self.orders.get(i));
-        if let Some(old) = existing {
+        if let Some(old) = self.history.put_order(o) {
             if old.status.is_working() {
                 if let Some(book) = self.books.get_mut(&old.instrument) {
-                    book.remove(old);
+                    book.remove(&old);
                 }
-                let key = (old.instrument.clone(), old.product, old.action);
                 let units = old.pending_quantity().get();
+                let key = (old.instrument, old.product, old.action);
                 if let Some(total) = self.pending.get_mut(&key) {
                     *total = total.saturating_sub(units);
                     if *total == 0 {
@@ -211,7 +194,7 @@ impl SandboxState {
             self.books
                 .entry(o.instrument.clone())
                 .or_default()
-                .insert(&o);
+                .insert(o);
         } else if self
             .books
             .get(&o.instrument)
@@ -220,15 +203,6 @@ impl SandboxState {
             self.books.remove(&o.instrument);
         }
         self.next_order_seq = self.next_order_seq.max(seq + 1);
-        match usize::try_from(seq.saturating_sub(self.first_seq)) {
-            Ok(i) if i < self.orders.len() => self.orders[i] = o,
-            _ => {
-                if self.orders.is_empty() {
-                    self.first_seq = seq;
-                }
-                self.orders.push(o);
-            }
-        }
     }
 
     pub(crate) fn snapshot(&self) -> SandboxSnapshot {
@@ -241,8 +215,8 @@ impl SandboxState {
         prices.sort_by(|a, b| a.0.cmp(&b.0));
         SandboxSnapshot {
             funds: self.funds.clone(),
-            orders: self.orders.clone(),
-            trades: self.trades.clone(),
+            orders: self.history.orders().collect(),
+            trades: self.history.trades().collect(),
             positions,
             holdings,
             prices,
@@ -256,10 +230,12 @@ impl SandboxState {
 
     pub(crate) fn restore(snapshot: SandboxSnapshot) -> Self {
         let mut s = Self::new(snapshot.funds, snapshot.session_start);
-        for o in snapshot.orders {
+        for o in &snapshot.orders {
             s.put_order(o);
         }
-        s.trades = snapshot.trades;
+        for t in &snapshot.trades {
+            s.history.push_trade(t);
+        }
         s.positions = snapshot
             .positions
             .into_iter()

@@ -68,7 +68,7 @@ async fn metrics(state: web::Data<AppState>, started: web::Data<Started>) -> Htt
     let orders = |t: &crate::state::Trading| {
         t.paper
             .as_ref()
-            .map_or(0, |p| p.inspect(|e| e.orders().count()))
+            .map_or(0, |p| p.inspect(openalgo_core::sandbox::SandboxEngine::order_count))
     };
     HttpResponse::Ok().json(json!({
         "status": "pass",

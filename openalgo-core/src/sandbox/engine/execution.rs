@@ -61,7 +61,7 @@ impl SandboxEngine {
     /// Fills a working order completely at `price` (sandbox.md §4.6, §6.2), re-pricing the
     /// position margin exactly; refuses the fill when the account cannot carry the new margin.
     pub(super) fn fill(&mut self, seq: u64, price: Price, now: NaiveDateTime) {
-        let Some(o) = self.state.order(seq).cloned() else {
+        let Some(o) = self.state.order(seq) else {
             return;
         };
         let symbols = Arc::clone(&self.symbols);

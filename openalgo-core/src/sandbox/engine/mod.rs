@@ -25,12 +25,12 @@ use crate::{
 mod due;
 mod execution;
 mod gtt;
-mod ids;
+
 mod placement;
 mod pricing;
 mod schedule;
 
-use ids::{order_id_text, trade_id_text};
+use super::ids::{order_id_text, trade_id_text};
 
 /// Strategy tag of the orders the engine places itself when squaring off.
 pub const AUTO_SQUARE_OFF: &str = "AUTO_SQUARE_OFF";
@@ -171,14 +171,20 @@ impl SandboxEngine {
         &self.state.funds
     }
 
-    /// Every order, in placement order.
-    pub fn orders(&self) -> impl DoubleEndedIterator<Item = &SandboxOrder> {
-        self.state.orders.iter()
+    /// Every order, in placement order (materialised from the packed history one at a time).
+    pub fn orders(&self) -> impl DoubleEndedIterator<Item = SandboxOrder> + '_ {
+        self.state.history.orders()
+    }
+
+    /// Number of orders since the last reset.
+    #[must_use]
+    pub const fn order_count(&self) -> usize {
+        self.state.history.order_count()
     }
 
     /// One order.
     #[must_use]
-    pub fn order(&self, order_id: &str) -> Option<&SandboxOrder> {
+    pub fn order(&self, order_id: &str) -> Option<SandboxOrder> {
         self.state.order_by_id(order_id)
     }
 
@@ -206,10 +212,15 @@ impl SandboxEngine {
         }
     }
 
-    /// Every trade, in fill order.
+    /// Every trade, in fill order (materialised one at a time).
+    pub fn trades(&self) -> impl DoubleEndedIterator<Item = SandboxTrade> + '_ {
+        self.state.history.trades()
+    }
+
+    /// Number of trades since the last reset.
     #[must_use]
-    pub fn trades(&self) -> &[SandboxTrade] {
-        &self.state.trades
+    pub const fn trade_count(&self) -> usize {
+        self.state.history.trade_count()
     }
 
     /// Positions, sorted by instrument and product, with their LTP refreshed from the last

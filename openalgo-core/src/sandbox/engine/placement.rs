@@ -114,7 +114,6 @@ impl SandboxEngine {
     ) -> Result<OrderId, SandboxError> {
         let old = self
             .order(modify.order_id().as_str())
-            .cloned()
             .ok_or_else(|| SandboxError::OrderNotFound(modify.order_id().to_string()))?;
         if !old.status.is_working() {
             return Err(SandboxError::NotModifiable(old.status));
@@ -194,7 +193,6 @@ impl SandboxEngine {
     ) -> Result<OrderId, SandboxError> {
         let o = self
             .order(order_id.as_str())
-            .cloned()
             .ok_or_else(|| SandboxError::OrderNotFound(order_id.to_string()))?;
         if !o.status.is_working() {
             return Err(SandboxError::NotCancellable(o.status));
@@ -253,7 +251,6 @@ impl SandboxEngine {
         seqs.into_iter()
             .filter_map(|seq| self.state.order(seq))
             .filter(|o| o.status.is_working() && filter(o))
-            .cloned()
             .collect()
     }
 

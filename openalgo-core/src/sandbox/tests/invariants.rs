@@ -161,14 +161,14 @@ impl Sim {
                 }
             }
             Op::Cancel(i) => {
-                let found = self.engine.orders().nth(i).cloned();
+                let found = self.engine.orders().nth(i);
                 if let Some(o) = found {
                     let r = self.engine.cancel(&o.order_id, now);
                     assert_eq!(r.is_ok(), o.status.is_working());
                 }
             }
             Op::Modify(i, lots, offset) => {
-                let found = self.engine.orders().nth(i).cloned();
+                let found = self.engine.orders().nth(i);
                 if let Some(o) = found {
                     let lot = INSTRUMENTS
                         .iter()
@@ -286,9 +286,9 @@ fn check(sim: &Sim) -> Result<(), TestCaseError> {
     prop_assert_eq!(f.order_margin, reserved);
     let held: Decimal = e.positions().iter().map(|p| p.margin).sum();
     prop_assert_eq!(f.position_margin, held);
-    let mut trades: HashMap<&str, usize> = HashMap::new();
+    let mut trades: HashMap<String, usize> = HashMap::new();
     for t in e.trades() {
-        *trades.entry(t.order_id.as_str()).or_default() += 1;
+        *trades.entry(t.order_id.as_str().to_owned()).or_default() += 1;
     }
     for o in e.orders() {
         let n = trades.get(o.order_id.as_str()).copied().unwrap_or(0);
@@ -298,7 +298,6 @@ fn check(sim: &Sim) -> Result<(), TestCaseError> {
                 prop_assert_eq!(o.filled_quantity, o.quantity);
                 let t = e
                     .trades()
-                    .iter()
                     .find(|t| t.order_id == o.order_id)
                     .unwrap();
                 prop_assert_eq!((t.quantity, t.price), (o.quantity, o.average_price));

@@ -15,7 +15,7 @@ fn push_digits(out: &mut String, value: u64, width: u32) {
 }
 
 /// `YYMMDD` + 8-digit sequence: the reference's 14-digit order-id shape.
-pub(super) fn order_id_text(now: NaiveDateTime, seq: u64) -> String {
+pub(crate) fn order_id_text(now: NaiveDateTime, seq: u64) -> String {
     let mut s = String::with_capacity(14);
     push_digits(&mut s, u64::try_from(now.year()).unwrap_or(0), 2);
     push_digits(&mut s, u64::from(now.month()), 2);
@@ -25,7 +25,7 @@ pub(super) fn order_id_text(now: NaiveDateTime, seq: u64) -> String {
 }
 
 /// `TRADE-YYYYMMDD-HHMMSS-<8-digit sequence>`.
-pub(super) fn trade_id_text(now: NaiveDateTime, seq: u64) -> String {
+pub(crate) fn trade_id_text(now: NaiveDateTime, seq: u64) -> String {
     let mut s = String::with_capacity(30);
     s.push_str("TRADE-");
     push_digits(&mut s, u64::try_from(now.year()).unwrap_or(0), 4);
