@@ -17,6 +17,10 @@ use tokio::sync::broadcast;
 
 use openalgo_core::clock::Clock;
 
+mod pages;
+
+pub use pages::PageCursor;
+
 /// Receives every sandbox event, in order, right after the change. `submit` is called while
 /// the engine is locked (so the sink sees the engine's order); the command is acknowledged only
 /// once the returned [`Durable`] resolves, which lets a store commit many commands at once.
@@ -325,7 +329,7 @@ impl Broker for PaperBroker {
             let start = e.session_start();
             e.orders()
                 .rev()
-                .filter(|o| o.updated_at >= start || o.status.is_working())
+                .filter(|o| pages::in_order_book(o, start))
                 .map(openalgo_core::sandbox::SandboxOrder::into_order)
                 .collect()
         }))
@@ -344,7 +348,7 @@ impl Broker for PaperBroker {
             let start = e.session_start();
             e.trades()
                 .rev()
-                .filter(|t| t.timestamp >= start)
+                .filter(|t| pages::in_trade_book(t, start))
                 .map(openalgo_core::sandbox::SandboxTrade::into_trade)
                 .collect()
         }))

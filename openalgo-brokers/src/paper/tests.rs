@@ -370,3 +370,48 @@ async fn e16_closed_rows_leave_the_position_book_at_the_session_boundary() {
         "trade book is per session"
     );
 }
+
+#[tokio::test]
+async fn pages_read_the_same_books_as_the_broker_calls() {
+    let s = setup();
+    // Orders of the previous session (one still working), then today's: filled, resting and
+    // cancelled ones, across several pages.
+    for (kind, price) in [(PriceType::Limit, 70_000), (PriceType::Market, 0)] {
+        let mut d = OrderRequest::builder(key(), Action::Buy, Quantity::new(2));
+        (d.price_type, d.price, d.product) = (kind, Price::from_paise(price), Product::Cnc);
+        s.paper.place_order(&d.build().unwrap()).await.unwrap();
+    }
+    s.clock.set_ist(at("2025-01-03 10:00"));
+    for i in 0..23u64 {
+        let kind = if i % 3 == 0 {
+            PriceType::Market
+        } else {
+            PriceType::Limit
+        };
+        let id = s
+            .paper
+            .place_order(&order(Action::Buy, 1 + i, kind, 70_000))
+            .await
+            .unwrap();
+        if i % 5 == 1 && kind == PriceType::Limit {
+            s.paper.cancel_order(&id).await.unwrap();
+        }
+    }
+    let expected_orders = s.paper.order_book().await.unwrap();
+    let expected_trades = s.paper.trade_book().await.unwrap();
+    for scan in [1, 4, 7, 100] {
+        let (mut cursor, mut orders) = (s.paper.order_cursor(), Vec::new());
+        while !cursor.is_done() {
+            orders.extend(s.paper.order_page(&mut cursor, scan));
+        }
+        assert_eq!(orders, expected_orders, "pages of {scan}");
+        let (mut cursor, mut trades) = (s.paper.trade_cursor(), Vec::new());
+        while !cursor.is_done() {
+            trades.extend(s.paper.trade_page(&mut cursor, scan));
+        }
+        assert_eq!(trades, expected_trades, "pages of {scan}");
+    }
+    // The previous session's working order is listed, its filled one is not.
+    assert_eq!(expected_orders.len(), 24);
+    assert_eq!(expected_trades.len(), 8);
+}

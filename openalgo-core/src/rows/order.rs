@@ -96,18 +96,23 @@ impl OrderBookStatistics {
     pub fn of(orders: &[Order]) -> Self {
         let mut s = Self::default();
         for o in orders {
-            match o.action {
-                Action::Buy => s.total_buy_orders += 1,
-                Action::Sell => s.total_sell_orders += 1,
-            }
-            match o.status {
-                OrderStatus::Complete => s.total_completed_orders += 1,
-                OrderStatus::Open => s.total_open_orders += 1,
-                OrderStatus::Rejected => s.total_rejected_orders += 1,
-                _ => {}
-            }
+            s.add(o);
         }
         s
+    }
+
+    /// Counts one more order (for answers written a row at a time).
+    pub fn add(&mut self, o: &Order) {
+        match o.action {
+            Action::Buy => self.total_buy_orders += 1,
+            Action::Sell => self.total_sell_orders += 1,
+        }
+        match o.status {
+            OrderStatus::Complete => self.total_completed_orders += 1,
+            OrderStatus::Open => self.total_open_orders += 1,
+            OrderStatus::Rejected => self.total_rejected_orders += 1,
+            _ => {}
+        }
     }
 }
 

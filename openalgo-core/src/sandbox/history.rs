@@ -271,7 +271,16 @@ impl History {
 
     /// Orders in placement order, materialised one at a time.
     pub(crate) fn orders(&self) -> impl DoubleEndedIterator<Item = SandboxOrder> + '_ {
-        (0..self.orders.len).filter_map(|i| {
+        self.orders_in(0..self.orders.len)
+    }
+
+    /// The orders at positions `range` of the placement order (clipped to what exists).
+    pub(crate) fn orders_in(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl DoubleEndedIterator<Item = SandboxOrder> + '_ {
+        let range = range.start.min(self.orders.len)..range.end.min(self.orders.len);
+        range.filter_map(|i| {
             let seq = self.first_seq + i as u64;
             self.orders.get(i).map(|p| self.unpack_order(seq, p))
         })
@@ -332,7 +341,16 @@ impl History {
 
     /// Trades in fill order, materialised one at a time.
     pub(crate) fn trades(&self) -> impl DoubleEndedIterator<Item = SandboxTrade> + '_ {
-        (0..self.trades.len).filter_map(|i| self.trades.get(i).map(|p| self.unpack_trade(p)))
+        self.trades_in(0..self.trades.len)
+    }
+
+    /// The trades at positions `range` of the fill order (clipped to what exists).
+    pub(crate) fn trades_in(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl DoubleEndedIterator<Item = SandboxTrade> + '_ {
+        let range = range.start.min(self.trades.len)..range.end.min(self.trades.len);
+        range.filter_map(|i| self.trades.get(i).map(|p| self.unpack_trade(p)))
     }
 }
 
@@ -355,6 +373,9 @@ mod tests {
     fn rows_are_packed_small() {
         // The budget behind "about 200 bytes per filled order".
         let (order, trade) = (size_of::<PackedOrder>(), size_of::<PackedTrade>());
-        assert!(order <= 128 && trade <= 72, "order {order} B, trade {trade} B");
+        assert!(
+            order <= 128 && trade <= 72,
+            "order {order} B, trade {trade} B"
+        );
     }
 }

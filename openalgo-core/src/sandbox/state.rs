@@ -8,10 +8,10 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use super::book::RestingBook;
-use super::history::History;
 use super::daily::{DailyPnl, MAX_DAYS};
 use super::event::SandboxEvent;
 use super::gtt::{GttStatus, SandboxGtt};
+use super::history::History;
 use super::ledger::FundsLedger;
 use super::model::{MarketSnapshot, SandboxHolding, SandboxOrder, SandboxPosition, SandboxTrade};
 use crate::{Action, InstrumentKey, Product};

@@ -66,9 +66,9 @@ fn rss_bytes() -> Option<u64> {
 
 async fn metrics(state: web::Data<AppState>, started: web::Data<Started>) -> HttpResponse {
     let orders = |t: &crate::state::Trading| {
-        t.paper
-            .as_ref()
-            .map_or(0, |p| p.inspect(openalgo_core::sandbox::SandboxEngine::order_count))
+        t.paper.as_ref().map_or(0, |p| {
+            p.inspect(openalgo_core::sandbox::SandboxEngine::order_count)
+        })
     };
     HttpResponse::Ok().json(json!({
         "status": "pass",

@@ -176,6 +176,23 @@ impl SandboxEngine {
         self.state.history.orders()
     }
 
+    /// The orders at positions `range` of the placement order (clipped to what exists): lets a
+    /// reader page through a long day without materialising all of it.
+    pub fn orders_in(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl DoubleEndedIterator<Item = SandboxOrder> + '_ {
+        self.state.history.orders_in(range)
+    }
+
+    /// The trades at positions `range` of the fill order (clipped to what exists).
+    pub fn trades_in(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl DoubleEndedIterator<Item = SandboxTrade> + '_ {
+        self.state.history.trades_in(range)
+    }
+
     /// Number of orders since the last reset.
     #[must_use]
     pub const fn order_count(&self) -> usize {

@@ -296,10 +296,7 @@ fn check(sim: &Sim) -> Result<(), TestCaseError> {
             OrderStatus::Complete => {
                 prop_assert_eq!(n, 1);
                 prop_assert_eq!(o.filled_quantity, o.quantity);
-                let t = e
-                    .trades()
-                    .find(|t| t.order_id == o.order_id)
-                    .unwrap();
+                let t = e.trades().find(|t| t.order_id == o.order_id).unwrap();
                 prop_assert_eq!((t.quantity, t.price), (o.quantity, o.average_price));
             }
             _ => {

@@ -4,10 +4,13 @@
 
 use actix_web::{HttpResponse, web};
 use openalgo_core::Order;
-use openalgo_core::rows::{FundsRow, HoldingsBook, OrderBook, OrderRow, PositionRow, TradeRow};
+use std::sync::Arc;
+
+use openalgo_core::rows::{FundsRow, HoldingsBook, OrderRow, PositionRow};
 use serde_json::{Value, json};
 
 use super::key_only;
+use super::streamed::{self, Rows};
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -32,8 +35,21 @@ pub(super) async fn orderbook(
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
     key_only(&state, &body).await?;
-    let orders = t.broker().order_book().await.map_err(|e| mode.error(e))?;
-    Ok(mode.ok(json!({"status": "success", "data": OrderBook::from(&orders[..])})))
+    let rows = match &t.paper {
+        Some(paper) => {
+            paper.refresh().await.map_err(|e| mode.error(e))?;
+            let cursor = paper.order_cursor();
+            Rows::Paper {
+                broker: Arc::clone(paper),
+                cursor,
+            }
+        }
+        None => {
+            let orders = t.broker().order_book().await.map_err(|e| mode.error(e))?;
+            Rows::Listed(orders.into_iter())
+        }
+    };
+    Ok(streamed::order_book(rows, mode))
 }
 
 pub(super) async fn tradebook(
@@ -42,9 +58,17 @@ pub(super) async fn tradebook(
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
     key_only(&state, &body).await?;
-    let trades = t.broker().trade_book().await.map_err(|e| mode.error(e))?;
-    let rows: Vec<TradeRow<'_>> = trades.iter().map(TradeRow::from).collect();
-    Ok(mode.ok(json!({"status": "success", "data": rows})))
+    let rows = match &t.paper {
+        Some(paper) => Rows::Paper {
+            cursor: paper.trade_cursor(),
+            broker: Arc::clone(paper),
+        },
+        None => {
+            let trades = t.broker().trade_book().await.map_err(|e| mode.error(e))?;
+            Rows::Listed(trades.into_iter())
+        }
+    };
+    Ok(streamed::trade_book(rows, mode))
 }
 
 pub(super) async fn positionbook(

@@ -39,6 +39,7 @@ mod orders;
 mod requests;
 mod responses;
 mod schema;
+mod streamed;
 mod symbols;
 pub(crate) mod table;
 
