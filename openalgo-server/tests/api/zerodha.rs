@@ -27,7 +27,7 @@ fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     &html[i..i + j]
 }
 
-async fn sign_in(app: &TestApp, web: &reqwest::Client) {
+pub(crate) async fn sign_in(app: &TestApp, web: &reqwest::Client) {
     let page = web
         .get(format!("{}/auth/login", app.address))
         .send()
@@ -50,7 +50,7 @@ async fn sign_in(app: &TestApp, web: &reqwest::Client) {
     assert!(r.status().is_redirection(), "signed in: {}", r.status());
 }
 
-async fn broker_login(app: &TestApp, web: &reqwest::Client, mock: &MockKite) -> reqwest::Response {
+pub(crate) async fn broker_login(app: &TestApp, web: &reqwest::Client, mock: &MockKite) -> reqwest::Response {
     // Kite redirects the browser back with the request token.
     let rt = mock.issue_request_token();
     web.get(format!(
