@@ -7,5 +7,5 @@ pub mod idempotency;
 mod reconcile;
 
 pub use desk::{Answer, OrderCall, OrderDesk, Outcome};
-pub use reconcile::{BackgroundReconciler, RECHECK_PAUSE};
 pub use openalgo_core::orders::{Reply, commands};
+pub use reconcile::{BackgroundReconciler, RECHECK_PAUSE};

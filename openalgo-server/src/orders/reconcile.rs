@@ -33,7 +33,8 @@ pub struct BackgroundReconciler {
 
 impl std::fmt::Debug for BackgroundReconciler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BackgroundReconciler").finish_non_exhaustive()
+        f.debug_struct("BackgroundReconciler")
+            .finish_non_exhaustive()
     }
 }
 

@@ -64,8 +64,10 @@ async fn live() -> Live {
 
 impl Live {
     fn order(&self) -> Value {
-        self.app.with_key(json!({"strategy": "faults", "symbol": "SBIN", "exchange": "NSE",
-            "action": "BUY", "quantity": "1", "pricetype": "MARKET", "product": "MIS"}))
+        self.app.with_key(
+            json!({"strategy": "faults", "symbol": "SBIN", "exchange": "NSE",
+            "action": "BUY", "quantity": "1", "pricetype": "MARKET", "product": "MIS"}),
+        )
     }
 
     async fn place(&self) -> (u16, Value) {
@@ -183,7 +185,8 @@ async fn a_gateway_error_is_reconciled_both_ways() {
 #[tokio::test]
 async fn a_malformed_answer_after_placing_answers_the_placed_order() {
     let live = live().await;
-    live.mock.inject_fault("POST", ORDERS, 1, Fault::MalformedJson);
+    live.mock
+        .inject_fault("POST", ORDERS, 1, Fault::MalformedJson);
     let (status, body) = live.place().await;
     assert_eq!(status, 200, "{body}");
     live.assert_one_order(&body);
@@ -207,7 +210,8 @@ async fn a_dropped_connection_is_reconciled_both_ways() {
 #[tokio::test]
 async fn an_expired_token_answers_the_auth_error_and_ends_the_session() {
     let live = live().await;
-    live.mock.inject_fault("POST", ORDERS, 1, Fault::ExpireToken);
+    live.mock
+        .inject_fault("POST", ORDERS, 1, Fault::ExpireToken);
     let (status, body) = live.place().await;
     assert_eq!(status, 403);
     assert_eq!(
@@ -235,7 +239,11 @@ async fn a_rate_limit_is_answered_429_and_not_retried() {
     assert_eq!(status, 429, "{body}");
     assert_eq!(body["status"], "error");
     assert_eq!(live.sent("POST", ORDERS), 1, "not retried");
-    assert_eq!(live.sent("GET", "/orders"), 0, "a refusal needs no reconciliation");
+    assert_eq!(
+        live.sent("GET", "/orders"),
+        0,
+        "a refusal needs no reconciliation"
+    );
     assert!(live.broker_orders().is_empty());
     // The next call goes through normally.
     let (status, body) = live.place().await;
@@ -281,7 +289,10 @@ async fn an_unreachable_book_leaves_the_outcome_unknown_until_the_background_fin
     let row = reconcile_row(&live.store).await;
     assert_eq!(row["status"], "success", "{row}");
     assert_eq!(row["orderid"], orders[0].0.as_str());
-    assert_eq!(Some(row["tag"].as_str().expect("tag")), orders[0].1.as_deref());
+    assert_eq!(
+        Some(row["tag"].as_str().expect("tag")),
+        orders[0].1.as_deref()
+    );
 }
 
 #[tokio::test]
