@@ -15,9 +15,9 @@ use super::http::Form;
 
 /// The strategy an order-book row shows for Kite's `tag`: our unique tags read as the
 /// reference's constant `openalgo`, other tags as they are.
-fn strategy_of(tag: Option<&str>) -> StrategyTag {
+fn strategy_of(tag: Option<String>) -> StrategyTag {
     match tag {
-        Some(t) if OrderTag::is_ours(t) => StrategyTag::new(ORDER_TAG_PREFIX).unwrap_or_default(),
+        Some(t) if OrderTag::is_ours(&t) => StrategyTag::new(ORDER_TAG_PREFIX).unwrap_or_default(),
         Some(t) => StrategyTag::new(t).unwrap_or_default(),
         None => StrategyTag::default(),
     }
@@ -198,7 +198,7 @@ pub(crate) fn order_from_kite(row: KiteOrder, symbols: &SymbolTable) -> Result<O
         status,
         rejection_reason: (status == OrderStatus::Rejected)
             .then(|| row.status_message.clone().unwrap_or_default()),
-        strategy: strategy_of(row.tag.as_deref()),
+        strategy: strategy_of(row.tag),
         timestamp,
     })
 }
