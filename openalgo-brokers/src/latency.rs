@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use async_trait::async_trait;
-use openalgo_core::broker::{EventStream, LoginRequest, Session, Subscription};
+use openalgo_core::broker::{EventStream, LoginRequest, OrderTag, Session, Subscription};
 use openalgo_core::instrument::Instrument;
 use openalgo_core::{
     Broker, BrokerError, Candle, Capabilities, Depth, Funds, HistoryRequest, Holding,
@@ -142,6 +142,24 @@ impl<B: Broker + ?Sized> Broker for Timed<B> {
 
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderId, BrokerError> {
         self.time("place_order", self.inner.place_order(order))
+            .await
+    }
+
+    fn supports_order_tags(&self) -> bool {
+        self.inner.supports_order_tags()
+    }
+
+    async fn place_tagged_order(
+        &self,
+        order: &OrderRequest,
+        tag: &OrderTag,
+    ) -> Result<OrderId, BrokerError> {
+        self.time("place_order", self.inner.place_tagged_order(order, tag))
+            .await
+    }
+
+    async fn find_order_by_tag(&self, tag: &OrderTag) -> Result<Option<OrderId>, BrokerError> {
+        self.time("find_order_by_tag", self.inner.find_order_by_tag(tag))
             .await
     }
 

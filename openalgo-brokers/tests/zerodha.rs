@@ -425,3 +425,36 @@ async fn ticker_streams_reconnects_and_stops_on_expiry() {
         Err(BrokerError::Auth(_))
     ));
 }
+
+#[tokio::test]
+async fn tagged_orders_carry_their_tag_and_are_found_by_it() {
+    use openalgo_core::broker::OrderTag;
+    let (mock, broker) = logged_in().await;
+    assert!(broker.supports_order_tags());
+    let order = OrderRequest::builder(key("SBIN", Exchange::Nse), Action::Buy, Quantity::new(1))
+        .build()
+        .unwrap();
+    let (tag, other) = (OrderTag::from_bits(1), OrderTag::from_bits(2));
+    assert_eq!(broker.find_order_by_tag(&tag).await.unwrap(), None);
+    let id = broker.place_tagged_order(&order, &tag).await.unwrap();
+    let req = mock.last_request("POST", "/orders/regular").unwrap();
+    assert_eq!(
+        req.form.last().map(|(k, v)| (k.as_str(), v.as_str())),
+        Some(("tag", tag.as_str()))
+    );
+    assert_eq!(
+        broker.find_order_by_tag(&tag).await.unwrap(),
+        Some(id.clone())
+    );
+    assert_eq!(broker.find_order_by_tag(&other).await.unwrap(), None);
+    // The book shows our tags as the reference's constant strategy.
+    let book = broker.order_book().await.unwrap();
+    let row = book.iter().find(|o| o.order_id == id).unwrap();
+    assert_eq!(row.strategy.as_str(), "openalgo");
+    // A lookup that cannot read the book is an error, never "not found".
+    mock.expire_sessions();
+    assert!(matches!(
+        broker.find_order_by_tag(&tag).await,
+        Err(BrokerError::Auth(_))
+    ));
+}

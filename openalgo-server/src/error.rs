@@ -37,6 +37,10 @@ pub enum ApiError {
     /// A broker failure, classified.
     #[error(transparent)]
     Broker(#[from] BrokerError),
+    /// A placement whose answer was lost: reconciled by its tag as not placed, or still
+    /// unknown and being reconciled (502, with what happened and what to do).
+    #[error("{0}")]
+    OrderOutcome(String),
     /// An error of the analyzer (sandbox) account: the body carries `"mode": "analyze"`.
     #[error("{0}")]
     Analyze(Box<ApiError>),
@@ -55,6 +59,9 @@ impl From<OrderError> for ApiError {
     fn from(e: OrderError) -> Self {
         match e {
             OrderError::Broker(b) => Self::Broker(b),
+            e @ (OrderError::NotPlaced { .. } | OrderError::OutcomeUnknown { .. }) => {
+                Self::OrderOutcome(e.to_string())
+            }
             other => Self::BadRequest(other.to_string()),
         }
     }
@@ -147,6 +154,7 @@ impl ResponseError for ApiError {
                 BrokerError::Unsupported { .. } => StatusCode::NOT_IMPLEMENTED,
                 BrokerError::Connectivity(_) | BrokerError::Decode(_) => StatusCode::BAD_GATEWAY,
             },
+            Self::OrderOutcome(_) => StatusCode::BAD_GATEWAY,
             Self::Store(_) | Self::Blocking(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -158,6 +166,8 @@ impl ResponseError for ApiError {
             tracing::error!(error = %chain(cause), "request failed");
         } else if let Self::Broker(b) = self {
             tracing::warn!(error = %chain(b), "broker call failed");
+        } else if let Self::OrderOutcome(m) = self {
+            tracing::warn!(error = %m, "order placement not confirmed");
         }
         let mut res = HttpResponse::build(self.status_code()).json(self.body());
         if self.is_invalid_api_key() {

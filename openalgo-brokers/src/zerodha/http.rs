@@ -121,25 +121,61 @@ impl KiteHttp {
             .clone()
     }
 
-    fn authorization(&self) -> Result<String, HttpError> {
-        let token = self.access_token().ok_or(HttpError::NoSession)?;
-        Ok(format!("token {}:{}", self.api_key, token.expose_secret()))
-    }
-
     fn request(
         &self,
         method: Method,
         path: &str,
         signed: bool,
-    ) -> Result<reqwest::RequestBuilder, HttpError> {
+    ) -> Result<(reqwest::RequestBuilder, Option<SecretString>), HttpError> {
         let mut rb = self
             .client
             .request(method, format!("{}{path}", self.root))
             .header("X-Kite-Version", "3");
+        let mut used = None;
         if signed {
-            rb = rb.header("Authorization", self.authorization()?);
+            let token = self.access_token().ok_or(HttpError::NoSession)?;
+            rb = rb.header(
+                "Authorization",
+                format!("token {}:{}", self.api_key, token.expose_secret()),
+            );
+            used = Some(token);
         }
-        Ok(rb)
+        Ok((rb, used))
+    }
+
+    /// Kite refused the token a call was signed with (`TokenException`): the session is over
+    /// until the next login. The token is forgotten (unless a login replaced it meanwhile), so
+    /// later calls fail at once with "log in again" instead of hammering Kite with a dead token.
+    fn expire_if_refused<T>(
+        &self,
+        used: Option<&SecretString>,
+        result: Result<T, HttpError>,
+    ) -> Result<T, HttpError> {
+        if let (Err(HttpError::Api { error_type, .. }), Some(used)) = (&result, used) {
+            if error_type.as_deref() == Some("TokenException") {
+                let mut current = self
+                    .access_token
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if current
+                    .as_ref()
+                    .is_some_and(|t| t.expose_secret() == used.expose_secret())
+                {
+                    *current = None;
+                    tracing::warn!("Zerodha refused the session token: marked expired");
+                }
+            }
+        }
+        result
+    }
+
+    /// Sends a request built by `request` and reads the envelope's `data`.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        (rb, used): (reqwest::RequestBuilder, Option<SecretString>),
+    ) -> Result<T, HttpError> {
+        let result = Self::send(rb).await;
+        self.expire_if_refused(used.as_ref(), result)
     }
 
     /// Sends and reads the envelope's `data`.
@@ -162,7 +198,8 @@ impl KiteHttp {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<T, HttpError> {
-        Self::send(self.request(Method::GET, path, true)?.query(query)).await
+        let (rb, used) = self.request(Method::GET, path, true)?;
+        self.call((rb.query(query), used)).await
     }
 
     /// `POST` with a form body; `signed = false` only for the session exchange.
@@ -172,7 +209,8 @@ impl KiteHttp {
         form: &Form,
         signed: bool,
     ) -> Result<T, HttpError> {
-        Self::send(self.request(Method::POST, path, signed)?.form(form)).await
+        let (rb, used) = self.request(Method::POST, path, signed)?;
+        self.call((rb.form(form), used)).await
     }
 
     /// `PUT` with a form body.
@@ -181,18 +219,19 @@ impl KiteHttp {
         path: &str,
         form: &Form,
     ) -> Result<T, HttpError> {
-        Self::send(self.request(Method::PUT, path, true)?.form(form)).await
+        let (rb, used) = self.request(Method::PUT, path, true)?;
+        self.call((rb.form(form), used)).await
     }
 
     /// `DELETE`.
     pub(crate) async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, HttpError> {
-        Self::send(self.request(Method::DELETE, path, true)?).await
+        self.call(self.request(Method::DELETE, path, true)?).await
     }
 
     /// `GET` of a CSV body (the instrument master).
     pub(crate) async fn get_csv(&self, path: &str) -> Result<String, HttpError> {
-        let response = self
-            .request(Method::GET, path, true)?
+        let (rb, used) = self.request(Method::GET, path, true)?;
+        let response = rb
             .send()
             .await
             .map_err(|e| HttpError::Transport(e.without_url().to_string()))?;
@@ -202,8 +241,9 @@ impl KiteHttp {
             .await
             .map_err(|e| HttpError::Transport(e.without_url().to_string()))?;
         if !status.is_success() {
-            return decode_envelope::<serde_json::Value>(status, &body)
+            let refused = decode_envelope::<serde_json::Value>(status, &body)
                 .and_then(|_| Err(HttpError::Decode(format!("unexpected HTTP {status}"))));
+            return self.expire_if_refused(used.as_ref(), refused);
         }
         String::from_utf8(body.to_vec())
             .map_err(|_| HttpError::Decode("the instrument master is not UTF-8".into()))

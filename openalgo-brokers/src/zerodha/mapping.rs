@@ -2,6 +2,7 @@
 //! to core types through the instrument master.
 
 use chrono::{DateTime, NaiveDateTime};
+use openalgo_core::broker::{ORDER_TAG_PREFIX, OrderTag};
 use openalgo_core::money::decimal_from_f64;
 use openalgo_core::{
     Action, BrokerError, Candle, Depth, DepthLevel, Exchange, Holding, Instrument, InstrumentKey,
@@ -11,6 +12,16 @@ use openalgo_core::{
 use rust_decimal::Decimal;
 
 use super::http::Form;
+
+/// The strategy an order-book row shows for Kite's `tag`: our unique tags read as the
+/// reference's constant `openalgo`, other tags as they are.
+fn strategy_of(tag: Option<String>) -> StrategyTag {
+    match tag {
+        Some(t) if OrderTag::is_ours(&t) => StrategyTag::new(ORDER_TAG_PREFIX).unwrap_or_default(),
+        Some(t) => StrategyTag::new(t).unwrap_or_default(),
+        None => StrategyTag::default(),
+    }
+}
 use super::models::{KiteHolding, KiteOrder, KitePosition, KiteQuote, KiteTrade};
 
 /// Kite's order status → OpenAlgo's. The five steady states map one-to-one; every transient
@@ -71,8 +82,13 @@ pub fn py_float(value: Decimal) -> String {
     }
 }
 
-/// The twelve form fields of `POST /orders/regular`, in the reference's order.
-pub(crate) fn place_form(order: &OrderRequest, instrument: &Instrument) -> Form {
+/// The twelve form fields of `POST /orders/regular`, in the reference's order. `tag` is the
+/// order's unique [`OrderTag`] (the reference always sends `openalgo`, which is the fallback).
+pub(crate) fn place_form(
+    order: &OrderRequest,
+    instrument: &Instrument,
+    tag: Option<&OrderTag>,
+) -> Form {
     vec![
         (
             "tradingsymbol",
@@ -91,7 +107,10 @@ pub(crate) fn place_form(order: &OrderRequest, instrument: &Instrument) -> Form 
         ),
         ("validity", "DAY".to_owned()),
         ("market_protection", "-1".to_owned()),
-        ("tag", "openalgo".to_owned()),
+        (
+            "tag",
+            tag.map_or(ORDER_TAG_PREFIX, OrderTag::as_str).to_owned(),
+        ),
     ]
 }
 
@@ -179,7 +198,7 @@ pub(crate) fn order_from_kite(row: KiteOrder, symbols: &SymbolTable) -> Result<O
         status,
         rejection_reason: (status == OrderStatus::Rejected)
             .then(|| row.status_message.clone().unwrap_or_default()),
-        strategy: StrategyTag::new(row.tag.unwrap_or_default()).unwrap_or_default(),
+        strategy: strategy_of(row.tag),
         timestamp,
     })
 }

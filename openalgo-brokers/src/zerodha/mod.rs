@@ -26,7 +26,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use async_trait::async_trait;
 use chrono::{Days, NaiveDate};
-use openalgo_core::broker::{EventStream, LoginRequest, Session, Subscription};
+use openalgo_core::broker::{EventStream, LoginRequest, OrderTag, Session, Subscription};
 use openalgo_core::{
     Broker, BrokerError, Candle, Capabilities, Depth, Exchange, Funds, HistoryRequest, Holding,
     Instrument, InstrumentKey, Interval, ModifyOrder, Order, OrderId, OrderRequest, Position,
@@ -196,6 +196,17 @@ impl ZerodhaBroker {
         Ok((table, report))
     }
 
+    async fn place(
+        &self,
+        order: &OrderRequest,
+        tag: Option<&OrderTag>,
+    ) -> Result<OrderId, BrokerError> {
+        let record = self.instrument(order.instrument())?;
+        let form = mapping::place_form(order, &record, tag);
+        let data: OrderIdData = self.http.post_form("/orders/regular", &form, true).await?;
+        OrderId::new(data.order_id).map_err(|e| BrokerError::Decode(e.to_string()))
+    }
+
     async fn download_master(&self) -> Result<(Vec<Instrument>, MasterReport), BrokerError> {
         let csv = self.fetch_master_csv().await?;
         master::parse_instruments(&csv)
@@ -320,10 +331,29 @@ impl Broker for ZerodhaBroker {
     }
 
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderId, BrokerError> {
-        let record = self.instrument(order.instrument())?;
-        let form = mapping::place_form(order, &record);
-        let data: OrderIdData = self.http.post_form("/orders/regular", &form, true).await?;
-        OrderId::new(data.order_id).map_err(|e| BrokerError::Decode(e.to_string()))
+        self.place(order, None).await
+    }
+
+    fn supports_order_tags(&self) -> bool {
+        true
+    }
+
+    async fn place_tagged_order(
+        &self,
+        order: &OrderRequest,
+        tag: &OrderTag,
+    ) -> Result<OrderId, BrokerError> {
+        self.place(order, Some(tag)).await
+    }
+
+    async fn find_order_by_tag(&self, tag: &OrderTag) -> Result<Option<OrderId>, BrokerError> {
+        let rows: Vec<KiteOrder> = self.http.get("/orders", &[]).await?;
+        rows.into_iter()
+            .find(|r| {
+                r.tag.as_deref() == Some(tag.as_str()) || r.tags.iter().any(|t| t == tag.as_str())
+            })
+            .map(|r| OrderId::new(r.order_id).map_err(|e| BrokerError::Decode(e.to_string())))
+            .transpose()
     }
 
     async fn modify_order(&self, modify: &ModifyOrder) -> Result<OrderId, BrokerError> {

@@ -72,6 +72,14 @@ pub(crate) struct KiteOrder {
     pub(crate) average_price: Decimal,
     #[serde(default)]
     pub(crate) tag: Option<String>,
+    /// Every tag of the order (Kite keeps several; `tag` is the first).
+    #[serde(default, deserialize_with = "nullable_list")]
+    pub(crate) tags: Vec<String>,
+}
+
+/// A JSON list that may be `null` or absent.
+fn nullable_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// One row of `GET /trades`.

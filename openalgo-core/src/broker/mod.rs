@@ -5,6 +5,7 @@ mod error;
 mod models;
 mod requests;
 mod session;
+mod tag;
 mod traits;
 
 pub use capabilities::Capabilities;
@@ -14,4 +15,5 @@ pub use models::{
 };
 pub use requests::{HistoryRequest, InstrumentKey, ModifyOrder, OrderDraft, OrderRequest};
 pub use session::{LoginRequest, Session};
+pub use tag::{ORDER_TAG_PREFIX, OrderTag};
 pub use traits::{Broker, EventStream, Subscription};

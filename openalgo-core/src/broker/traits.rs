@@ -8,7 +8,8 @@ use futures_core::Stream;
 
 use super::{
     BrokerError, Candle, Capabilities, Depth, Funds, HistoryRequest, Holding, InstrumentKey,
-    LoginRequest, ModifyOrder, Order, OrderRequest, Position, Quote, QuoteResult, Session, Trade,
+    LoginRequest, ModifyOrder, Order, OrderRequest, OrderTag, Position, Quote, QuoteResult,
+    Session, Trade,
 };
 use crate::instrument::Instrument;
 use crate::market::{MarketEvent, SubscriptionMode};
@@ -53,6 +54,37 @@ pub trait Broker: Send + Sync {
     /// # Errors
     /// Classified [`BrokerError`]; `Rejected` carries the broker's message.
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderId, BrokerError>;
+
+    /// Whether the broker keeps an [`OrderTag`] on the order (`place_tagged_order`) and can
+    /// find the order by it (`find_order_by_tag`). The order service then reconciles an
+    /// ambiguous placement (timeout, dropped connection, gateway error) by the tag instead of
+    /// guessing.
+    fn supports_order_tags(&self) -> bool {
+        false
+    }
+
+    /// Places an order that carries `tag`. By default the tag is dropped and this is
+    /// `place_order`: only brokers whose `supports_order_tags` is true keep it.
+    ///
+    /// # Errors
+    /// As `place_order`.
+    async fn place_tagged_order(
+        &self,
+        order: &OrderRequest,
+        tag: &OrderTag,
+    ) -> Result<OrderId, BrokerError> {
+        let _ = tag;
+        self.place_order(order).await
+    }
+
+    /// Today's order carrying `tag`, if the broker has one.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`] when the book cannot be read; `Unsupported` by default.
+    async fn find_order_by_tag(&self, tag: &OrderTag) -> Result<Option<OrderId>, BrokerError> {
+        let _ = tag;
+        Err(self.unsupported("order lookup by tag"))
+    }
 
     /// Modifies a working order.
     ///

@@ -102,6 +102,26 @@ pub enum OrderError {
         /// End.
         end: NaiveDate,
     },
+    /// The placement's answer was lost and the broker's book showed no order with its tag,
+    /// twice: the order was not placed.
+    #[error("Order not placed: {cause}; the broker has no order tagged {tag}")]
+    NotPlaced {
+        /// The order's tag.
+        tag: String,
+        /// Why the answer was lost.
+        cause: BrokerError,
+    },
+    /// The placement's answer was lost and the broker's book could not be read: the order may
+    /// or may not exist. It is being reconciled by its tag; do not place it again blindly.
+    #[error(
+        "Order outcome unknown ({cause}); it is being reconciled with the broker by its tag {tag}: check the order book before placing it again"
+    )]
+    OutcomeUnknown {
+        /// The order's tag.
+        tag: String,
+        /// Why the answer was lost.
+        cause: BrokerError,
+    },
     /// The broker failed or refused.
     #[error(transparent)]
     Broker(#[from] BrokerError),

@@ -6,8 +6,10 @@ use std::sync::Arc;
 use futures_util::future::join_all;
 
 use super::basket::{BasketLeg, basket_sequence};
+use super::reconcile::{self, NoHooks, ReconcileHooks};
 use super::smart::{SmartDecision, SmartOrderRequest, SmartOutcome};
 use super::split::{SplitLeg, split_quantities};
+use super::tags::TagSource;
 use super::validate::{resolve, validate_against};
 use super::{OrderError, PositionLocks};
 use crate::instrument::SymbolTable;
@@ -70,6 +72,8 @@ pub struct OrderService {
     broker: Arc<dyn Broker>,
     symbols: Arc<SymbolTable>,
     locks: Arc<PositionLocks>,
+    tags: Arc<TagSource>,
+    hooks: Arc<dyn ReconcileHooks>,
 }
 
 impl std::fmt::Debug for OrderService {
@@ -89,7 +93,34 @@ impl OrderService {
             broker,
             symbols,
             locks: Arc::new(PositionLocks::default()),
+            tags: Arc::new(TagSource::per_process()),
+            hooks: Arc::new(NoHooks),
         }
+    }
+
+    /// The same service taking its order tags from `tags` (a keyed call's source).
+    #[must_use]
+    pub fn with_tags(mut self, tags: Arc<TagSource>) -> Self {
+        self.tags = tags;
+        self
+    }
+
+    /// The same service reconciling with `hooks` (the host's timer and background).
+    #[must_use]
+    pub fn with_hooks(mut self, hooks: Arc<dyn ReconcileHooks>) -> Self {
+        self.hooks = hooks;
+        self
+    }
+
+    /// The tag source in use.
+    #[must_use]
+    pub fn tags(&self) -> &Arc<TagSource> {
+        &self.tags
+    }
+
+    /// Places a validated order under a unique tag, reconciling an ambiguous failure by it.
+    async fn place_checked(&self, order: &OrderRequest) -> Result<OrderId, OrderError> {
+        reconcile::place(&self.broker, order, &self.tags, self.hooks.as_ref()).await
     }
 
     /// The broker.
@@ -104,14 +135,16 @@ impl OrderService {
         &self.symbols
     }
 
-    /// Validates an order against the master and places it.
+    /// Validates an order against the master and places it. On a broker that keeps order
+    /// tags, an ambiguous failure is reconciled by the order's tag (see `reconcile`).
     ///
     /// # Errors
-    /// [`OrderError`] for validation failures or the broker's error.
+    /// [`OrderError`] for validation failures or the broker's error;
+    /// [`OrderError::NotPlaced`] / [`OrderError::OutcomeUnknown`] after an ambiguous failure.
     pub async fn place_order(&self, order: &OrderRequest) -> Result<OrderId, OrderError> {
         let instrument = resolve(&self.symbols, order)?;
         validate_against(order, instrument)?;
-        Ok(self.broker.place_order(order).await?)
+        self.place_checked(order).await
     }
 
     /// Brings the net position of (instrument, product) to the target (rest-api §5.1). Smart
@@ -224,7 +257,7 @@ impl OrderService {
             draft.product = p.product;
             draft.strategy = StrategyTag::new(SQUARE_OFF_TAG).unwrap_or_default();
             let result = match draft.build() {
-                Ok(order) => self.broker.place_order(&order).await.map_err(Into::into),
+                Ok(order) => self.place_checked(&order).await,
                 Err(e) => Err(e),
             };
             report.positions.push(ClosedPosition {

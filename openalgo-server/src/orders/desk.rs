@@ -4,17 +4,20 @@
 //! included), and writes the order-log row and the idempotent answer in one transaction before
 //! the answer is returned.
 
+use std::collections::HashSet;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::ResponseError;
 use actix_web::http::StatusCode;
 use openalgo_core::BrokerError;
 use openalgo_core::clock::Clock;
-use openalgo_core::orders::{OrderService, Reply};
+use openalgo_core::orders::{OrderService, ReconcileHooks, Reply, TagSource};
+use sha2::{Digest, Sha256};
 use tracing::Instrument;
 
 use super::idempotency::{self, KeyLocks, RETENTION_MS};
+use super::reconcile::BackgroundReconciler;
 use crate::error::{ApiError, blocking};
 use crate::journal::{JournalWriter, PendingLog};
 use crate::state::{AccountBook, Mode, Session};
@@ -28,6 +31,10 @@ pub struct OrderDesk {
     journal: JournalWriter,
     locks: Arc<KeyLocks>,
     clock: Arc<dyn Clock>,
+    hooks: Arc<dyn ReconcileHooks>,
+    /// Keyed calls whose last attempt had an ambiguous placement: their retry looks each
+    /// order's tag up before placing it (in memory: a restart forgets them).
+    unresolved: Arc<Mutex<HashSet<IdempotencyScope>>>,
 }
 
 impl std::fmt::Debug for OrderDesk {
@@ -48,9 +55,11 @@ impl OrderDesk {
         Self {
             book,
             store,
+            hooks: Arc::new(BackgroundReconciler::new(journal.clone())),
             journal,
             locks: Arc::default(),
             clock,
+            unresolved: Arc::default(),
         }
     }
 
@@ -145,6 +154,20 @@ fn definite(status: StatusCode, error: Option<&ApiError>) -> bool {
     status.is_success() || error.is_some_and(broker_refused)
 }
 
+/// The seed of a keyed call's order tags: the same user, endpoint and key always tag their
+/// orders the same way.
+fn key_hash(scope: &IdempotencyScope) -> u64 {
+    let digest = Sha256::new()
+        .chain_update(scope.user_id.to_le_bytes())
+        .chain_update(scope.endpoint.as_bytes())
+        .chain_update([0])
+        .chain_update(scope.key.as_bytes())
+        .finalize();
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(bytes)
+}
+
 impl OrderCall {
     /// The mode the call runs in.
     #[must_use]
@@ -236,13 +259,41 @@ impl OrderCall {
             }
         }
         let mode = self.session.mode;
-        let result = command(self.session.trading().orders.clone())
-            .await
-            .map_err(|e| mode.error(e));
+        let mut service = self
+            .session
+            .trading()
+            .orders
+            .clone()
+            .with_hooks(Arc::clone(&self.desk.hooks));
+        let keyed_tags = scope.as_ref().map(|scope| {
+            let retry = self
+                .desk
+                .unresolved
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains(scope);
+            Arc::new(TagSource::keyed(key_hash(scope), retry))
+        });
+        if let Some(tags) = &keyed_tags {
+            service = service.with_tags(Arc::clone(tags));
+        }
+        let result = command(service).await.map_err(|e| mode.error(e));
         let (status, body) = match &result {
             Ok(t) => (StatusCode::OK, mode.mark(t.body()).to_string()),
             Err(e) => (e.status_code(), e.body().to_string()),
         };
+        if let (Some(scope), Some(tags)) = (&scope, &keyed_tags) {
+            let mut unresolved = self
+                .desk
+                .unresolved
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if tags.saw_ambiguous() && !status.is_success() {
+                unresolved.insert(scope.clone());
+            } else {
+                unresolved.remove(scope);
+            }
+        }
         let keep = scope
             .filter(|_| definite(status, result.as_ref().err()))
             .map(|scope| IdempotentAnswer {

@@ -4,6 +4,8 @@
 
 mod desk;
 pub mod idempotency;
+mod reconcile;
 
 pub use desk::{Answer, OrderCall, OrderDesk, Outcome};
 pub use openalgo_core::orders::{Reply, commands};
+pub use reconcile::{BackgroundReconciler, RECHECK_PAUSE};

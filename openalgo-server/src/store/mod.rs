@@ -58,7 +58,7 @@ pub struct OrderLogEntry {
 }
 
 /// Whose key: idempotency keys are scoped per user and endpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyScope {
     /// The caller.
     pub user_id: i64,

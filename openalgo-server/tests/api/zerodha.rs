@@ -27,7 +27,7 @@ fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     &html[i..i + j]
 }
 
-async fn sign_in(app: &TestApp, web: &reqwest::Client) {
+pub(crate) async fn sign_in(app: &TestApp, web: &reqwest::Client) {
     let page = web
         .get(format!("{}/auth/login", app.address))
         .send()
@@ -50,7 +50,11 @@ async fn sign_in(app: &TestApp, web: &reqwest::Client) {
     assert!(r.status().is_redirection(), "signed in: {}", r.status());
 }
 
-async fn broker_login(app: &TestApp, web: &reqwest::Client, mock: &MockKite) -> reqwest::Response {
+pub(crate) async fn broker_login(
+    app: &TestApp,
+    web: &reqwest::Client,
+    mock: &MockKite,
+) -> reqwest::Response {
     // Kite redirects the browser back with the request token.
     let rt = mock.issue_request_token();
     web.get(format!(
@@ -183,11 +187,18 @@ async fn zerodha_login_orders_stream_errors_expiry_and_relogin() {
     let req = mock
         .last_request("POST", "/orders/regular")
         .expect("order sent");
-    let form: Vec<(&str, &str)> = req
+    let mut form: Vec<(&str, &str)> = req
         .form
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
+    // Each order carries its own tag (the reference sends `openalgo`): `openalgo` + 12.
+    let tag = form.pop().expect("tag");
+    assert_eq!(tag.0, "tag");
+    assert!(
+        tag.1.len() == 20 && tag.1.starts_with("openalgo"),
+        "{tag:?}"
+    );
     assert_eq!(
         form,
         [
@@ -202,7 +213,6 @@ async fn zerodha_login_orders_stream_errors_expiry_and_relogin() {
             ("disclosed_quantity", "0"),
             ("validity", "DAY"),
             ("market_protection", "-1"),
-            ("tag", "openalgo"),
         ]
     );
     assert_eq!(

@@ -1,9 +1,11 @@
 //! A local mock of Kite Connect v3, built from the documented formats: the REST API (session,
 //! orders, books, portfolio, margins, quotes, history, instruments CSV) on one port and the
 //! binary ticker WebSocket on another. Tests point [`super::ZerodhaConfig`] at it, inspect the
-//! requests it received, inject errors and expire sessions.
+//! requests it received, inject errors and faults ([`Fault`]: stalls, gateway pages, malformed
+//! bodies, dropped connections, token expiry, throttling) and expire sessions.
 
 mod data;
+mod faults;
 mod rest;
 mod ticker;
 
@@ -15,6 +17,9 @@ use rust_decimal::Decimal;
 use tokio::sync::broadcast;
 
 pub use data::{MockInstrument, default_instruments, generate_instruments_csv, instruments_csv};
+pub use faults::Fault;
+
+use faults::FaultRule;
 
 /// One request the mock received.
 #[derive(Debug, Clone)]
@@ -102,6 +107,7 @@ pub(crate) struct MockState {
     pub(crate) next_order: u64,
     pub(crate) requests: Vec<Recorded>,
     pub(crate) injected: Vec<Injected>,
+    pub(crate) faults: Vec<FaultRule>,
     pub(crate) ticker_messages: Vec<String>,
     pub(crate) ticker_connections: u64,
 }
@@ -197,6 +203,7 @@ impl MockKite {
             next_order: 250_101_000_000_001,
             requests: Vec::new(),
             injected: Vec::new(),
+            faults: Vec::new(),
             ticker_messages: Vec::new(),
             ticker_connections: 0,
         }));
@@ -287,6 +294,36 @@ impl MockKite {
             error_type: error_type.to_owned(),
             message: message.to_owned(),
         });
+    }
+
+    /// Applies `fault` to the next `count` requests matching `method` and `path_prefix`
+    /// (e.g. `inject_fault("POST", "/orders/regular", 1, Fault::Drop { handled: true })`).
+    /// Faults are checked before injected errors and Kite's routes.
+    pub fn inject_fault(&self, method: &str, path_prefix: &str, count: u32, fault: Fault) {
+        if count == 0 {
+            return;
+        }
+        self.lock().faults.push(FaultRule {
+            method: method.to_owned(),
+            path_prefix: path_prefix.to_owned(),
+            remaining: count,
+            fault,
+        });
+    }
+
+    /// Disarms every fault not used yet.
+    pub fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
+    /// Orders in the book with their tag: (order_id, tag).
+    #[must_use]
+    pub fn order_tags(&self) -> Vec<(String, Option<String>)> {
+        self.lock()
+            .orders
+            .iter()
+            .map(|o| (o.order_id.clone(), o.tag.clone()))
+            .collect()
     }
 
     /// Every REST request received so far.

@@ -2,7 +2,6 @@
 //! simply: MARKET fills at once at the instrument's price, LIMIT rests `OPEN` (filling when the
 //! price crosses on a later book read), SL/SL-M rest `TRIGGER PENDING`.
 
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
@@ -13,6 +12,7 @@ use hyper::{Request, Response, StatusCode};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
+use super::faults::{self, Fault};
 use super::{MockOrder, MockState, MockTrade, Recorded};
 use crate::zerodha::auth::checksum;
 
@@ -27,7 +27,8 @@ pub(super) async fn serve(listener: tokio::net::TcpListener, state: Arc<Mutex<Mo
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
                 let state = Arc::clone(&state);
-                async move { Ok::<_, Infallible>(handle(req, &state).await) }
+                // An `Err` makes hyper close the connection without an answer (a fault).
+                async move { handle(req, &state).await }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
@@ -71,7 +72,7 @@ fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-async fn handle(req: Request<Incoming>, state: &Mutex<MockState>) -> Reply {
+async fn handle(req: Request<Incoming>, state: &Mutex<MockState>) -> Result<Reply, Dropped> {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     let query = pairs(req.uri().query().unwrap_or_default());
@@ -94,9 +95,82 @@ async fn handle(req: Request<Incoming>, state: &Mutex<MockState>) -> Reply {
         kite_version,
         content_type,
     };
-    let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
-    s.requests.push(rec.clone());
-    route(&mut s, &rec)
+    let fault = {
+        let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
+        s.requests.push(rec.clone());
+        match faults::take(&mut s.faults, &rec.method, &rec.path) {
+            None => return Ok(route(&mut s, &rec)),
+            Some(fault) => fault,
+        }
+    };
+    apply(fault, &rec, state).await
+}
+
+/// The connection was closed on purpose, without an answer.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// Runs an armed fault for one request.
+async fn apply(fault: Fault, rec: &Recorded, state: &Mutex<MockState>) -> Result<Reply, Dropped> {
+    let handled = fault.handles_request().then(|| {
+        route(
+            &mut state.lock().unwrap_or_else(PoisonError::into_inner),
+            rec,
+        )
+    });
+    match (fault, handled) {
+        (Fault::StallBeforeHandling(d), _) => {
+            tokio::time::sleep(d).await;
+            Err(Dropped)
+        }
+        (Fault::StallAfterHandling(d), Some(answer)) => {
+            tokio::time::sleep(d).await;
+            Ok(answer)
+        }
+        (Fault::Gateway { status, .. }, _) => {
+            let mut r = Response::new(Full::new(Bytes::from(format!(
+                "<html><body><h1>{status} Gateway error</h1></body></html>"
+            ))));
+            *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            r.headers_mut().insert(
+                "content-type",
+                hyper::header::HeaderValue::from_static("text/html"),
+            );
+            Ok(r)
+        }
+        (Fault::MalformedJson, _) => {
+            let mut r = Response::new(Full::new(Bytes::from_static(
+                br#"{"status": "success", "data": {"order_id": "#,
+            )));
+            r.headers_mut().insert(
+                "content-type",
+                hyper::header::HeaderValue::from_static("application/json"),
+            );
+            Ok(r)
+        }
+        (Fault::ExpireToken, _) => {
+            state
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .access_tokens
+                .clear();
+            Ok(error(
+                403,
+                "TokenException",
+                "Incorrect `api_key` or `access_token`.",
+            ))
+        }
+        (Fault::RateLimit, _) => Ok(error(429, "NetworkException", "Too many requests")),
+        (Fault::Drop { .. } | Fault::StallAfterHandling(_), _) => Err(Dropped),
+    }
 }
 
 fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
