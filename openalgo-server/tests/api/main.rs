@@ -11,6 +11,7 @@ mod compound;
 mod dashboard;
 mod docs;
 mod extended;
+mod feed_stall;
 mod market;
 mod orders;
 mod restart;

@@ -15,10 +15,10 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{Options, TestApp, browser, spawn_with};
 
-const KEY: &str = "kitekey123";
-const SECRET: &str = "secret789";
+pub(crate) const KEY: &str = "kitekey123";
+pub(crate) const SECRET: &str = "secret789";
 
-type Ws =
+pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
@@ -27,7 +27,7 @@ fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     &html[i..i + j]
 }
 
-async fn sign_in(app: &TestApp, web: &reqwest::Client) {
+pub(crate) async fn sign_in(app: &TestApp, web: &reqwest::Client) {
     let page = web
         .get(format!("{}/auth/login", app.address))
         .send()
@@ -50,7 +50,7 @@ async fn sign_in(app: &TestApp, web: &reqwest::Client) {
     assert!(r.status().is_redirection(), "signed in: {}", r.status());
 }
 
-async fn broker_login(app: &TestApp, web: &reqwest::Client, mock: &MockKite) -> reqwest::Response {
+pub(crate) async fn broker_login(app: &TestApp, web: &reqwest::Client, mock: &MockKite) -> reqwest::Response {
     // Kite redirects the browser back with the request token.
     let rt = mock.issue_request_token();
     web.get(format!(
@@ -62,7 +62,7 @@ async fn broker_login(app: &TestApp, web: &reqwest::Client, mock: &MockKite) -> 
     .expect("callback")
 }
 
-async fn recv_market_data(ws: &mut Ws, symbol: &str) -> Value {
+pub(crate) async fn recv_market_data(ws: &mut Ws, symbol: &str) -> Value {
     loop {
         let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
