@@ -52,12 +52,10 @@ async fn dashboard(app: &TestApp, web: &reqwest::Client) -> (String, Value) {
         .text()
         .await
         .expect("body");
-    let badge = page
-        .split(r#"id="feed-status""#)
-        .nth(1)
-        .and_then(|rest| rest.split("</span>").next())
-        .expect("the feed badge")
-        .to_owned();
+    let id = page.find(r#"id="feed-status""#).expect("the feed badge");
+    let start = page[..id].rfind("<span").expect("its span");
+    let end = id + page[id..].find("</span>").expect("its end");
+    let badge = page[start..end].to_owned();
     let poll: Value = get("/dashboard/pnl")
         .await
         .expect("poll")
