@@ -287,7 +287,10 @@ mod tests {
         );
         for bad in ["0", "-1", "3601", "1.5", "30s", "ten"] {
             let e = s(bad).unwrap_err().to_string();
-            assert_eq!(e, format!("WS_STALL_SECONDS: '{bad}' is not 1–3600 seconds"));
+            assert_eq!(
+                e,
+                format!("WS_STALL_SECONDS: '{bad}' is not 1–3600 seconds")
+            );
         }
     }
 

@@ -218,7 +218,9 @@ mod tests {
     #[test]
     fn an_exchange_is_open_inside_its_session_only() {
         let cal = MarketCalendar::bundled();
-        let at = |date: &str, h, m| ist_millis(d(date), chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap());
+        let at = |date: &str, h, m| {
+            ist_millis(d(date), chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap())
+        };
         // An ordinary Wednesday: NSE from 09:15 up to (not at) 15:30; the index follows NSE.
         assert!(!cal.is_open(Exchange::Nse, at("2026-11-25", 9, 14)));
         assert!(cal.is_open(Exchange::Nse, at("2026-11-25", 9, 15)));

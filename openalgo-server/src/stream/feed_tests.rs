@@ -243,7 +243,10 @@ async fn an_ended_stream_is_subscribed_again_and_ticks_resume() {
     while generations.len() < 3 {
         let v = next(&outbox).await;
         if v["type"] == "feed_status" {
-            assert_eq!(v["status"], "restored", "an ended stream is not a stall: {v}");
+            assert_eq!(
+                v["status"], "restored",
+                "an ended stream is not a stall: {v}"
+            );
             assert_eq!(v["subscriptions"], 2);
             assert!(v.get("stale_since").is_none());
             notices += 1;
@@ -276,7 +279,11 @@ async fn a_silent_stream_is_reconnected_and_clients_hear_stale_then_restored() {
         seen.push(v);
     }
     assert_eq!(stale["status"], "stale", "{stale}");
-    assert_eq!(seen.len(), 3, "one tick per instrument, then the notice: {seen:?}");
+    assert_eq!(
+        seen.len(),
+        3,
+        "one tick per instrument, then the notice: {seen:?}"
+    );
     assert_eq!(stale["broker"], "scripted");
     assert_eq!(stale["instruments"], 2);
     assert_eq!(stale["subscriptions"], 2);
@@ -345,10 +352,7 @@ async fn a_failing_reconnect_retries_with_backoff_and_one_stale_notice() {
     let gaps: Vec<Duration> = at.windows(2).skip(1).map(|w| w[1] - w[0]).collect();
     for (gap, pause) in gaps.iter().zip([1, 2, 4]) {
         let pause = Duration::from_secs(pause);
-        assert!(
-            *gap >= pause && *gap < pause * 2,
-            "pauses double: {gaps:?}"
-        );
+        assert!(*gap >= pause && *gap < pause * 2, "pauses double: {gaps:?}");
     }
     task.abort();
 }
@@ -361,11 +365,19 @@ async fn a_stream_that_stays_silent_is_reconnected_ever_less_often() {
     tokio::time::sleep(Duration::from_secs(30 + 30 + 60 + 120 + 240 + 240 + 1)).await;
     let at: Vec<Instant> = market.calls().iter().map(|(t, _)| *t).collect();
     let gaps: Vec<u64> = at.windows(2).map(|w| (w[1] - w[0]).as_secs()).collect();
-    assert_eq!(gaps, [30, 30, 60, 120, 240, 240], "windows double up to 8 × 30 s");
+    assert_eq!(
+        gaps,
+        [30, 30, 60, 120, 240, 240],
+        "windows double up to 8 × 30 s"
+    );
     let mut notices = Vec::new();
     while outbox.pending() > 0 {
         notices.push(next(&outbox).await);
     }
-    assert_eq!(statuses(&notices), ["stale"], "one notice for the whole stall");
+    assert_eq!(
+        statuses(&notices),
+        ["stale"],
+        "one notice for the whole stall"
+    );
     task.abort();
 }

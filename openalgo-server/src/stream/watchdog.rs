@@ -161,8 +161,8 @@ impl Watchdog {
             return Verdict::Fine(self.deadline());
         }
         let new = if self.stale.is_none() {
-            let silent = u64::try_from(now.duration_since(self.last_data).as_millis())
-                .unwrap_or(u64::MAX);
+            let silent =
+                u64::try_from(now.duration_since(self.last_data).as_millis()).unwrap_or(u64::MAX);
             let since_ms = self
                 .policy
                 .clock
@@ -277,7 +277,11 @@ mod tests {
             panic!("a stall")
         };
         assert_eq!(stale.instruments, 1);
-        assert_eq!(stale.since_ms, clock.now_ms() - 30_000, "dated at the last data");
+        assert_eq!(
+            stale.since_ms,
+            clock.now_ms() - 30_000,
+            "dated at the last data"
+        );
         assert_eq!(next, t0 + s(65));
         // Still silent after the reconnect: the same stall (no new notice), a longer window.
         assert_eq!(
@@ -289,7 +293,11 @@ mod tests {
         );
         assert_eq!(w.on_data(t0 + s(70)), Some(stale));
         assert_eq!(w.stale(), None);
-        assert_eq!(w.deadline(), t0 + s(100), "the window is the setting's again");
+        assert_eq!(
+            w.deadline(),
+            t0 + s(100),
+            "the window is the setting's again"
+        );
     }
 
     #[test]
@@ -302,7 +310,10 @@ mod tests {
         let mut w = Watchdog::new(policy(&clock, false), t0);
         w.watch(t0);
         for i in 1..=10 {
-            assert_eq!(w.check(t0 + s(30 * i), &subs), Verdict::Quiet(t0 + s(30 * i + 30)));
+            assert_eq!(
+                w.check(t0 + s(30 * i), &subs),
+                Verdict::Quiet(t0 + s(30 * i + 30))
+            );
         }
         clock.set_ist(at("2026-11-30", 9, 15));
         assert_eq!(w.check(t0 + s(330), &subs), Verdict::Fine(t0 + s(360)));

@@ -93,8 +93,10 @@ pub(super) async fn series(
         .collect();
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(json!({"status": "success", "mode": mode.as_str(), "points": points,
-            "feed": super::broker::feed_json(&state)})))
+        .json(
+            json!({"status": "success", "mode": mode.as_str(), "points": points,
+            "feed": super::broker::feed_json(&state)}),
+        ))
 }
 
 /// Switches between the live and the analyzer account and returns to the page.

@@ -130,7 +130,11 @@ async fn a_silent_kite_ticker_is_reconnected_in_market_hours_only() {
     // Quiet market: silence for three stall windows is left alone.
     mock.silence_ticker(true);
     assert_eq!(feed_status(&mut ws, Duration::from_secs(3)).await, None);
-    assert_eq!(mock.ticker_connections(), connections, "no reconnect before the open");
+    assert_eq!(
+        mock.ticker_connections(),
+        connections,
+        "no reconnect before the open"
+    );
     assert_eq!(dashboard(&app, &web).await.1, json!({"status": "ok"}));
 
     // 10:00: the same silence is a stall.
@@ -145,7 +149,10 @@ async fn a_silent_kite_ticker_is_reconnected_in_market_hours_only() {
     assert_eq!(stale["stall_seconds"], 1);
     // While the ticker stays silent, the dashboard shows the badge (page and poll).
     let (badge, feed) = dashboard(&app, &web).await;
-    assert!(badge.contains("badge bad") && badge.contains("stale since"), "{badge}");
+    assert!(
+        badge.contains("badge bad") && badge.contains("stale since"),
+        "{badge}"
+    );
     assert_eq!(feed["status"], "stale", "{feed}");
     assert_eq!(feed["since"], stale["since"]);
     // The watchdog opened a new ticker connection and subscribed SBIN on it again.

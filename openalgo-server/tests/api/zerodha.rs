@@ -50,7 +50,11 @@ pub(crate) async fn sign_in(app: &TestApp, web: &reqwest::Client) {
     assert!(r.status().is_redirection(), "signed in: {}", r.status());
 }
 
-pub(crate) async fn broker_login(app: &TestApp, web: &reqwest::Client, mock: &MockKite) -> reqwest::Response {
+pub(crate) async fn broker_login(
+    app: &TestApp,
+    web: &reqwest::Client,
+    mock: &MockKite,
+) -> reqwest::Response {
     // Kite redirects the browser back with the request token.
     let rt = mock.issue_request_token();
     web.get(format!(
