@@ -135,6 +135,10 @@ impl<B: Broker + ?Sized> Broker for Timed<B> {
         self.inner.capabilities()
     }
 
+    fn streams_around_the_clock(&self) -> bool {
+        self.inner.streams_around_the_clock()
+    }
+
     async fn authenticate(&self, request: &LoginRequest) -> Result<Session, BrokerError> {
         self.time("authenticate", self.inner.authenticate(request))
             .await

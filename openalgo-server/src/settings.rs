@@ -41,7 +41,8 @@ pub struct Settings {
     pub ws_port: u16,
     /// The optional ZeroMQ bus.
     pub bus: crate::stream::BusConfig,
-    /// WebSocket timing (`WS_AUTH_GRACE_SECONDS`, `WS_PING_INTERVAL`, `WS_PING_TIMEOUT`).
+    /// WebSocket timing (`WS_AUTH_GRACE_SECONDS`, `WS_PING_INTERVAL`, `WS_PING_TIMEOUT`) and
+    /// the upstream stall watchdog (`WS_STALL_SECONDS`).
     pub ws_timing: crate::stream::Timing,
 }
 
@@ -82,7 +83,16 @@ fn flag_on(name: &str) -> bool {
 
 /// A whole number of seconds (1–3600) from `name`, or `default`.
 fn seconds(name: &str, default: u64) -> Result<std::time::Duration, SettingsError> {
-    let n = match env(&[name]) {
+    seconds_of(name, env(&[name]), default)
+}
+
+/// A whole number of seconds (1–3600) from `value` (the variable `name`), or `default`.
+fn seconds_of(
+    name: &str,
+    value: Option<String>,
+    default: u64,
+) -> Result<std::time::Duration, SettingsError> {
+    let n = match value {
         None => default,
         Some(s) => s
             .trim()
@@ -248,6 +258,7 @@ impl Settings {
                 auth_grace: seconds("WS_AUTH_GRACE_SECONDS", 15)?,
                 ping_interval: seconds("WS_PING_INTERVAL", 20)?,
                 ping_timeout: seconds("WS_PING_TIMEOUT", 20)?,
+                stall: seconds("WS_STALL_SECONDS", 30)?,
             },
         })
     }
@@ -264,6 +275,23 @@ mod tests {
             Some(PathBuf::from("db/openalgo.db"))
         );
         assert_eq!(sqlite_path("postgres://x"), None);
+    }
+
+    #[test]
+    fn seconds_settings_take_1_to_3600_and_name_the_variable_otherwise() {
+        let s = |v: &str| seconds_of("WS_STALL_SECONDS", Some(v.into()), 30);
+        assert_eq!(s(" 5 ").unwrap().as_secs(), 5);
+        assert_eq!(
+            seconds_of("WS_STALL_SECONDS", None, 30).unwrap().as_secs(),
+            30
+        );
+        for bad in ["0", "-1", "3601", "1.5", "30s", "ten"] {
+            let e = s(bad).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!("WS_STALL_SECONDS: '{bad}' is not 1–3600 seconds")
+            );
+        }
     }
 
     #[test]

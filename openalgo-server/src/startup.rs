@@ -270,6 +270,7 @@ impl Application {
             writer,
             Arc::clone(clock),
         );
+        let calendar = Arc::new(load_calendar(&settings.data_dir)?);
         let stream_parts = crate::stream::StreamParts {
             hub: Arc::clone(&hub),
             book: Arc::clone(&book),
@@ -278,6 +279,7 @@ impl Application {
             store: Arc::clone(&store),
             clock: Arc::clone(clock),
             latency: Arc::clone(&latency),
+            calendar: Arc::clone(&calendar),
         };
         let state = AppState::new(AppParts {
             accounts: book,
@@ -292,7 +294,7 @@ impl Application {
             hub,
             pnl: Arc::default(),
         })
-        .with_calendar(Arc::new(load_calendar(&settings.data_dir)?));
+        .with_calendar(calendar);
         let address = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),

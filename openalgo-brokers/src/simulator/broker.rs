@@ -74,6 +74,10 @@ impl Broker for SimulatorMarket {
         &self.caps
     }
 
+    fn streams_around_the_clock(&self) -> bool {
+        !self.market.config().follow_exchange_hours
+    }
+
     async fn place_order(&self, _: &OrderRequest) -> Result<OrderId, BrokerError> {
         Err(self.unsupported("orders without the paper engine"))
     }

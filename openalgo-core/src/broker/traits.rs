@@ -212,6 +212,13 @@ pub trait Broker: Send + Sync {
         Err(self.unsupported("streaming"))
     }
 
+    /// Whether the market stream ticks around the clock (a simulator that never closes) rather
+    /// than only during each exchange's session per the market calendar (the default). The
+    /// server's stall watchdog expects data only when the stream should tick.
+    fn streams_around_the_clock(&self) -> bool {
+        false
+    }
+
     /// The `Unsupported` error for a feature of this broker.
     fn unsupported(&self, feature: &'static str) -> BrokerError {
         BrokerError::Unsupported {

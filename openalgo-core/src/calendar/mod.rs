@@ -114,6 +114,25 @@ impl MarketCalendar {
         }
     }
 
+    /// Whether `exchange` trades at `at_ms` (epoch milliseconds) by this calendar. Index
+    /// exchanges follow their exchange's session (NSE_INDEX as NSE, BSE_INDEX as BSE,
+    /// MCX_INDEX as MCX); an exchange without sessions here (NCDEX, GLOBAL_INDEX) never does.
+    #[must_use]
+    pub fn is_open(&self, exchange: crate::Exchange, at_ms: i64) -> bool {
+        use crate::Exchange::{Bse, BseIndex, Mcx, McxIndex, Nse, NseIndex};
+        let venue = match exchange {
+            NseIndex => Nse,
+            BseIndex => Bse,
+            McxIndex => Mcx,
+            other => other,
+        };
+        let ist = crate::clock::ist_from_ms(at_ms);
+        let time = ist.time();
+        self.sessions(ist.date())
+            .iter()
+            .any(|s| s.exchange == venue && s.start <= time && time < s.end)
+    }
+
     fn regular_on(&self, date: NaiveDate) -> Vec<Session> {
         let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
         self.regular
@@ -194,6 +213,28 @@ mod tests {
         let muhurat = cal.sessions(d("2025-10-21"));
         assert_eq!(muhurat.len(), 7);
         assert!(muhurat.iter().all(|s| s.start.to_string() == "13:45:00"));
+    }
+
+    #[test]
+    fn an_exchange_is_open_inside_its_session_only() {
+        let cal = MarketCalendar::bundled();
+        let at = |date: &str, h, m| {
+            ist_millis(d(date), chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap())
+        };
+        // An ordinary Wednesday: NSE from 09:15 up to (not at) 15:30; the index follows NSE.
+        assert!(!cal.is_open(Exchange::Nse, at("2026-11-25", 9, 14)));
+        assert!(cal.is_open(Exchange::Nse, at("2026-11-25", 9, 15)));
+        assert!(cal.is_open(Exchange::NseIndex, at("2026-11-25", 15, 29)));
+        assert!(!cal.is_open(Exchange::Nse, at("2026-11-25", 15, 30)));
+        assert!(cal.is_open(Exchange::Mcx, at("2026-11-25", 23, 0)));
+        assert!(!cal.is_open(Exchange::Ncdex, at("2026-11-25", 11, 0)));
+        // Guru Nanak Jayanti: equities closed all day, MCX in the evening only.
+        assert!(!cal.is_open(Exchange::Nse, at("2026-11-24", 10, 0)));
+        assert!(!cal.is_open(Exchange::McxIndex, at("2026-11-24", 10, 0)));
+        assert!(cal.is_open(Exchange::Mcx, at("2026-11-24", 18, 0)));
+        // A Saturday: only crypto.
+        assert!(!cal.is_open(Exchange::Nse, at("2026-11-28", 11, 0)));
+        assert!(cal.is_open(Exchange::Crypto, at("2026-11-28", 11, 0)));
     }
 
     #[test]

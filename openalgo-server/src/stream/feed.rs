@@ -1,6 +1,7 @@
 //! The hub's inputs: the market broker's tick stream for the current upstream set (re-opened
-//! whenever the set changes, and after the stream ends, so a broker reconnect restores every
-//! subscription), and the order updates of the live and the analyzer accounts.
+//! whenever the set changes, after the stream ends, and when the stall watchdog finds it
+//! silent, so a broker reconnect restores every subscription), and the order updates of the
+//! live and the analyzer accounts.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,21 +9,27 @@ use std::time::Duration;
 use futures::StreamExt;
 use openalgo_core::market::{MarketEvent, TradingMode};
 use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Instant;
 
 use openalgo_brokers::paper::PaperBroker;
 use openalgo_core::Broker;
 
-use super::{Hub, StreamContext};
+use super::watchdog::{Backoff, StallPolicy, Verdict, Watchdog};
+use super::{Hub, StreamContext, health};
 
 /// Keeps the hub fed from `market`: subscribes to the hub's upstream set, re-subscribes when
 /// the set changes, and when the stream ends (a broker reconnect) subscribes again, so every
-/// client's subscriptions are restored without the client doing anything. With `ctx`, the paper
-/// accounts act on the ticks and the live broker's own order updates reach the clients.
+/// client's subscriptions are restored without the client doing anything. A stream that goes
+/// silent while its instruments should tick is reconnected by the stall watchdog, and clients
+/// hear `feed_status` `stale` and, when data flows again, `restored`; failed subscriptions are
+/// retried with exponential backoff. With `ctx`, the paper accounts act on the ticks and the
+/// live broker's own order updates reach the clients.
 pub(super) async fn market_loop(
     hub: Arc<Hub>,
     market: Arc<dyn Broker>,
     publisher: Option<super::bus::Publisher>,
     ctx: Option<Arc<StreamContext>>,
+    policy: StallPolicy,
 ) {
     let mut changes = hub.watch_upstream();
     let mut generations = ctx.as_ref().map(|c| c.book.watch());
@@ -38,30 +45,38 @@ pub(super) async fn market_loop(
     };
     let mut accounts = paper_accounts(&ctx);
     let mut restoring = false;
+    let mut backoff = Backoff::new(RETRY_FIRST, RETRY_MAX);
+    let mut watchdog = Watchdog::new(policy, Instant::now());
+    // One timer for the watchdog, moved only when a check is due (ticks just note the time).
+    let stall_timer = tokio::time::sleep_until(watchdog.deadline());
+    tokio::pin!(stall_timer);
     loop {
         changes.borrow_and_update();
         let wanted = hub.upstream();
+        let mut retry_at = None;
         let mut stream = if wanted.is_empty() {
+            watchdog.stop();
+            hub.health().set(None);
             None
         } else {
+            watchdog.watch(Instant::now());
+            stall_timer.as_mut().reset(watchdog.deadline());
             match market.subscribe(&wanted).await {
                 Ok(s) => {
-                    if std::mem::take(&mut restoring) {
+                    backoff.reset();
+                    if std::mem::take(&mut restoring) && watchdog.stale().is_none() {
                         // Clients are told their subscriptions were restored (an extra
                         // message type; the official clients ignore unknown types).
-                        hub.broadcast(
-                            &serde_json::json!({"type": "feed_status", "status": "restored",
-                            "message": "Market data reconnected; subscriptions restored",
-                            "broker": hub.broker(), "subscriptions": wanted.len()}),
-                        );
+                        hub.broadcast(&health::restored_notice(hub.broker(), wanted.len(), None));
                     }
                     Some(s)
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "market subscription failed; retrying");
+                    let pause = backoff.pause();
+                    tracing::warn!(error = %e, retry_in_ms = pause.as_millis(), "market subscription failed; retrying");
                     restoring = true;
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
+                    retry_at = Some(Instant::now() + pause);
+                    None
                 }
             }
         };
@@ -86,6 +101,36 @@ pub(super) async fn market_loop(
                     accounts = paper_accounts(&ctx);
                     break;
                 }
+                () = async {
+                    match retry_at {
+                        Some(at) => tokio::time::sleep_until(at).await,
+                        None => std::future::pending().await,
+                    }
+                } => break,
+                () = &mut stall_timer, if !wanted.is_empty() => {
+                    match watchdog.check(Instant::now(), &wanted) {
+                        Verdict::Fine(next) | Verdict::Quiet(next) => {
+                            stall_timer.as_mut().reset(next);
+                        }
+                        Verdict::Stalled { new, next } => {
+                            stall_timer.as_mut().reset(next);
+                            if let Some(stale) = new {
+                                hub.health().set(Some(stale));
+                                hub.broadcast(&health::stale_notice(
+                                    hub.broker(), stale, wanted.len(), watchdog.stall(),
+                                ));
+                            }
+                            // A pending retry reconnects on its own schedule.
+                            if stream.take().is_some() {
+                                tracing::warn!(
+                                    subscriptions = wanted.len(),
+                                    "market stream silent while it should tick; reconnecting"
+                                );
+                                break;
+                            }
+                        }
+                    }
+                }
                 event = async {
                     match stream.as_mut() {
                         Some(s) => s.next().await,
@@ -93,6 +138,13 @@ pub(super) async fn market_loop(
                     }
                 } => match event {
                     Some(MarketEvent::Tick(t)) => {
+                        if let Some(ended) = watchdog.on_data(Instant::now()) {
+                            hub.health().set(None);
+                            hub.broadcast(&health::restored_notice(
+                                hub.broker(), wanted.len(), Some(ended),
+                            ));
+                            tracing::info!("market data flowing again");
+                        }
                         hub.publish_tick(&t);
                         if let Some(p) = &publisher {
                             p.publish(&t);
@@ -131,6 +183,20 @@ pub(super) async fn market_loop(
 
 /// Pause before subscribing again after the market stream ended.
 const RESUBSCRIBE_AFTER: Duration = Duration::from_millis(200);
+/// First pause after a failed subscription; each further failure doubles it up to `RETRY_MAX`.
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+/// Longest pause between subscription attempts.
+const RETRY_MAX: Duration = Duration::from_secs(60);
+
+/// The watchdog's policy for `ctx`'s market.
+fn policy_of(ctx: &StreamContext) -> StallPolicy {
+    StallPolicy {
+        stall: ctx.stall,
+        around_the_clock: ctx.market.streams_around_the_clock(),
+        calendar: Arc::clone(&ctx.calendar),
+        clock: Arc::clone(&ctx.clock),
+    }
+}
 
 /// Starts the feed tasks.
 pub(super) fn spawn(ctx: &Arc<StreamContext>, publisher: Option<super::bus::Publisher>) {
@@ -139,6 +205,7 @@ pub(super) fn spawn(ctx: &Arc<StreamContext>, publisher: Option<super::bus::Publ
         Arc::clone(&ctx.market),
         publisher,
         Some(Arc::clone(ctx)),
+        policy_of(ctx),
     ));
     let ctx = Arc::clone(ctx);
     tokio::spawn(async move {
@@ -181,134 +248,5 @@ pub(super) fn spawn(ctx: &Arc<StreamContext>, publisher: Option<super::bus::Publ
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use async_trait::async_trait;
-    use openalgo_core::broker::{EventStream, Subscription};
-    use openalgo_core::market::{SubscriptionMode, Tick, TickData};
-    use openalgo_core::{
-        BrokerError, Capabilities, Exchange, Funds, Holding, InstrumentKey, Order, OrderId,
-        OrderRequest, Position, Price, Quote, Symbol, Trade,
-    };
-
-    use super::*;
-    use crate::stream::outbox::Outgoing;
-
-    /// A market whose every stream yields two ticks and then ends (a dropped connection).
-    #[derive(Debug)]
-    struct Flaky {
-        subscriptions: AtomicUsize,
-        caps: Capabilities,
-    }
-
-    impl Default for Flaky {
-        fn default() -> Self {
-            Self {
-                subscriptions: AtomicUsize::new(0),
-                caps: Capabilities {
-                    exchanges: vec![Exchange::Nse],
-                    intervals: Vec::new(),
-                    depth_levels: vec![5],
-                    streaming: true,
-                    margin_calculator: false,
-                },
-            }
-        }
-    }
-
-    #[async_trait]
-    impl Broker for Flaky {
-        fn id(&self) -> &'static str {
-            "flaky"
-        }
-        fn capabilities(&self) -> &Capabilities {
-            &self.caps
-        }
-        async fn place_order(&self, _: &OrderRequest) -> Result<OrderId, BrokerError> {
-            Err(self.unsupported("orders"))
-        }
-        async fn modify_order(
-            &self,
-            _: &openalgo_core::ModifyOrder,
-        ) -> Result<OrderId, BrokerError> {
-            Err(self.unsupported("orders"))
-        }
-        async fn cancel_order(&self, _: &OrderId) -> Result<OrderId, BrokerError> {
-            Err(self.unsupported("orders"))
-        }
-        async fn order_book(&self) -> Result<Vec<Order>, BrokerError> {
-            Ok(Vec::new())
-        }
-        async fn trade_book(&self) -> Result<Vec<Trade>, BrokerError> {
-            Ok(Vec::new())
-        }
-        async fn positions(&self) -> Result<Vec<Position>, BrokerError> {
-            Ok(Vec::new())
-        }
-        async fn holdings(&self) -> Result<Vec<Holding>, BrokerError> {
-            Ok(Vec::new())
-        }
-        async fn funds(&self) -> Result<Funds, BrokerError> {
-            Err(self.unsupported("funds"))
-        }
-        async fn quote(&self, _: &InstrumentKey) -> Result<Quote, BrokerError> {
-            Err(self.unsupported("quote"))
-        }
-        async fn master_contract(&self) -> Result<Vec<openalgo_core::Instrument>, BrokerError> {
-            Ok(Vec::new())
-        }
-        async fn subscribe(&self, subs: &[Subscription]) -> Result<EventStream, BrokerError> {
-            let n = self.subscriptions.fetch_add(1, Ordering::SeqCst);
-            let ticks: Vec<MarketEvent> = subs
-                .iter()
-                .flat_map(|s| {
-                    (0..2).map(move |i| {
-                        MarketEvent::Tick(Tick {
-                            instrument: s.instrument.clone(),
-                            ltp: Price::new(rust_decimal::Decimal::from(100 + i)),
-                            ltt_ms: None,
-                            timestamp_ms: i64::try_from(n).unwrap_or(0),
-                            data: TickData::Ltp,
-                        })
-                    })
-                })
-                .collect();
-            Ok(Box::pin(futures::stream::iter(ticks)))
-        }
-    }
-
-    #[tokio::test]
-    async fn an_ended_stream_is_subscribed_again_and_ticks_resume() {
-        let hub = Arc::new(Hub::new("flaky"));
-        let market = Arc::new(Flaky::default());
-        let (id, outbox) = hub.register();
-        let key = InstrumentKey::new(Symbol::new("SBIN").unwrap(), Exchange::Nse);
-        hub.subscribe(id, &key, SubscriptionMode::Ltp);
-        let task = tokio::spawn(market_loop(Arc::clone(&hub), market.clone(), None, None));
-        let mut generations = std::collections::BTreeSet::new();
-        let mut notices = 0;
-        while generations.len() < 3 {
-            let Outgoing::Text(t) = tokio::time::timeout(Duration::from_secs(5), outbox.next())
-                .await
-                .expect("ticks keep coming")
-            else {
-                panic!("closed")
-            };
-            let v: serde_json::Value = serde_json::from_str(&t).unwrap();
-            if v["type"] == "feed_status" {
-                assert_eq!(v["status"], "restored");
-                notices += 1;
-                continue;
-            }
-            assert_eq!(v["symbol"], "SBIN");
-            generations.insert(v["data"]["timestamp"].as_i64().unwrap());
-        }
-        assert!(notices >= 2, "clients are told after each reconnect");
-        assert!(
-            market.subscriptions.load(Ordering::SeqCst) >= 3,
-            "re-subscribed after each end"
-        );
-        task.abort();
-    }
-}
+#[path = "feed_tests.rs"]
+mod tests;

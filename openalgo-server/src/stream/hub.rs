@@ -53,6 +53,7 @@ pub struct Hub {
     broker: &'static str,
     /// Bumped whenever the upstream set changes; the feed re-subscribes.
     upstream: watch::Sender<u64>,
+    health: super::health::FeedHealth,
 }
 
 impl Hub {
@@ -63,6 +64,7 @@ impl Hub {
             state: Mutex::default(),
             broker,
             upstream: watch::Sender::new(0),
+            health: super::health::FeedHealth::default(),
         }
     }
 
@@ -74,6 +76,12 @@ impl Hub {
     #[must_use]
     pub const fn broker(&self) -> &'static str {
         self.broker
+    }
+
+    /// The feed's health (the watchdog's current stall), for the dashboard.
+    #[must_use]
+    pub const fn health(&self) -> &super::health::FeedHealth {
+        &self.health
     }
 
     /// Watches changes of the upstream set.

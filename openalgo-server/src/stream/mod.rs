@@ -5,10 +5,12 @@
 
 pub mod bus;
 mod feed;
+pub mod health;
 pub mod hub;
 pub mod outbox;
 mod session;
 pub(crate) mod upgrade;
+mod watchdog;
 mod wire;
 
 use std::collections::HashMap;
@@ -18,6 +20,7 @@ pub use hub::{ClientId, Hub};
 
 use openalgo_brokers::latency::LatencyMonitor;
 use openalgo_core::Broker;
+use openalgo_core::calendar::MarketCalendar;
 use openalgo_core::clock::Clock;
 
 use crate::auth::ApiKeys;
@@ -33,6 +36,9 @@ pub struct Timing {
     pub ping_interval: std::time::Duration,
     /// Pong deadline (`WS_PING_TIMEOUT`, 20 s).
     pub ping_timeout: std::time::Duration,
+    /// Silence of the upstream market stream, while its instruments should tick, after which
+    /// it is reconnected and clients are told the feed is stale (`WS_STALL_SECONDS`, 30 s).
+    pub stall: std::time::Duration,
 }
 
 impl Default for Timing {
@@ -42,6 +48,7 @@ impl Default for Timing {
             auth_grace: s(15),
             ping_interval: s(20),
             ping_timeout: s(20),
+            stall: s(30),
         }
     }
 }
@@ -63,6 +70,8 @@ pub struct StreamParts {
     pub clock: Arc<dyn Clock>,
     /// Broker-call latencies (the stream's timings).
     pub latency: Arc<LatencyMonitor>,
+    /// Exchange sessions and holidays (when the market stream should tick).
+    pub calendar: Arc<MarketCalendar>,
 }
 
 /// What the connections share.
@@ -86,6 +95,10 @@ pub struct StreamContext {
     pub ping_interval: std::time::Duration,
     /// Time a ping may go unanswered before the connection closes (`WS_PING_TIMEOUT`, 20 s).
     pub ping_timeout: std::time::Duration,
+    /// Exchange sessions and holidays (when the market stream should tick).
+    pub calendar: Arc<MarketCalendar>,
+    /// Upstream silence that counts as a stall (`WS_STALL_SECONDS`, 30 s).
+    pub stall: std::time::Duration,
     names: Mutex<HashMap<i64, String>>,
     admin: std::sync::OnceLock<String>,
 }
@@ -113,6 +126,8 @@ impl StreamContext {
             auth_grace: timing.auth_grace,
             ping_interval: timing.ping_interval,
             ping_timeout: timing.ping_timeout,
+            calendar: parts.calendar,
+            stall: timing.stall,
             names: Mutex::default(),
             admin: std::sync::OnceLock::new(),
         }

@@ -41,6 +41,34 @@ pub(super) fn session_badge(state: &AppState) -> &'static str {
     }
 }
 
+/// The market feed's badge: `stale` (with the silence's start, IST) while the stall watchdog
+/// finds no data where ticks are expected, `ok` otherwise. `app.js` keeps it current from the
+/// dashboard's poll ([`feed_json`]).
+#[must_use]
+pub(super) fn feed_badge(state: &AppState) -> String {
+    match state.hub.health().stale() {
+        Some((since, instruments)) => {
+            let at = super::format::time(openalgo_core::clock::ist_from_ms(since));
+            format!(
+                r#"<span class="badge bad" id="feed-status" title="No market data since {at} IST for {instruments} subscribed instruments; reconnecting">stale since {at}</span>"#
+            )
+        }
+        None => r#"<span class="badge ok" id="feed-status">ok</span>"#.to_owned(),
+    }
+}
+
+/// The feed's state for the dashboard's poll: `{"status": "ok"}` or
+/// `{"status": "stale", "since": ms, "since_ist": "...", "instruments": n}`.
+#[must_use]
+pub(super) fn feed_json(state: &AppState) -> serde_json::Value {
+    match state.hub.health().stale() {
+        Some((since, instruments)) => serde_json::json!({"status": "stale", "since": since,
+            "since_ist": super::format::time(openalgo_core::clock::ist_from_ms(since)),
+            "instruments": instruments}),
+        None => serde_json::json!({"status": "ok"}),
+    }
+}
+
 pub(super) async fn page_handler(
     state: web::Data<AppState>,
     req: HttpRequest,

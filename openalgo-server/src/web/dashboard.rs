@@ -1,5 +1,6 @@
 //! The dashboard (ui.md `/dashboard`, `/pnl-tracker`): funds and margin, today's realized and
-//! unrealized P&L with the intraday curve, the broker session, and the live/analyze switch.
+//! unrealized P&L with the intraday curve, the broker session, the market feed's stale badge,
+//! and the live/analyze switch.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
@@ -62,17 +63,18 @@ pub(super) async fn page_handler(
         r#"<p class="muted">Signed in as <strong>{}</strong>. Figures of {account}.</p>{funds}
 <div class="panel"><h2>Intraday P&amp;L <span id="pnl-now" class="muted"></span></h2>
 <svg id="pnl-chart" class="chart" data-src="/dashboard/pnl" data-every="2000" role="img" aria-label="P&amp;L over the day"></svg></div>
-<div class="grid2"><div class="panel"><h2>Broker</h2><dl class="kv"><dt>Broker</dt><dd id="broker-id">{}</dd><dt>Session</dt><dd>{}</dd></dl><p><a href="/broker">Broker connection</a></p></div>
+<div class="grid2"><div class="panel"><h2>Broker</h2><dl class="kv"><dt>Broker</dt><dd id="broker-id">{}</dd><dt>Session</dt><dd>{}</dd><dt>Market feed</dt><dd>{}</dd></dl><p><a href="/broker">Broker connection</a></p></div>
 <div class="panel"><h2>Quick access</h2><ul><li><a href="/ticket">Place an order</a></li><li><a href="/search">Symbol search</a></li><li><a href="/logs">Order log, traffic and latency</a></li><li><a href="/api/v1/">API documentation</a></li></ul></div></div>"#,
         escape(&name),
         escape(state.broker().id()),
         super::broker::session_badge(&state),
+        super::broker::feed_badge(&state),
     );
     Ok(page(&ctx, "/dashboard", "Dashboard", &body))
 }
 
-/// The curve of the current mode: `{"mode", "points": [[ms, "pnl"], ...]}` (amounts as exact
-/// decimal strings).
+/// The curve of the current mode: `{"mode", "points": [[ms, "pnl"], ...], "feed"}` (amounts as
+/// exact decimal strings; `feed` is the market feed's badge state, see `broker::feed_json`).
 pub(super) async fn series(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -91,7 +93,10 @@ pub(super) async fn series(
         .collect();
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(json!({"status": "success", "mode": mode.as_str(), "points": points})))
+        .json(
+            json!({"status": "success", "mode": mode.as_str(), "points": points,
+            "feed": super::broker::feed_json(&state)}),
+        ))
 }
 
 /// Switches between the live and the analyzer account and returns to the page.

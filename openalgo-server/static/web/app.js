@@ -137,6 +137,8 @@
           if (dot) { dot.classList.add("on"); dot.title = "live"; }
         } else if (m.type === "market_data" && m.data && m.data.ltp !== undefined) {
           onTick(m.exchange + ":" + m.symbol, Number(m.data.ltp));
+        } else if (m.type === "feed_status" && dot) {
+          dot.title = m.status === "stale" ? "feed stale: reconnecting" : "live";
         }
       };
       ws.onclose = function () {
@@ -145,6 +147,17 @@
       };
     }
     revealKey().then(connect).catch(function () { if (dot) { dot.title = "no feed"; } });
+  }
+
+  // The market feed's badge on the dashboard, from the chart's poll.
+  function showFeed(feed) {
+    var badge = document.getElementById("feed-status");
+    if (!badge || !feed) { return; }
+    var stale = feed.status === "stale";
+    badge.className = "badge " + (stale ? "bad" : "ok");
+    badge.textContent = stale ? "stale since " + feed.since_ist : "ok";
+    badge.title = stale ? "No market data since " + feed.since_ist + " IST for " + feed.instruments +
+      " subscribed instruments; reconnecting" : "";
   }
 
   // The intraday P&L chart: polls the series and draws a polyline into the SVG.
@@ -188,6 +201,7 @@
         .then(function (r) { return r.json(); })
         .then(function (j) {
           draw((j.points || []).map(function (p) { return [Number(p[0]), Number(p[1])]; }));
+          showFeed(j.feed);
         })
         .catch(function () { /* next poll */ });
     }

@@ -12,6 +12,7 @@ mod dashboard;
 mod docs;
 mod extended;
 mod faults;
+mod feed_stall;
 mod market;
 mod orders;
 mod restart;

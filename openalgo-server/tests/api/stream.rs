@@ -404,6 +404,7 @@ async fn a_client_that_does_not_answer_pings_is_closed_with_1011() {
             auth_grace: Duration::from_secs(30),
             ping_interval: Duration::from_millis(400),
             ping_timeout: Duration::from_millis(400),
+            ..openalgo_server::stream::Timing::default()
         },
         ..crate::helpers::Options::default()
     };

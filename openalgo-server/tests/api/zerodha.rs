@@ -15,10 +15,10 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{Options, TestApp, browser, spawn_with};
 
-const KEY: &str = "kitekey123";
-const SECRET: &str = "secret789";
+pub(crate) const KEY: &str = "kitekey123";
+pub(crate) const SECRET: &str = "secret789";
 
-type Ws =
+pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
@@ -66,7 +66,7 @@ pub(crate) async fn broker_login(
     .expect("callback")
 }
 
-async fn recv_market_data(ws: &mut Ws, symbol: &str) -> Value {
+pub(crate) async fn recv_market_data(ws: &mut Ws, symbol: &str) -> Value {
     loop {
         let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await

@@ -16,11 +16,11 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server():
+def _serve(extra_env):
+    """Sets up and starts a server with `extra_env`; yields its endpoints and stops it."""
     binary = os.environ["OPENALGO_BIN"]
     data = tempfile.mkdtemp(prefix="openalgo-pytest-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "OPENALGO_", "API_KEY_PEPPER", "DATABASE_URL", "BROKER"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "OPENALGO_", "API_KEY_PEPPER", "DATABASE_URL", "BROKER", "WS_"))}
     setup = subprocess.run(
         [binary, "--data-dir", data, "setup", "--username", "admin", "--password", "Secret#123"],
         check=True, capture_output=True, text=True, env=env,
@@ -31,7 +31,8 @@ def server():
     ws_port = _free_port()
     proc = subprocess.Popen(
         [binary, "--data-dir", data, "--port", str(port), "serve"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**env, "WEBSOCKET_PORT": str(ws_port)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**env, "WEBSOCKET_PORT": str(ws_port), **extra_env},
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -46,3 +47,15 @@ def server():
     yield {"host": f"http://127.0.0.1:{port}", "key": key, "ws": f"ws://127.0.0.1:{ws_port}"}
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server():
+    yield from _serve({})
+
+
+@pytest.fixture(scope="module")
+def stalling_server():
+    """A server whose simulator ticks once a minute while the stall watchdog waits 1 s: between
+    ticks it keeps sending `feed_status` stale/restored notices (each reconnect brings a tick)."""
+    yield from _serve({"OPENALGO_SIMULATOR_TICK_MS": "60000", "WS_STALL_SECONDS": "1"})

@@ -1,9 +1,12 @@
 """The official client's market-data feed (connect / subscribe_ltp / subscribe_quote /
-subscribe_depth) receives ticks from our WebSocket server."""
+subscribe_depth) receives ticks from our WebSocket server, and keeps working through our
+`feed_status` notices (a message type it does not know)."""
 
+import json
 import threading
 import time
 
+import websocket
 from openalgo import api
 
 
@@ -37,3 +40,46 @@ def test_feed_receives_ltp_quote_and_depth_ticks(server):
             assert depth and len(depth[0]["data"]["depth"]["buy"]) == 5, got["depth"][:2]
     finally:
         client.disconnect()
+
+
+def test_feed_keeps_working_through_feed_status_notices(stalling_server):
+    # A raw connection sees the notices the official client is also sent.
+    raw = websocket.create_connection(stalling_server["ws"], timeout=20)
+    raw.send(json.dumps({"action": "authenticate", "api_key": stalling_server["key"]}))
+    raw.send(json.dumps({"action": "subscribe", "symbol": "SBIN", "exchange": "NSE", "mode": 1}))
+    client = api(api_key=stalling_server["key"], host=stalling_server["host"], ws_url=stalling_server["ws"])
+    got = []
+    lock = threading.Lock()
+
+    def on_data(data):
+        with lock:
+            got.append(data)
+
+    assert client.connect()
+    try:
+        assert client.subscribe_ltp([{"exchange": "NSE", "symbol": "SBIN"}], on_data_received=on_data)
+        notices = []
+        deadline = time.time() + 30
+        while time.time() < deadline and not {"stale", "restored"} <= {n["status"] for n in notices}:
+            m = json.loads(raw.recv())
+            if m.get("type") == "feed_status":
+                notices.append(m)
+        assert {"stale", "restored"} <= {n["status"] for n in notices}, notices
+        stale = next(n for n in notices if n["status"] == "stale")
+        assert stale["broker"] == "simulator" and stale["stall_seconds"] == 1, stale
+        # The official client was sent the same notices and still takes the ticks that
+        # follow each reconnect.
+        with lock:
+            before = len(got)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            with lock:
+                if len(got) >= before + 2:
+                    break
+            time.sleep(0.1)
+        with lock:
+            assert len(got) >= before + 2, got
+            assert all(d["symbol"] == "SBIN" and d["data"]["ltp"] > 0 for d in got), got[:3]
+    finally:
+        client.disconnect()
+        raw.close()

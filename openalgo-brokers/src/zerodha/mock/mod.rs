@@ -110,6 +110,8 @@ pub(crate) struct MockState {
     pub(crate) faults: Vec<FaultRule>,
     pub(crate) ticker_messages: Vec<String>,
     pub(crate) ticker_connections: u64,
+    /// The ticker sends nothing (neither ticks nor heartbeats) while connections stay open.
+    pub(crate) ticker_silent: bool,
 }
 
 impl MockState {
@@ -206,6 +208,7 @@ impl MockKite {
             faults: Vec::new(),
             ticker_messages: Vec::new(),
             ticker_connections: 0,
+            ticker_silent: false,
         }));
         let (commands, _) = broadcast::channel(64);
         let rest_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -358,6 +361,13 @@ impl MockKite {
     /// Closes every ticker connection (the client should reconnect and re-subscribe).
     pub fn drop_ticker_connections(&self) {
         let _ = self.commands.send(TickerCommand::DropAll);
+    }
+
+    /// Silences the ticker (test control: a half-dead feed): while `silent`, every connection,
+    /// live or new, stays open and reads subscriptions but is sent nothing, not even
+    /// heartbeats; `false` resumes ticking.
+    pub fn silence_ticker(&self, silent: bool) {
+        self.lock().ticker_silent = silent;
     }
 
     /// Sends a text frame (e.g. an order update) on every ticker connection.

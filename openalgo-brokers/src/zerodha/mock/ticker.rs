@@ -2,7 +2,8 @@
 //! (403 otherwise), reads `subscribe`/`unsubscribe`/`mode` messages, and every 20 ms sends one
 //! binary frame with a packet per subscribed token in its mode (LTP 8 B, quote 44 B, full 184 B;
 //! indices 8/28/32 B), with prices scaled by the segment's divisor. It also sends 1-byte
-//! heartbeats and relays text frames (order updates) on command.
+//! heartbeats and relays text frames (order updates) on command. While silenced (a test control)
+//! it sends nothing at all but keeps every connection open and keeps reading.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -100,6 +101,9 @@ async fn connection(
                 Err(broadcast::error::RecvError::Lagged(_)) => {}
             },
             _ = interval.tick() => {
+                if state.lock().unwrap_or_else(PoisonError::into_inner).ticker_silent {
+                    continue;
+                }
                 beats += 1;
                 let frame = if modes.is_empty() {
                     if beats % 50 != 0 {
