@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod books;
 mod broker_login;
 pub mod broker_session;
 pub mod error;

@@ -62,6 +62,54 @@ mod wire {
 
     /// An exchange-local time as `YYYY-MM-DD HH:MM:SS`.
     pub(super) fn timestamp<S: Serializer>(value: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&value.format("%Y-%m-%d %H:%M:%S"))
+        let mut buf = [0u8; 19];
+        match timestamp_text(value, &mut buf) {
+            Some(text) => s.serialize_str(text),
+            None => s.collect_str(&value.format("%Y-%m-%d %H:%M:%S")),
+        }
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS` written by hand (books write one per row, and chrono's
+    /// format-string interpreter was a quarter of a large order book's time); `None` for years
+    /// outside 0–9999, which chrono writes differently.
+    pub(super) fn timestamp_text<'a>(
+        value: &NaiveDateTime,
+        buf: &'a mut [u8; 19],
+    ) -> Option<&'a str> {
+        use chrono::{Datelike, Timelike};
+        let year = u32::try_from(value.year()).ok().filter(|y| *y <= 9999)?;
+        let fields = [
+            (0, 4, year),
+            (5, 2, value.month()),
+            (8, 2, value.day()),
+            (11, 2, value.hour()),
+            (14, 2, value.minute()),
+            (17, 2, value.second()),
+        ];
+        *buf = *b"0000-00-00 00:00:00";
+        for (at, width, mut v) in fields {
+            for i in (at..at + width).rev() {
+                buf[i] = b'0' + u8::try_from(v % 10).unwrap_or(0);
+                v /= 10;
+            }
+        }
+        std::str::from_utf8(buf).ok()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn timestamps_read_as_chrono_writes_them(secs in -62_000_000_000i64..300_000_000_000i64) {
+                let t = chrono::DateTime::from_timestamp(secs, 0).unwrap().naive_utc();
+                let mut buf = [0u8; 19];
+                match super::timestamp_text(&t, &mut buf) {
+                    Some(text) => prop_assert_eq!(text, t.format("%Y-%m-%d %H:%M:%S").to_string()),
+                    None => prop_assert!(!(0..=9999).contains(&chrono::Datelike::year(&t))),
+                }
+            }
+        }
     }
 }

@@ -98,32 +98,93 @@ fn order_row(ctx: &Ctx, o: &Order, out: &mut String) {
     ));
 }
 
+/// Rows per dashboard page of a book.
+const PAGE_ROWS: usize = 200;
+
+/// `?page=N` (1-based) of a book page.
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct PageQuery {
+    page: Option<usize>,
+}
+
+impl PageQuery {
+    fn number(&self) -> usize {
+        self.page.unwrap_or(1).max(1)
+    }
+
+    fn range(&self) -> std::ops::Range<usize> {
+        let start = (self.number() - 1).saturating_mul(PAGE_ROWS);
+        start..start.saturating_add(PAGE_ROWS)
+    }
+}
+
+/// "Rows a–b of n" with links to the neighbouring pages of `path`.
+fn pager(path: &str, q: &PageQuery, shown: usize, total: usize) -> String {
+    let n = q.number();
+    let first = q.range().start;
+    let mut out = format!(
+        r#"<nav class="pager panel" id="pager"><span>Rows {}–{} of {total}</span>"#,
+        if shown == 0 { 0 } else { first + 1 },
+        first + shown
+    );
+    if n > 1 {
+        out.push_str(&format!(
+            r#" <a class="button small secondary" href="{path}?page={}" rel="prev">Newer</a>"#,
+            n - 1
+        ));
+    }
+    if first + shown < total {
+        out.push_str(&format!(
+            r#" <a class="button small secondary" href="{path}?page={}" rel="next">Older</a>"#,
+            n + 1
+        ));
+    }
+    out.push_str("</nav>");
+    out
+}
+
+/// Counts over the whole order book for the cards.
+#[derive(Default)]
+struct OrderCounts {
+    buy: usize,
+    working: usize,
+    complete: usize,
+    rejected: usize,
+}
+
 pub(super) async fn orderbook(
     state: web::Data<AppState>,
     req: HttpRequest,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ctx = signed_in!(state, req);
     let (t, _) = state.trading();
-    let body = match t.broker().order_book().await {
+    let body = match crate::books::orders(&t).await {
         Err(e) => broker_error(&e),
-        Ok(orders) => {
-            let count = |p: &dyn Fn(&Order) -> bool| orders.iter().filter(|o| p(o)).count();
+        Ok(rows) => {
+            let mut c = OrderCounts::default();
+            let (total, orders) = crate::books::slice(rows, query.range(), |o: &Order| {
+                c.buy += usize::from(o.action == openalgo_core::Action::Buy);
+                c.working += usize::from(o.status.is_working());
+                c.complete += usize::from(o.status == openalgo_core::OrderStatus::Complete);
+                c.rejected += usize::from(o.status == openalgo_core::OrderStatus::Rejected);
+            });
             let mut rows = String::with_capacity(orders.len() * 900);
-            // Newest first.
-            for o in orders.iter().rev() {
+            // In the book's order: newest first.
+            for o in &orders {
                 order_row(&ctx, o, &mut rows);
             }
             format!(
-                r#"<div class="cards"><div class="card"><div class="label">Orders</div><div class="value" id="orders-total">{}</div></div><div class="card"><div class="label">Buy</div><div class="value">{}</div></div><div class="card"><div class="label">Sell</div><div class="value">{}</div></div><div class="card"><div class="label">Open</div><div class="value" id="orders-open">{}</div></div><div class="card"><div class="label">Completed</div><div class="value">{}</div></div><div class="card"><div class="label">Rejected</div><div class="value">{}</div></div></div>
+                r#"<div class="cards"><div class="card"><div class="label">Orders</div><div class="value" id="orders-total">{total}</div></div><div class="card"><div class="label">Buy</div><div class="value">{}</div></div><div class="card"><div class="label">Sell</div><div class="value">{}</div></div><div class="card"><div class="label">Open</div><div class="value" id="orders-open">{}</div></div><div class="card"><div class="label">Completed</div><div class="value">{}</div></div><div class="card"><div class="label">Rejected</div><div class="value">{}</div></div></div>
 <div class="actions panel"><a class="button secondary" href="/orderbook.csv" download>Export CSV</a><form method="post" action="/orderbook/cancel-all" data-confirm="Cancel every open order?">{}<button type="submit" class="danger" id="cancel-all">Cancel all</button></form></div>
-<div class="table-wrap"><table id="orders"><thead><tr><th>Time</th><th>Order id</th><th>Symbol</th><th>Exch</th><th>Action</th><th class="num">Qty</th><th class="num">Filled</th><th class="num">Price</th><th class="num">Trigger</th><th class="num">Avg</th><th>Type</th><th>Product</th><th>Status</th><th></th></tr></thead><tbody>{rows}</tbody></table></div>"#,
-                orders.len(),
-                count(&|o| o.action == openalgo_core::Action::Buy),
-                count(&|o| o.action == openalgo_core::Action::Sell),
-                count(&|o| o.status.is_working()),
-                count(&|o| o.status == openalgo_core::OrderStatus::Complete),
-                count(&|o| o.status == openalgo_core::OrderStatus::Rejected),
+<div class="table-wrap"><table id="orders"><thead><tr><th>Time</th><th>Order id</th><th>Symbol</th><th>Exch</th><th>Action</th><th class="num">Qty</th><th class="num">Filled</th><th class="num">Price</th><th class="num">Trigger</th><th class="num">Avg</th><th>Type</th><th>Product</th><th>Status</th><th></th></tr></thead><tbody>{rows}</tbody></table></div>{}"#,
+                c.buy,
+                total - c.buy,
+                c.working,
+                c.complete,
+                c.rejected,
                 csrf_field(&ctx.csrf),
+                pager("/orderbook", &query, orders.len(), total),
             )
         }
     };
@@ -135,9 +196,13 @@ pub(super) async fn orderbook_csv(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let _ctx = signed_in!(state, req);
-    let orders = state.trading().0.broker().order_book().await?;
-    let rows: Vec<_> = orders.iter().map(order_cells).collect();
-    Ok(csv::download("orderbook.csv", ORDER_HEADER, &rows))
+    let rows = crate::books::orders(&state.trading().0).await?;
+    Ok(csv::stream(
+        "orderbook.csv",
+        ORDER_HEADER,
+        rows,
+        order_cells,
+    ))
 }
 
 /// `orderid` of the modify form.
@@ -230,18 +295,18 @@ fn trade_cells(t: &Trade) -> Vec<String> {
 pub(super) async fn tradebook(
     state: web::Data<AppState>,
     req: HttpRequest,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ctx = signed_in!(state, req);
-    let body = match state.trading().0.broker().trade_book().await {
+    let body = match crate::books::trades(&state.trading().0).await {
         Err(e) => broker_error(&e),
-        Ok(trades) => {
-            let buys = trades
-                .iter()
-                .filter(|t| t.action == openalgo_core::Action::Buy)
-                .count();
+        Ok(rows) => {
+            let mut buys = 0;
+            let (total, trades) = crate::books::slice(rows, query.range(), |t: &Trade| {
+                buys += usize::from(t.action == openalgo_core::Action::Buy);
+            });
             let rows: String = trades
                 .iter()
-                .rev()
                 .map(|t| {
                     format!(
                         r#"<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
@@ -260,9 +325,10 @@ pub(super) async fn tradebook(
             format!(
                 r#"<div class="cards"><div class="card"><div class="label">Trades</div><div class="value" id="trades-total">{}</div></div><div class="card"><div class="label">Buy</div><div class="value">{buys}</div></div><div class="card"><div class="label">Sell</div><div class="value">{}</div></div></div>
 <div class="actions panel"><a class="button secondary" href="/tradebook.csv" download>Export CSV</a></div>
-<div class="table-wrap"><table id="trades"><thead><tr><th>Time</th><th>Order id</th><th>Symbol</th><th>Exch</th><th>Action</th><th>Product</th><th class="num">Qty</th><th class="num">Price</th><th class="num">Value</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
-                trades.len(),
-                trades.len() - buys,
+<div class="table-wrap"><table id="trades"><thead><tr><th>Time</th><th>Order id</th><th>Symbol</th><th>Exch</th><th>Action</th><th>Product</th><th class="num">Qty</th><th class="num">Price</th><th class="num">Value</th></tr></thead><tbody>{rows}</tbody></table></div>{}"#,
+                total,
+                total - buys,
+                pager("/tradebook", &query, trades.len(), total),
             )
         }
     };
@@ -274,9 +340,13 @@ pub(super) async fn tradebook_csv(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let _ctx = signed_in!(state, req);
-    let trades = state.trading().0.broker().trade_book().await?;
-    let rows: Vec<_> = trades.iter().map(trade_cells).collect();
-    Ok(csv::download("tradebook.csv", TRADE_HEADER, &rows))
+    let rows = crate::books::trades(&state.trading().0).await?;
+    Ok(csv::stream(
+        "tradebook.csv",
+        TRADE_HEADER,
+        rows,
+        trade_cells,
+    ))
 }
 
 const POSITION_HEADER: &[&str] = &[

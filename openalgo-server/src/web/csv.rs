@@ -20,16 +20,22 @@ fn cell(value: &str) -> String {
 #[must_use]
 pub(super) fn text(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = String::new();
-    let line = |cells: &mut dyn Iterator<Item = String>, out: &mut String| {
-        let joined: Vec<String> = cells.map(|c| cell(&c)).collect();
-        out.push_str(&joined.join(","));
-        out.push_str("\r\n");
-    };
-    line(&mut header.iter().map(|h| (*h).to_owned()), &mut out);
+    push_line(header.iter().map(|h| (*h).to_owned()), &mut out);
     for r in rows {
-        line(&mut r.iter().cloned(), &mut out);
+        push_line(r.iter().cloned(), &mut out);
     }
     out
+}
+
+/// One CSV line of `cells`.
+fn push_line(cells: impl Iterator<Item = String>, out: &mut String) {
+    for (i, c) in cells.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&cell(&c));
+    }
+    out.push_str("\r\n");
 }
 
 /// A download named `name`.
@@ -43,6 +49,46 @@ pub(super) fn download(name: &str, header: &[&str], rows: &[Vec<String>]) -> Htt
         ))
         .insert_header(("Cache-Control", "no-store"))
         .body(text(header, rows))
+}
+
+/// A download named `name` written a batch of rows at a time (a long day's book is never held
+/// whole); the bytes are what [`text`] gives for all the rows.
+#[must_use]
+pub(super) fn stream<T: crate::books::BookRow>(
+    name: &str,
+    header: &'static [&'static str],
+    rows: crate::books::Rows<T>,
+    cells: fn(&T) -> Vec<String>,
+) -> HttpResponse {
+    let body = futures::stream::unfold(
+        (rows, true, false),
+        move |(mut rows, first, done)| async move {
+            if done {
+                return None;
+            }
+            let batch = rows.next_batch();
+            if batch.is_empty() && !first {
+                return None;
+            }
+            let mut out = String::new();
+            if first {
+                push_line(header.iter().map(|h| (*h).to_owned()), &mut out);
+            }
+            for r in &batch {
+                push_line(cells(r).into_iter(), &mut out);
+            }
+            let chunk = Ok::<_, std::convert::Infallible>(actix_web::web::Bytes::from(out));
+            Some((chunk, (rows, false, batch.is_empty())))
+        },
+    );
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .streaming(body)
 }
 
 #[cfg(test)]

@@ -435,7 +435,7 @@ async fn rotating_the_key_from_the_page_retires_the_old_one() {
 }
 
 #[tokio::test]
-async fn a_thousand_orders_all_render_in_the_book() {
+async fn a_thousand_orders_page_through_the_book_and_stream_as_csv() {
     let many = openalgo_server::rate_limit::Limit::parse("100000 per second").expect("limit");
     let options = crate::helpers::Options {
         limits: openalgo_server::rate_limit::RateLimits {
@@ -461,12 +461,43 @@ async fn a_thousand_orders_all_render_in_the_book() {
             .await;
         assert_eq!(status, 200, "{body}");
     }
+    let api_ids: Vec<String> = orders(&app)
+        .await
+        .iter()
+        .map(|o| o["orderid"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(api_ids.len(), 1_000);
     let (web, _) = signed_in(&app).await;
-    let page = text(&app, &web, "/orderbook").await;
-    assert_eq!(page.matches("data-order-id=").count(), 1_000);
-    assert!(page.contains(r#"<div class="value" id="orders-total">1000</div>"#));
+    let id_re = regex::Regex::new(r#"data-order-id="(\d+)""#).expect("regex");
+    let mut paged = Vec::new();
+    for n in 1..=6 {
+        let page = text(&app, &web, &format!("/orderbook?page={n}")).await;
+        assert!(page.contains(r#"<div class="value" id="orders-total">1000</div>"#));
+        let ids: Vec<String> = id_re
+            .captures_iter(&page)
+            .map(|c| c[1].to_owned())
+            .collect();
+        assert_eq!(ids.len(), if n <= 5 { 200 } else { 0 }, "page {n}");
+        if n == 1 {
+            assert!(page.contains("Rows 1–200 of 1000") && page.contains("?page=2"));
+            assert!(!page.contains(r#"rel="prev""#));
+        }
+        if n == 5 {
+            assert!(page.contains("Rows 801–1000 of 1000") && !page.contains(r#"rel="next""#));
+        }
+        paged.extend(ids);
+    }
+    // Every order once, in the API's order (newest first).
+    assert_eq!(paged, api_ids);
     let csv = text(&app, &web, "/orderbook.csv").await;
-    assert_eq!(csv.lines().count(), 1_001);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1_001);
+    assert!(lines[0].starts_with("time,order id,"));
+    let csv_ids: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').nth(1).expect("id"))
+        .collect();
+    assert_eq!(csv_ids, api_ids);
 }
 
 #[tokio::test]

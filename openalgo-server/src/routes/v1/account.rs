@@ -4,14 +4,13 @@
 
 use actix_web::{HttpResponse, web};
 use openalgo_core::Order;
-use std::sync::Arc;
-
 use openalgo_core::rows::{FundsRow, HoldingsBook, OrderRow, PositionRow};
 use serde_json::{Value, json};
 
 use super::key_only;
-use super::streamed::{self, Rows};
+use super::streamed;
 use crate::app::AppState;
+use crate::books;
 use crate::error::ApiError;
 
 /// One order-book row (the order-status payload), as `openalgo_core::rows::OrderRow` writes it.
@@ -35,20 +34,7 @@ pub(super) async fn orderbook(
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
     key_only(&state, &body).await?;
-    let rows = match &t.paper {
-        Some(paper) => {
-            paper.refresh().await.map_err(|e| mode.error(e))?;
-            let cursor = paper.order_cursor();
-            Rows::Paper {
-                broker: Arc::clone(paper),
-                cursor,
-            }
-        }
-        None => {
-            let orders = t.broker().order_book().await.map_err(|e| mode.error(e))?;
-            Rows::Listed(orders.into_iter())
-        }
-    };
+    let rows = books::orders(&t).await.map_err(|e| mode.error(e))?;
     Ok(streamed::order_book(rows, mode))
 }
 
@@ -58,16 +44,7 @@ pub(super) async fn tradebook(
 ) -> Result<HttpResponse, ApiError> {
     let (t, mode) = state.trading();
     key_only(&state, &body).await?;
-    let rows = match &t.paper {
-        Some(paper) => Rows::Paper {
-            cursor: paper.trade_cursor(),
-            broker: Arc::clone(paper),
-        },
-        None => {
-            let trades = t.broker().trade_book().await.map_err(|e| mode.error(e))?;
-            Rows::Listed(trades.into_iter())
-        }
-    };
+    let rows = books::trades(&t).await.map_err(|e| mode.error(e))?;
     Ok(streamed::trade_book(rows, mode))
 }
 

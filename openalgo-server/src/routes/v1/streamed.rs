@@ -1,78 +1,32 @@
 //! Book answers (`orderbook`, `tradebook`) written row by row into the response: no value
-//! tree and no whole-answer buffer. A paper account's rows are read a page at a time under
-//! its lock; a live broker's rows (returned whole by its API) are written from its list.
+//! tree and no whole-answer buffer; the rows come from [`crate::books`] a batch at a time.
 //!
 //! The bytes are exactly what serialising the whole answer as one JSON object gives (keys in
 //! order: `data`, then `mode` in analyze mode, then `status`); the tests check that.
 
-use std::sync::Arc;
-
 use actix_web::HttpResponse;
 use actix_web::web::Bytes;
-use openalgo_brokers::paper::{PageCursor, PaperBroker};
 use openalgo_core::rows::{OrderBookStatistics, OrderRow, TradeRow};
 use openalgo_core::{Order, Trade};
 
+use crate::books::{BookRow, PAGE, Rows};
 use crate::state::Mode;
 
-/// Rows read from a paper account per page (and written per chunk).
-const PAGE: usize = 512;
-
-/// Where a book's rows come from.
-pub(crate) enum Rows<T> {
-    /// A paper account, read newest first a page at a time.
-    Paper {
-        /// The account.
-        broker: Arc<PaperBroker>,
-        /// The next page.
-        cursor: PageCursor,
-    },
-    /// Rows a broker returned whole.
-    Listed(std::vec::IntoIter<T>),
-}
-
-/// A row type a book is made of.
-pub(crate) trait BookRow: Sized + 'static {
-    /// The next rows of a paper account's book.
-    fn page(broker: &PaperBroker, cursor: &mut PageCursor) -> Vec<Self>;
-    /// Writes the row's JSON.
+/// How a row is written.
+trait WriteRow {
     fn write(&self, out: &mut Vec<u8>);
 }
 
-impl BookRow for Order {
-    fn page(broker: &PaperBroker, cursor: &mut PageCursor) -> Vec<Self> {
-        broker.order_page(cursor, PAGE)
-    }
-
+impl WriteRow for Order {
     fn write(&self, out: &mut Vec<u8>) {
         // Serialising a plain struct into a Vec cannot fail.
         let _ = serde_json::to_writer(out, &OrderRow::from(self));
     }
 }
 
-impl BookRow for Trade {
-    fn page(broker: &PaperBroker, cursor: &mut PageCursor) -> Vec<Self> {
-        broker.trade_page(cursor, PAGE)
-    }
-
+impl WriteRow for Trade {
     fn write(&self, out: &mut Vec<u8>) {
         let _ = serde_json::to_writer(out, &TradeRow::from(self));
-    }
-}
-
-impl<T: BookRow> Rows<T> {
-    /// The next non-empty batch of rows; empty when there are none left.
-    fn next_batch(&mut self) -> Vec<T> {
-        match self {
-            Self::Paper { broker, cursor } => {
-                let mut rows = Vec::new();
-                while rows.is_empty() && !cursor.is_done() {
-                    rows = T::page(broker, cursor);
-                }
-                rows
-            }
-            Self::Listed(rest) => rest.by_ref().take(PAGE).collect(),
-        }
     }
 }
 
@@ -125,7 +79,7 @@ struct Writer<T, F> {
     done: bool,
 }
 
-impl<T: BookRow, F: Frame<T>> Writer<T, F> {
+impl<T: BookRow + WriteRow, F: Frame<T>> Writer<T, F> {
     /// The next chunk of the answer, `None` after the last.
     fn chunk(&mut self) -> Option<Bytes> {
         if self.done {
@@ -157,7 +111,10 @@ impl<T: BookRow, F: Frame<T>> Writer<T, F> {
     }
 }
 
-fn respond<T: BookRow, F: Frame<T> + Default + 'static>(rows: Rows<T>, mode: Mode) -> HttpResponse {
+fn respond<T: BookRow + WriteRow, F: Frame<T> + Default + 'static>(
+    rows: Rows<T>,
+    mode: Mode,
+) -> HttpResponse {
     let writer = Writer {
         rows,
         frame: F::default(),
@@ -189,7 +146,7 @@ mod tests {
     use openalgo_core::rows::OrderBook;
     use serde_json::json;
 
-    fn body_of<T: BookRow, F: Frame<T> + Default>(rows: Vec<T>, mode: Mode) -> Vec<u8> {
+    fn body_of<T: BookRow + WriteRow, F: Frame<T> + Default>(rows: Vec<T>, mode: Mode) -> Vec<u8> {
         let mut w = Writer {
             rows: Rows::Listed(rows.into_iter()),
             frame: F::default(),
