@@ -110,5 +110,45 @@ fn tick_with_resting_orders(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, place_and_fill, tick_with_resting_orders);
+/// Placing and cancelling one order (with the time-driven checks the server runs before every
+/// command) costs the same with 0 or 100,000 working orders.
+fn place_cancel_with_working_orders(c: &mut Criterion) {
+    let market = MarketSnapshot::ltp(Price::from_paise(80_000));
+    let mut g = c.benchmark_group("sandbox_place_cancel");
+    for working in [0i64, 100_000] {
+        let mut e = engine();
+        // A long position, so the probe (a sell) reduces it and the margin check counts the
+        // units other working sells already reduce.
+        let buy = order(Action::Buy, PriceType::Market, Price::ZERO);
+        e.place(&buy, Some(market), now()).expect("bought");
+        for i in 0..working {
+            let limit = order(Action::Buy, PriceType::Limit, Price::from_paise(100 + 5 * (i % 5_000)));
+            e.place(&limit, Some(market), now()).expect("placed");
+            if e.pending_events() > 1_024 {
+                e.clear_events();
+            }
+        }
+        e.clear_events();
+        let probe = order(Action::Sell, PriceType::Limit, Price::from_paise(90_000));
+        g.bench_function(criterion::BenchmarkId::new("with_working", working), |b| {
+            b.iter(|| {
+                e.advance(now());
+                let id = e.place(&probe, Some(market), now()).expect("placed");
+                e.advance(now());
+                black_box(e.cancel(&id, now()).expect("cancelled"));
+                if e.pending_events() > 1_024 {
+                    e.clear_events();
+                }
+            });
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    place_and_fill,
+    tick_with_resting_orders,
+    place_cancel_with_working_orders
+);
 criterion_main!(benches);
