@@ -122,7 +122,11 @@ fn place_cancel_with_working_orders(c: &mut Criterion) {
         let buy = order(Action::Buy, PriceType::Market, Price::ZERO);
         e.place(&buy, Some(market), now()).expect("bought");
         for i in 0..working {
-            let limit = order(Action::Buy, PriceType::Limit, Price::from_paise(100 + 5 * (i % 5_000)));
+            let limit = order(
+                Action::Buy,
+                PriceType::Limit,
+                Price::from_paise(100 + 5 * (i % 5_000)),
+            );
             e.place(&limit, Some(market), now()).expect("placed");
             if e.pending_events() > 1_024 {
                 e.clear_events();
