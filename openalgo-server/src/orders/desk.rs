@@ -1,8 +1,8 @@
 //! [`OrderDesk`] and [`OrderCall`]: every order command (from the API, the pages, webhooks or
 //! the binding) runs as one call. The call captures the accounts and the mode once, runs a
 //! typed command on that account, renders the OpenAlgo answer in one place (the analyzer marker
-//! included), and writes the order-log row and the idempotent answer in one transaction before
-//! the answer is returned.
+//! included), and writes the order-log row and the idempotent answer in one transaction, with
+//! the journal events of its command, before the answer is returned.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use super::idempotency::{self, KeyLocks, RETENTION_MS};
 use crate::error::{ApiError, blocking};
 use crate::journal::{JournalWriter, PendingLog};
 use crate::state::{AccountBook, Mode, Session};
-use crate::store::{IdempotencyScope, IdempotentAnswer, OrderLogEntry, Store};
+use crate::store::{CLAIMED, IdempotencyScope, IdempotentAnswer, OrderLogEntry, Store};
 
 /// What runs order calls: the accounts, the order log and the idempotency store.
 #[derive(Clone)]
@@ -227,6 +227,14 @@ impl OrderCall {
                     ));
                     return self.refuse(e, false).await;
                 }
+                if first.status == CLAIMED {
+                    let e = ApiError::Conflict(format!(
+                        "The first request with {} '{}' was interrupted before it answered (the server stopped); it may have taken effect: check the order book, and use a new key to send it again",
+                        idempotency::HEADER,
+                        scope.key
+                    ));
+                    return self.refuse(e, false).await;
+                }
                 tracing::info!("idempotent replay");
                 return Ok(Answer {
                     status: StatusCode::from_u16(first.status).unwrap_or(StatusCode::OK),
@@ -236,7 +244,15 @@ impl OrderCall {
             }
         }
         let mode = self.session.mode;
-        let result = command(self.session.trading().orders.clone())
+        // The key is claimed with the command's events should they commit before its answer.
+        let claim = scope.clone().map(|scope| IdempotentAnswer {
+            scope,
+            fingerprint: self.fingerprint.clone(),
+            created_ms: self.desk.clock.now_ms(),
+        });
+        let result = self
+            .pending
+            .scope(claim, command(self.session.trading().orders.clone()))
             .await
             .map_err(|e| mode.error(e));
         let (status, body) = match &result {

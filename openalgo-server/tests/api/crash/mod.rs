@@ -7,7 +7,8 @@
 //!   their fills;
 //! - `funds` answers the restored ledger and available + utilised = capital + realized P&L;
 //! - retrying an acknowledged `Idempotency-Key` replays the same order id and places nothing,
-//!   and retrying a cut-off one places the order at most once.
+//!   and retrying a cut-off one places the order at most once (replayed, placed now, or refused
+//!   with 409 when its order committed before its answer could).
 //!
 //! Cycles alternate between the simulator account and the analyzer's, on one data directory,
 //! so every later cycle checks the earlier cycles' orders again. The kill comes after a seeded
@@ -155,22 +156,22 @@ async fn sigkill_mid_flight_loses_no_acknowledged_order() {
         let fills = check::fills(&api, &book).await;
 
         // Keyed retries; then the book has grown by exactly the orders they placed, and what
-        // is left unannounced was cut off without a key.
-        let (replayed, fresh) = retry::keyed(&api, account, &tally, &book, &mut unannounced).await;
+        // is left unannounced was cut off without a key or refused as interrupted (409).
+        let retried = retry::keyed(&api, account, &tally, &book, &mut unannounced).await;
         let after = api.book().await;
         let mut expected: BTreeSet<&String> = book.keys().collect();
-        expected.extend(fresh.iter());
+        expected.extend(retried.fresh.iter());
         assert_eq!(
             after.keys().collect::<BTreeSet<_>>(),
             expected,
             "the book after the retries"
         );
-        retry::unkeyed(account, &tally, &book, &unannounced);
+        retry::unanswered(account, &tally, &retried, &book, &unannounced);
         assert!(check::orders(account, &after).is_empty());
         let fills_after = check::fills(&api, &after).await;
         println!(
             "crash cycle {cycle}/{cycles} ({}): acknowledged {} ({} placed, {} modified, {} cancelled), \
-             cut off {}, found {found}/{}, unannounced {}, keyed retries {} ({replayed} replayed, {} placed), \
+             cut off {}, found {found}/{}, unannounced {}, keyed retries {} ({} replayed, {} placed, {} interrupted), \
              fills {fills} (then {fills_after}), orders {}, reconcile ok ({held} = {owed}), restart {restart_ms} ms",
             account.name,
             tally.acked,
@@ -181,7 +182,9 @@ async fn sigkill_mid_flight_loses_no_acknowledged_order() {
             tally.placed.len(),
             unannounced.len(),
             tally.retries.len(),
-            fresh.len(),
+            retried.replayed,
+            retried.fresh.len(),
+            retried.interrupted.len(),
             after.len(),
         );
     }

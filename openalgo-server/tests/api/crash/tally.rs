@@ -28,10 +28,11 @@ impl Tally {
     }
 }
 
-fn cancelled(shape: Shape) -> Shape {
+/// How `order` is found once cancelled.
+fn cancelled(order: &Order) -> Shape {
     Shape {
         status: "cancelled".into(),
-        ..shape
+        ..order.placed()
     }
 }
 
@@ -96,9 +97,9 @@ pub(super) fn apply(account: &mut Account, records: Vec<Record>) -> Tally {
                     Outcome::Acked(id) => {
                         assert_eq!(id, from.id, "cancel answers the order's id");
                         t.cancels += 1;
-                        vec![cancelled(from.order.placed())]
+                        vec![cancelled(&from.order)]
                     }
-                    _ => vec![from.order.placed(), cancelled(from.order.placed())],
+                    _ => vec![from.order.placed(), cancelled(&from.order)],
                 };
             }
         }
