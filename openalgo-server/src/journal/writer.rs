@@ -104,7 +104,7 @@ pub struct PendingLog {
 impl PendingLog {
     /// Runs `command` as this call's command: the events it journals commit together with the
     /// call's log entry. `claim` is the call's key, written with its events only when the call
-    /// outlasts [`OPEN_WAIT`].
+    /// outlasts the writer's wait for it (20 ms).
     pub async fn scope<F: Future>(&self, claim: Option<IdempotentAnswer>, command: F) -> F::Output {
         let tag = CallTag {
             id: self.id,
