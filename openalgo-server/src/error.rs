@@ -34,6 +34,10 @@ pub enum ApiError {
     /// another body.
     #[error("{0}")]
     Unprocessable(String),
+    /// The request conflicts with the state of an earlier one (409): e.g. the first request
+    /// with its `Idempotency-Key` was interrupted before it answered.
+    #[error("{0}")]
+    Conflict(String),
     /// A broker failure, classified.
     #[error(transparent)]
     Broker(#[from] BrokerError),
@@ -146,6 +150,7 @@ impl ResponseError for ApiError {
             Self::InvalidApiKey => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Broker(b) => match b {
                 BrokerError::Rejected { .. } => StatusCode::BAD_REQUEST,
                 BrokerError::NotFound(_) => StatusCode::NOT_FOUND,

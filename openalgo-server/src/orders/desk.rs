@@ -1,8 +1,8 @@
 //! [`OrderDesk`] and [`OrderCall`]: every order command (from the API, the pages, webhooks or
 //! the binding) runs as one call. The call captures the accounts and the mode once, runs a
 //! typed command on that account, renders the OpenAlgo answer in one place (the analyzer marker
-//! included), and writes the order-log row and the idempotent answer in one transaction before
-//! the answer is returned.
+//! included), and writes the order-log row and the idempotent answer in one transaction, with
+//! the journal events of its command, before the answer is returned.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -21,7 +21,7 @@ use super::reconcile::BackgroundReconciler;
 use crate::error::{ApiError, blocking};
 use crate::journal::{JournalWriter, PendingLog};
 use crate::state::{AccountBook, Mode, Session};
-use crate::store::{IdempotencyScope, IdempotentAnswer, OrderLogEntry, Store};
+use crate::store::{CLAIMED, IdempotencyScope, IdempotentAnswer, OrderLogEntry, Store};
 
 /// What runs order calls: the accounts, the order log and the idempotency store.
 #[derive(Clone)]
@@ -250,6 +250,14 @@ impl OrderCall {
                     ));
                     return self.refuse(e, false).await;
                 }
+                if first.status == CLAIMED {
+                    let e = ApiError::Conflict(format!(
+                        "The first request with {} '{}' was interrupted before it answered (the server stopped); it may have taken effect: check the order book, and use a new key to send it again",
+                        idempotency::HEADER,
+                        scope.key
+                    ));
+                    return self.refuse(e, false).await;
+                }
                 tracing::info!("idempotent replay");
                 return Ok(Answer {
                     status: StatusCode::from_u16(first.status).unwrap_or(StatusCode::OK),
@@ -277,7 +285,17 @@ impl OrderCall {
         if let Some(tags) = &keyed_tags {
             service = service.with_tags(Arc::clone(tags));
         }
-        let result = command(service).await.map_err(|e| mode.error(e));
+        // The key is claimed with the command's events should they commit before its answer.
+        let claim = scope.clone().map(|scope| IdempotentAnswer {
+            scope,
+            fingerprint: self.fingerprint.clone(),
+            created_ms: self.desk.clock.now_ms(),
+        });
+        let result = self
+            .pending
+            .scope(claim, command(service))
+            .await
+            .map_err(|e| mode.error(e));
         let (status, body) = match &result {
             Ok(t) => (StatusCode::OK, mode.mark(t.body()).to_string()),
             Err(e) => (e.status_code(), e.body().to_string()),

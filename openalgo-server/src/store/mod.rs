@@ -79,6 +79,10 @@ pub struct IdempotentAnswer {
     pub created_ms: i64,
 }
 
+/// The status stored for a key whose request has not answered: its effects are durable, its
+/// answer is not (see [`Store::append_batch`]).
+pub const CLAIMED: u16 = 0;
+
 /// A stored first answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredAnswer {
@@ -97,7 +101,7 @@ pub trait Store: SecurityStore + Send + Sync {
     /// # Errors
     /// [`StoreError`] on database failure.
     fn log_order_call(&self, entry: &OrderLogEntry) -> Result<(), StoreError> {
-        self.append_batch(&[], &[entry])
+        self.append_batch(&[], &[entry], &[], &[])
     }
 
     /// The newest `limit` order-log entries, newest first.
@@ -112,7 +116,9 @@ pub trait Store: SecurityStore + Send + Sync {
     /// [`StoreError`] on database failure.
     fn order_log_count(&self, mode: &str) -> Result<u64, StoreError>;
 
-    /// The stored first answer for `scope`, unless it was stored before `not_before_ms`.
+    /// The stored first answer for `scope`, unless it was stored before `not_before_ms`. Its
+    /// status is [`CLAIMED`] when the first request's effects became durable but its answer
+    /// never did (the server stopped while it ran).
     ///
     /// # Errors
     /// [`StoreError`] on database failure.
@@ -141,7 +147,9 @@ pub trait Store: SecurityStore + Send + Sync {
     fn set_paper_base(&self, account: &str, body: &str) -> Result<(), StoreError>;
 
     /// Appends journal events (JSON) of several paper accounts and order-log entries in one
-    /// transaction, in order.
+    /// transaction, in order; with them, `claims` ([`CLAIMED`] rows, kept if the key already has
+    /// one) for the keys of order calls whose events commit before their answer, and deletes
+    /// the claims of `released` keys (calls that ended without an answer to keep).
     ///
     /// # Errors
     /// [`StoreError`] on database failure (nothing is written).
@@ -149,6 +157,8 @@ pub trait Store: SecurityStore + Send + Sync {
         &self,
         paper: &[(&str, &[String])],
         log: &[&OrderLogEntry],
+        claims: &[&IdempotentAnswer],
+        released: &[&IdempotencyScope],
     ) -> Result<(), StoreError>;
 
     /// Appends journal events (JSON) of several paper accounts in one transaction, in order.
@@ -156,7 +166,7 @@ pub trait Store: SecurityStore + Send + Sync {
     /// # Errors
     /// [`StoreError`] on database failure (nothing is written).
     fn append_paper_batch(&self, batch: &[(&str, &[String])]) -> Result<(), StoreError> {
-        self.append_batch(batch, &[])
+        self.append_batch(batch, &[], &[], &[])
     }
 
     /// Appends journal events (JSON) of one paper account, atomically.

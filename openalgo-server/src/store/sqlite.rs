@@ -5,7 +5,9 @@ use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{ApiKeyRow, IdempotencyScope, OrderLogEntry, Store, StoreError, StoredAnswer};
+use super::{
+    ApiKeyRow, IdempotencyScope, IdempotentAnswer, OrderLogEntry, Store, StoreError, StoredAnswer,
+};
 
 /// Migrations in order; never edit a shipped one, add a new file.
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -206,6 +208,8 @@ impl Store for SqliteStore {
         &self,
         paper: &[(&str, &[String])],
         log: &[&OrderLogEntry],
+        claims: &[&IdempotentAnswer],
+        released: &[&IdempotencyScope],
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -237,6 +241,19 @@ impl Store for SqliteStore {
                         a.created_ms
                     ])?;
                 }
+            }
+            // Rare: only calls that outlast the writer's wait for their log entry.
+            for a in claims {
+                tx.execute(
+                    "INSERT OR IGNORE INTO idempotency_keys (user_id, endpoint, key, fingerprint, status, body, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, '', ?6)",
+                    params![a.scope.user_id, a.scope.endpoint, a.scope.key, a.fingerprint, super::CLAIMED, a.created_ms],
+                )?;
+            }
+            for s in released {
+                tx.execute(
+                    "DELETE FROM idempotency_keys WHERE user_id = ?1 AND endpoint = ?2 AND key = ?3 AND status = ?4",
+                    params![s.user_id, s.endpoint, s.key, super::CLAIMED],
+                )?;
             }
         }
         tx.commit()?;
@@ -515,7 +532,7 @@ mod tests {
         };
         let batch: Vec<&OrderLogEntry> = std::iter::repeat_n(&entry, 100).collect();
         for _ in 0..20 {
-            store.append_batch(&[], &batch).unwrap();
+            store.append_batch(&[], &batch, &[], &[]).unwrap();
         }
         assert_eq!(store.order_log_count("analyze").unwrap(), 2000);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
@@ -617,6 +634,47 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_claim_holds_a_key_until_an_answer_replaces_it_or_it_is_released() {
+        use crate::store::{CLAIMED, IdempotencyScope, IdempotentAnswer};
+        let s = SqliteStore::in_memory().unwrap();
+        let scope = |key: &str| IdempotencyScope {
+            user_id: 1,
+            endpoint: "placeorder".into(),
+            key: key.into(),
+        };
+        let claim = |key: &str| IdempotentAnswer {
+            scope: scope(key),
+            fingerprint: "f1".into(),
+            created_ms: 1_000,
+        };
+        let status = |key: &str| {
+            s.idempotent_answer(&scope(key), 0)
+                .unwrap()
+                .map(|a| a.status)
+        };
+        s.append_batch(&[], &[], &[&claim("a"), &claim("b")], &[])
+            .unwrap();
+        assert_eq!((status("a"), status("b")), (Some(CLAIMED), Some(CLAIMED)));
+        // The answer replaces the claim; a later claim never hides an answer.
+        let answered = OrderLogEntry {
+            api_type: "placeorder".into(),
+            mode: "live".into(),
+            request: "{}".into(),
+            status: 200,
+            response: r#"{"status":"success","orderid":"1"}"#.into(),
+            created_at: None,
+            idempotency: Some(claim("a")),
+        };
+        s.append_batch(&[], &[&answered], &[&claim("a")], &[])
+            .unwrap();
+        assert_eq!(status("a"), Some(200));
+        // Releasing drops claims only.
+        s.append_batch(&[], &[], &[], &[&scope("a"), &scope("b")])
+            .unwrap();
+        assert_eq!((status("a"), status("b")), (Some(200), None));
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod analyzer;
 mod basics;
 mod calendar;
 mod compound;
+mod crash;
 mod dashboard;
 mod docs;
 mod extended;

@@ -243,3 +243,46 @@ async fn a_client_request_id_is_echoed_on_order_calls() {
         "an unusable id is not echoed"
     );
 }
+
+#[tokio::test]
+async fn a_key_whose_first_request_was_interrupted_is_refused_and_places_nothing() {
+    use openalgo_server::store::{IdempotencyScope, IdempotentAnswer, SqliteStore, Store};
+    let store: std::sync::Arc<dyn Store> =
+        std::sync::Arc::new(SqliteStore::in_memory().expect("store"));
+    let (app, handle) = crate::helpers::spawn_on(store.clone(), None).await;
+    let order = app.with_key(json!({"strategy": "S", "symbol": "SBIN", "exchange": "NSE", "action": "BUY", "quantity": 1}));
+    // What a commit of the request's events before its answer leaves when the server stops.
+    let claim = IdempotentAnswer {
+        scope: IdempotencyScope {
+            user_id: store.admin_id().unwrap().expect("admin"),
+            endpoint: "placeorder".into(),
+            key: "k-cut".into(),
+        },
+        fingerprint: openalgo_server::orders::idempotency::fingerprint(
+            order.to_string().as_bytes(),
+        ),
+        created_ms: openalgo_core::clock::Clock::now_ms(app.clock.as_ref()),
+    };
+    store.append_batch(&[], &[], &[&claim], &[]).unwrap();
+    let r = app
+        .client
+        .post(format!("{}/api/v1/placeorder", app.address))
+        .header("Idempotency-Key", "k-cut")
+        .json(&order)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("was interrupted before it answered"),
+        "{body}"
+    );
+    let (_, book) = app.post("orderbook", &app.with_key(json!({}))).await;
+    assert_eq!(book["data"]["orders"].as_array().unwrap().len(), 0);
+    handle.stop(true).await;
+}

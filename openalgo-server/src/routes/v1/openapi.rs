@@ -81,6 +81,11 @@ fn responses(e: &Endpoint) -> Value {
             json!({"description": "The `Idempotency-Key` was already used by this user on this endpoint for a different request",
             "content": content(responses::error(Format::Stringified))}),
         );
+        r.insert(
+            "409".into(),
+            json!({"description": "The first request with this `Idempotency-Key` was interrupted (the server stopped) before it answered; it may have taken effect",
+            "content": content(responses::error(Format::Stringified))}),
+        );
     }
     for status in e.errors {
         r.insert(
@@ -101,7 +106,7 @@ fn description(e: &Endpoint) -> String {
     let mut d = format!("Rate limit: `{rate}`.");
     if e.order_call {
         d.push_str(
-            " Written to the order log before the answer; `Idempotency-Key` makes retries safe: the key is scoped to the user and the endpoint, the first definite answer (success or the broker's rejection) is replayed for 24 h with `Idempotent-Replayed: true`, and the key reused with another body answers 422.",
+            " Written to the order log before the answer; `Idempotency-Key` makes retries safe: the key is scoped to the user and the endpoint, the first definite answer (success or the broker's rejection) is replayed for 24 h with `Idempotent-Replayed: true`, the key reused with another body answers 422, and a key whose first request was interrupted by a server stop before it answered answers 409.",
         );
     }
     d.push_str(match e.analyze {

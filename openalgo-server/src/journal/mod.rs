@@ -1,0 +1,142 @@
+//! Paper accounts that survive restarts: every engine event is queued to the journal writer in
+//! engine order, the events of an order call commit with its order-log row before it answers,
+//! and startup rebuilds each account from its base snapshot plus the journal.
+
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+use openalgo_brokers::paper::{Durable, EventSink};
+use openalgo_core::SymbolTable;
+use openalgo_core::sandbox::{
+    SandboxConfig, SandboxEngine, SandboxEvent, SandboxSnapshot, coalesce,
+};
+
+use crate::store::{Store, StoreError};
+
+mod writer;
+
+pub use writer::{JournalWriter, PendingLog};
+use writer::{Work, current_call};
+
+/// Sends one account's events to the journal writer.
+pub struct StoreSink {
+    writer: JournalWriter,
+    account: &'static str,
+}
+
+impl std::fmt::Debug for StoreSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreSink")
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StoreSink {
+    /// A sink for `account`.
+    #[must_use]
+    pub const fn new(writer: JournalWriter, account: &'static str) -> Self {
+        Self { writer, account }
+    }
+}
+
+impl EventSink for StoreSink {
+    fn submit(&self, events: &[SandboxEvent]) -> Result<Durable, String> {
+        if events.is_empty() {
+            return Ok(Durable::ready());
+        }
+        // One row per command: its events as a JSON array, superseded snapshots left out.
+        let body = serde_json::to_string(&coalesce(events)).map_err(|e| e.to_string())?;
+        let bodies = vec![body];
+        // Queued in engine order; the order endpoints answer only after their order-log entry
+        // commits, and the writer commits in order and never before the log entry of the
+        // order call that queued these, so they are durable together.
+        self.writer.queue(Work::Paper {
+            account: self.account,
+            bodies,
+            call: current_call(),
+        })?;
+        Ok(Durable::ready())
+    }
+}
+
+/// Why an account could not be restored.
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored snapshot or event is unreadable.
+    #[error("corrupt paper journal for account {account}: {cause}")]
+    Corrupt {
+        /// Account.
+        account: &'static str,
+        /// Cause.
+        cause: String,
+    },
+}
+
+/// Appends the events of one journal row: a JSON array (one command) or, as rows written by
+/// earlier versions are, a single event.
+fn decode_row(row: &str, into: &mut Vec<SandboxEvent>) -> Result<(), serde_json::Error> {
+    if row.trim_start().starts_with('[') {
+        into.extend(serde_json::from_str::<Vec<SandboxEvent>>(row)?);
+    } else {
+        into.push(serde_json::from_str(row)?);
+    }
+    Ok(())
+}
+
+/// Rebuilds `account` from the store, or starts it fresh (and records its base) when new.
+///
+/// # Errors
+/// [`RestoreError`].
+pub fn restore_account(
+    store: &dyn Store,
+    account: &'static str,
+    config: SandboxConfig,
+    symbols: Arc<SymbolTable>,
+    now: NaiveDateTime,
+) -> Result<SandboxEngine, RestoreError> {
+    let corrupt = |cause: String| RestoreError::Corrupt { account, cause };
+    match store.paper_base(account)? {
+        Some(base) => {
+            let base: SandboxSnapshot =
+                serde_json::from_str(&base).map_err(|e| corrupt(e.to_string()))?;
+            let mut events = Vec::new();
+            for row in store.paper_events(account)? {
+                decode_row(&row, &mut events).map_err(|e| corrupt(e.to_string()))?;
+            }
+            let engine = SandboxEngine::replay(config, symbols, base, &events);
+            // Compact: the replayed state becomes the new base, so the journal never grows
+            // beyond one run and the next start replays little.
+            if !events.is_empty() {
+                let body = serde_json::to_string(&engine.snapshot())
+                    .map_err(|e| corrupt(e.to_string()))?;
+                store.set_paper_base(account, &body)?;
+            }
+            Ok(engine)
+        }
+        None => {
+            let engine = SandboxEngine::new(config, symbols, now);
+            let base =
+                serde_json::to_string(&engine.snapshot()).map_err(|e| corrupt(e.to_string()))?;
+            store.set_paper_base(account, &base)?;
+            Ok(engine)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_hold_one_event_or_a_command_batch() {
+        let mut events = Vec::new();
+        decode_row(r#"{"event":"cleared"}"#, &mut events).expect("single");
+        decode_row(r#"[{"event":"cleared"},{"event":"cleared"}]"#, &mut events).expect("batch");
+        assert_eq!(events, vec![SandboxEvent::Cleared; 3]);
+        assert!(decode_row("[{", &mut events).is_err());
+    }
+}
