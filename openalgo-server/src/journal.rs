@@ -36,7 +36,15 @@ struct Job {
 #[derive(Debug, Clone)]
 pub struct JournalWriter {
     tx: std::sync::mpsc::Sender<Job>,
-    pending: Arc<AtomicUsize>,
+    pending: Arc<InFlight>,
+}
+
+/// Order calls between their start and their log entry, and the writer thread to wake when
+/// the last of them has sent its entry.
+#[derive(Debug)]
+struct InFlight {
+    count: AtomicUsize,
+    writer: std::sync::OnceLock<std::thread::Thread>,
 }
 
 /// Most jobs in one transaction.
@@ -46,11 +54,17 @@ const LINGER: Duration = Duration::from_micros(400);
 
 /// An order call that will send an order-log entry: counted from its start until it sends.
 #[derive(Debug)]
-pub struct PendingLog(Arc<AtomicUsize>);
+pub struct PendingLog(Arc<InFlight>);
 
 impl Drop for PendingLog {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        // The last call in flight wakes a lingering writer; the others let it sleep (a wake-up
+        // per order cost more than the commit it was waiting for).
+        if self.0.count.fetch_sub(1, Ordering::AcqRel) == 1
+            && let Some(writer) = self.0.writer.get()
+        {
+            writer.unpark();
+        }
     }
 }
 
@@ -62,9 +76,12 @@ impl JournalWriter {
     #[must_use]
     pub fn spawn(store: Arc<dyn Store>) -> Self {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
-        let pending = Arc::new(AtomicUsize::new(0));
+        let pending = Arc::new(InFlight {
+            count: AtomicUsize::new(0),
+            writer: std::sync::OnceLock::new(),
+        });
         let in_flight = Arc::clone(&pending);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("paper-journal".into())
             .spawn(move || {
                 // After a failed commit nothing later may claim durability (order matters).
@@ -72,19 +89,27 @@ impl JournalWriter {
                 while let Ok(first) = rx.recv() {
                     let mut jobs = vec![first];
                     let deadline = Instant::now() + LINGER;
+                    // Linger while order calls are in flight: parked (a send does not wake a
+                    // parked thread), woken by the last call's log entry or the deadline.
                     while jobs.len() < MAX_GROUP {
                         match rx.try_recv() {
                             Ok(job) => jobs.push(job),
-                            Err(_) if in_flight.load(Ordering::Acquire) == 0 => break,
+                            Err(_) if in_flight.count.load(Ordering::Acquire) == 0 => {
+                                // Entries sent before the count fell to zero are queued now.
+                                while jobs.len() < MAX_GROUP {
+                                    match rx.try_recv() {
+                                        Ok(job) => jobs.push(job),
+                                        Err(_) => break,
+                                    }
+                                }
+                                break;
+                            }
                             Err(_) => {
                                 let now = Instant::now();
                                 if now >= deadline {
                                     break;
                                 }
-                                match rx.recv_timeout(deadline - now) {
-                                    Ok(job) => jobs.push(job),
-                                    Err(_) => break,
-                                }
+                                std::thread::park_timeout(deadline - now);
                             }
                         }
                     }
@@ -114,6 +139,7 @@ impl JournalWriter {
                 }
             })
             .expect("start the journal writer thread");
+        let _ = pending.writer.set(thread.thread().clone());
         Self { tx, pending }
     }
 
@@ -121,7 +147,7 @@ impl JournalWriter {
     /// [`JournalWriter::log`] (or drop it if the call ends without one).
     #[must_use]
     pub fn pending_log(&self) -> PendingLog {
-        self.pending.fetch_add(1, Ordering::AcqRel);
+        self.pending.count.fetch_add(1, Ordering::AcqRel);
         PendingLog(Arc::clone(&self.pending))
     }
 
