@@ -386,3 +386,44 @@ impl Hub {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_update_receivers_are_opened_only_while_a_client_wants_them() {
+        let hub = Hub::new("test");
+        let (updates, _) = broadcast::channel::<OrderUpdate>(4);
+        let source = updates.clone();
+        let mut switches = hub.replace_order_taps(vec![Box::new(move || source.subscribe())]);
+        let switch = &mut switches[0];
+        assert!(switch.try_recv().is_err(), "no client: no receiver");
+        assert_eq!(updates.receiver_count(), 0);
+
+        let (a, _) = hub.register();
+        let (b, _) = hub.register();
+        hub.set_orders(a, true);
+        // The receiver exists before set_orders returns (before the client's acknowledgement).
+        assert_eq!(updates.receiver_count(), 1);
+        let opened = switch.try_recv().expect("opened").expect("a receiver");
+        hub.set_orders(b, true);
+        assert!(switch.try_recv().is_err(), "already open");
+        hub.set_orders(a, false);
+        assert!(switch.try_recv().is_err(), "b still wants them");
+        hub.remove(b);
+        assert!(
+            switch.try_recv().expect("closed").is_none(),
+            "last client gone"
+        );
+        drop(opened);
+        assert_eq!(updates.receiver_count(), 0);
+
+        // A new generation of taps while a client is subscribed opens at once.
+        let (c, _) = hub.register();
+        hub.set_orders(c, true);
+        let source = updates.clone();
+        let mut switches = hub.replace_order_taps(vec![Box::new(move || source.subscribe())]);
+        assert!(switches[0].try_recv().expect("opened").is_some());
+    }
+}
