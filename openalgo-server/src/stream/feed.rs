@@ -211,29 +211,22 @@ pub(super) fn spawn(ctx: &Arc<StreamContext>, publisher: Option<super::bus::Publ
     tokio::spawn(async move {
         let mut generations = ctx.book.watch();
         loop {
-            // One forwarding task per paper account of this generation.
-            let tasks: Vec<_> = ctx
-                .book
-                .current()
-                .paper_accounts()
+            // One forwarding task per paper account of this generation, holding a receiver
+            // of the account's updates only while some client wants them (the hub opens it).
+            let accounts = ctx.book.current().paper_accounts();
+            let sources: Vec<super::hub::OpenUpdates> = accounts
+                .iter()
+                .map(|(account, _)| {
+                    let account = Arc::clone(account);
+                    Box::new(move || account.order_updates()) as super::hub::OpenUpdates
+                })
+                .collect();
+            let switches = ctx.hub.replace_order_taps(sources);
+            let tasks: Vec<_> = accounts
                 .into_iter()
-                .map(|(account, mode)| {
-                    let ctx = Arc::clone(&ctx);
-                    tokio::spawn(async move {
-                        let mut updates = account.order_updates();
-                        loop {
-                            match updates.recv().await {
-                                Ok(u) => {
-                                    let user = ctx.username_of_admin().await;
-                                    ctx.hub.publish_order(&u, mode, &user);
-                                }
-                                Err(RecvError::Lagged(n)) => {
-                                    tracing::warn!(missed = n, "order updates lagged");
-                                }
-                                Err(RecvError::Closed) => return,
-                            }
-                        }
-                    })
+                .zip(switches)
+                .map(|((_, mode), switch)| {
+                    tokio::spawn(forward_orders(Arc::clone(&ctx), mode, switch))
                 })
                 .collect();
             let changed = generations.changed().await;
@@ -245,6 +238,44 @@ pub(super) fn spawn(ctx: &Arc<StreamContext>, publisher: Option<super::bus::Publ
             }
         }
     });
+}
+
+/// Forwards one account's order updates to the hub while it has a receiver (see
+/// [`Hub::replace_order_taps`]).
+async fn forward_orders(
+    ctx: Arc<StreamContext>,
+    mode: TradingMode,
+    mut switch: tokio::sync::mpsc::UnboundedReceiver<
+        Option<tokio::sync::broadcast::Receiver<openalgo_core::market::OrderUpdate>>,
+    >,
+) {
+    let mut updates: Option<tokio::sync::broadcast::Receiver<openalgo_core::market::OrderUpdate>> =
+        None;
+    loop {
+        let next = async {
+            match updates.as_mut() {
+                Some(rx) => rx.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            change = switch.recv() => match change {
+                Some(rx) => updates = rx,
+                None => return,
+            },
+            update = next => match update {
+                Ok(u) => {
+                    let user = ctx.username_of_admin().await;
+                    ctx.hub.publish_order(&u, mode, &user);
+                }
+                Err(RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "order updates lagged");
+                }
+                Err(RecvError::Closed) => updates = None,
+            },
+        }
+    }
 }
 
 #[cfg(test)]

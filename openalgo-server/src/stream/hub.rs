@@ -10,7 +10,7 @@ use std::time::Instant;
 use openalgo_core::InstrumentKey;
 use openalgo_core::broker::Subscription;
 use openalgo_core::market::{OrderUpdate, SubscriptionMode, Tick, TradingMode};
-use tokio::sync::watch;
+use tokio::sync::{broadcast, mpsc, watch};
 
 use super::outbox::Outbox;
 
@@ -44,6 +44,45 @@ struct State {
     index: HashMap<InstrumentKey, Holders>,
     held: HashMap<ClientId, HashSet<(InstrumentKey, SubscriptionMode)>>,
     orders: HashSet<ClientId>,
+    taps: OrderTaps,
+}
+
+/// Opens a fresh receiver of one account's order updates.
+pub type OpenUpdates = Box<dyn Fn() -> broadcast::Receiver<OrderUpdate> + Send + Sync>;
+
+/// An account's order-update source and the forwarding task it feeds: the task holds a
+/// receiver only while some client wants order updates, so with none an order wakes nothing.
+struct OrderTap {
+    open: OpenUpdates,
+    /// `Some` (a receiver opened when the first client subscribed) or `None` (the last left).
+    to_task: mpsc::UnboundedSender<Option<broadcast::Receiver<OrderUpdate>>>,
+}
+
+#[derive(Default)]
+struct OrderTaps(Vec<OrderTap>);
+
+impl std::fmt::Debug for OrderTaps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("OrderTaps").field(&self.0.len()).finish()
+    }
+}
+
+impl OrderTaps {
+    /// Tells every task to open (`on`) or drop its receiver; forgets taps whose task ended.
+    fn switch(&mut self, on: bool) {
+        self.0
+            .retain(|t| t.to_task.send(on.then(|| (t.open)())).is_ok());
+    }
+}
+
+impl State {
+    /// Opens or drops the order-update receivers when the set of order subscribers became
+    /// non-empty or empty (`was_empty`: before the change).
+    fn switch_taps(&mut self, was_empty: bool) {
+        if was_empty != self.orders.is_empty() {
+            self.taps.switch(was_empty);
+        }
+    }
 }
 
 /// The hub.
@@ -177,18 +216,45 @@ impl Hub {
     /// Turns order updates on or off for `id`.
     pub fn set_orders(&self, id: ClientId, on: bool) {
         let mut s = self.lock();
+        let before = s.orders.is_empty();
         if on {
             s.orders.insert(id);
         } else {
             s.orders.remove(&id);
         }
+        s.switch_taps(before);
+    }
+
+    /// Replaces the order-update sources (one per paper account of the current generation):
+    /// each `open` is called, under the hub's lock, whenever the first client asks for order
+    /// updates, so no update placed after a subscription is acknowledged can be missed. The
+    /// returned channels tell the forwarding tasks to take a receiver (`Some`) or drop it.
+    pub fn replace_order_taps(
+        &self,
+        sources: Vec<OpenUpdates>,
+    ) -> Vec<mpsc::UnboundedReceiver<Option<broadcast::Receiver<OrderUpdate>>>> {
+        let mut s = self.lock();
+        let on = !s.orders.is_empty();
+        let mut receivers = Vec::with_capacity(sources.len());
+        s.taps.0.clear();
+        for open in sources {
+            let (to_task, rx) = mpsc::unbounded_channel();
+            if on {
+                let _ = to_task.send(Some(open()));
+            }
+            s.taps.0.push(OrderTap { open, to_task });
+            receivers.push(rx);
+        }
+        receivers
     }
 
     /// Forgets a closed connection (releasing all it held).
     pub fn remove(&self, id: ClientId) {
         self.unsubscribe_all(id);
         let mut s = self.lock();
+        let before = s.orders.is_empty();
         s.orders.remove(&id);
+        s.switch_taps(before);
         if let Some(o) = s.clients.remove(&id) {
             o.mark_closed();
         }
@@ -318,5 +384,46 @@ impl Hub {
         for o in targets {
             o.push(Arc::clone(&frame));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_update_receivers_are_opened_only_while_a_client_wants_them() {
+        let hub = Hub::new("test");
+        let (updates, _) = broadcast::channel::<OrderUpdate>(4);
+        let source = updates.clone();
+        let mut switches = hub.replace_order_taps(vec![Box::new(move || source.subscribe())]);
+        let switch = &mut switches[0];
+        assert!(switch.try_recv().is_err(), "no client: no receiver");
+        assert_eq!(updates.receiver_count(), 0);
+
+        let (a, _) = hub.register();
+        let (b, _) = hub.register();
+        hub.set_orders(a, true);
+        // The receiver exists before set_orders returns (before the client's acknowledgement).
+        assert_eq!(updates.receiver_count(), 1);
+        let opened = switch.try_recv().expect("opened").expect("a receiver");
+        hub.set_orders(b, true);
+        assert!(switch.try_recv().is_err(), "already open");
+        hub.set_orders(a, false);
+        assert!(switch.try_recv().is_err(), "b still wants them");
+        hub.remove(b);
+        assert!(
+            switch.try_recv().expect("closed").is_none(),
+            "last client gone"
+        );
+        drop(opened);
+        assert_eq!(updates.receiver_count(), 0);
+
+        // A new generation of taps while a client is subscribed opens at once.
+        let (c, _) = hub.register();
+        hub.set_orders(c, true);
+        let source = updates.clone();
+        let mut switches = hub.replace_order_taps(vec![Box::new(move || source.subscribe())]);
+        assert!(switches[0].try_recv().expect("opened").is_some());
     }
 }
