@@ -157,22 +157,7 @@ impl SandboxOrder {
     /// The core order-book row.
     #[must_use]
     pub fn to_order(&self) -> crate::Order {
-        crate::Order {
-            order_id: self.order_id.clone(),
-            instrument: self.instrument.clone(),
-            action: self.action,
-            quantity: self.quantity,
-            filled_quantity: self.filled_quantity,
-            price: self.price,
-            trigger_price: self.trigger_price,
-            average_price: self.average_price,
-            price_type: self.price_type,
-            product: self.product,
-            status: self.status,
-            rejection_reason: self.rejection_reason.clone(),
-            strategy: self.strategy.clone(),
-            timestamp: self.updated_at,
-        }
+        self.clone().into_order()
     }
 
     /// The order-update event for this order's current state.
@@ -221,7 +206,7 @@ pub struct SandboxTrade {
 }
 
 impl SandboxTrade {
-    /// The core trade-book row.
+    /// The core trade-book row, taking the trade apart.
     #[must_use]
     pub fn into_trade(self) -> crate::Trade {
         crate::Trade {
@@ -238,15 +223,7 @@ impl SandboxTrade {
     /// The core trade-book row.
     #[must_use]
     pub fn to_trade(&self) -> crate::Trade {
-        crate::Trade {
-            order_id: self.order_id.clone(),
-            instrument: self.instrument.clone(),
-            product: self.product,
-            action: self.action,
-            quantity: self.quantity,
-            average_price: self.price,
-            timestamp: self.timestamp,
-        }
+        self.clone().into_trade()
     }
 }
 
