@@ -41,14 +41,19 @@ fn push_line(cells: impl Iterator<Item = String>, out: &mut String) {
 /// A download named `name`.
 #[must_use]
 pub(super) fn download(name: &str, header: &[&str], rows: &[Vec<String>]) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
+    attachment(name).body(text(header, rows))
+}
+
+/// A CSV attachment named `name`, not cached.
+fn attachment(name: &str) -> actix_web::HttpResponseBuilder {
+    let mut r = HttpResponse::Ok();
+    r.content_type("text/csv; charset=utf-8")
         .insert_header((
             "Content-Disposition",
             format!("attachment; filename=\"{name}\""),
         ))
-        .insert_header(("Cache-Control", "no-store"))
-        .body(text(header, rows))
+        .insert_header(("Cache-Control", "no-store"));
+    r
 }
 
 /// A download named `name` written a batch of rows at a time (a long day's book is never held
@@ -81,14 +86,7 @@ pub(super) fn stream<T: crate::books::BookRow>(
             Some((chunk, (rows, false, batch.is_empty())))
         },
     );
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .insert_header(("Cache-Control", "no-store"))
-        .streaming(body)
+    attachment(name).streaming(body)
 }
 
 #[cfg(test)]

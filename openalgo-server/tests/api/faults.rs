@@ -6,16 +6,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use openalgo_brokers::registry;
 use openalgo_brokers::zerodha::mock::{Fault, MockKite};
 use openalgo_server::store::{SqliteStore, Store};
 use serde_json::{Value, json};
 
 use crate::helpers::{Options, TestApp, browser, spawn_with};
-use crate::zerodha::{broker_login, sign_in};
+use crate::zerodha::{KEY, SECRET, broker_login, kite_settings, sign_in};
 
-const KEY: &str = "kitekey123";
-const SECRET: &str = "secret789";
 const ORDERS: &str = "/orders/regular";
 /// Longer than the adapter's timeout (`ZERODHA_TIMEOUT_MS=1000`): the client gives up first.
 const STALL: Duration = Duration::from_secs(3);
@@ -33,20 +30,7 @@ async fn live() -> Live {
     let store = Arc::new(SqliteStore::in_memory().expect("store"));
     let dyn_store: Arc<dyn Store> = store.clone();
     let options = Options {
-        broker: Some(
-            registry::configure("zerodha", &|name| {
-                Some(match name {
-                    "BROKER_API_KEY" => KEY.into(),
-                    "BROKER_API_SECRET" => SECRET.into(),
-                    "ZERODHA_API_URL" => mock.rest_url(),
-                    "ZERODHA_WS_URL" => mock.ws_url(),
-                    "ZERODHA_LOGIN_URL" => mock.login_url(),
-                    "ZERODHA_TIMEOUT_MS" => "1000".into(),
-                    _ => return None,
-                })
-            })
-            .expect("zerodha settings"),
-        ),
+        broker: Some(kite_settings(&mock, &[("ZERODHA_TIMEOUT_MS", "1000")])),
         ..Options::default()
     };
     let (app, handle) = spawn_with(dyn_store, None, options).await;

@@ -7,14 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use openalgo_brokers::registry;
 use openalgo_brokers::zerodha::mock::{MockKite, default_instruments};
 use openalgo_server::store::{SqliteStore, Store};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{Options, TestApp, browser, spawn_with};
-use crate::zerodha::{KEY, SECRET, Ws, broker_login, recv_market_data, sign_in};
+use crate::zerodha::{KEY, SECRET, Ws, broker_login, kite_settings, recv_market_data, sign_in};
 
 fn ist(h: u32, m: u32) -> chrono::NaiveDateTime {
     // An ordinary Wednesday.
@@ -77,19 +76,7 @@ async fn a_silent_kite_ticker_is_reconnected_in_market_hours_only() {
     std::fs::create_dir_all(&data_dir).expect("data dir");
     let defaults = Options::default();
     let options = Options {
-        broker: Some(
-            registry::configure("zerodha", &|name| {
-                Some(match name {
-                    "BROKER_API_KEY" => KEY.into(),
-                    "BROKER_API_SECRET" => SECRET.into(),
-                    "ZERODHA_API_URL" => mock.rest_url(),
-                    "ZERODHA_WS_URL" => mock.ws_url(),
-                    "ZERODHA_LOGIN_URL" => mock.login_url(),
-                    _ => return None,
-                })
-            })
-            .expect("zerodha settings"),
-        ),
+        broker: Some(kite_settings(&mock, &[])),
         data_dir: Some(data_dir.clone()),
         // As WS_STALL_SECONDS=1.
         ws_timing: openalgo_server::stream::Timing {

@@ -18,6 +18,27 @@ use crate::helpers::{Options, TestApp, browser, spawn_with};
 pub(crate) const KEY: &str = "kitekey123";
 pub(crate) const SECRET: &str = "secret789";
 
+/// The Zerodha settings `BROKER=zerodha` gives with the mock's hosts (and `extra` variables)
+/// in the environment.
+pub(crate) fn kite_settings(mock: &MockKite, extra: &[(&str, &str)]) -> registry::BrokerSettings {
+    registry::configure("zerodha", &|name| {
+        Some(match name {
+            "BROKER_API_KEY" => KEY.into(),
+            "BROKER_API_SECRET" => SECRET.into(),
+            "ZERODHA_API_URL" => mock.rest_url(),
+            "ZERODHA_WS_URL" => mock.ws_url(),
+            "ZERODHA_LOGIN_URL" => mock.login_url(),
+            _ => {
+                return extra
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned());
+            }
+        })
+    })
+    .expect("zerodha settings")
+}
+
 pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -89,19 +110,7 @@ async fn zerodha_login_orders_stream_errors_expiry_and_relogin() {
     let dyn_store: Arc<dyn Store> = store.clone();
     let options = Options {
         // As `BROKER=zerodha` with the mock's hosts in the environment.
-        broker: Some(
-            registry::configure("zerodha", &|name| {
-                Some(match name {
-                    "BROKER_API_KEY" => KEY.into(),
-                    "BROKER_API_SECRET" => SECRET.into(),
-                    "ZERODHA_API_URL" => mock.rest_url(),
-                    "ZERODHA_WS_URL" => mock.ws_url(),
-                    "ZERODHA_LOGIN_URL" => mock.login_url(),
-                    _ => return None,
-                })
-            })
-            .expect("zerodha settings"),
-        ),
+        broker: Some(kite_settings(&mock, &[])),
         ..Options::default()
     };
     let data_dir = std::env::temp_dir().join(format!(
