@@ -7,6 +7,7 @@
 //! (sandbox.md §14) are listed in `docs/compatibility.md`.
 
 mod book;
+pub mod codec;
 mod config;
 mod daily;
 mod engine;

@@ -6,3 +6,43 @@ mod fixtures;
 mod gtt;
 mod invariants;
 mod quirks;
+
+/// Events of every kind an engine journals, from a real day: fills, a resting and a rejected
+/// order, a CNC buy settled into a holding, a new session, a reset.
+#[cfg(test)]
+pub(super) fn codec_samples() -> Vec<super::SandboxEvent> {
+    use crate::{Action, Product};
+    use fixtures::{at, engine, limit, market, snap};
+
+    let now = at("2025-01-02 10:00");
+    let mut e = engine(now);
+    let mut events = e.take_events();
+    e.place(
+        &market("SBIN", Action::Buy, 10, Product::Mis),
+        Some(snap("812.35")),
+        now,
+    )
+    .expect("fill");
+    e.place(
+        &limit("INFY", Action::Buy, 3, Product::Cnc, "1500.5"),
+        Some(snap("1600")),
+        now,
+    )
+    .expect("rests");
+    let _ = e.place(
+        &market("INFY", Action::Sell, 1_000_000, Product::Cnc),
+        Some(snap("1600")),
+        now,
+    );
+    e.place(
+        &market("INFY", Action::Buy, 2, Product::Cnc),
+        Some(snap("1601.25")),
+        now,
+    )
+    .expect("fill");
+    events.extend(e.take_events());
+    e.advance(at("2025-01-03 10:00"));
+    e.reset(at("2025-01-03 10:01"));
+    events.extend(e.take_events());
+    events
+}

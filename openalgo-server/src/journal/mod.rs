@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use openalgo_brokers::paper::{Durable, EventSink};
 use openalgo_core::SymbolTable;
 use openalgo_core::sandbox::{
-    SandboxConfig, SandboxEngine, SandboxEvent, SandboxSnapshot, coalesce,
+    SandboxConfig, SandboxEngine, SandboxEvent, SandboxSnapshot, coalesce, codec,
 };
 
 use crate::store::{Store, StoreError};
@@ -45,8 +45,9 @@ impl EventSink for StoreSink {
         if events.is_empty() {
             return Ok(Durable::ready());
         }
-        // One row per command: its events as a JSON array, superseded snapshots left out.
-        let body = serde_json::to_string(&coalesce(events)).map_err(|e| e.to_string())?;
+        // One row per command: its events, superseded snapshots left out.
+        let mut body = Vec::with_capacity(64 + 96 * events.len());
+        codec::encode(&coalesce(events), &mut body).map_err(|e| e.to_string())?;
         let bodies = vec![body];
         // Queued in engine order; the order endpoints answer only after their order-log entry
         // commits, and the writer commits in order and never before the log entry of the
@@ -76,13 +77,14 @@ pub enum RestoreError {
     },
 }
 
-/// Appends the events of one journal row: a JSON array (one command) or, as rows written by
-/// earlier versions are, a single event.
-fn decode_row(row: &str, into: &mut Vec<SandboxEvent>) -> Result<(), serde_json::Error> {
-    if row.trim_start().starts_with('[') {
-        into.extend(serde_json::from_str::<Vec<SandboxEvent>>(row)?);
-    } else {
-        into.push(serde_json::from_str(row)?);
+/// Appends the events of one journal row: binary (one command), or as earlier versions wrote
+/// them, a JSON array (one command) or a single JSON event.
+fn decode_row(row: &[u8], into: &mut Vec<SandboxEvent>) -> Result<(), String> {
+    let json = |e: serde_json::Error| e.to_string();
+    match row.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => into.extend(serde_json::from_slice::<Vec<SandboxEvent>>(row).map_err(json)?),
+        Some(b'{') => into.push(serde_json::from_slice(row).map_err(json)?),
+        _ => codec::decode(row, into).map_err(|e| e.to_string())?,
     }
     Ok(())
 }
@@ -105,7 +107,7 @@ pub fn restore_account(
                 serde_json::from_str(&base).map_err(|e| corrupt(e.to_string()))?;
             let mut events = Vec::new();
             for row in store.paper_events(account)? {
-                decode_row(&row, &mut events).map_err(|e| corrupt(e.to_string()))?;
+                decode_row(&row, &mut events).map_err(corrupt)?;
             }
             let engine = SandboxEngine::replay(config, symbols, base, &events);
             // Compact: the replayed state becomes the new base, so the journal never grows
@@ -134,9 +136,13 @@ mod tests {
     #[test]
     fn rows_hold_one_event_or_a_command_batch() {
         let mut events = Vec::new();
-        decode_row(r#"{"event":"cleared"}"#, &mut events).expect("single");
-        decode_row(r#"[{"event":"cleared"},{"event":"cleared"}]"#, &mut events).expect("batch");
-        assert_eq!(events, vec![SandboxEvent::Cleared; 3]);
-        assert!(decode_row("[{", &mut events).is_err());
+        decode_row(br#"{"event":"cleared"}"#, &mut events).expect("single");
+        decode_row(br#"[{"event":"cleared"},{"event":"cleared"}]"#, &mut events).expect("batch");
+        let mut binary = Vec::new();
+        codec::encode(&[&SandboxEvent::Cleared], &mut binary).expect("encode");
+        decode_row(&binary, &mut events).expect("binary");
+        assert_eq!(events, vec![SandboxEvent::Cleared; 4]);
+        assert!(decode_row(b"[{", &mut events).is_err());
+        assert!(decode_row(&binary[..1], &mut events).is_err());
     }
 }

@@ -15,9 +15,10 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::{Arc, OnceLock};
+use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 use openalgo_brokers::paper::Durable;
@@ -61,13 +62,58 @@ pub(super) fn current_call() -> Option<CallTag> {
     CALL.try_with(Clone::clone).ok()
 }
 
+/// The order calls in flight, and the writer parked while it lingers for them.
+///
+/// Why parked rather than blocked on the channel: every job sent to a receiver blocked in
+/// `recv_timeout` wakes it (a futex wake paid by the sender, a context switch by the writer),
+/// about once per order under load. Parked, the writer is woken once per group: by the call
+/// that leaves none in flight, or by its deadline.
+#[derive(Debug, Default)]
+pub(super) struct InFlight {
+    calls: AtomicUsize,
+    parked: AtomicBool,
+    writer: OnceLock<Thread>,
+}
+
+impl InFlight {
+    fn start(&self) {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Ends a call (after its last job was sent): the last one wakes a lingering writer.
+    fn end(&self) {
+        if self.calls.fetch_sub(1, Ordering::SeqCst) == 1 && self.parked.load(Ordering::SeqCst) {
+            if let Some(writer) = self.writer.get() {
+                writer.unpark();
+            }
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.calls.load(Ordering::SeqCst) > 0
+    }
+
+    /// The writer: waits until no call is in flight, or until `until`.
+    fn wait_idle(&self, until: Instant) {
+        self.parked.store(true, Ordering::SeqCst);
+        while self.any() {
+            let now = Instant::now();
+            if now >= until {
+                break;
+            }
+            std::thread::park_timeout(until - now);
+        }
+        self.parked.store(false, Ordering::SeqCst);
+    }
+}
+
 /// What waits for the writer.
 pub(super) enum Work {
     /// One account's events (one row per command), queued by `call` if an order call's
     /// command produced them.
     Paper {
         account: &'static str,
-        bodies: Vec<String>,
+        bodies: Vec<Vec<u8>>,
         call: Option<CallTag>,
     },
     /// An order call's log entry (and the answer kept for its key): the call is over.
@@ -87,7 +133,7 @@ pub(super) struct Job {
 #[derive(Debug, Clone)]
 pub struct JournalWriter {
     tx: Sender<Job>,
-    pending: Arc<AtomicUsize>,
+    pending: Arc<InFlight>,
     ids: Arc<AtomicU64>,
 }
 
@@ -95,7 +141,7 @@ pub struct JournalWriter {
 /// flight, and holds a group open for a call whose events it holds.
 #[derive(Debug)]
 pub struct PendingLog {
-    pending: Arc<AtomicUsize>,
+    pending: Arc<InFlight>,
     tx: Sender<Job>,
     id: u64,
     logged: bool,
@@ -116,7 +162,6 @@ impl PendingLog {
 
 impl Drop for PendingLog {
     fn drop(&mut self) {
-        self.pending.fetch_sub(1, Ordering::AcqRel);
         if !self.logged {
             // Ends the call for the writer (it may hold the call's events).
             let _ = self.tx.send(Job {
@@ -124,6 +169,8 @@ impl Drop for PendingLog {
                 done: None,
             });
         }
+        // After the call's last job: the writer finds it once no call is in flight.
+        self.pending.end();
     }
 }
 
@@ -135,7 +182,7 @@ impl JournalWriter {
     #[must_use]
     pub fn spawn(store: Arc<dyn Store>) -> Self {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
-        let pending = Arc::new(AtomicUsize::new(0));
+        let pending = Arc::new(InFlight::default());
         let in_flight = Arc::clone(&pending);
         std::thread::Builder::new()
             .name("paper-journal".into())
@@ -152,7 +199,7 @@ impl JournalWriter {
     /// [`JournalWriter::log`] (dropping it instead ends the call without one).
     #[must_use]
     pub fn pending_log(&self) -> PendingLog {
-        self.pending.fetch_add(1, Ordering::AcqRel);
+        self.pending.start();
         PendingLog {
             pending: Arc::clone(&self.pending),
             tx: self.tx.clone(),
@@ -215,10 +262,10 @@ impl Group {
     }
 }
 
-/// Collects a group after `first`: every job already waiting; then, while the group holds
-/// events of a running call, its log entry (up to `waits.open`); else, while order calls are
-/// in flight, what they send (up to `waits.linger`).
-fn collect(first: Job, rx: &Receiver<Job>, in_flight: &AtomicUsize, waits: Waits) -> Group {
+/// Collects a group after `first`: every job already waiting; then, while order calls are in
+/// flight, what they send (parked, up to `waits.linger`); then, while the group holds events of
+/// a running call, its log entry (up to `waits.open`).
+fn collect(first: Job, rx: &Receiver<Job>, in_flight: &InFlight, waits: Waits) -> Group {
     let start = Instant::now();
     let mut group = Group::default();
     group.take(first);
@@ -234,15 +281,16 @@ fn collect(first: Job, rx: &Receiver<Job>, in_flight: &AtomicUsize, waits: Waits
             Err(TryRecvError::Disconnected) => break,
             Err(TryRecvError::Empty) => {}
         }
-        let until = if !group.open.is_empty() {
-            start + waits.open
-        } else if in_flight.load(Ordering::Acquire) > 0 {
-            start + waits.linger
-        } else {
-            break;
-        };
         let now = Instant::now();
-        if now >= until {
+        let linger = start + waits.linger;
+        if in_flight.any() && now < linger {
+            in_flight.wait_idle(linger);
+            continue;
+        }
+        // Rare: a call that journalled events outlasted the linger (a slow broker step); wait
+        // for its log entry job by job.
+        let until = start + waits.open;
+        if group.open.is_empty() || now >= until {
             break;
         }
         match rx.recv_timeout(until - now) {
@@ -254,14 +302,15 @@ fn collect(first: Job, rx: &Receiver<Job>, in_flight: &AtomicUsize, waits: Waits
 }
 
 /// The writer thread: commits groups in order until every sender is gone.
-fn run(store: &dyn Store, rx: &Receiver<Job>, in_flight: &AtomicUsize, waits: Waits) {
+fn run(store: &dyn Store, rx: &Receiver<Job>, in_flight: &InFlight, waits: Waits) {
+    let _ = in_flight.writer.set(std::thread::current());
     // After a failed commit nothing later may claim durability (order matters).
     let mut broken: Option<String> = None;
     // Calls whose key an earlier commit claimed (they were still running then).
     let mut claimed: HashMap<u64, Arc<IdempotentAnswer>> = HashMap::new();
     while let Ok(first) = rx.recv() {
         let group = collect(first, rx, in_flight, waits);
-        let mut paper: Vec<(&str, &[String])> = Vec::new();
+        let mut paper: Vec<(&str, &[Vec<u8>])> = Vec::new();
         let mut log = Vec::new();
         let mut released: Vec<IdempotencyScope> = Vec::new();
         for job in &group.jobs {
@@ -322,7 +371,7 @@ mod tests {
         Job {
             work: Work::Paper {
                 account: "sandbox",
-                bodies: vec![r#"{"event":"cleared"}"#.to_owned()],
+                bodies: vec![br#"{"event":"cleared"}"#.to_vec()],
                 call,
             },
             done: None,
@@ -375,7 +424,7 @@ mod tests {
     #[test]
     fn a_group_waits_for_the_log_entry_of_a_call_whose_events_it_holds() {
         let (tx, rx) = std::sync::mpsc::channel();
-        let idle = AtomicUsize::new(0);
+        let idle = InFlight::default();
         tx.send(paper(None)).unwrap();
         let late = tx.clone();
         let sender = std::thread::spawn(move || {
@@ -402,13 +451,37 @@ mod tests {
     }
 
     #[test]
+    fn a_lingering_writer_is_woken_by_the_last_call_in_flight() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let in_flight = Arc::new(InFlight::default());
+        let _ = in_flight.writer.set(std::thread::current());
+        in_flight.start();
+        let calls = Arc::clone(&in_flight);
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            tx.send(log(1).0).unwrap();
+            calls.end();
+        });
+        let lingering = Waits {
+            linger: Duration::from_secs(60),
+            open: Duration::from_secs(60),
+        };
+        let started = Instant::now();
+        let group = collect(paper(tag(1, None)), &rx, &in_flight, lingering);
+        sender.join().unwrap();
+        // Woken by the call's end, not by the minute-long deadline.
+        assert!(started.elapsed() < Duration::from_secs(30));
+        assert_eq!((group.jobs.len(), group.open.len()), (2, 0));
+    }
+
+    #[test]
     fn a_call_that_outlasts_the_wait_is_left_open_with_its_claim() {
         let (_tx, rx) = std::sync::mpsc::channel();
         let quick = Waits {
             linger: Duration::ZERO,
             open: Duration::from_millis(1),
         };
-        let group = collect(paper(tag(3, Some("k"))), &rx, &AtomicUsize::new(0), quick);
+        let group = collect(paper(tag(3, Some("k"))), &rx, &InFlight::default(), quick);
         assert_eq!(group.jobs.len(), 1);
         assert_eq!(
             group.open.get(&3).cloned().flatten().as_deref(),
@@ -426,7 +499,7 @@ mod tests {
         };
         let writer = {
             let store = Arc::clone(&store);
-            std::thread::spawn(move || run(store.as_ref(), &rx, &AtomicUsize::new(0), quick))
+            std::thread::spawn(move || run(store.as_ref(), &rx, &InFlight::default(), quick))
         };
         let answer = |key| {
             let scope = claim(key).scope;

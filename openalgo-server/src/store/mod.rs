@@ -155,33 +155,27 @@ pub trait Store: SecurityStore + Send + Sync {
     /// [`StoreError`] on database failure (nothing is written).
     fn append_batch(
         &self,
-        paper: &[(&str, &[String])],
+        paper: &[(&str, &[Vec<u8>])],
         log: &[&OrderLogEntry],
         claims: &[&IdempotentAnswer],
         released: &[&IdempotencyScope],
     ) -> Result<(), StoreError>;
 
-    /// Appends journal events (JSON) of several paper accounts in one transaction, in order.
-    ///
-    /// # Errors
-    /// [`StoreError`] on database failure (nothing is written).
-    fn append_paper_batch(&self, batch: &[(&str, &[String])]) -> Result<(), StoreError> {
-        self.append_batch(batch, &[], &[], &[])
-    }
-
-    /// Appends journal events (JSON) of one paper account, atomically.
+    /// Appends journal rows of one paper account, atomically.
     ///
     /// # Errors
     /// [`StoreError`] on database failure.
-    fn append_paper_events(&self, account: &str, bodies: &[String]) -> Result<(), StoreError> {
-        self.append_paper_batch(&[(account, bodies)])
+    fn append_paper_events(&self, account: &str, rows: &[Vec<u8>]) -> Result<(), StoreError> {
+        self.append_batch(&[(account, rows)], &[], &[], &[])
     }
 
-    /// The journal events of a paper account after its base, in order.
+    /// The journal rows of a paper account after its base, in order: each one command's
+    /// events, in the binary format (`openalgo_core::sandbox::codec`) or, as earlier versions
+    /// wrote them, JSON.
     ///
     /// # Errors
     /// [`StoreError`] on database failure.
-    fn paper_events(&self, account: &str) -> Result<Vec<String>, StoreError>;
+    fn paper_events(&self, account: &str) -> Result<Vec<Vec<u8>>, StoreError>;
 
     /// A server setting.
     ///

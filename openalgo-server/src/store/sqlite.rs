@@ -206,7 +206,7 @@ impl Store for SqliteStore {
 
     fn append_batch(
         &self,
-        paper: &[(&str, &[String])],
+        paper: &[(&str, &[Vec<u8>])],
         log: &[&OrderLogEntry],
         claims: &[&IdempotentAnswer],
         released: &[&IdempotencyScope],
@@ -260,12 +260,13 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn paper_events(&self, account: &str) -> Result<Vec<String>, StoreError> {
+    fn paper_events(&self, account: &str) -> Result<Vec<Vec<u8>>, StoreError> {
         let conn = self.conn();
         let mut stmt =
             conn.prepare("SELECT body FROM paper_events WHERE account = ?1 ORDER BY id")?;
-        let rows = stmt.query_map([account], |r| r.get(0))?;
-        Ok(rows.collect::<Result<Vec<String>, _>>()?)
+        // Binary rows are BLOBs, earlier JSON rows TEXT: both read as their bytes.
+        let rows = stmt.query_map([account], |r| Ok(r.get_ref(0)?.as_bytes()?.to_vec()))?;
+        Ok(rows.collect::<Result<Vec<Vec<u8>>, _>>()?)
     }
 
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -394,12 +395,12 @@ mod tests {
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(
             store.paper_events("sandbox").unwrap(),
-            vec![r#"{"event":"cleared"}"#]
+            vec![br#"{"event":"cleared"}"#.to_vec()]
         );
         assert_eq!(store.order_log(10).unwrap().len(), 1);
         assert_eq!(store.order_log_count("analyze").unwrap(), 1);
         store
-            .append_paper_events("sandbox", &["[]".to_owned()])
+            .append_paper_events("sandbox", &[b"[]".to_vec()])
             .unwrap();
         assert_eq!(
             store.paper_events("sandbox").unwrap().len(),
