@@ -51,9 +51,16 @@ pub(crate) struct FeedPlan {
 
 impl FeedPlan {
     pub(crate) fn url(ws_root: &str, access_token: &SecretString, client_id: &str) -> String {
-        let sep = if ws_root.contains('?') { '&' } else { '?' };
+        let sep = if ws_root.contains('?') { "&" } else { "?" };
+        // `wss://api-feed.dhan.co` has no path; the request line needs one.
+        let after_scheme = ws_root.split_once("://").map_or(ws_root, |(_, r)| r);
+        let slash = if after_scheme.contains('/') || sep == "&" {
+            ""
+        } else {
+            "/"
+        };
         format!(
-            "{ws_root}{sep}version=2&token={}&clientId={client_id}&authType=2",
+            "{ws_root}{slash}{sep}version=2&token={}&clientId={client_id}&authType=2",
             access_token.expose_secret()
         )
     }
@@ -245,7 +252,7 @@ mod tests {
         assert_eq!(v["RequestCode"], 21);
         assert_eq!(
             FeedPlan::url("ws://h:1", &SecretString::from("tok"), "100"),
-            "ws://h:1?version=2&token=tok&clientId=100&authType=2"
+            "ws://h:1/?version=2&token=tok&clientId=100&authType=2"
         );
         assert_eq!(
             redact("error for ws://h?version=2&token=SECRET"),
