@@ -136,7 +136,8 @@ fn route(s: &mut MockState, r: &Recorded) -> Reply {
         }
         ("POST", "/app/generate-consent") => return generate_consent(s, r),
         ("GET", "/login/consentApp-login") => return consent_page(s, r),
-        ("POST", "/app/consumeApp-consent") => return consume_consent(s, r),
+        // The reference POSTs, the SDK GETs.
+        ("POST" | "GET", "/app/consumeApp-consent") => return consume_consent(s, r),
         _ => {}
     }
     let Some(api) = r.path.strip_prefix("/v2/") else {
@@ -180,7 +181,7 @@ fn route(s: &mut MockState, r: &Recorded) -> Reply {
     {
         return input("Invalid dhanClientId");
     }
-    let segments: Vec<&str> = api.split('/').collect();
+    let segments: Vec<&str> = api.trim_end_matches('/').split('/').collect();
     match (r.method.as_str(), segments.as_slice()) {
         ("POST", ["orders"]) => place(s, &body),
         ("PUT", ["orders", id]) => modify(s, &body, id),
@@ -197,6 +198,13 @@ fn route(s: &mut MockState, r: &Recorded) -> Reply {
             )
         }
         ("GET", ["trades"]) => ok(&Value::Array(s.trades.iter().map(trade_json).collect())),
+        ("GET", ["trades", id]) => ok(&Value::Array(
+            s.trades
+                .iter()
+                .filter(|t| t.order_id == *id)
+                .map(trade_json)
+                .collect(),
+        )),
         ("GET", ["positions"]) => positions(s),
         ("GET", ["holdings"]) => holdings(s),
         ("GET", ["fundlimit"]) => ok(&json!({
