@@ -334,6 +334,24 @@ impl Write for Buf {
     }
 }
 
+/// The fast path of [`wire_price`]: the 2-decimal (|v| < 65 536) or 4-decimal (|v| < 512)
+/// number nearest the float, when it reads back as the same float32. Below those bounds a
+/// float32's rounding interval is narrower than 0.01 (0.0001), so that number is the only one
+/// with as few decimals in it — the shortest representation's value.
+#[allow(clippy::cast_possible_truncation)]
+fn few_decimals(value: f32) -> Option<Decimal> {
+    let v = f64::from(value);
+    for (scale, factor, bound) in [(2, 100.0, 65_536.0), (4, 10_000.0, 512.0)] {
+        if v.abs() < bound {
+            let units = (v * factor).round();
+            if (units / factor) as f32 == value {
+                return Some(Decimal::new(units as i64, scale));
+            }
+        }
+    }
+    None
+}
+
 /// The decimal of a wire float32: the shortest decimal that reads back as the same float32
 /// (see the module notes); zero for NaN and infinities. Allocation-free.
 #[must_use]
@@ -341,6 +359,14 @@ pub fn wire_price(value: f32) -> Price {
     if !value.is_finite() {
         return Price::ZERO;
     }
+    if let Some(d) = few_decimals(value) {
+        return Price::new(d.normalize());
+    }
+    shortest(value)
+}
+
+/// The general path: Rust's shortest round-trip text of the float, parsed.
+fn shortest(value: f32) -> Price {
     let mut buf = Buf {
         bytes: [0; 64],
         len: 0,
@@ -576,5 +602,36 @@ mod tests {
         assert_eq!(wire_price(-0.05), Price::new(dec!(-0.05)));
         assert_eq!(wire_price(24_500.55), Price::new(dec!(24500.55)));
         assert_eq!(wire_price(1e20), Price::new(dec!(100000000000000000000)));
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_shortest_text() {
+        let mut checked = 0;
+        for cents in (-2_000_000i32..7_000_000).step_by(7) {
+            #[allow(clippy::cast_precision_loss)]
+            let v = cents as f32 / 100.0;
+            assert_eq!(wire_price(v), shortest(v), "{v}");
+            checked += 1;
+        }
+        for units in (0..5_120_000i32).step_by(13) {
+            #[allow(clippy::cast_precision_loss)]
+            let v = units as f32 / 10_000.0;
+            assert_eq!(
+                wire_price(v).value().to_string(),
+                shortest(v).value().to_string(),
+                "{v}"
+            );
+        }
+        for bits in (0..u32::MAX).step_by(65_537) {
+            let v = f32::from_bits(bits);
+            if v.is_finite() && v.abs() < 1e20 {
+                assert_eq!(
+                    wire_price(v).value().to_string(),
+                    shortest(v).value().to_string(),
+                    "{v}"
+                );
+            }
+        }
+        assert!(checked > 1_000_000);
     }
 }
