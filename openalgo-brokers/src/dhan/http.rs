@@ -41,7 +41,7 @@ impl HttpError {
         matches!(
             self,
             Self::Api { status, code, .. }
-                if matches!(classify(*status, code.clone(), String::new()), BrokerError::Auth(_))
+                if matches!(classify(*status, code.as_deref(), String::new()), BrokerError::Auth(_))
         )
     }
 }
@@ -56,7 +56,7 @@ impl From<HttpError> for BrokerError {
                 status,
                 code,
                 message,
-            } => classify(status, code, message),
+            } => classify(status, code.as_deref(), message),
         }
     }
 }
@@ -64,8 +64,8 @@ impl From<HttpError> for BrokerError {
 /// Maps Dhan's `errorCode` (`DH-9xx`, or a data API's numeric code), else the HTTP status, to a
 /// [`BrokerError`] class.
 #[must_use]
-pub(crate) fn classify(status: u16, code: Option<String>, message: String) -> BrokerError {
-    match code.as_deref() {
+pub(crate) fn classify(status: u16, code: Option<&str>, message: String) -> BrokerError {
+    match code {
         // Invalid_Authentication; data APIs: expired/invalid token, invalid client id.
         Some("DH-901" | "401" | "807" | "808" | "809" | "810") => BrokerError::Auth(message),
         // Rate_Limit; data APIs: too many requests.
