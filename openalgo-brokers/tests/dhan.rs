@@ -240,7 +240,8 @@ async fn orders_carry_the_documented_bodies_and_flow_through_the_books() {
         "{e:?}"
     );
 
-    // A stop-market order: trigger only, disclosed quantity when positive.
+    // A stop-market order: sent as STOP_LOSS with the reference's protective limit (0.5%
+    // below the trigger, floored to the tick); disclosed quantity when positive.
     let mut stop = OrderRequest::builder(sbin.clone(), Action::Sell, Quantity::new(10));
     stop.price_type = PriceType::StopMarket;
     stop.trigger_price = Price::new(dec!(800.05));
@@ -250,14 +251,14 @@ async fn orders_carry_the_documented_bodies_and_flow_through_the_books() {
     assert_eq!(
         body_of(&mock, "POST", "/v2/orders"),
         json!({"dhanClientId": CLIENT, "transactionType": "SELL", "exchangeSegment": "NSE_EQ",
-               "productType": "CNC", "orderType": "STOP_LOSS_MARKET", "validity": "DAY",
+               "productType": "CNC", "orderType": "STOP_LOSS", "validity": "DAY",
                "securityId": "3045", "quantity": 10, "disclosedQuantity": 5,
-               "triggerPrice": 800.05})
+               "price": 796.0, "triggerPrice": 800.05})
     );
     let o = broker.order_status(&id).await.unwrap();
     assert_eq!(
         (o.status, o.price_type),
-        (OrderStatus::Open, PriceType::StopMarket)
+        (OrderStatus::Open, PriceType::StopLimit)
     );
     mock.set_price(3045, dec!(799));
     assert_eq!(

@@ -102,7 +102,8 @@ pub fn product_from_dhan(product: &str) -> Option<Product> {
     }
 }
 
-/// Dhan `orderType` of an OpenAlgo price type.
+/// Dhan `orderType` of an OpenAlgo price type (as Dhan names them; SL-M orders are sent as
+/// `STOP_LOSS` with a protective limit, see [`slm_protective_price`]).
 #[must_use]
 pub const fn order_type_to_dhan(price_type: PriceType) -> &'static str {
     match price_type {
@@ -198,9 +199,111 @@ fn number(value: Decimal) -> Value {
     serde_json::Number::from_f64(decimal_to_f64(value)).map_or(Value::Null, Value::Number)
 }
 
-/// The body of `POST /orders`, in the reference's field order: `price` only for LIMIT and SL,
-/// `triggerPrice` only for SL and SL-M, `disclosedQuantity` only when positive,
-/// `correlationId` only when a tag is given.
+/// The reference's market price protection: the percentage a protective limit sits beyond
+/// an SL-M trigger, by trigger price — options 5% below 10, 3% below 100, 2% below 500, else
+/// 1%; equities and futures 2% below 100, 1% below 500, else 0.5%.
+#[must_use]
+pub fn mpp_percent(trigger: Decimal, option: bool) -> Decimal {
+    let slabs: &[(i64, i64)] = if option {
+        &[(10, 50), (100, 30), (500, 20)]
+    } else {
+        &[(100, 20), (500, 10)]
+    };
+    slabs
+        .iter()
+        .find(|(below, _)| trigger < Decimal::from(*below))
+        .map_or_else(
+            || Decimal::new(if option { 10 } else { 5 }, 1),
+            |(_, tenths)| Decimal::new(*tenths, 1),
+        )
+}
+
+/// The protective limit price of an SL-M order, which Dhan receives as `STOP_LOSS` (the
+/// reference's rule: a bare `STOP_LOSS_MARKET` does not rest under the exchanges' market
+/// price protection). SELL: `min(trigger × (1 − mpp), trigger − tick)` floored to the tick,
+/// strictly positive; BUY: `max(trigger × (1 + mpp), trigger + tick)` ceiled to the tick.
+/// `None` without a tick size or when no positive SELL limit exists.
+#[must_use]
+pub fn slm_protective_price(
+    action: Action,
+    trigger: Decimal,
+    tick: Decimal,
+    option: bool,
+) -> Option<Decimal> {
+    if tick <= Decimal::ZERO {
+        return None;
+    }
+    let pct = mpp_percent(trigger, option) / Decimal::ONE_HUNDRED;
+    let limit = match action {
+        Action::Sell => {
+            let raw = (trigger * (Decimal::ONE - pct)).min(trigger - tick);
+            (raw / tick).floor() * tick
+        }
+        Action::Buy => {
+            let raw = (trigger * (Decimal::ONE + pct)).max(trigger + tick);
+            (raw / tick).ceil() * tick
+        }
+    };
+    (limit > Decimal::ZERO).then(|| limit.normalize())
+}
+
+/// (`orderType`, `price`, `triggerPrice`) of an order: `price` only for LIMIT and SL (and the
+/// protective limit of SL-M), `triggerPrice` only for SL and SL-M.
+fn order_prices(
+    order: &OrderRequest,
+    record: &Instrument,
+) -> Result<(&'static str, Option<Decimal>, Option<Decimal>), BrokerError> {
+    let trigger = order.trigger_price().value();
+    Ok(match order.price_type() {
+        PriceType::Market => ("MARKET", None, None),
+        PriceType::Limit => ("LIMIT", Some(order.price().value()), None),
+        PriceType::StopLimit => ("STOP_LOSS", Some(order.price().value()), Some(trigger)),
+        PriceType::StopMarket => {
+            let option = matches!(
+                record.instrument_type,
+                openalgo_core::InstrumentType::Call | openalgo_core::InstrumentType::Put
+            );
+            let limit = slm_protective_price(
+                order.action(),
+                trigger,
+                record.tick_size.value(),
+                option,
+            )
+            .ok_or_else(|| BrokerError::Rejected {
+                code: None,
+                message: format!(
+                    "cannot derive a protective limit price for the SL-M trigger {trigger} of {}",
+                    record.symbol
+                ),
+            })?;
+            ("STOP_LOSS", Some(limit), Some(trigger))
+        }
+    })
+}
+
+fn put_prices(
+    body: &mut Map<String, Value>,
+    order: &OrderRequest,
+    price: Option<Decimal>,
+    trigger: Option<Decimal>,
+) {
+    if order.disclosed_quantity().get() > 0 {
+        body.insert(
+            "disclosedQuantity".into(),
+            json!(order.disclosed_quantity().get()),
+        );
+    }
+    if let Some(p) = price {
+        body.insert("price".into(), number(p));
+    }
+    if let Some(t) = trigger {
+        body.insert("triggerPrice".into(), number(t));
+    }
+}
+
+/// The body of `POST /orders`, in the reference's field order: `price` only for LIMIT and SL
+/// (SL-M: its protective limit), `triggerPrice` only for SL and SL-M, `disclosedQuantity` only
+/// when positive, `correlationId` only when a tag is given.
 pub(crate) fn place_body(
     order: &OrderRequest,
     record: &Instrument,
@@ -211,6 +314,7 @@ pub(crate) fn place_body(
         code: None,
         message: format!("Dhan does not trade {}", record.exchange),
     })?;
+    let (order_type, price, trigger) = order_prices(order, record)?;
     let mut body = Map::new();
     body.insert("dhanClientId".into(), json!(client_id));
     if let Some(tag) = tag {
@@ -222,48 +326,31 @@ pub(crate) fn place_body(
         "productType".into(),
         json!(product_to_dhan(order.product())),
     );
-    body.insert(
-        "orderType".into(),
-        json!(order_type_to_dhan(order.price_type())),
-    );
+    body.insert("orderType".into(), json!(order_type));
     body.insert("validity".into(), json!("DAY"));
     body.insert("securityId".into(), json!(record.token.as_str()));
     body.insert("quantity".into(), json!(order.quantity().get()));
-    prices(&mut body, order);
+    put_prices(&mut body, order, price, trigger);
     Ok(Value::Object(body))
 }
 
-fn prices(body: &mut Map<String, Value>, order: &OrderRequest) {
-    let pt = order.price_type();
-    if order.disclosed_quantity().get() > 0 {
-        body.insert(
-            "disclosedQuantity".into(),
-            json!(order.disclosed_quantity().get()),
-        );
-    }
-    if matches!(pt, PriceType::Limit | PriceType::StopLimit) {
-        body.insert("price".into(), number(order.price().value()));
-    }
-    if matches!(pt, PriceType::StopLimit | PriceType::StopMarket) {
-        body.insert("triggerPrice".into(), number(order.trigger_price().value()));
-    }
-}
-
-/// The body of `PUT /orders/{orderId}`.
-pub(crate) fn modify_body(modify: &ModifyOrder, client_id: &str) -> Value {
+/// The body of `PUT /orders/{orderId}` (SL-M as in [`place_body`]).
+pub(crate) fn modify_body(
+    modify: &ModifyOrder,
+    record: &Instrument,
+    client_id: &str,
+) -> Result<Value, BrokerError> {
     let o = modify.order();
+    let (order_type, price, trigger) = order_prices(o, record)?;
     let mut body = Map::new();
     body.insert("dhanClientId".into(), json!(client_id));
     body.insert("orderId".into(), json!(modify.order_id().as_str()));
-    body.insert(
-        "orderType".into(),
-        json!(order_type_to_dhan(o.price_type())),
-    );
+    body.insert("orderType".into(), json!(order_type));
     body.insert("legName".into(), json!("ENTRY_LEG"));
     body.insert("quantity".into(), json!(o.quantity().get()));
     body.insert("validity".into(), json!("DAY"));
-    prices(&mut body, o);
-    Value::Object(body)
+    put_prices(&mut body, o, price, trigger);
+    Ok(Value::Object(body))
 }
 
 /// `YYYY-MM-DD HH:MM:SS` (Dhan's IST timestamps).
@@ -594,6 +681,44 @@ mod tests {
         }
         assert_eq!(interval_to_dhan(Interval::H1), Some("60"));
         assert_eq!(interval_to_dhan(Interval::M3), None);
+    }
+
+    #[test]
+    fn slm_protective_limits_follow_the_reference() {
+        let t = dec!(0.05);
+        // Equity above 500: 0.5%, SELL floors below the trigger, BUY ceils above it.
+        assert_eq!(
+            slm_protective_price(Action::Sell, dec!(800.05), t, false),
+            Some(dec!(796))
+        );
+        assert_eq!(
+            slm_protective_price(Action::Buy, dec!(800.05), t, false),
+            Some(dec!(804.1))
+        );
+        // Below 100: 2%; options below 10: 5%.
+        assert_eq!(
+            slm_protective_price(Action::Sell, dec!(50), t, false),
+            Some(dec!(49))
+        );
+        assert_eq!(
+            slm_protective_price(Action::Buy, dec!(5), t, true),
+            Some(dec!(5.25))
+        );
+        // At least one tick beyond the trigger.
+        assert_eq!(
+            slm_protective_price(Action::Sell, dec!(0.5), t, true),
+            Some(dec!(0.45))
+        );
+        assert_eq!(
+            slm_protective_price(Action::Sell, dec!(0.05), t, true),
+            None
+        );
+        assert_eq!(
+            slm_protective_price(Action::Buy, dec!(10), Decimal::ZERO, false),
+            None
+        );
+        assert_eq!(mpp_percent(dec!(499.95), true), dec!(2));
+        assert_eq!(mpp_percent(dec!(500), true), dec!(1));
     }
 
     #[test]

@@ -405,7 +405,8 @@ impl Broker for DhanBroker {
     }
 
     async fn modify_order(&self, modify: &ModifyOrder) -> Result<OrderId, BrokerError> {
-        let body = mapping::modify_body(modify, &self.client_id());
+        let record = self.instrument(modify.order().instrument())?;
+        let body = mapping::modify_body(modify, &record, &self.client_id())?;
         let ack: OrderAck = self
             .http
             .put(&format!("/orders/{}", modify.order_id()), &body)
