@@ -21,6 +21,7 @@ async fn main() {
             "rest": mock.rest_url(),
             "auth": mock.auth_url(),
             "ws": mock.ws_url(),
+            "order_ws": mock.order_ws_url(),
             "master": mock.master_url(),
             "client_id": client_id,
             "access_token": mock.issue_access_token(),

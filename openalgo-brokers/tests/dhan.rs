@@ -35,7 +35,8 @@ fn config(mock: &MockDhan) -> DhanConfig {
             mock.auth_url(),
             mock.ws_url(),
             mock.master_url(),
-        );
+        )
+        .with_order_ws(mock.order_ws_url());
     c.reconnect_initial = Duration::from_millis(50);
     c
 }
@@ -495,6 +496,31 @@ async fn feed_streams_reconnects_and_stops_on_expiry() {
         "InstrumentList": [{"ExchangeSegment": "IDX_I", "SecurityId": "13"}]}))
     );
     assert_eq!(msgs.len(), 3);
+
+    // Order updates arrive on the order-update socket, merged into the same stream.
+    let order = OrderRequest::builder(infy.clone(), Action::Buy, Quantity::new(3))
+        .build()
+        .unwrap();
+    let id = broker.place_order(&order).await.unwrap();
+    let update = loop {
+        match tokio::time::timeout(Duration::from_secs(5), stream.next()).await {
+            Ok(Some(MarketEvent::Order(u))) if u.status == OrderStatus::Complete => break u,
+            Ok(Some(_)) => {}
+            other => panic!("no order update: {other:?}"),
+        }
+    };
+    assert_eq!(
+        (update.order_id, update.instrument.clone()),
+        (id, infy.clone())
+    );
+    assert_eq!(
+        (update.filled_quantity, update.average_price),
+        (Quantity::new(3), Price::new(dec!(1573.15)))
+    );
+    assert_eq!(
+        (update.product, update.price_type),
+        (Product::Mis, PriceType::Market)
+    );
 
     // The server drops us: the adapter reconnects and subscribes again.
     mock.set_price(1594, dec!(1600.05));

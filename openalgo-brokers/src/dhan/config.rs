@@ -12,6 +12,8 @@ pub const DEFAULT_REST_URL: &str = "https://api.dhan.co/v2";
 pub const DEFAULT_AUTH_URL: &str = "https://auth.dhan.co";
 /// Live market feed WebSocket root.
 pub const DEFAULT_WS_URL: &str = "wss://api-feed.dhan.co";
+/// Live order-update WebSocket.
+pub const DEFAULT_ORDER_WS_URL: &str = "wss://api-order-update.dhan.co";
 /// The public instrument master.
 pub const DEFAULT_MASTER_URL: &str = "https://images.dhan.co/api-data/api-scrip-master.csv";
 
@@ -31,6 +33,8 @@ pub struct DhanConfig {
     pub auth_url: String,
     /// Live market feed root.
     pub ws_url: String,
+    /// Order-update WebSocket.
+    pub order_ws_url: String,
     /// Instrument master CSV URL.
     pub master_url: String,
     /// Per-request timeout.
@@ -52,6 +56,7 @@ impl DhanConfig {
             rest_url: DEFAULT_REST_URL.to_owned(),
             auth_url: DEFAULT_AUTH_URL.to_owned(),
             ws_url: DEFAULT_WS_URL.to_owned(),
+            order_ws_url: DEFAULT_ORDER_WS_URL.to_owned(),
             master_url: DEFAULT_MASTER_URL.to_owned(),
             timeout: Duration::from_secs(30),
             reconnect_initial: Duration::from_millis(500),
@@ -80,6 +85,13 @@ impl DhanConfig {
         self.auth_url = auth_url.into().trim_end_matches('/').to_owned();
         self.ws_url = ws_url.into();
         self.master_url = master_url.into();
+        self
+    }
+
+    /// The same credentials with another order-update socket (a mock).
+    #[must_use]
+    pub fn with_order_ws(mut self, order_ws_url: impl Into<String>) -> Self {
+        self.order_ws_url = order_ws_url.into();
         self
     }
 }

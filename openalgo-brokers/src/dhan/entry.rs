@@ -3,7 +3,8 @@
 //! `dhan_instruments.csv`, the binary live feed. Reads `BROKER_API_KEY` as the reference does
 //! for Dhan — `<client id>:::<api key>` (the consent app) or a bare client id —, the app
 //! secret `BROKER_API_SECRET` (optional: only the consent flow needs it), the hosts
-//! (`DHAN_API_URL`, `DHAN_AUTH_URL`, `DHAN_WS_URL`, `DHAN_MASTER_URL`; Dhan's by default, a
+//! (`DHAN_API_URL`, `DHAN_AUTH_URL`, `DHAN_WS_URL`, `DHAN_MASTER_URL`,
+//! `DHAN_ORDER_WS_URL`; Dhan's by default, a
 //! mock's in tests) and the per-request timeout (`DHAN_TIMEOUT_MS`, 30 s by default).
 
 use std::sync::Arc;
@@ -57,6 +58,7 @@ pub static ENTRY: BrokerEntry = BrokerEntry {
         "DHAN_AUTH_URL",
         "DHAN_WS_URL",
         "DHAN_MASTER_URL",
+        "DHAN_ORDER_WS_URL",
         "DHAN_TIMEOUT_MS",
     ],
     configure,
@@ -77,12 +79,14 @@ fn configure(lookup: &Lookup<'_>) -> Result<Arc<dyn AdapterSettings>, ConfigErro
     }
     let host =
         |name: &str, default: &str| optional(lookup, name).unwrap_or_else(|| default.to_owned());
-    let mut config = DhanConfig::new(client_id).with_hosts(
-        host("DHAN_API_URL", config::DEFAULT_REST_URL),
-        host("DHAN_AUTH_URL", config::DEFAULT_AUTH_URL),
-        host("DHAN_WS_URL", config::DEFAULT_WS_URL),
-        host("DHAN_MASTER_URL", config::DEFAULT_MASTER_URL),
-    );
+    let mut config = DhanConfig::new(client_id)
+        .with_hosts(
+            host("DHAN_API_URL", config::DEFAULT_REST_URL),
+            host("DHAN_AUTH_URL", config::DEFAULT_AUTH_URL),
+            host("DHAN_WS_URL", config::DEFAULT_WS_URL),
+            host("DHAN_MASTER_URL", config::DEFAULT_MASTER_URL),
+        )
+        .with_order_ws(host("DHAN_ORDER_WS_URL", config::DEFAULT_ORDER_WS_URL));
     if let (Some(app), Some(secret)) = (
         app_key.filter(|a| !a.is_empty()),
         optional(lookup, "BROKER_API_SECRET"),

@@ -4,7 +4,7 @@
 //! host), [`auth`] (consent flow, stored-token format), `http` (headers, JSON bodies, error
 //! classification), `models` (wire structs), [`mapping`] (vocabulary, bodies, rows → core),
 //! [`master`] (`api-scrip-master.csv` → OpenAlgo records), [`ticker`] (live feed packets),
-//! [`stream`] (feed connection with reconnect), `entry` (the registry [`ENTRY`]), `session`
+//! [`stream`] (feed connection with reconnect), [`order_updates`] (the order-update socket), `entry` (the registry [`ENTRY`]), `session`
 //! ([`DhanSession`], the registry's `LiveSession`), and with `dhan-mock` a local mock of
 //! DhanHQ.
 
@@ -17,6 +17,7 @@ pub mod master;
 #[cfg(feature = "dhan-mock")]
 pub mod mock;
 mod models;
+pub mod order_updates;
 mod session;
 pub mod stream;
 pub mod ticker;
@@ -617,12 +618,22 @@ impl Broker for DhanBroker {
                 .or_insert_with(|| (s.instrument.clone(), s.mode));
             entry.1 = entry.1.max(s.mode);
         }
-        stream::open(stream::FeedPlan {
-            url: stream::FeedPlan::url(&self.config.ws_url, &access, &self.client_id()),
-            instruments,
+        let orders = order_updates::OrderPlan {
+            url: stream::with_path(&self.config.order_ws_url),
+            login: order_updates::login_message(&self.client_id(), &access),
+            symbols: Arc::clone(&symbols),
             reconnect_initial: self.config.reconnect_initial,
             reconnect_max: self.config.reconnect_max,
-        })
+        };
+        stream::open(
+            stream::FeedPlan {
+                url: stream::FeedPlan::url(&self.config.ws_url, &access, &self.client_id()),
+                instruments,
+                reconnect_initial: self.config.reconnect_initial,
+                reconnect_max: self.config.reconnect_max,
+            },
+            orders,
+        )
         .await
     }
 }

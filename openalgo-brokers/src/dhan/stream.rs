@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::mapping::feed_segment;
+use super::order_updates::{self, OrderPlan};
 use super::ticker::{PacketKind, decode_frame};
 
 /// Most instruments per subscribe message.
@@ -52,15 +53,9 @@ pub(crate) struct FeedPlan {
 impl FeedPlan {
     pub(crate) fn url(ws_root: &str, access_token: &SecretString, client_id: &str) -> String {
         let sep = if ws_root.contains('?') { "&" } else { "?" };
-        // `wss://api-feed.dhan.co` has no path; the request line needs one.
-        let after_scheme = ws_root.split_once("://").map_or(ws_root, |(_, r)| r);
-        let slash = if after_scheme.contains('/') || sep == "&" {
-            ""
-        } else {
-            "/"
-        };
         format!(
-            "{ws_root}{slash}{sep}version=2&token={}&clientId={client_id}&authType=2",
+            "{}{sep}version=2&token={}&clientId={client_id}&authType=2",
+            with_path(ws_root),
             access_token.expose_secret()
         )
     }
@@ -95,6 +90,16 @@ impl FeedPlan {
     }
 }
 
+/// The URL with a path: `wss://api-feed.dhan.co` has none, and the request line needs one.
+pub(crate) fn with_path(ws_root: &str) -> String {
+    let after_scheme = ws_root.split_once("://").map_or(ws_root, |(_, r)| r);
+    if after_scheme.contains('/') || after_scheme.contains('?') {
+        ws_root.to_owned()
+    } else {
+        format!("{ws_root}/")
+    }
+}
+
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -124,12 +129,17 @@ async fn connect(plan: &FeedPlan) -> Result<Socket, BrokerError> {
     Ok(socket)
 }
 
-/// Connects once (so a refused session is an error now), then streams in a task that
-/// reconnects on failures.
-pub(crate) async fn open(plan: FeedPlan) -> Result<EventStream, BrokerError> {
+/// Connects the market feed once (so a refused session is an error now), then streams in a
+/// task that reconnects on failures, with the order-update socket's task alongside (stopped
+/// when the market feed ends, so the stream ends with it).
+pub(crate) async fn open(plan: FeedPlan, orders: OrderPlan) -> Result<EventStream, BrokerError> {
     let socket = connect(&plan).await?;
     let (tx, rx) = mpsc::channel(BUFFER);
-    tokio::spawn(run(plan, socket, tx));
+    let order_task = tokio::spawn(order_updates::run(orders, tx.clone()));
+    tokio::spawn(async move {
+        run(plan, socket, tx).await;
+        order_task.abort();
+    });
     Ok(Box::pin(futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|e| (e, rx))
     })))
@@ -254,6 +264,8 @@ mod tests {
             FeedPlan::url("ws://h:1", &SecretString::from("tok"), "100"),
             "ws://h:1/?version=2&token=tok&clientId=100&authType=2"
         );
+        assert_eq!(with_path("wss://a.b"), "wss://a.b/");
+        assert_eq!(with_path("ws://h:1/x"), "ws://h:1/x");
         assert_eq!(
             redact("error for ws://h?version=2&token=SECRET"),
             "error for ws://h?version=2&"

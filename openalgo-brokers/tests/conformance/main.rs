@@ -90,12 +90,14 @@ mod dhan {
     #[tokio::test]
     async fn dhan_on_mock_conforms() {
         let mock = MockDhan::start("1000000001", "app", "secret").await;
-        let config = DhanConfig::new("1000000001").with_hosts(
-            mock.rest_url(),
-            mock.auth_url(),
-            mock.ws_url(),
-            mock.master_url(),
-        );
+        let config = DhanConfig::new("1000000001")
+            .with_hosts(
+                mock.rest_url(),
+                mock.auth_url(),
+                mock.ws_url(),
+                mock.master_url(),
+            )
+            .with_order_ws(mock.order_ws_url());
         let broker = DhanBroker::new(config).expect("adapter");
         broker
             .authenticate(&LoginRequest::AccessToken(SecretString::from(

@@ -169,3 +169,37 @@ def test_market_feed_packets_parse_with_the_sdk(mock):
     assert quote["exchange_segment"] == 3 and quote["LTP"] == "83.25"
     assert quote["close"] == "83.15"
     assert ("Previous Close", 1594) in seen
+
+
+def test_order_updates_reach_the_sdk(mock, dhan):
+    import asyncio
+    import threading
+    import time
+
+    from dhanhq import OrderUpdate
+
+    ctx, _ = client(mock)
+    updates = []
+    socket = OrderUpdate(ctx)
+    socket.order_feed_wss = mock["order_ws"]
+    socket.on_update = updates.append
+
+    def listen():
+        try:
+            asyncio.run(socket.connect_order_update())
+        except Exception:  # the mock goes away at teardown
+            pass
+
+    threading.Thread(target=listen, daemon=True).start()
+    time.sleep(0.3)
+    oid = ok(dhan.place_order(security_id="1594", exchange_segment=dhan.NSE,
+                              transaction_type=dhan.BUY, quantity=2, order_type=dhan.MARKET,
+                              product_type=dhan.CNC, price=0))["orderId"]
+    deadline = time.time() + 5
+    while time.time() < deadline and not any(
+            u["Data"]["orderNo"] == oid and u["Data"]["status"] == "Traded" for u in updates):
+        time.sleep(0.05)
+    mine = [u["Data"] for u in updates if u["Data"]["orderNo"] == oid]
+    assert [u["status"] for u in mine] == ["Pending", "Traded"], updates
+    assert mine[-1]["txnType"] == "B" and mine[-1]["product"] == "C"
+    assert mine[-1]["orderType"] == "MKT" and mine[-1]["avgTradedPrice"] == 1573.15

@@ -1,11 +1,12 @@
 //! A local mock of DhanHQ v2, built from the documented formats: the REST API under `/v2`
 //! (orders, books, positions, holdings, funds, market quotes, charts), the consent-login
-//! endpoints, the public scrip master CSV, all on one port, and the binary live market feed
-//! WebSocket on another. Tests point [`super::DhanConfig`] at it, inspect the requests it
+//! endpoints, the public scrip master CSV, all on one port, the binary live market feed
+//! WebSocket on another and the order-update WebSocket on a third. Tests point [`super::DhanConfig`] at it, inspect the requests it
 //! received, inject errors and expire sessions.
 
 mod data;
 mod feed;
+mod orders;
 mod rest;
 
 use std::collections::{HashMap, HashSet};
@@ -117,6 +118,8 @@ pub(crate) struct MockState {
     pub(crate) injected: Vec<Injected>,
     pub(crate) feed_messages: Vec<String>,
     pub(crate) feed_connections: u64,
+    /// `order_alert` messages for the order-update socket.
+    pub(crate) order_alerts: broadcast::Sender<String>,
 }
 
 impl MockState {
@@ -149,6 +152,7 @@ pub struct MockDhan {
     state: Arc<Mutex<MockState>>,
     rest: SocketAddr,
     ws: SocketAddr,
+    orders: SocketAddr,
     commands: broadcast::Sender<FeedCommand>,
     _tasks: Arc<TaskGuard>,
 }
@@ -205,6 +209,7 @@ impl MockDhan {
             injected: Vec::new(),
             feed_messages: Vec::new(),
             feed_connections: 0,
+            order_alerts: broadcast::channel(256).0,
         }));
         let (commands, _) = broadcast::channel(64);
         let rest_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -213,10 +218,15 @@ impl MockDhan {
         let ws_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind the mock feed port");
+        let orders_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the mock order-update port");
+        let orders = orders_listener.local_addr().expect("local address");
         let rest = rest_listener.local_addr().expect("local address");
         let ws = ws_listener.local_addr().expect("local address");
         let tasks = vec![
             tokio::spawn(rest::serve(rest_listener, Arc::clone(&state))),
+            tokio::spawn(orders::serve(orders_listener, Arc::clone(&state))),
             tokio::spawn(feed::serve(
                 ws_listener,
                 Arc::clone(&state),
@@ -227,6 +237,7 @@ impl MockDhan {
             state,
             rest,
             ws,
+            orders,
             commands,
             _tasks: Arc::new(TaskGuard(tasks)),
         }
@@ -252,6 +263,12 @@ impl MockDhan {
     #[must_use]
     pub fn ws_url(&self) -> String {
         format!("ws://{}", self.ws)
+    }
+
+    /// Order-update socket (`ws://127.0.0.1:<port>`).
+    #[must_use]
+    pub fn order_ws_url(&self) -> String {
+        format!("ws://{}", self.orders)
     }
 
     /// Scrip master URL.

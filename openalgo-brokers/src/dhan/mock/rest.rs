@@ -14,6 +14,7 @@ use hyper::{Request, Response, StatusCode};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
+use super::orders::alert;
 use super::{MockOrder, MockState, MockTrade, Recorded};
 
 type Reply = Response<Full<Bytes>>;
@@ -371,6 +372,9 @@ fn place(s: &mut MockState, body: &Value) -> Reply {
         correlation_id: text(body, "correlationId").map(str::to_owned),
         time: now_text(),
     });
+    if let Some(o) = s.orders.last() {
+        alert(s, o);
+    }
     match_resting(s);
     ok(&json!({"orderId": order_id, "orderStatus": "TRANSIT"}))
 }
@@ -406,6 +410,7 @@ fn match_resting(s: &mut MockState) {
         }
     }
     for o in fills {
+        alert(s, &o);
         s.trades.push(MockTrade {
             order_id: o.order_id,
             security_id: o.security_id,
@@ -459,6 +464,8 @@ fn modify(s: &mut MockState, body: &Value, id: &str) -> Reply {
     }
     o.time = now_text();
     let order_id = o.order_id.clone();
+    let o = o.clone();
+    alert(s, &o);
     match_resting(s);
     ok(&json!({"orderId": order_id, "orderStatus": "TRANSIT"}))
 }
@@ -476,6 +483,8 @@ fn cancel(s: &mut MockState, id: &str) -> Reply {
         );
     }
     o.status = "CANCELLED".to_owned();
+    let o = o.clone();
+    alert(s, &o);
     ok(&json!({"orderId": id, "orderStatus": "CANCELLED"}))
 }
 
