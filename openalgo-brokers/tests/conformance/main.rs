@@ -1,6 +1,6 @@
 //! Runs the shared broker conformance suite against every adapter available in this build.
 
-#[cfg(any(feature = "simulator", feature = "zerodha-mock"))]
+#[cfg(any(feature = "simulator", feature = "zerodha-mock", feature = "dhan-mock"))]
 mod suite;
 
 #[cfg(feature = "simulator")]
@@ -60,6 +60,48 @@ mod zerodha {
         broker
             .authenticate(&LoginRequest::RedirectToken(SecretString::from(
                 mock.issue_request_token(),
+            )))
+            .await
+            .expect("login");
+        broker.load_master().await.expect("master");
+        super::suite::run(&super::suite::Target {
+            broker: Arc::new(broker),
+            equity: InstrumentKey::new(Symbol::new("SBIN").expect("symbol"), Exchange::Nse),
+            tick: Price::new(Decimal::new(5, 2)),
+            index: InstrumentKey::new(Symbol::new("NIFTY").expect("symbol"), Exchange::NseIndex),
+            history_day: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("date"),
+        })
+        .await;
+        drop(mock);
+    }
+}
+
+#[cfg(feature = "dhan-mock")]
+mod dhan {
+    use std::sync::Arc;
+
+    use openalgo_brokers::dhan::mock::MockDhan;
+    use openalgo_brokers::dhan::{DhanBroker, DhanConfig};
+    use openalgo_core::broker::LoginRequest;
+    use openalgo_core::{Broker, Exchange, InstrumentKey, Price, Symbol};
+    use rust_decimal::Decimal;
+    use secrecy::SecretString;
+
+    #[tokio::test]
+    async fn dhan_on_mock_conforms() {
+        let mock = MockDhan::start("1000000001", "app", "secret").await;
+        let config = DhanConfig::new("1000000001")
+            .with_hosts(
+                mock.rest_url(),
+                mock.auth_url(),
+                mock.ws_url(),
+                mock.master_url(),
+            )
+            .with_order_ws(mock.order_ws_url());
+        let broker = DhanBroker::new(config).expect("adapter");
+        broker
+            .authenticate(&LoginRequest::AccessToken(SecretString::from(
+                mock.issue_access_token(),
             )))
             .await
             .expect("login");
