@@ -13,6 +13,8 @@ pub mod registry;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 
+#[cfg(feature = "angel")]
+pub mod angel;
 #[cfg(feature = "zerodha")]
 pub mod zerodha;
 pub use openalgo_core as core;

@@ -30,6 +30,8 @@ pub static ENTRIES: &[&BrokerEntry] = &[
     &crate::simulator::ENTRY,
     #[cfg(feature = "zerodha")]
     &crate::zerodha::ENTRY,
+    #[cfg(feature = "angel")]
+    &crate::angel::ENTRY,
 ];
 
 /// The registered names, in registry order.

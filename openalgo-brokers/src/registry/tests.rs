@@ -83,12 +83,21 @@ fn an_unknown_name_lists_the_registered_ones() {
     assert!(lookup("Zerodha").is_err(), "names are exact");
 }
 
-#[cfg(all(feature = "simulator", feature = "zerodha"))]
+#[cfg(all(feature = "simulator", feature = "zerodha", not(feature = "angel")))]
 #[test]
 fn the_unknown_name_message_is_the_historic_one() {
     assert_eq!(
         lookup("angel").expect_err("unknown").to_string(),
         "broker 'angel' is not available; use simulator (the default) or zerodha"
+    );
+}
+
+#[cfg(all(feature = "simulator", feature = "zerodha", feature = "angel"))]
+#[test]
+fn the_unknown_name_message_lists_every_broker() {
+    assert_eq!(
+        lookup("dhan-x").expect_err("unknown").to_string(),
+        "broker 'dhan-x' is not available; use simulator (the default), zerodha or angel"
     );
 }
 
