@@ -280,9 +280,12 @@ pub(crate) fn decode_envelope<T: DeserializeOwned>(
     }
     let envelope: Result<Envelope<T>, _> = serde_json::from_slice(body);
     match envelope {
-        Ok(env) if status.is_success() && env.status => env
-            .data
-            .ok_or_else(|| HttpError::Decode("success without data".into())),
+        Ok(env) if status.is_success() && env.status => match env.data {
+            Some(data) => Ok(data),
+            // `data: null` is an empty book when the caller reads an `Option`.
+            None => serde_json::from_value(serde_json::Value::Null)
+                .map_err(|_| HttpError::Decode("success without data".into())),
+        },
         Ok(env) => Err(HttpError::Api {
             status: status.as_u16(),
             code: env.errorcode,
@@ -395,6 +398,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok["a"], 1);
+        let empty: Option<Vec<u8>> =
+            decode_envelope(StatusCode::OK, br#"{"status":true,"data":null}"#).unwrap();
+        assert_eq!(empty, None);
+        assert!(matches!(
+            decode_envelope::<Vec<u8>>(StatusCode::OK, br#"{"status":true,"data":null}"#),
+            Err(HttpError::Decode(_))
+        ));
         assert!(matches!(
             decode_envelope::<serde_json::Value>(StatusCode::OK, b"not json"),
             Err(HttpError::Decode(_))
