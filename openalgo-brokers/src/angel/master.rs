@@ -49,29 +49,80 @@ struct Row<'a> {
     tick_size: Cow<'a, str>,
 }
 
-/// Parses the whole master into OpenAlgo instruments, in file order.
+/// Parses the whole master into OpenAlgo instruments, in file order. Rows are converted as
+/// they are read (no intermediate list of rows).
 ///
 /// # Errors
 /// [`BrokerError::Decode`] when the document is not a JSON array of objects.
 pub fn parse_master(json: &[u8]) -> Result<(Vec<Instrument>, MasterReport), BrokerError> {
-    let rows: Vec<Row<'_>> = serde_json::from_slice(json)
+    let Converted(out, report) = serde_json::from_slice(json)
         .map_err(|e| BrokerError::Decode(format!("unreadable Angel instrument master: {e}")))?;
-    let mut out = Vec::with_capacity(rows.len());
-    let mut report = MasterReport {
-        rows: rows.len(),
-        ..MasterReport::default()
-    };
-    for row in &rows {
-        match convert(row) {
-            Ok(Some(inst)) => {
-                report.converted += 1;
-                out.push(inst);
-            }
-            Ok(None) => report.unsupported_exchange += 1,
-            Err(()) => report.malformed += 1,
-        }
-    }
     Ok((out, report))
+}
+
+/// The converted rows and the report, built while the array is read.
+struct Converted(Vec<Instrument>, MasterReport);
+
+impl<'de> Deserialize<'de> for Converted {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Rows;
+        impl<'de> serde::de::Visitor<'de> for Rows {
+            type Value = Converted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of instrument objects")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Converted, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).max(1024));
+                let mut report = MasterReport::default();
+                let mut memo = Memo::default();
+                while let Some(row) = seq.next_element::<Row<'de>>()? {
+                    report.rows += 1;
+                    match convert(&row, &mut memo) {
+                        Ok(Some(inst)) => {
+                            report.converted += 1;
+                            out.push(inst);
+                        }
+                        Ok(None) => report.unsupported_exchange += 1,
+                        Err(()) => report.malformed += 1,
+                    }
+                }
+                Ok(Converted(out, report))
+            }
+        }
+        d.deserialize_seq(Rows)
+    }
+}
+
+/// The last expiry and tick size read: consecutive rows mostly repeat them.
+#[derive(Default)]
+struct Memo {
+    expiry_text: String,
+    expiry: Option<ExpiryDate>,
+    tick_text: String,
+    tick: Price,
+}
+
+impl Memo {
+    fn expiry(&mut self, text: &str) -> Result<ExpiryDate, ()> {
+        if let Some(e) = self.expiry.filter(|_| self.expiry_text == text) {
+            return Ok(e);
+        }
+        let e = expiry(text)?;
+        text.clone_into(&mut self.expiry_text);
+        self.expiry = Some(e);
+        Ok(e)
+    }
+
+    fn tick(&mut self, text: &str) -> Result<Price, ()> {
+        if self.tick_text != text || self.tick_text.is_empty() {
+            self.tick = Price::new(scaled(decimal(text)?.max(Decimal::ZERO), 2));
+            text.clone_into(&mut self.tick_text);
+        }
+        Ok(self.tick)
+    }
 }
 
 /// OpenAlgo exchange of a row: `None` when OpenAlgo has no venue for it.
@@ -130,11 +181,29 @@ pub fn index_symbol(name: &str, exchange: Exchange) -> String {
 
 /// `26DEC2024` → 26 Dec 2024.
 fn expiry(text: &str) -> Result<ExpiryDate, ()> {
-    if text.len() != 9 || !text.is_ascii() {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"JAN", b"FEB", b"MAR", b"APR", b"MAY", b"JUN", b"JUL", b"AUG", b"SEP", b"OCT", b"NOV",
+        b"DEC",
+    ];
+    let b = text.as_bytes();
+    if b.len() != 9 {
         return Err(());
     }
-    let compact = format!("{}{}", &text[..5], &text[7..]);
-    ExpiryDate::parse_compact(&compact.to_ascii_uppercase()).map_err(|_| ())
+    let digits = |r: std::ops::Range<usize>| -> Result<u32, ()> {
+        b[r].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit()
+                .then(|| acc * 10 + u32::from(c - b'0'))
+                .ok_or(())
+        })
+    };
+    let day = digits(0..2)?;
+    let month = MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(&b[2..5]))
+        .and_then(|i| u32::try_from(i + 1).ok())
+        .ok_or(())?;
+    let year = i32::try_from(digits(5..9)?).map_err(|_| ())?;
+    ExpiryDate::from_ymd(year, month, day).ok_or(())
 }
 
 fn decimal(text: &str) -> Result<Decimal, ()> {
@@ -171,7 +240,7 @@ enum Kind {
 }
 
 /// One row → `Ok(None)` for a venue OpenAlgo lacks, `Err` for a malformed row.
-fn convert(row: &Row<'_>) -> Result<Option<Instrument>, ()> {
+fn convert(row: &Row<'_>, memo: &mut Memo) -> Result<Option<Instrument>, ()> {
     let itype = row.instrumenttype.as_ref();
     let Some(exchange) = oa_exchange(&row.exch_seg, itype) else {
         return Ok(None);
@@ -186,15 +255,12 @@ fn convert(row: &Row<'_>) -> Result<Option<Instrument>, ()> {
     let mut strike = None;
     let (symbol_text, instrument_type) = match kind {
         Kind::Future => {
-            let e = expiry(&row.expiry)?;
+            let e = memo.expiry(&row.expiry)?;
             exp = Some(e);
-            (
-                format!("{}{}FUT", row.name, e.compact()),
-                InstrumentType::Future,
-            )
+            (format!("{}{e}FUT", row.name), InstrumentType::Future)
         }
         Kind::Option => {
-            let e = expiry(&row.expiry)?;
+            let e = memo.expiry(&row.expiry)?;
             exp = Some(e);
             let s = Strike::new(scaled(decimal(&row.strike)?, strike_scale)).ok_or(())?;
             strike = Some(s);
@@ -205,7 +271,7 @@ fn convert(row: &Row<'_>) -> Result<Option<Instrument>, ()> {
             } else {
                 return Err(());
             };
-            (format!("{}{}{s}{text}", row.name, e.compact()), t)
+            (format!("{}{e}{s}{text}", row.name), t)
         }
         Kind::Index => (index_symbol(&row.name, exchange), InstrumentType::Index),
         Kind::Cash => (
@@ -214,12 +280,15 @@ fn convert(row: &Row<'_>) -> Result<Option<Instrument>, ()> {
         ),
     };
     let symbol = Symbol::new(&symbol_text).map_err(|_| ())?;
-    let lot_size = decimal(&row.lotsize)?
-        .trunc()
-        .normalize()
-        .to_string()
-        .parse::<u32>()
-        .map_err(|_| ())?;
+    let lot_size = match row.lotsize.parse::<u32>() {
+        Ok(n) => n,
+        Err(_) => decimal(&row.lotsize)?
+            .trunc()
+            .normalize()
+            .to_string()
+            .parse::<u32>()
+            .map_err(|_| ())?,
+    };
     Ok(Some(Instrument {
         symbol,
         broker_symbol: BrokerSymbol::new(row.symbol.as_ref()).map_err(|_| ())?,
@@ -231,7 +300,7 @@ fn convert(row: &Row<'_>) -> Result<Option<Instrument>, ()> {
         strike,
         lot_size,
         instrument_type,
-        tick_size: Price::new(scaled(decimal(&row.tick_size)?.max(Decimal::ZERO), 2)),
+        tick_size: memo.tick(&row.tick_size)?,
     }))
 }
 
