@@ -405,6 +405,32 @@ async fn funds_quotes_depth_and_history() {
     assert_eq!(windows[2].1, format!("{end} 23:59"));
     assert!(minutes.windows(2).all(|w| w[0].timestamp < w[1].timestamp));
     assert_eq!(minutes.len() % 375, 0);
+    // F&O candles carry open interest from getOIData (same body), merged by time.
+    let before_oi = mock
+        .requests()
+        .iter()
+        .filter(|r| r.path == paths::OI)
+        .count();
+    assert_eq!(before_oi, 0, "no OI call for cash instruments");
+    let opt_candles = broker
+        .history(&HistoryRequest::new(opt.clone(), Interval::M5, day, day).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(opt_candles.len(), 75);
+    assert_eq!((opt_candles[0].oi, opt_candles[74].oi), (50_000, 50_074));
+    let (c, o) = (
+        mock.last_request(paths::CANDLES).unwrap(),
+        mock.last_request(paths::OI).unwrap(),
+    );
+    assert_eq!((&c.body, &c.body_keys), (&o.body, &o.body_keys));
+    assert_eq!(field(&c, "exchange"), "NFO");
+    // An OI failure leaves the candles without OI, not without data.
+    mock.inject_error(paths::OI, 200, "AB1004", "Something Went Wrong");
+    let no_oi = broker
+        .history(&HistoryRequest::new(opt, Interval::M5, day, day).unwrap())
+        .await
+        .unwrap();
+    assert!(no_oi.len() == 75 && no_oi.iter().all(|c| c.oi == 0));
     let daily = broker
         .history(&HistoryRequest::new(nifty, Interval::Day, day, day).unwrap())
         .await

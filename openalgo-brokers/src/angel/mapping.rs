@@ -400,6 +400,21 @@ fn whole(v: Option<&Value>) -> u64 {
         .unwrap_or(0)
 }
 
+/// A candle's epoch seconds from its `2023-09-06T11:15:00+05:30` time: the instant, or for
+/// daily candles 00:00 UTC of the IST date.
+pub(crate) fn candle_time(ts: &str, daily: bool) -> Result<i64, BrokerError> {
+    let at = DateTime::parse_from_rfc3339(ts)
+        .or_else(|_| DateTime::parse_from_str(ts, "%Y-%m-%dT%H:%M:%S%z"))
+        .map_err(|_| BrokerError::Decode(format!("bad candle timestamp '{ts}'")))?;
+    Ok(if daily {
+        at.date_naive()
+            .and_hms_opt(0, 0, 0)
+            .map_or(at.timestamp(), |d| d.and_utc().timestamp())
+    } else {
+        at.timestamp()
+    })
+}
+
 /// One `["2023-09-06T11:15:00+05:30", o, h, l, c, v]` row. Intraday candles are stamped with
 /// their instant; daily ones with 00:00 UTC of their IST date (the reference's +5:30 shift).
 pub(crate) fn candle_from_row(row: &[Value], daily: bool) -> Result<Candle, BrokerError> {
@@ -407,16 +422,7 @@ pub(crate) fn candle_from_row(row: &[Value], daily: bool) -> Result<Candle, Brok
         .first()
         .and_then(Value::as_str)
         .ok_or_else(|| BrokerError::Decode("candle without a timestamp".into()))?;
-    let at = DateTime::parse_from_rfc3339(ts)
-        .or_else(|_| DateTime::parse_from_str(ts, "%Y-%m-%dT%H:%M:%S%z"))
-        .map_err(|_| BrokerError::Decode(format!("bad candle timestamp '{ts}'")))?;
-    let timestamp = if daily {
-        at.date_naive()
-            .and_hms_opt(0, 0, 0)
-            .map_or(at.timestamp(), |d| d.and_utc().timestamp())
-    } else {
-        at.timestamp()
-    };
+    let timestamp = candle_time(ts, daily)?;
     let get = |i: usize| {
         row.get(i)
             .ok_or_else(|| BrokerError::Decode("short candle row".into()))

@@ -71,6 +71,8 @@ pub mod paths {
     pub const QUOTE: &str = "/rest/secure/angelbroking/market/v1/quote/";
     /// Candles.
     pub const CANDLES: &str = "/rest/secure/angelbroking/historical/v1/getCandleData";
+    /// Open interest of F&O candles.
+    pub const OI: &str = "/rest/secure/angelbroking/historical/v1/getOIData";
 }
 
 /// Most tokens per market-data `quote` request.
@@ -262,6 +264,27 @@ impl AngelBroker {
             .into_iter()
             .find(|q| q.symbol_token == record.token.as_str())
             .ok_or_else(|| BrokerError::NotFound(format!("No quote data found for {key}")))
+    }
+
+    /// Open interest from `getOIData` (same body as the candles) merged into `candles` by
+    /// timestamp. Best effort, as the reference: candles keep OI 0 when the call fails.
+    async fn merge_oi(&self, body: String, daily: bool, candles: &mut [Candle]) {
+        let rows: Result<Option<Vec<models::AngelOi>>, _> =
+            self.http.post(paths::OI, body, true).await;
+        let Ok(rows) = rows else {
+            tracing::debug!("Angel One open-interest history unavailable");
+            return;
+        };
+        let by_time: HashMap<i64, u64> = rows
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| Some((mapping::candle_time(&r.time, daily).ok()?, r.oi)))
+            .collect();
+        for c in candles {
+            if let Some(oi) = by_time.get(&c.timestamp) {
+                c.oi = *oi;
+            }
+        }
     }
 
     async fn angel_positions(&self) -> Result<Vec<AngelPosition>, BrokerError> {
@@ -459,19 +482,37 @@ impl Broker for AngelBroker {
             .ok_or_else(|| self.unsupported("this history interval"))?;
         let record = self.instrument(request.instrument())?;
         let daily = request.interval() == Interval::Day;
+        let derivative = matches!(
+            record.exchange,
+            Exchange::Nfo | Exchange::Bfo | Exchange::Cds | Exchange::Mcx
+        );
+        let now = openalgo_core::clock::ist_from_ms(chrono::Utc::now().timestamp_millis());
         let mut candles = Vec::new();
         for (from, to) in history_windows(request.start(), request.end(), window) {
+            // Today's window ends now (SmartAPI refuses a `todate` in the future).
+            let until = if to == now.date() {
+                now.format("%Y-%m-%d %H:%M").to_string()
+            } else {
+                format!("{to} 23:59")
+            };
             let body = json_body(&[
                 ("exchange", mapping::data_exchange(&record).into()),
                 ("symboltoken", record.token.as_str().into()),
                 ("interval", interval.into()),
                 ("fromdate", format!("{from} 00:00").into()),
-                ("todate", format!("{to} 23:59").into()),
+                ("todate", until.into()),
             ]);
-            let rows: Option<Vec<Vec<Value>>> = self.http.post(paths::CANDLES, body, true).await?;
-            for row in rows.unwrap_or_default() {
-                candles.push(mapping::candle_from_row(&row, daily)?);
+            let rows: Option<Vec<Vec<Value>>> =
+                self.http.post(paths::CANDLES, body.clone(), true).await?;
+            let mut window: Vec<Candle> = rows
+                .unwrap_or_default()
+                .iter()
+                .map(|row| mapping::candle_from_row(row, daily))
+                .collect::<Result<_, _>>()?;
+            if derivative && !window.is_empty() {
+                self.merge_oi(body, daily, &mut window).await;
             }
+            candles.append(&mut window);
         }
         candles.sort_by_key(|c| c.timestamp);
         candles.dedup_by_key(|c| c.timestamp);

@@ -251,6 +251,15 @@ pub(crate) struct AngelQuote {
     pub(crate) depth: AngelDepth,
 }
 
+/// One row of `getOIData`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct AngelOi {
+    #[serde(default)]
+    pub(crate) time: String,
+    #[serde(default, deserialize_with = "loose_uint")]
+    pub(crate) oi: u64,
+}
+
 /// `data` of the market-data `quote` endpoint.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct AngelQuotes {

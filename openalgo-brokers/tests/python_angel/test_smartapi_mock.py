@@ -126,6 +126,11 @@ def test_account_and_market_data(api):
     })["data"]
     assert len(candles) == 75
     assert candles[0][0] == "2026-01-05T09:15:00+05:30" and len(candles[0]) == 6
+    oi = api.getOIData({
+        "exchange": "NFO", "symboltoken": "43650", "interval": "FIVE_MINUTE",
+        "fromdate": "2026-01-05 00:00", "todate": "2026-01-05 23:59",
+    })["data"]
+    assert len(oi) == 75 and oi[0] == {"time": "2026-01-05T09:15:00+05:30", "oi": 50000}
 
 
 def test_expired_token_is_refused(mock):

@@ -219,6 +219,7 @@ fn route(s: &mut MockState, r: &Recorded) -> Reply {
         })),
         ("POST", "market/v1/quote") => quotes(s, r),
         ("POST", "historical/v1/getCandleData") => candles(s, r),
+        ("POST", "historical/v1/getOIData") => open_interest(s, r),
         ("POST", "user/v1/logout") => {
             if let Some(t) = r
                 .header("authorization")
@@ -628,6 +629,14 @@ fn quotes(s: &MockState, r: &Recorded) -> Reply {
 }
 
 fn candles(s: &MockState, r: &Recorded) -> Reply {
+    match candle_rows(s, r) {
+        Ok(rows) => ok(Value::Array(rows)),
+        Err((code, message)) => error(200, code, message),
+    }
+}
+
+/// The candles of a `getCandleData`/`getOIData` body, or the refusal (errorcode, message).
+fn candle_rows(s: &MockState, r: &Recorded) -> Result<Vec<Value>, (&'static str, &'static str)> {
     let step = match r.field("interval").unwrap_or_default().as_str() {
         "ONE_MINUTE" => 1,
         "THREE_MINUTE" => 3,
@@ -637,14 +646,14 @@ fn candles(s: &MockState, r: &Recorded) -> Reply {
         "THIRTY_MINUTE" => 30,
         "ONE_HOUR" => 60,
         "ONE_DAY" => 0,
-        _ => return error(200, "AB1004", "Invalid interval"),
+        _ => return Err(("AB1004", "Invalid interval")),
     };
     let (exchange, token) = (
         r.field("exchange").unwrap_or_default(),
         r.field("symboltoken").unwrap_or_default(),
     );
     if s.by_token(&exchange, &token).is_none() {
-        return error(200, "AB1019", "Invalid symboltoken");
+        return Err(("AB1019", "Invalid symboltoken"));
     }
     let date = |name| {
         r.field(name)
@@ -652,7 +661,7 @@ fn candles(s: &MockState, r: &Recorded) -> Reply {
             .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
     };
     let (Some(from), Some(to)) = (date("fromdate"), date("todate")) else {
-        return error(200, "AB1004", "Invalid fromdate/todate");
+        return Err(("AB1004", "Invalid fromdate/todate"));
     };
     let base = s.price(&token);
     let mut rows = Vec::new();
@@ -689,5 +698,26 @@ fn candles(s: &MockState, r: &Recorded) -> Reply {
             None => break,
         }
     }
-    ok(Value::Array(rows))
+    Ok(rows)
+}
+
+/// `getOIData`: one `{time, oi}` row per candle of the same request, for F&O segments only.
+fn open_interest(s: &MockState, r: &Recorded) -> Reply {
+    let exchange = r.field("exchange").unwrap_or_default();
+    if !matches!(exchange.as_str(), "NFO" | "BFO" | "MCX" | "CDS") {
+        return error(
+            200,
+            "AB4020",
+            "Open interest is served for F&O segments only",
+        );
+    }
+    match candle_rows(s, r) {
+        Ok(rows) => ok(Value::Array(
+            rows.iter()
+                .enumerate()
+                .map(|(i, c)| json!({"time": c[0], "oi": 50_000 + i}))
+                .collect(),
+        )),
+        Err((code, message)) => error(200, code, message),
+    }
 }
