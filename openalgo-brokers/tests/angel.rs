@@ -573,6 +573,35 @@ async fn smartstream_streams_reconnects_and_stops_on_expiry() {
         "params": {"mode": 2, "tokenList": [{"exchangeType": 13, "tokens": ["1160"]}]}})
     ));
 
+    // Order updates arrive from the order-status socket on the same stream.
+    for _ in 0..100 {
+        if mock.order_connections() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut draft = OrderRequest::builder(sbin.clone(), Action::Buy, Quantity::new(1));
+    draft.price_type = PriceType::Limit;
+    draft.price = Price::new(dec!(700));
+    let id = broker.place_order(&draft.build().unwrap()).await.unwrap();
+    broker.cancel_order(&id).await.unwrap();
+    let mut statuses = Vec::new();
+    while statuses.len() < 2 {
+        match tokio::time::timeout(Duration::from_secs(5), stream.next()).await {
+            Ok(Some(MarketEvent::Order(u))) => {
+                assert_eq!(
+                    (u.order_id.clone(), u.instrument.clone()),
+                    (id.clone(), sbin.clone())
+                );
+                statuses.push(u.status);
+            }
+            Ok(Some(MarketEvent::Tick(_))) => {}
+            other => panic!("no order update: {other:?}"),
+        }
+    }
+    assert_eq!(statuses, [OrderStatus::Open, OrderStatus::Cancelled]);
+    assert_eq!(mock.order_connections(), 1);
+
     // Heartbeats: the text "ping" every interval (100 ms here).
     tokio::time::sleep(Duration::from_millis(250)).await;
     assert!(mock.stream_messages().iter().any(|m| m == "ping"));
@@ -589,6 +618,10 @@ async fn smartstream_streams_reconnects_and_stops_on_expiry() {
     };
     assert_eq!(t.mode(), SubscriptionMode::Depth);
     assert!(mock.stream_connections() >= 2);
+    assert!(
+        mock.order_connections() >= 2,
+        "the order socket reconnected too"
+    );
     let after = mock
         .stream_messages()
         .iter()
@@ -616,10 +649,12 @@ async fn smartstream_streams_reconnects_and_stops_on_expiry() {
 async fn registry_entry_and_credential_form_session() {
     let mock = MockAngel::start(KEY).await;
     let (rest, ws, master) = (mock.rest_url(), mock.ws_url(), mock.master_url());
+    let order_ws = mock.order_ws_url();
     let settings = registry::configure("angel", &|name| match name {
         "BROKER_API_KEY" => Some(KEY.to_owned()),
         "ANGEL_API_URL" => Some(rest.clone()),
         "ANGEL_WS_URL" => Some(ws.clone()),
+        "ANGEL_ORDER_WS_URL" => Some(order_ws.clone()),
         "ANGEL_MASTER_URL" => Some(master.clone()),
         _ => None,
     })

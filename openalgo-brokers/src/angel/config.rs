@@ -7,6 +7,8 @@ use std::time::Duration;
 pub const DEFAULT_REST_URL: &str = "https://apiconnect.angelone.in";
 /// SmartStream v2 market-data WebSocket.
 pub const DEFAULT_WS_URL: &str = "wss://smartapisocket.angelone.in/smart-stream";
+/// Order-status WebSocket.
+pub const DEFAULT_ORDER_WS_URL: &str = "wss://tns.angelone.in/smart-order-update";
 /// The public instrument master (JSON array, no authentication).
 pub const DEFAULT_MASTER_URL: &str =
     "https://margincalculator.angelbroking.com/OpenAPI_File/files/OpenAPIScripMaster.json";
@@ -20,6 +22,8 @@ pub struct AngelConfig {
     pub rest_url: String,
     /// SmartStream v2 WebSocket URL.
     pub ws_url: String,
+    /// Order-status WebSocket URL (`None`: no order updates).
+    pub order_ws_url: Option<String>,
     /// Instrument master URL.
     pub master_url: String,
     /// `X-ClientLocalIP` (the reference sends a placeholder).
@@ -46,6 +50,7 @@ impl AngelConfig {
             api_key: api_key.into(),
             rest_url: DEFAULT_REST_URL.to_owned(),
             ws_url: DEFAULT_WS_URL.to_owned(),
+            order_ws_url: Some(DEFAULT_ORDER_WS_URL.to_owned()),
             master_url: DEFAULT_MASTER_URL.to_owned(),
             client_local_ip: "CLIENT_LOCAL_IP".to_owned(),
             client_public_ip: "CLIENT_PUBLIC_IP".to_owned(),

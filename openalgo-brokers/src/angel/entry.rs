@@ -1,6 +1,7 @@
 //! Angel One's registry entry: our credential form (client code, PIN, TOTP), the public
 //! `OpenAPIScripMaster.json` cached as `angel_master.json`, SmartStream v2. Reads the SmartAPI
-//! key (`BROKER_API_KEY`), the hosts (`ANGEL_API_URL`, `ANGEL_WS_URL`, `ANGEL_MASTER_URL`;
+//! key (`BROKER_API_KEY`), the hosts (`ANGEL_API_URL`, `ANGEL_WS_URL`, `ANGEL_ORDER_WS_URL`,
+//! `ANGEL_MASTER_URL`;
 //! Angel's by default, a mock's in tests) and the per-request timeout (`ANGEL_TIMEOUT_MS`).
 
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub static ENTRY: BrokerEntry = BrokerEntry {
         "BROKER_API_KEY",
         "ANGEL_API_URL",
         "ANGEL_WS_URL",
+        "ANGEL_ORDER_WS_URL",
         "ANGEL_MASTER_URL",
         "ANGEL_TIMEOUT_MS",
     ],
@@ -51,6 +53,7 @@ fn configure(lookup: &Lookup<'_>) -> Result<Arc<dyn AdapterSettings>, ConfigErro
         host("ANGEL_WS_URL", config::DEFAULT_WS_URL),
         host("ANGEL_MASTER_URL", config::DEFAULT_MASTER_URL),
     );
+    config.order_ws_url = Some(host("ANGEL_ORDER_WS_URL", config::DEFAULT_ORDER_WS_URL));
     if let Some(ms) = optional(lookup, "ANGEL_TIMEOUT_MS") {
         let millis = ms
             .trim()

@@ -17,6 +17,7 @@ pub mod master;
 #[cfg(feature = "angel-mock")]
 pub mod mock;
 mod models;
+mod orders;
 mod session;
 mod stream;
 pub mod ticker;
@@ -544,6 +545,8 @@ impl Broker for AngelBroker {
         }
         stream::open(stream::StreamPlan {
             url: self.config.ws_url.clone(),
+            order_url: self.config.order_ws_url.clone(),
+            symbols: Arc::clone(&symbols),
             auth: stream::StreamAuth {
                 jwt: session.jwt,
                 api_key: self.config.api_key.clone(),

@@ -2,15 +2,18 @@
 //! `x-client-code` / `x-feed-token` headers, subscribe per mode and exchange type in batches
 //! (`{"correlationID", "action": 1, "params": {"mode", "tokenList"}}`), send the text `ping`
 //! heartbeat, decode binary packets to ticks, and reconnect with exponential backoff
-//! (re-subscribing everything) until the consumer goes away or the session is refused.
+//! (re-subscribing everything) until the consumer goes away or the session is refused. Beside
+//! it, the order-status socket (same headers, `Authorization: Bearer <jwt>`) feeds order updates
+//! into the same stream, reconnecting the same way.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use openalgo_core::broker::EventStream;
 use openalgo_core::market::{MarketEvent, SubscriptionMode};
-use openalgo_core::{BrokerError, Exchange, InstrumentKey};
+use openalgo_core::{BrokerError, Exchange, InstrumentKey, SymbolTable};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -63,6 +66,10 @@ pub(crate) struct StreamAuth {
 #[derive(Clone)]
 pub(crate) struct StreamPlan {
     pub(crate) url: String,
+    /// The order-status socket (`None`: ticks only).
+    pub(crate) order_url: Option<String>,
+    /// The master order updates are read through.
+    pub(crate) symbols: Arc<SymbolTable>,
     pub(crate) auth: StreamAuth,
     /// (exchange type, token) → instrument and the mode asked for (the highest per token).
     pub(crate) tokens: HashMap<(u8, String), (InstrumentKey, SubscriptionMode)>,
@@ -114,28 +121,34 @@ fn header(value: &str) -> Result<HeaderValue, BrokerError> {
         .map_err(|_| BrokerError::Auth("the stream credentials are not valid header text".into()))
 }
 
-async fn connect(plan: &StreamPlan) -> Result<Socket, BrokerError> {
-    let mut request = plan
-        .url
-        .as_str()
+/// Opens a socket of `url` with the SmartAPI stream headers; `bearer` prefixes the JWT.
+async fn open_socket(url: &str, auth: &StreamAuth, bearer: bool) -> Result<Socket, BrokerError> {
+    let mut request = url
         .into_client_request()
-        .map_err(|e| BrokerError::Connectivity(format!("bad SmartStream URL: {e}")))?;
+        .map_err(|e| BrokerError::Connectivity(format!("bad stream URL: {e}")))?;
+    let jwt = if bearer {
+        format!("Bearer {}", auth.jwt.expose_secret())
+    } else {
+        auth.jwt.expose_secret().to_owned()
+    };
     let h = request.headers_mut();
-    h.insert("Authorization", header(plan.auth.jwt.expose_secret())?);
-    h.insert("x-api-key", header(&plan.auth.api_key)?);
-    h.insert("x-client-code", header(&plan.auth.client_code)?);
-    h.insert(
-        "x-feed-token",
-        header(plan.auth.feed_token.expose_secret())?,
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+    h.insert("Authorization", header(&jwt)?);
+    h.insert("x-api-key", header(&auth.api_key)?);
+    h.insert("x-client-code", header(&auth.client_code)?);
+    h.insert("x-feed-token", header(auth.feed_token.expose_secret())?);
+    let (socket, _) = tokio_tungstenite::connect_async(request)
         .await
         .map_err(|e| match e {
             tungstenite::Error::Http(r) if matches!(r.status().as_u16(), 401 | 403) => {
-                BrokerError::Auth("Angel One refused the SmartStream session".into())
+                BrokerError::Auth("Angel One refused the stream session".into())
             }
-            other => BrokerError::Connectivity(format!("SmartStream connection failed: {other}")),
+            other => BrokerError::Connectivity(format!("stream connection failed: {other}")),
         })?;
+    Ok(socket)
+}
+
+async fn connect(plan: &StreamPlan) -> Result<Socket, BrokerError> {
+    let mut socket = open_socket(&plan.url, &plan.auth, false).await?;
     for text in plan.subscribe_messages() {
         socket
             .send(Message::text(text))
@@ -150,6 +163,9 @@ async fn connect(plan: &StreamPlan) -> Result<Socket, BrokerError> {
 pub(crate) async fn open(plan: StreamPlan) -> Result<EventStream, BrokerError> {
     let socket = connect(&plan).await?;
     let (tx, rx) = mpsc::channel(BUFFER);
+    if let Some(url) = plan.order_url.clone() {
+        tokio::spawn(run_orders(url, plan.clone(), tx.clone()));
+    }
     tokio::spawn(run(plan, socket, tx));
     Ok(Box::pin(futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|e| (e, rx))
@@ -180,6 +196,61 @@ async fn run(plan: StreamPlan, mut socket: Socket, tx: mpsc::Sender<MarketEvent>
                 }
                 Err(_) => delay = (delay * 2).min(plan.reconnect_max),
             }
+        }
+    }
+}
+
+/// The order-status socket: connect (with backoff), relay updates, reconnect on a drop; ends
+/// when the consumer goes away or the session is refused.
+async fn run_orders(url: String, plan: StreamPlan, tx: mpsc::Sender<MarketEvent>) {
+    let mut delay = plan.reconnect_initial;
+    loop {
+        match open_socket(&url, &plan.auth, true).await {
+            Ok(mut socket) => {
+                delay = plan.reconnect_initial;
+                if pump_orders(&plan, &mut socket, &tx).await == Pump::ConsumerGone {
+                    let _ = socket.close(None).await;
+                    return;
+                }
+            }
+            Err(BrokerError::Auth(_)) => return,
+            Err(_) => delay = (delay * 2).min(plan.reconnect_max),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = tx.closed() => return,
+        }
+    }
+}
+
+async fn pump_orders(
+    plan: &StreamPlan,
+    socket: &mut Socket,
+    tx: &mpsc::Sender<MarketEvent>,
+) -> Pump {
+    let mut heartbeat = tokio::time::interval(plan.heartbeat);
+    heartbeat.tick().await;
+    loop {
+        let message = tokio::select! {
+            m = socket.next() => m,
+            () = tx.closed() => return Pump::ConsumerGone,
+            _ = heartbeat.tick() => {
+                if socket.send(Message::text("ping")).await.is_err() {
+                    return Pump::Disconnected;
+                }
+                continue;
+            }
+        };
+        match message {
+            Some(Ok(Message::Text(text))) => {
+                if let Some(update) = super::orders::order_update(text.as_str(), &plan.symbols) {
+                    if tx.send(MarketEvent::Order(update)).await.is_err() {
+                        return Pump::ConsumerGone;
+                    }
+                }
+            }
+            Some(Ok(Message::Close(_)) | Err(_)) | None => return Pump::Disconnected,
+            Some(Ok(_)) => {}
         }
     }
 }
@@ -242,6 +313,8 @@ mod tests {
         tokens.insert((2, "43650".to_owned()), (key("B"), SubscriptionMode::Depth));
         let plan = StreamPlan {
             url: String::new(),
+            order_url: None,
+            symbols: Arc::new(SymbolTable::default()),
             auth: StreamAuth {
                 jwt: SecretString::from("j"),
                 api_key: "k".into(),

@@ -26,6 +26,7 @@ def _offline_get(*args, **kwargs):
 requests.get = _offline_get
 from SmartApi import SmartConnect  # noqa: E402
 from SmartApi.smartWebSocketV2 import SmartWebSocketV2  # noqa: E402
+from SmartApi.smartWebSocketOrderUpdate import SmartWebSocketOrderUpdate  # noqa: E402
 
 requests.get = _real_get
 
@@ -198,3 +199,36 @@ def test_smartwebsocketv2_parser_on_documented_bytes():
     assert parsed["sequence_number"] == 7
     assert parsed["exchange_timestamp"] == 1_700_000_000_000
     assert parsed["last_traded_price"] == 81235
+
+
+def test_order_update_socket_relays_order_changes(mock, api):
+    ou = SmartWebSocketOrderUpdate("Bearer " + mock["jwt"], KEY, mock["client_code"],
+                                   mock["feed_token"])
+    ou.WEBSOCKET_URI = mock["ws"].replace("/smart-stream", "/smart-order-update")
+    messages = []
+    opened = threading.Event()
+    got = threading.Event()
+
+    def on_message(wsapp, message):
+        messages.append(json.loads(message))
+        opened.set()
+        if any(m["order-status"] == "AB02" for m in messages):
+            got.set()
+
+    ou.on_message = on_message
+    ou.on_close = lambda *a: None
+    threading.Thread(target=ou.connect, daemon=True).start()
+    assert opened.wait(10), "the AB00 acknowledgement"
+    assert messages[0]["order-status"] == "AB00"
+    oid = api.placeOrder({
+        "variety": "NORMAL", "tradingsymbol": "SBIN-EQ", "symboltoken": "3045",
+        "transactiontype": "BUY", "exchange": "NSE", "ordertype": "LIMIT",
+        "producttype": "INTRADAY", "duration": "DAY", "price": "700", "triggerprice": "0",
+        "squareoff": "0", "stoploss": "0", "quantity": "1",
+    })
+    api.cancelOrder(oid, "NORMAL")
+    assert got.wait(10), f"updates: {messages}"
+    ou.wsapp.close()
+    codes = [(m["order-status"], m["orderData"]["orderid"]) for m in messages[1:]]
+    assert codes[-2:] == [("AB01", oid), ("AB02", oid)]
+    assert messages[-1]["orderData"]["status"] == "cancelled"

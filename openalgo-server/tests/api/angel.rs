@@ -25,6 +25,7 @@ fn angel_settings(mock: &MockAngel) -> registry::BrokerSettings {
             "BROKER_API_KEY" => KEY.into(),
             "ANGEL_API_URL" => mock.rest_url(),
             "ANGEL_WS_URL" => mock.ws_url(),
+            "ANGEL_ORDER_WS_URL" => mock.order_ws_url(),
             "ANGEL_MASTER_URL" => mock.master_url(),
             _ => return None,
         })

@@ -123,6 +123,9 @@ pub(crate) struct MockState {
     pub(crate) injected: Vec<Injected>,
     pub(crate) stream_messages: Vec<String>,
     pub(crate) stream_connections: u64,
+    pub(crate) order_connections: u64,
+    /// Where order updates are pushed (every order-status connection listens).
+    pub(crate) commands: broadcast::Sender<StreamCommand>,
 }
 
 impl MockState {
@@ -145,6 +148,8 @@ impl MockState {
 pub(crate) enum StreamCommand {
     /// Close every connection.
     DropAll,
+    /// Send an order-status message on every order-status connection.
+    Order(String),
 }
 
 /// A running mock SmartAPI. Dropping every clone stops it.
@@ -184,6 +189,7 @@ impl MockAngel {
     /// When no local port can be bound.
     pub async fn start_with(api_key: &str, instruments: Vec<MockInstrument>) -> Self {
         let master = Arc::new(master_json(&instruments));
+        let (commands, _) = broadcast::channel(256);
         let state = Arc::new(Mutex::new(MockState {
             api_key: api_key.to_owned(),
             jwts: HashSet::new(),
@@ -202,8 +208,9 @@ impl MockAngel {
             injected: Vec::new(),
             stream_messages: Vec::new(),
             stream_connections: 0,
+            order_connections: 0,
+            commands: commands.clone(),
         }));
-        let (commands, _) = broadcast::channel(64);
         let rest_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind the mock REST port");
@@ -239,6 +246,18 @@ impl MockAngel {
         format!("http://{}", self.rest)
     }
 
+    /// Order-status socket URL (`ws://127.0.0.1:<port>/smart-order-update`).
+    #[must_use]
+    pub fn order_ws_url(&self) -> String {
+        format!("ws://{}/smart-order-update", self.ws)
+    }
+
+    /// Order-status connections accepted so far.
+    #[must_use]
+    pub fn order_connections(&self) -> u64 {
+        self.lock().order_connections
+    }
+
     /// SmartStream URL (`ws://127.0.0.1:<port>/smart-stream`).
     #[must_use]
     pub fn ws_url(&self) -> String {
@@ -259,6 +278,7 @@ impl MockAngel {
             self.ws_url(),
             self.master_url(),
         );
+        c.order_ws_url = Some(self.order_ws_url());
         c.reconnect_initial = std::time::Duration::from_millis(50);
         c.reconnect_max = std::time::Duration::from_millis(400);
         c

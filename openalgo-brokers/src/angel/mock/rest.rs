@@ -326,6 +326,7 @@ fn place(s: &mut MockState, r: &Recorded) -> Reply {
         updatetime: now_ist().format("%d-%b-%Y %H:%M:%S").to_string(),
     });
     match_resting(s);
+    push_update(s, &id, false);
     ok(json!({"script": inst.symbol, "orderid": id, "uniqueorderid": format!("mock-{id}")}))
 }
 
@@ -408,6 +409,7 @@ fn modify(s: &mut MockState, r: &Recorded) -> Reply {
     }
     .to_owned();
     match_resting(s);
+    push_update(s, &id, true);
     ok(json!({"orderid": id, "uniqueorderid": format!("mock-{id}")}))
 }
 
@@ -427,7 +429,28 @@ fn cancel(s: &mut MockState, r: &Recorded) -> Reply {
         );
     }
     o.status = "cancelled".to_owned();
+    push_update(s, &id, false);
     ok(json!({"orderid": id, "uniqueorderid": format!("mock-{id}")}))
+}
+
+/// Pushes the order's state to the order-status sockets (`AB05` complete, `AB02` cancelled,
+/// `AB03` rejected, `AB04` modified, `AB01` otherwise).
+fn push_update(s: &MockState, orderid: &str, modified: bool) {
+    let Some(o) = s.orders.iter().find(|o| o.orderid == orderid) else {
+        return;
+    };
+    let code = match o.status.as_str() {
+        "complete" => "AB05",
+        "cancelled" => "AB02",
+        "rejected" => "AB03",
+        _ if modified => "AB04",
+        _ => "AB01",
+    };
+    let message = json!({"user-id": CLIENT_CODE, "status-code": "200", "order-status": code,
+        "error-message": "", "orderData": order_json(s, o)});
+    let _ = s
+        .commands
+        .send(super::StreamCommand::Order(message.to_string()));
 }
 
 fn num(d: Decimal) -> Value {

@@ -2,6 +2,9 @@
 //! `x-api-key`, `x-client-code` and `x-feed-token` on the upgrade (401 otherwise), answers the
 //! text `ping` with `pong`, reads subscribe/unsubscribe messages, and every 20 ms sends one
 //! binary packet per subscribed token in its mode (LTP 51 B, QUOTE 123 B, SNAP_QUOTE 379 B).
+//! The same port serves the order-status socket at `/smart-order-update` (same headers, the JWT
+//! with or without `Bearer `): an `AB00` acknowledgement on connect, then every order change the
+//! REST side makes, and `pong` to `ping`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -56,9 +59,14 @@ async fn connection(
     mut commands: broadcast::Receiver<StreamCommand>,
 ) {
     let check_state = Arc::clone(&state);
+    let path = Arc::new(Mutex::new(String::new()));
+    let seen_path = Arc::clone(&path);
     // The handshake callback's signature is tungstenite's.
     #[allow(clippy::result_large_err)]
     let callback = move |req: &Request, resp: Response| -> Result<Response, ErrorResponse> {
+        req.uri()
+            .path()
+            .clone_into(&mut seen_path.lock().unwrap_or_else(PoisonError::into_inner));
         let s = check_state.lock().unwrap_or_else(PoisonError::into_inner);
         if authorised(req, &s) {
             Ok(resp)
@@ -71,6 +79,14 @@ async fn connection(
     let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, callback).await else {
         return;
     };
+    let orders = path
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .starts_with("/smart-order-update");
+    if orders {
+        order_connection(ws, &state, commands).await;
+        return;
+    }
     state
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -101,7 +117,7 @@ async fn connection(
                     let _ = ws.close(None).await;
                     return;
                 }
-                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Ok(StreamCommand::Order(_)) | Err(broadcast::error::RecvError::Lagged(_)) => {}
             },
             _ = interval.tick() => {
                 let packets: Vec<Vec<u8>> = {
@@ -121,6 +137,51 @@ async fn connection(
                     }
                 }
             }
+        }
+    }
+}
+
+type Server = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+async fn order_connection(
+    mut ws: Server,
+    state: &Mutex<MockState>,
+    mut commands: broadcast::Receiver<StreamCommand>,
+) {
+    state
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .order_connections += 1;
+    let ack = serde_json::json!({"user-id": CLIENT_CODE, "status-code": "200",
+        "order-status": "AB00", "error-message": "", "orderData": null});
+    if ws.send(Message::text(ack.to_string())).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            incoming = ws.next() => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    let answered = text.as_str() != "ping"
+                        || ws.send(Message::text("pong")).await.is_ok();
+                    if !answered {
+                        return;
+                    }
+                }
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                _ => {}
+            },
+            cmd = commands.recv() => match cmd {
+                Ok(StreamCommand::DropAll) | Err(broadcast::error::RecvError::Closed) => {
+                    let _ = ws.close(None).await;
+                    return;
+                }
+                Ok(StreamCommand::Order(text)) => {
+                    if ws.send(Message::text(text)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+            },
         }
     }
 }
