@@ -389,6 +389,30 @@ mod tests {
     }
 
     #[test]
+    fn gateway_token_refusals_are_auth() {
+        // The API gateway's own shape: `success`/`errorCode`, `data` an empty string.
+        let body = r#"{"success":false,"message":"Invalid Token","errorCode":"AG8001","data":""}"#;
+        for status in [200, 403] {
+            let e: BrokerError = decode_envelope::<Vec<serde_json::Value>>(
+                StatusCode::from_u16(status).unwrap(),
+                body.as_bytes(),
+            )
+            .unwrap_err()
+            .into();
+            assert_eq!(
+                e,
+                BrokerError::Auth("Invalid Token".into()),
+                "HTTP {status}"
+            );
+        }
+        let e = decode_envelope::<Vec<u8>>(StatusCode::OK, body.as_bytes()).unwrap_err();
+        assert!(
+            matches!(e, HttpError::Api { code: Some(ref c), .. } if c == "AG8001"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn success_status_with_false_envelope_is_an_error() {
         let e = err(200, &env("AB4008", "Order rejected"));
         assert!(matches!(e, BrokerError::Rejected { message, .. } if message == "Order rejected"));

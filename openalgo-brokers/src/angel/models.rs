@@ -13,7 +13,8 @@ pub(crate) struct Envelope<T> {
     pub(crate) status: bool,
     #[serde(default)]
     pub(crate) message: Option<String>,
-    #[serde(default)]
+    /// The gateway's token refusals spell it `errorCode` (with `success: false`).
+    #[serde(default, alias = "errorCode")]
     pub(crate) errorcode: Option<String>,
     pub(crate) data: Option<T>,
 }
