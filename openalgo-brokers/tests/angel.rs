@@ -389,6 +389,7 @@ async fn funds_quotes_depth_and_history() {
         .count();
     let end = chrono::NaiveDate::from_ymd_opt(2026, 3, 15).unwrap();
     let from = end - chrono::Days::new(69);
+    let started = std::time::Instant::now();
     let minutes = broker
         .history(&HistoryRequest::new(sbin.clone(), Interval::M1, from, end).unwrap())
         .await
@@ -401,6 +402,10 @@ async fn funds_quotes_depth_and_history() {
         .map(|r| (field(r, "fromdate"), field(r, "todate")))
         .collect();
     assert_eq!(windows.len(), 3, "{windows:?}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(40),
+        "paced between windows"
+    );
     assert_eq!(windows[0].0, format!("{from} 00:00"));
     assert_eq!(windows[2].1, format!("{end} 23:59"));
     assert!(minutes.windows(2).all(|w| w[0].timestamp < w[1].timestamp));

@@ -40,6 +40,9 @@ pub struct AngelConfig {
     pub reconnect_max: Duration,
     /// Interval of the text `ping` heartbeat.
     pub heartbeat: Duration,
+    /// Pause between the day windows of one history request (SmartAPI allows about three
+    /// candle requests a second).
+    pub history_pause: Duration,
 }
 
 impl AngelConfig {
@@ -59,6 +62,7 @@ impl AngelConfig {
             reconnect_initial: Duration::from_millis(500),
             reconnect_max: Duration::from_secs(30),
             heartbeat: Duration::from_secs(10),
+            history_pause: Duration::from_millis(350),
         }
     }
 

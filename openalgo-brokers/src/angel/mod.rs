@@ -489,7 +489,13 @@ impl Broker for AngelBroker {
         );
         let now = openalgo_core::clock::ist_from_ms(chrono::Utc::now().timestamp_millis());
         let mut candles = Vec::new();
-        for (from, to) in history_windows(request.start(), request.end(), window) {
+        for (i, (from, to)) in history_windows(request.start(), request.end(), window)
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                tokio::time::sleep(self.config.history_pause).await;
+            }
             // Today's window ends now (SmartAPI refuses a `todate` in the future).
             let until = if to == now.date() {
                 now.format("%Y-%m-%d %H:%M").to_string()

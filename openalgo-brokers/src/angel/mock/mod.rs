@@ -280,6 +280,7 @@ impl MockAngel {
         );
         c.order_ws_url = Some(self.order_ws_url());
         c.reconnect_initial = std::time::Duration::from_millis(50);
+        c.history_pause = std::time::Duration::from_millis(20);
         c.reconnect_max = std::time::Duration::from_millis(400);
         c
     }
