@@ -15,6 +15,8 @@ pub mod simulator;
 
 #[cfg(feature = "dhan")]
 pub mod dhan;
+#[cfg(feature = "angel")]
+pub mod angel;
 #[cfg(feature = "zerodha")]
 pub mod zerodha;
 pub use openalgo_core as core;

@@ -3,13 +3,15 @@
 //! path users registered as their redirect URL) hands the redirect's parameters to the broker's
 //! session, which completes the login; the token is stored encrypted, the master contract
 //! downloaded when the cached one is stale, and the user sent to the dashboard. Both need a
-//! signed-in dashboard session; the callback is rate limited like the other login routes.
+//! signed-in dashboard session; the callback is rate limited like the other login routes. A
+//! broker logged in with our credential form (`LoginKind::CredentialForm`) is only accepted as a
+//! POST carrying the dashboard's CSRF token; its failures return to `/broker`.
 
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use openalgo_brokers::registry::LoginParams;
+use openalgo_brokers::registry::{LoginKind, LoginParams};
 use serde_json::json;
 
 use crate::app::AppState;
@@ -61,9 +63,9 @@ fn wants_json(req: &HttpRequest) -> bool {
 }
 
 async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    if crate::web::session::current(&state, &req).await?.is_none() {
+    let Some(user) = crate::web::session::current(&state, &req).await? else {
         return Ok(redirect("/auth/login"));
-    }
+    };
     let Some(session) = &state.broker_session else {
         return Ok(html(
             StatusCode::OK,
@@ -82,9 +84,13 @@ async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
     } else {
         String::new()
     };
-    let login = session.login_url().map_or_else(String::new, |url| {
-        format!("<p><a href=\"{}\">Login with {name}</a></p>", escape(&url))
-    });
+    let csrf = crate::web::csrf::token(&state, &user.token_hash);
+    let login = match crate::web::credential_form(session.entry, &csrf) {
+        Some(form) => form,
+        None => session.login_url().map_or_else(String::new, |url| {
+            format!("<p><a href=\"{}\">Login with {name}</a></p>", escape(&url))
+        }),
+    };
     Ok(html(
         StatusCode::OK,
         "Connect your broker",
@@ -99,7 +105,7 @@ async fn callback(
     broker: web::Path<String>,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    handle(&state, &limiter, &req, &broker, query.into_inner()).await
+    handle(&state, &limiter, &req, &broker, query.into_inner(), false).await
 }
 
 async fn callback_form(
@@ -109,7 +115,7 @@ async fn callback_form(
     broker: web::Path<String>,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    handle(&state, &limiter, &req, &broker, form.into_inner()).await
+    handle(&state, &limiter, &req, &broker, form.into_inner(), true).await
 }
 
 async fn handle(
@@ -117,7 +123,8 @@ async fn handle(
     limiter: &RateLimiter,
     req: &HttpRequest,
     broker: &str,
-    params: HashMap<String, String>,
+    mut params: HashMap<String, String>,
+    posted: bool,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(ip) = crate::security::client_ip::of(req) {
         if limiter
@@ -146,6 +153,25 @@ async fn handle(
     let Some(user) = crate::web::session::current(state, req).await? else {
         return Ok(redirect("/auth/login"));
     };
+    // Credentials come only from our own form: a POST with the dashboard's CSRF token (never a
+    // query string, which would land PINs in logs and histories).
+    let form_login = matches!(session.entry.login, LoginKind::CredentialForm { .. });
+    if form_login {
+        let token = params.remove("csrf_token");
+        if !posted || !crate::web::csrf::valid(state, req, Some(&user), token.as_deref()) {
+            return Ok(if wants_json(req) {
+                HttpResponse::Forbidden()
+                    .json(json!({"status": "error", "message": "CSRF validation failed"}))
+            } else {
+                html(
+                    StatusCode::FORBIDDEN,
+                    "CSRF validation failed",
+                    "<p>The form expired or did not come from this site.</p>\
+                     <p><a href=\"/broker\">Back to the broker page</a></p>",
+                )
+            });
+        }
+    }
     let outcome = session
         .login(user.user_id, &LoginParams::new(params))
         .await
@@ -169,6 +195,8 @@ async fn handle(
             if wants_json(req) {
                 Ok(HttpResponse::Unauthorized()
                     .json(json!({"status": "error", "message": message})))
+            } else if form_login {
+                Ok(redirect("/broker?error=1"))
             } else {
                 Ok(redirect("/auth/broker?error=1"))
             }

@@ -32,6 +32,8 @@ pub static ENTRIES: &[&BrokerEntry] = &[
     &crate::zerodha::ENTRY,
     #[cfg(feature = "dhan")]
     &crate::dhan::ENTRY,
+    #[cfg(feature = "angel")]
+    &crate::angel::ENTRY,
 ];
 
 /// The registered names, in registry order.

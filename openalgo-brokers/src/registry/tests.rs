@@ -83,21 +83,31 @@ fn an_unknown_name_lists_the_registered_ones() {
     assert!(lookup("Zerodha").is_err(), "names are exact");
 }
 
-#[cfg(all(feature = "simulator", feature = "zerodha", not(feature = "dhan")))]
+#[cfg(all(
+    feature = "simulator",
+    feature = "zerodha",
+    not(feature = "dhan"),
+    not(feature = "angel")
+))]
 #[test]
 fn the_unknown_name_message_is_the_historic_one() {
     assert_eq!(
-        lookup("angel").expect_err("unknown").to_string(),
-        "broker 'angel' is not available; use simulator (the default) or zerodha"
+        lookup("upstox").expect_err("unknown").to_string(),
+        "broker 'upstox' is not available; use simulator (the default) or zerodha"
     );
 }
 
-#[cfg(all(feature = "simulator", feature = "zerodha", feature = "dhan"))]
+#[cfg(all(
+    feature = "simulator",
+    feature = "zerodha",
+    feature = "dhan",
+    feature = "angel"
+))]
 #[test]
 fn the_unknown_name_message_lists_every_broker() {
     assert_eq!(
-        lookup("angel").expect_err("unknown").to_string(),
-        "broker 'angel' is not available; use simulator (the default), zerodha or dhan"
+        lookup("upstox").expect_err("unknown").to_string(),
+        "broker 'upstox' is not available; use simulator (the default), zerodha, dhan or angel"
     );
 }
 
@@ -180,5 +190,38 @@ mod zerodha {
             matches!(err, openalgo_core::BrokerError::Decode(_)),
             "{err}"
         );
+    }
+}
+
+#[cfg(feature = "angel")]
+mod angel {
+    use super::*;
+    use openalgo_core::clock::{Clock, SystemClock};
+    use std::sync::Arc;
+
+    #[test]
+    fn angel_declares_a_credential_form_and_a_cached_master() {
+        let e = lookup("angel").expect("registered");
+        assert_eq!(e.display_name, "Angel One");
+        let LoginKind::CredentialForm { fields } = e.login else {
+            panic!("angel logs in with our form");
+        };
+        let shown: Vec<(&str, bool)> = fields.iter().map(|f| (f.name, f.secret)).collect();
+        assert_eq!(shown, [("clientid", false), ("pin", true), ("totp", false)]);
+        assert_eq!(e.master.cache_file(), Some("angel_master.json"));
+        assert_eq!(e.variables[0], "BROKER_API_KEY");
+    }
+
+    #[tokio::test]
+    async fn settings_build_a_live_session_without_a_login_page() {
+        assert!(configure("angel", &vars(&[])).is_err());
+        let s = configure("angel", &vars(&[("BROKER_API_KEY", " key ")])).expect("settings");
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let Connection::Live(session) = s.connect(&clock).expect("connect") else {
+            panic!("angel is live");
+        };
+        assert_eq!(session.login_url(), None);
+        assert!(!session.has_session());
+        assert_eq!(session.broker().id(), "angel");
     }
 }

@@ -1,6 +1,11 @@
 //! Runs the shared broker conformance suite against every adapter available in this build.
 
-#[cfg(any(feature = "simulator", feature = "zerodha-mock", feature = "dhan-mock"))]
+#[cfg(any(
+    feature = "simulator",
+    feature = "zerodha-mock",
+    feature = "dhan-mock",
+    feature = "angel-mock"
+))]
 mod suite;
 
 #[cfg(feature = "simulator")]
@@ -103,6 +108,42 @@ mod dhan {
             .authenticate(&LoginRequest::AccessToken(SecretString::from(
                 mock.issue_access_token(),
             )))
+            .await
+            .expect("login");
+        broker.load_master().await.expect("master");
+        super::suite::run(&super::suite::Target {
+            broker: Arc::new(broker),
+            equity: InstrumentKey::new(Symbol::new("SBIN").expect("symbol"), Exchange::Nse),
+            tick: Price::new(Decimal::new(5, 2)),
+            index: InstrumentKey::new(Symbol::new("NIFTY").expect("symbol"), Exchange::NseIndex),
+            history_day: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("date"),
+        })
+        .await;
+        drop(mock);
+    }
+}
+
+#[cfg(feature = "angel-mock")]
+mod angel {
+    use std::sync::Arc;
+
+    use openalgo_brokers::angel::AngelBroker;
+    use openalgo_brokers::angel::mock::{CLIENT_CODE, MockAngel, PIN, TOTP};
+    use openalgo_core::broker::LoginRequest;
+    use openalgo_core::{Broker, Exchange, InstrumentKey, Price, Symbol};
+    use rust_decimal::Decimal;
+    use secrecy::SecretString;
+
+    #[tokio::test]
+    async fn angel_on_mock_conforms() {
+        let mock = MockAngel::start("angelkey").await;
+        let broker = AngelBroker::new(mock.config("angelkey")).expect("adapter");
+        broker
+            .authenticate(&LoginRequest::Credentials {
+                client_code: CLIENT_CODE.to_owned(),
+                pin: SecretString::from(PIN),
+                totp: SecretString::from(TOTP),
+            })
             .await
             .expect("login");
         broker.load_master().await.expect("master");

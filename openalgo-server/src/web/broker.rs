@@ -2,17 +2,46 @@
 //! whether its session is up. A broker without a login (the registry's `LoginKind::None`: no
 //! broker session) is always connected; a broker with one is named by its registry entry and
 //! its "Connect" goes to `/auth/broker` (`broker_login.rs`), which offers the broker's hosted
-//! login whose redirect lands on `/{broker}/callback`.
+//! login whose redirect lands on `/{broker}/callback`. A broker whose entry declares a
+//! `LoginKind::CredentialForm` gets that form here instead (its fields rendered from the entry,
+//! secret ones masked), posted with the dashboard's CSRF token to `/{broker}/callback`.
 
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use openalgo_brokers::registry::{BrokerEntry, LoginKind};
 
 use super::blocking;
 use super::html::escape;
 use super::layout::{page, signed_in};
 use crate::app::AppState;
 use crate::error::ApiError;
+
+/// The login form of a `CredentialForm` entry (`None` for other login kinds): one input per
+/// declared field, masked when secret, and the CSRF token, posted to `/{broker}/callback`.
+#[must_use]
+pub(crate) fn credential_form(entry: &BrokerEntry, csrf: &str) -> Option<String> {
+    let LoginKind::CredentialForm { fields } = entry.login else {
+        return None;
+    };
+    let inputs: String = fields
+        .iter()
+        .map(|f| {
+            format!(
+                r#"<label>{label}<input name="{name}" id="broker-{name}" type="{kind}" autocomplete="off" required></label>"#,
+                label = escape(f.label),
+                name = escape(f.name),
+                kind = if f.secret { "password" } else { "text" },
+            )
+        })
+        .collect();
+    Some(format!(
+        r#"<form method="post" action="/{broker}/callback" id="broker-login-form">{csrf}{inputs}<button type="submit" id="broker-connect">Connect {display}</button></form>"#,
+        broker = escape(entry.name),
+        csrf = super::html::csrf_field(csrf),
+        display = escape(entry.display_name),
+    ))
+}
 
 /// Whether the broker needs no login session.
 fn sessionless(state: &AppState) -> bool {
@@ -80,8 +109,27 @@ pub(super) async fn page_handler(
         .broker_session
         .as_ref()
         .map_or(id, |s| s.entry.display_name);
+    let form = state
+        .broker_session
+        .as_ref()
+        .and_then(|s| credential_form(s.entry, &ctx.csrf));
+    let failed = if req.query_string().contains("error=1") {
+        format!(
+            r#"<p role="alert" id="broker-error">{} login failed. Try again.</p>"#,
+            escape(display)
+        )
+    } else {
+        String::new()
+    };
     let action = if sessionless(&state) {
         "<p>This broker needs no login: its session is always connected.</p>".to_owned()
+    } else if let Some(form) = form {
+        let note = if up {
+            "<p>Connected. The session ends at the daily expiry; sign in again then.</p>"
+        } else {
+            "<p>Not connected: sign in with your broker credentials to trade.</p>"
+        };
+        format!("{failed}{note}{form}")
     } else if up {
         format!(
             r#"<p>Connected. The session ends at the daily expiry; reconnect then.</p><p><a class="button secondary" href="/auth/broker">Reconnect {0}</a></p>"#,

@@ -34,6 +34,8 @@ mod status;
 mod ticket;
 pub mod totp;
 
+pub(crate) use broker::credential_form;
+
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;

@@ -5,6 +5,7 @@ mod helpers;
 
 mod account;
 mod analyzer;
+mod angel;
 mod basics;
 mod calendar;
 mod compound;
