@@ -13,10 +13,10 @@ pub mod registry;
 #[cfg(feature = "simulator")]
 pub mod simulator;
 
-#[cfg(feature = "dhan")]
-pub mod dhan;
 #[cfg(feature = "angel")]
 pub mod angel;
+#[cfg(feature = "dhan")]
+pub mod dhan;
 #[cfg(feature = "zerodha")]
 pub mod zerodha;
 pub use openalgo_core as core;
