@@ -7,7 +7,7 @@
 //! number, is replaced by a bisection (or a doubling while no upper end is known).
 
 use super::error::PricingError;
-use super::model::{Contract, Model, positive};
+use super::model::{Contract, Forward, Model, positive};
 use super::normal::SQRT_2PI;
 
 /// The largest volatility the solver looks at (10,000 % a year).
@@ -42,6 +42,15 @@ impl Model {
             });
         }
 
+        // Solve on the out-of-the-money option of the same strike (parity: its price is the
+        // time value), on a log scale: Newton on ln(price) converges in a few steps even in the
+        // far wings, where the price is exponentially small in 1/σ².
+        let otm = Forward {
+            call: f.forward <= f.strike,
+            ..f
+        };
+        let time_value = target - lower;
+        let log_target = time_value.ln();
         let moneyness = (f.forward / f.strike).ln().abs();
         let mut sigma = if moneyness > 1e-6 {
             (2.0 * moneyness / f.years).sqrt()
@@ -53,7 +62,8 @@ impl Model {
         }
         let (mut lo, mut hi) = (0.0_f64, f64::INFINITY);
         for _ in 0..MAX_ITERATIONS {
-            let diff = f.undiscounted(sigma) - target;
+            let value = otm.undiscounted(sigma);
+            let diff = value.ln() - log_target;
             if diff == 0.0 {
                 return Ok(sigma);
             }
@@ -62,8 +72,7 @@ impl Model {
             } else {
                 hi = sigma;
             }
-            let vega = f.undiscounted_vega(sigma);
-            let newton = sigma - diff / vega;
+            let newton = sigma - diff * value / otm.undiscounted_vega(sigma);
             let next = if newton.is_finite() && newton > lo && newton < hi {
                 newton
             } else if hi.is_finite() {

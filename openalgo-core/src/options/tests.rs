@@ -437,3 +437,28 @@ fn synthetic_future_and_embedded_expiry() {
     assert_eq!(split_underlying("28OCT25FUT"), ("28OCT25FUT", None));
     assert_eq!(split_underlying("M&M28OCT25FUT"), ("M&M28OCT25FUT", None));
 }
+
+proptest! {
+    /// The binary-search ATM equals the reference's `min(strikes, key=|s − ltp|)` (first, i.e.
+    /// lowest, strike on ties) over random ladders.
+    #[test]
+    fn atm_matches_a_linear_scan(
+        raw in prop::collection::vec(1u32..5_000, 1..60),
+        ltp_cents in 1u64..600_000,
+    ) {
+        let mut strikes: Vec<Strike> = raw
+            .iter()
+            .filter_map(|&k| Strike::new(Decimal::from(k) / Decimal::from(2)))
+            .collect();
+        strikes.sort_unstable();
+        strikes.dedup();
+        let ltp = Decimal::from(ltp_cents) / Decimal::from(100);
+        let mut best = 0;
+        for (i, s) in strikes.iter().enumerate() {
+            if (s.value() - ltp).abs() < (strikes[best].value() - ltp).abs() {
+                best = i;
+            }
+        }
+        prop_assert_eq!(atm_index(&strikes, ltp), Some(best));
+    }
+}
