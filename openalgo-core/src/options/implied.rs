@@ -3,8 +3,10 @@
 //! The price is strictly increasing in volatility between the bounds of [`Model::bounds`], so a
 //! price strictly inside them has exactly one volatility. Newton starts at the point of maximum
 //! vega (`σ = sqrt(2|ln(F/K)|/T)`, from which it converges monotonically) or, near the money,
-//! at the Brenner–Subrahmanyam estimate; any step that leaves the current bracket, or is not a
-//! number, is replaced by a bisection (or a doubling while no upper end is known).
+//! at the Brenner–Subrahmanyam estimate. It works on the out-of-the-money option of the strike
+//! and on ln(price), so the far wings converge in a handful of steps. A step that leaves the
+//! current bracket is replaced by the root of the wing model ln(price) ≈ A − B/σ² when that
+//! falls inside the bracket, else by a bisection (or a doubling while no upper end is known).
 
 use super::error::PricingError;
 use super::model::{Contract, Forward, Model, positive};
@@ -60,6 +62,7 @@ impl Model {
         if !(sigma.is_finite() && sigma > 0.0) || sigma > MAX_VOLATILITY {
             sigma = 0.5;
         }
+        let curvature = moneyness * moneyness / (2.0 * f.years);
         let (mut lo, mut hi) = (0.0_f64, f64::INFINITY);
         for _ in 0..MAX_ITERATIONS {
             let value = otm.undiscounted(sigma);
@@ -73,8 +76,18 @@ impl Model {
                 hi = sigma;
             }
             let newton = sigma - diff * value / otm.undiscounted_vega(sigma);
-            let next = if newton.is_finite() && newton > lo && newton < hi {
+            let is_newton = newton.is_finite() && newton > lo && newton < hi;
+            // Overshot below the bracket: in the wings ln(price) ≈ A − B/σ² with
+            // B = ln(F/K)²/(2T); step to that model's root instead of bisecting.
+            let wing = if diff > 0.0 && curvature > 0.0 {
+                (curvature / (diff + curvature / (sigma * sigma))).sqrt()
+            } else {
+                f64::NAN
+            };
+            let next = if is_newton {
                 newton
+            } else if wing > lo && wing < hi {
+                wing
             } else if hi.is_finite() {
                 0.5 * (lo + hi)
             } else {
@@ -89,7 +102,9 @@ impl Model {
             }
             let step = (next - sigma).abs();
             sigma = next;
-            if step <= 4.0 * f64::EPSILON * sigma
+            // A Newton step this small leaves an error of the order of its square: done.
+            if (is_newton && step <= 1e-9 * sigma)
+                || step <= 4.0 * f64::EPSILON * sigma
                 || (hi.is_finite() && hi - lo <= 4.0 * f64::EPSILON * hi)
             {
                 return Ok(sigma);
