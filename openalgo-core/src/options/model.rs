@@ -87,14 +87,16 @@ pub(crate) struct Forward {
 }
 
 impl Forward {
-    /// The undiscounted Black price for a total volatility `σ√T`.
+    /// The undiscounted Black price at volatility `σ` (never negative: far out of the money
+    /// the difference of two tiny terms can round below zero).
     pub(crate) fn undiscounted(&self, sigma: f64) -> f64 {
         let (d1, d2) = self.d1_d2(sigma);
-        if self.call {
+        let value = if self.call {
             self.forward * cdf(d1) - self.strike * cdf(d2)
         } else {
             self.strike * cdf(-d2) - self.forward * cdf(-d1)
-        }
+        };
+        value.max(0.0)
     }
 
     /// ∂(undiscounted price)/∂σ.
