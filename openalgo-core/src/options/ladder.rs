@@ -206,7 +206,9 @@ pub struct ResolvedOption<'t> {
     pub instrument: &'t Instrument,
     /// Its strike.
     pub strike: Strike,
-    /// The at-the-money strike it was counted from.
+    /// The at-the-money strike it was counted from. With a `strike_interval`, an LTP under
+    /// half the interval has no positive ATM and the resolution fails with
+    /// [`ResolveError::InvalidLtp`].
     pub atm_strike: Strike,
 }
 
