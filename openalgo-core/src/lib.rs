@@ -7,6 +7,7 @@
 //! - [`symbol`]: OpenAlgo symbols (parse/format), broker symbols, expiries, strikes.
 //! - [`instrument`]: the instrument master ([`SymbolTable`]): lookups, search, expiries, chains.
 //! - [`broker`]: the object-safe async [`Broker`] trait and its request/response/error types.
+//! - [`options`]: option prices, Greeks, implied volatility and option-symbol resolution.
 //! - [`orders`]: validation, smart/split/basket/close-all/cancel-all, written once over the trait.
 //! - [`calendar`]: exchange sessions, holidays and special sessions (IST).
 //! - [`clock`]: the injected time source ([`clock::Clock`]) and IST conversion; `SystemClock`
@@ -22,6 +23,7 @@ pub mod ids;
 pub mod instrument;
 pub mod market;
 pub mod money;
+pub mod options;
 pub mod orders;
 pub mod rows;
 pub mod sandbox;
