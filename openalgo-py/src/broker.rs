@@ -4,7 +4,8 @@
 //! raise the exception hierarchy instead of returning error dicts.
 //!
 //! Adapters are built by [`build`]: one match arm per broker (`simulator`; `zerodha` in
-//! [`crate::zerodha`], which reads its credentials from the `options` dict).
+//! [`crate::zerodha`] and `angel` in [`crate::angel`], which read their credentials from the
+//! `options` dict).
 
 use std::sync::Arc;
 
@@ -63,8 +64,9 @@ fn build(
             Ok((broker, symbols))
         }
         "zerodha" => crate::zerodha::build(py, options),
+        "angel" => crate::angel::build(py, options),
         other => Err(UnsupportedError::new_err(format!(
-            "unknown broker '{other}': this build has: simulator, zerodha"
+            "unknown broker '{other}': this build has: simulator, zerodha, angel"
         ))),
     }
 }

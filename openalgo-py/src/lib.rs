@@ -15,6 +15,7 @@
 //! PyO3's macros expand to `unsafe` code inside PyO3's own spans, which the workspace's
 //! `unsafe_code = "forbid"` lint accepts, so this crate needs no override.
 
+mod angel;
 mod broker;
 mod calc;
 mod client;
