@@ -4,8 +4,8 @@
 //! raise the exception hierarchy instead of returning error dicts.
 //!
 //! Adapters are built by [`build`]: one match arm per broker (`simulator`; `zerodha` in
-//! [`crate::zerodha`] and `angel` in [`crate::angel`], which read their credentials from the
-//! `options` dict).
+//! [`crate::zerodha`], `dhan` in [`crate::dhan`] and `angel` in [`crate::angel`], which read
+//! their credentials from the `options` dict).
 
 use std::sync::Arc;
 
@@ -64,9 +64,10 @@ fn build(
             Ok((broker, symbols))
         }
         "zerodha" => crate::zerodha::build(py, options),
+        "dhan" => crate::dhan::build(py, options),
         "angel" => crate::angel::build(py, options),
         other => Err(UnsupportedError::new_err(format!(
-            "unknown broker '{other}': this build has: simulator, zerodha, angel"
+            "unknown broker '{other}': this build has: simulator, zerodha, dhan, angel"
         ))),
     }
 }
@@ -111,9 +112,11 @@ fn order_id(text: &Bound<'_, PyAny>) -> PyResult<OrderId> {
 
 #[pymethods]
 impl PyBroker {
-    /// The adapter called `name` (`"simulator"` or `"zerodha"`), configured by keyword options
-    /// (simulator: `capital`, `seed`; zerodha: `api_key`, `api_secret`, `access_token` or
-    /// `request_token`, and optionally `rest_url`, `ws_url`, `login_url`).
+    /// The adapter called `name` (`"simulator"`, `"zerodha"` or `"dhan"`), configured by keyword
+    /// options (simulator: `capital`, `seed`; zerodha: `api_key`, `api_secret`, `access_token`
+    /// or `request_token`, and optionally `rest_url`, `ws_url`, `login_url`; dhan: `client_id`,
+    /// `access_token`, and optionally `rest_url`, `auth_url`, `ws_url`, `order_ws_url`,
+    /// `master_url`).
     #[new]
     #[pyo3(signature = (name="simulator", **options))]
     fn new(py: Python<'_>, name: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {

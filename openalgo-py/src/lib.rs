@@ -8,7 +8,8 @@
 //! - `sandbox`: `Sandbox`, the paper-trading engine embedded in the process.
 //! - `symbols`: `SymbolTable` (instrument master) and symbol parsing.
 //! - `calc`: the smart-order and split-order calculators.
-//! - `broker`: `Broker`, a broker adapter called without a server (`zerodha`: the Kite arm).
+//! - `broker`: `Broker`, a broker adapter called without a server (`zerodha`: the Kite arm;
+//!   `dhan`: the DhanHQ arm).
 //! - `error`: the Python exception hierarchy.
 //! - `rows`: the server's account rows (`openalgo_core::rows`) as dicts, money as `Decimal`.
 //!
@@ -20,6 +21,7 @@ mod broker;
 mod calc;
 mod client;
 mod convert;
+mod dhan;
 mod error;
 mod json;
 mod rows;

@@ -11,6 +11,7 @@ mod calendar;
 mod compound;
 mod crash;
 mod dashboard;
+mod dhan;
 mod docs;
 mod extended;
 mod faults;
