@@ -18,6 +18,7 @@ async fn main() {
         serde_json::json!({
             "rest": mock.rest_url(),
             "ws": mock.ws_url(),
+            "order_ws": mock.order_ws_url(),
             "master": mock.master_url(),
             "client_code": CLIENT_CODE,
             "pin": PIN,

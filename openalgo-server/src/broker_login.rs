@@ -154,8 +154,12 @@ async fn handle(
         return Ok(redirect("/auth/login"));
     };
     // Credentials come only from our own form: a POST with the dashboard's CSRF token (never a
-    // query string, which would land PINs in logs and histories).
-    let form_login = matches!(session.entry.login, LoginKind::CredentialForm { .. });
+    // query string, which would land PINs in logs and histories). A broker's own redirect back
+    // (a consent flow's token) carries none of the form's fields.
+    let form_login = match session.entry.login {
+        LoginKind::CredentialForm { fields } => fields.iter().any(|f| params.contains_key(f.name)),
+        _ => false,
+    };
     if form_login {
         let token = params.remove("csrf_token");
         if !posted || !crate::web::csrf::valid(state, req, Some(&user), token.as_deref()) {

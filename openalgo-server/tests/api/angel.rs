@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{Options, TestApp, browser, spawn_with};
-use crate::zerodha::{recv_market_data, sign_in};
+use crate::zerodha::{between, recv_market_data, sign_in};
 
 const KEY: &str = "angelkey";
 
@@ -33,14 +33,8 @@ fn angel_settings(mock: &MockAngel) -> registry::BrokerSettings {
     .expect("angel settings")
 }
 
-fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
-    let i = html.find(start).map(|i| i + start.len()).expect(start);
-    let j = html[i..].find(end).expect(end);
-    &html[i..i + j]
-}
-
-/// The `/broker` page's credential form: its CSRF token.
-async fn form_token(app: &TestApp, web: &reqwest::Client) -> String {
+/// The CSRF token of the `/broker` page's credential form for `broker`.
+pub(crate) async fn form_token(app: &TestApp, web: &reqwest::Client, broker: &str) -> String {
     let page = web
         .get(format!("{}/broker", app.address))
         .send()
@@ -51,7 +45,7 @@ async fn form_token(app: &TestApp, web: &reqwest::Client) -> String {
         .expect("body");
     let form = between(
         &page,
-        r#"<form method="post" action="/angel/callback""#,
+        &format!(r#"<form method="post" action="/{broker}/callback""#),
         "</form>",
     );
     between(form, r#"name="csrf_token" value=""#, "\"").to_owned()
@@ -141,7 +135,7 @@ async fn angel_form_login_orders_stream_errors_expiry_and_relogin() {
         .await
         .expect("body");
     assert!(auth_page.contains(r#"action="/angel/callback""#));
-    let token = form_token(&app, &web).await;
+    let token = form_token(&app, &web, "angel").await;
 
     // Without the CSRF token, or as a GET (credentials in a URL), nothing reaches SmartAPI.
     let r = submit(&app, &web, "forged", TOTP).await;
@@ -269,7 +263,7 @@ async fn angel_form_login_orders_stream_errors_expiry_and_relogin() {
     assert_eq!(body, json!({"status": "error", "message": "Invalid Token"}));
 
     // A re-login through the form restores trading and streaming.
-    let token = form_token(&app, &web).await;
+    let token = form_token(&app, &web, "angel").await;
     let r = submit(&app, &web, &token, TOTP).await;
     assert_eq!(r.status(), 302);
     mock.set_price("3045", rust_decimal::Decimal::new(82_005, 2));

@@ -14,6 +14,7 @@ use openalgo_server::store::{SecurityStore, SqliteStore, Store};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::angel::form_token;
 use crate::helpers::{Options, TestApp, browser, spawn_with};
 use crate::zerodha::{recv_market_data, sign_in};
 
@@ -39,15 +40,21 @@ pub(crate) fn dhan_settings(mock: &MockDhan) -> registry::BrokerSettings {
     .expect("dhan settings")
 }
 
-/// The login form's fields posted to `/dhan/callback`, as the browser posts the credential form.
+/// The login form's fields posted to `/dhan/callback` with the `/broker` page's CSRF token, as
+/// the browser posts the credential form.
 async fn broker_login(
     app: &TestApp,
     web: &reqwest::Client,
     client_id: &str,
     access_token: &str,
 ) -> reqwest::Response {
+    let token = form_token(app, web, "dhan").await;
     web.post(format!("{}/dhan/callback", app.address))
-        .form(&[("client_id", client_id), ("access_token", access_token)])
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("client_id", client_id),
+            ("access_token", access_token),
+        ])
         .send()
         .await
         .expect("callback")
@@ -119,7 +126,12 @@ async fn dhan_login_orders_stream_errors_expiry_and_relogin() {
         .await
         .expect("page");
     assert_eq!(r.status(), 302);
-    let r = broker_login(&app, &web, CLIENT, "whatever").await;
+    let r = web
+        .post(format!("{}/dhan/callback", app.address))
+        .form(&[("client_id", CLIENT), ("access_token", "whatever")])
+        .send()
+        .await
+        .expect("callback");
     assert_eq!(r.status(), 302, "no dashboard session, no login");
     assert_eq!(r.headers()["location"], "/auth/login");
     sign_in(&app, &web).await;
@@ -134,17 +146,22 @@ async fn dhan_login_orders_stream_errors_expiry_and_relogin() {
     assert!(page.contains("Dhan"), "{page}");
 
     // A token Dhan refuses: back to the broker page (JSON 401 for XHR callers), no session.
+    let token = form_token(&app, &web, "dhan").await;
     let r = web
         .post(format!("{}/dhan/callback", app.address))
         .header("Accept", "application/json")
-        .form(&[("client_id", CLIENT), ("access_token", "forged")])
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("client_id", CLIENT),
+            ("access_token", "forged"),
+        ])
         .send()
         .await
         .expect("callback");
     assert_eq!(r.status(), 401);
     assert_eq!(r.json::<Value>().await.expect("json")["status"], "error");
     let r = broker_login(&app, &web, CLIENT, "forged").await;
-    assert_eq!(r.headers()["location"], "/auth/broker?error=1");
+    assert_eq!(r.headers()["location"], "/broker?error=1");
     let (status, _) = app.post("placeorder", &order).await;
     assert_ne!(status, 200);
     // Another broker's callback is not served.

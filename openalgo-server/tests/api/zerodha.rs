@@ -42,7 +42,7 @@ pub(crate) fn kite_settings(mock: &MockKite, extra: &[(&str, &str)]) -> registry
 pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+pub(crate) fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     let i = html.find(start).map(|i| i + start.len()).expect(start);
     let j = html[i..].find(end).expect(end);
     &html[i..i + j]

@@ -69,9 +69,12 @@ def client(dhan_server, mock):
     r = _post(opener, f"{host}/auth/login",
               {"csrf_token": csrf, "username": "admin", "password": "Secret#123"})
     assert r.status in (302, 303), r.status
-    # The broker's credential form, as the browser posts it.
+    # The broker's credential form on /broker, as the browser posts it (with the page's CSRF
+    # token).
+    page = opener.open(f"{host}/broker").read().decode()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     r = _post(opener, f"{host}/dhan/callback",
-              {"client_id": CLIENT, "access_token": mock["access_token"]})
+              {"csrf_token": csrf, "client_id": CLIENT, "access_token": mock["access_token"]})
     assert (r.status, r.headers["Location"]) == (302, "/dashboard")
     return api(api_key=dhan_server["key"], host=host)
 

@@ -1,0 +1,108 @@
+"""The official `openalgo` client against our server in live mode with `BROKER=angel` on the
+mock SmartAPI (started from MOCK_ANGEL_BIN): the admin signs in, posts Angel's credential form
+(client code, PIN, TOTP) to `/angel/callback`, then the client places an order and reads the
+order book, positions, funds and quotes, all answered from SmartAPI."""
+
+import http.cookiejar
+import json
+import os
+import re
+import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
+from decimal import Decimal
+
+import pytest
+from openalgo import api
+
+from conftest import _serve
+
+KEY = "angelkey"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+@pytest.fixture(scope="module")
+def mock():
+    binary = os.environ.get("MOCK_ANGEL_BIN")
+    if not binary:
+        pytest.skip("MOCK_ANGEL_BIN is not set (scripts/python-client-tests sets it)")
+    proc = subprocess.Popen([binary, KEY], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    info = json.loads(proc.stdout.readline())
+    yield info
+    proc.stdin.close()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def angel_server(mock):
+    yield from _serve({
+        "BROKER": "angel",
+        "BROKER_API_KEY": KEY,
+        "ANGEL_API_URL": mock["rest"],
+        "ANGEL_WS_URL": mock["ws"],
+        "ANGEL_ORDER_WS_URL": mock["order_ws"],
+        "ANGEL_MASTER_URL": mock["master"],
+    })
+
+
+def _post(opener, url, fields):
+    data = urllib.parse.urlencode(fields).encode()
+    try:
+        return opener.open(urllib.request.Request(url, data=data, method="POST"))
+    except urllib.error.HTTPError as e:  # a 302 the opener does not follow
+        return e
+
+
+@pytest.fixture(scope="module")
+def client(angel_server, mock):
+    host = angel_server["host"]
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect)
+    page = opener.open(f"{host}/auth/login").read().decode()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = _post(opener, f"{host}/auth/login",
+              {"csrf_token": csrf, "username": "admin", "password": "Secret#123"})
+    assert r.status in (302, 303), r.status
+    # The credential form on /broker, as the browser posts it (with the page's CSRF token).
+    page = opener.open(f"{host}/broker").read().decode()
+    assert 'name="pin"' in page and 'name="totp"' in page, "the form is rendered from the entry"
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = _post(opener, f"{host}/angel/callback",
+              {"csrf_token": csrf, "clientid": mock["client_code"], "pin": mock["pin"],
+               "totp": mock["totp"]})
+    assert r.status in (302, 303), r.status
+    assert "error" not in r.headers["Location"], r.headers["Location"]
+    return api(api_key=angel_server["key"], host=host)
+
+
+def test_official_client_trades_through_angel(client):
+    q = client.quotes(symbol="SBIN", exchange="NSE")
+    assert q["status"] == "success", q
+    ltp = Decimal(str(q["data"]["ltp"]))
+    assert ltp > 0
+    r = client.placeorder(strategy="Py", symbol="SBIN", action="BUY", exchange="NSE",
+                          price_type="MARKET", product="MIS", quantity=2)
+    assert r["status"] == "success", r
+    oid = r["orderid"]
+    book = client.orderbook()
+    assert book["status"] == "success", book
+    row = next(o for o in book["data"]["orders"] if o["orderid"] == oid)
+    assert (row["symbol"], row["exchange"], row["product"], row["order_status"]) == \
+        ("SBIN", "NSE", "MIS", "complete")
+    assert Decimal(str(row["average_price"])) == ltp
+    positions = client.positionbook()
+    assert positions["status"] == "success", positions
+    sbin = next(p for p in positions["data"] if p["symbol"] == "SBIN")
+    assert int(sbin["quantity"]) == 2
+    assert client.funds()["status"] == "success"
+
+
+def test_angel_refusal_is_a_clean_error(client):
+    r = client.placeorder(strategy="Py", symbol="NOSUCH", action="BUY", exchange="NSE",
+                          price_type="MARKET", product="MIS", quantity=1)
+    assert r["status"] == "error" and r["message"], r
