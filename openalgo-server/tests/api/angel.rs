@@ -74,12 +74,19 @@ async fn angel_form_login_orders_stream_errors_expiry_and_relogin() {
     let mock = MockAngel::start(KEY).await;
     let store = Arc::new(SqliteStore::in_memory().expect("store"));
     let dyn_store: Arc<dyn Store> = store.clone();
+    let data_dir = std::env::temp_dir().join(format!(
+        "openalgo-angel-e2e-{}-{}",
+        std::process::id(),
+        crate::helpers::free_port()
+    ));
+    std::fs::create_dir_all(&data_dir).expect("data dir");
     let options = Options {
         // As `BROKER=angel` with the mock's hosts in the environment.
         broker: Some(angel_settings(&mock)),
+        data_dir: Some(data_dir.clone()),
         ..Options::default()
     };
-    let (app, _handle) = spawn_with(Arc::clone(&dyn_store), None, options).await;
+    let (app, handle) = spawn_with(Arc::clone(&dyn_store), None, options).await;
     let order = app.with_key(
         json!({"strategy": "e2e", "symbol": "SBIN", "exchange": "NSE",
         "action": "BUY", "quantity": "1", "pricetype": "MARKET", "product": "MIS"}),
@@ -281,4 +288,75 @@ async fn angel_form_login_orders_stream_errors_expiry_and_relogin() {
     assert_eq!(r.status(), 429);
     let body: Value = r.json().await.expect("json");
     assert_eq!(body["error"], "Rate limit exceeded");
+
+    // Analyzer mode: orders go to the paper account, market data still comes from SmartAPI.
+    let (status, _) = app
+        .post("analyzer/toggle", &app.with_key(json!({"mode": true})))
+        .await;
+    assert_eq!(status, 200);
+    let sent = |path: &str| mock.requests().iter().filter(|r| r.path == path).count();
+    let (orders_before, quotes_before) = (sent(paths::PLACE), sent(paths::QUOTE));
+    let (status, body) = app.post("placeorder", &order).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["mode"], "analyze");
+    assert_eq!(
+        sent(paths::PLACE),
+        orders_before,
+        "no order reached SmartAPI"
+    );
+    assert!(
+        sent(paths::QUOTE) > quotes_before,
+        "the paper fill priced from SmartAPI"
+    );
+    let (_, book) = app.post("orderbook", &app.with_key(json!({}))).await;
+    let row = &book["data"]["orders"][0];
+    assert_eq!(
+        (row["symbol"].as_str(), row["order_status"].as_str()),
+        (Some("SBIN"), Some("complete"))
+    );
+    let (status, _) = app
+        .post("analyzer/toggle", &app.with_key(json!({"mode": false})))
+        .await;
+    assert_eq!(status, 200);
+
+    // A restart the same day: the encrypted session and the cached master are restored, no
+    // login and no second download; orders go out with the stored JWT.
+    let jwt = mock
+        .last_request(paths::PLACE)
+        .and_then(|r| header(&r, "authorization"))
+        .expect("bearer sent");
+    handle.stop(true).await;
+    let downloads = || {
+        mock.requests()
+            .iter()
+            .filter(|r| r.path == MASTER_PATH)
+            .count()
+    };
+    let before = downloads();
+    let logins = mock.requests().len();
+    let options = Options {
+        broker: Some(angel_settings(&mock)),
+        data_dir: Some(data_dir.clone()),
+        ..Options::default()
+    };
+    let (again, _handle) = spawn_with(dyn_store, Some(app.api_key.clone()), options).await;
+    let (status, body) = again.post("placeorder", &order).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(downloads(), before, "the cached master is reused");
+    let placed = mock.last_request(paths::PLACE).expect("order");
+    assert_eq!(header(&placed, "authorization"), Some(jwt));
+    assert!(
+        mock.requests()[logins..]
+            .iter()
+            .all(|r| !r.path.contains("loginByPassword")),
+        "no login after the restart"
+    );
+    let _ = std::fs::remove_dir_all(data_dir);
+}
+
+fn header(r: &openalgo_brokers::angel::mock::Recorded, name: &str) -> Option<String> {
+    r.headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
 }
