@@ -6,6 +6,8 @@
 //! [`registry`] lists every broker compiled in: the server picks one by name from it.
 #![warn(missing_docs)]
 
+#[cfg(any(feature = "zerodha", feature = "dhan"))]
+mod csv_fields;
 pub mod latency;
 #[cfg(feature = "paper")]
 pub mod paper;

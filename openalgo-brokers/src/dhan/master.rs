@@ -87,7 +87,7 @@ pub fn parse_instruments(csv: &str) -> Result<(Vec<Instrument>, MasterReport), B
         }
         report.rows += 1;
         fields.clear();
-        split_fields(line, &mut fields);
+        crate::csv_fields::split_fields(line, &mut fields);
         if fields.len() < needed {
             report.malformed += 1;
             continue;
@@ -103,38 +103,6 @@ pub fn parse_instruments(csv: &str) -> Result<(Vec<Instrument>, MasterReport), B
         }
     }
     Ok((out, report))
-}
-
-/// Splits one CSV line; quoted fields may hold commas and doubled quotes.
-fn split_fields<'a>(line: &'a str, out: &mut Vec<Cow<'a, str>>) {
-    let bytes = line.as_bytes();
-    let mut start = 0;
-    while start <= bytes.len() {
-        if bytes.get(start) == Some(&b'"') {
-            let mut value = String::new();
-            let mut i = start + 1;
-            while i < bytes.len() {
-                if bytes[i] == b'"' {
-                    if bytes.get(i + 1) == Some(&b'"') {
-                        value.push('"');
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                let next = memchr::memchr(b'"', &bytes[i..]).map_or(bytes.len(), |p| i + p);
-                value.push_str(&line[i..next]);
-                i = next;
-            }
-            out.push(Cow::Owned(value));
-            start = memchr::memchr(b',', &bytes[i.min(bytes.len())..])
-                .map_or(bytes.len() + 1, |p| i + p + 1);
-        } else {
-            let end = memchr::memchr(b',', &bytes[start..]).map_or(bytes.len(), |p| start + p);
-            out.push(Cow::Borrowed(&line[start..end]));
-            start = end + 1;
-        }
-    }
 }
 
 /// (OpenAlgo exchange, Dhan `exchangeSegment`) of a row, by exchange and instrument name;
