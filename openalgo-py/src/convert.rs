@@ -143,3 +143,15 @@ pub(crate) fn ist(value: &Bound<'_, PyAny>) -> PyResult<NaiveDateTime> {
 pub(crate) fn now_ist() -> NaiveDateTime {
     openalgo_core::clock::ist_from_ms(chrono::Utc::now().timestamp_millis())
 }
+
+/// The text option `key` of a broker's keyword options (`None` when absent or `None`).
+pub(crate) fn option_text(
+    options: &Bound<'_, pyo3::types::PyDict>,
+    key: &str,
+) -> PyResult<Option<String>> {
+    options
+        .get_item(key)?
+        .filter(|v| !v.is_none())
+        .map(|v| v.extract::<String>())
+        .transpose()
+}

@@ -11,16 +11,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use secrecy::SecretString;
 
+use crate::convert::option_text as text;
 use crate::error::{self, ValidationError};
 use crate::runtime::runtime;
-
-fn text(options: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<String>> {
-    options
-        .get_item(key)?
-        .filter(|v| !v.is_none())
-        .map(|v| v.extract::<String>())
-        .transpose()
-}
 
 /// Options: `client_id`, `access_token` (required); `rest_url`, `auth_url`, `ws_url`,
 /// `order_ws_url`, `master_url` (Dhan's hosts by default).

@@ -11,16 +11,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use secrecy::SecretString;
 
+use crate::convert::option_text as text;
 use crate::error::{self, ValidationError};
 use crate::runtime::runtime;
-
-fn text(options: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<String>> {
-    options
-        .get_item(key)?
-        .filter(|v| !v.is_none())
-        .map(|v| v.extract::<String>())
-        .transpose()
-}
 
 /// Options: `api_key`, `api_secret` (required); `access_token` or `request_token` (one of
 /// them); `rest_url`, `ws_url`, `login_url` (Kite's hosts by default).

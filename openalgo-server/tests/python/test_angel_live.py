@@ -3,27 +3,17 @@ mock SmartAPI (started from MOCK_ANGEL_BIN): the admin signs in, posts Angel's c
 (client code, PIN, TOTP) to `/angel/callback`, then the client places an order and reads the
 order book, positions, funds and quotes, all answered from SmartAPI."""
 
-import http.cookiejar
 import json
 import os
-import re
 import subprocess
-import urllib.error
-import urllib.parse
-import urllib.request
 from decimal import Decimal
 
 import pytest
 from openalgo import api
 
-from conftest import _serve
+from conftest import _serve, broker_form_login
 
 KEY = "angelkey"
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
 
 
 @pytest.fixture(scope="module")
@@ -61,22 +51,8 @@ def _post(opener, url, fields):
 @pytest.fixture(scope="module")
 def client(angel_server, mock):
     host = angel_server["host"]
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect)
-    page = opener.open(f"{host}/auth/login").read().decode()
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    r = _post(opener, f"{host}/auth/login",
-              {"csrf_token": csrf, "username": "admin", "password": "Secret#123"})
-    assert r.status in (302, 303), r.status
-    # The credential form on /broker, as the browser posts it (with the page's CSRF token).
-    page = opener.open(f"{host}/broker").read().decode()
-    assert 'name="pin"' in page and 'name="totp"' in page, "the form is rendered from the entry"
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    r = _post(opener, f"{host}/angel/callback",
-              {"csrf_token": csrf, "clientid": mock["client_code"], "pin": mock["pin"],
-               "totp": mock["totp"]})
-    assert r.status in (302, 303), r.status
-    assert "error" not in r.headers["Location"], r.headers["Location"]
+    r = broker_form_login(host, "angel", {"clientid": mock["client_code"], "pin": mock["pin"], "totp": mock["totp"]})
+    assert (r.status, r.headers["Location"]) == (302, "/dashboard")
     return api(api_key=angel_server["key"], host=host)
 
 

@@ -3,27 +3,17 @@ DhanHQ (started from MOCK_DHAN_BIN): the admin signs in, posts Dhan's credential
 `/dhan/callback`, then the client places an order and reads the order book, positions and
 quotes, all answered from Dhan."""
 
-import http.cookiejar
 import json
 import os
-import re
 import subprocess
-import urllib.error
-import urllib.parse
-import urllib.request
 from decimal import Decimal
 
 import pytest
 from openalgo import api
 
-from conftest import _serve
+from conftest import _serve, broker_form_login
 
 CLIENT = "1000000001"
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
 
 
 @pytest.fixture(scope="module")
@@ -62,19 +52,7 @@ def _post(opener, url, fields):
 @pytest.fixture(scope="module")
 def client(dhan_server, mock):
     host = dhan_server["host"]
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect)
-    page = opener.open(f"{host}/auth/login").read().decode()
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    r = _post(opener, f"{host}/auth/login",
-              {"csrf_token": csrf, "username": "admin", "password": "Secret#123"})
-    assert r.status in (302, 303), r.status
-    # The broker's credential form on /broker, as the browser posts it (with the page's CSRF
-    # token).
-    page = opener.open(f"{host}/broker").read().decode()
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    r = _post(opener, f"{host}/dhan/callback",
-              {"csrf_token": csrf, "client_id": CLIENT, "access_token": mock["access_token"]})
+    r = broker_form_login(host, "dhan", {"client_id": CLIENT, "access_token": mock["access_token"]})
     assert (r.status, r.headers["Location"]) == (302, "/dashboard")
     return api(api_key=dhan_server["key"], host=host)
 
