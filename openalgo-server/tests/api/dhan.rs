@@ -347,3 +347,58 @@ async fn dhan_login_orders_stream_errors_expiry_and_relogin() {
     assert_eq!(sent(&mock, "GET", MASTER), downloads);
     let _ = std::fs::remove_dir_all(data_dir);
 }
+
+/// Dhan's consent flow through the server: the browser comes back from Dhan's consent page with
+/// a `tokenId` in the query (no form fields, no CSRF token), the server consumes it with the
+/// app's key and secret, and orders reach Dhan with the access token it got.
+#[tokio::test]
+async fn a_consent_redirect_logs_in_without_the_form() {
+    let mock = MockDhan::start(CLIENT, APP, APP_SECRET).await;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().expect("store"));
+    let settings = registry::configure("dhan", &|name| {
+        Some(match name {
+            "BROKER_API_KEY" => format!("{CLIENT}:::{APP}"),
+            "BROKER_API_SECRET" => APP_SECRET.into(),
+            "DHAN_API_URL" => mock.rest_url(),
+            "DHAN_AUTH_URL" => mock.auth_url(),
+            "DHAN_WS_URL" => mock.ws_url(),
+            "DHAN_ORDER_WS_URL" => mock.order_ws_url(),
+            "DHAN_MASTER_URL" => mock.master_url(),
+            _ => return None,
+        })
+    })
+    .expect("dhan consent settings");
+    let options = Options {
+        broker: Some(settings),
+        ..Options::default()
+    };
+    let (app, _handle) = spawn_with(store, None, options).await;
+    let web = browser();
+    sign_in(&app, &web).await;
+    // A tokenId Dhan never issued is refused.
+    let r = web
+        .get(format!("{}/dhan/callback?tokenId=forged", app.address))
+        .send()
+        .await
+        .expect("callback");
+    assert_eq!(r.headers()["location"], "/auth/broker?error=1");
+    let token_id = mock.issue_token_id();
+    let r = web
+        .get(format!("{}/dhan/callback?tokenId={token_id}", app.address))
+        .send()
+        .await
+        .expect("callback");
+    assert_eq!(r.status(), 302);
+    assert_eq!(r.headers()["location"], "/dashboard");
+    let consumed = mock
+        .last_request("POST", "/app/consumeApp-consent")
+        .expect("consumed");
+    assert!(consumed.query.contains(&("tokenId".to_owned(), token_id)));
+    let order = app.with_key(
+        json!({"strategy": "e2e", "symbol": "SBIN", "exchange": "NSE",
+        "action": "BUY", "quantity": "1", "pricetype": "MARKET", "product": "MIS"}),
+    );
+    let (status, body) = app.post("placeorder", &order).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(mock.last_request("POST", "/v2/orders").is_some());
+}
