@@ -8,6 +8,8 @@
 
 #[cfg(any(feature = "zerodha", feature = "dhan"))]
 mod csv_fields;
+#[cfg(any(feature = "zerodha", feature = "dhan", feature = "angel"))]
+mod day_windows;
 pub mod latency;
 #[cfg(feature = "paper")]
 pub mod paper;

@@ -26,7 +26,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use async_trait::async_trait;
-use chrono::{Days, NaiveDate};
 use openalgo_core::broker::{EventStream, LoginRequest, Session, Subscription};
 use openalgo_core::{
     Broker, BrokerError, Candle, Capabilities, Depth, Exchange, Funds, HistoryRequest, Holding,
@@ -294,22 +293,6 @@ impl AngelBroker {
     }
 }
 
-fn history_windows(start: NaiveDate, end: NaiveDate, days: u64) -> Vec<(NaiveDate, NaiveDate)> {
-    let mut out = Vec::new();
-    let mut from = start;
-    while from <= end {
-        let to = from
-            .checked_add_days(Days::new(days.max(1) - 1))
-            .map_or(end, |d| d.min(end));
-        out.push((from, to));
-        match to.checked_add_days(Days::new(1)) {
-            Some(next) => from = next,
-            None => break,
-        }
-    }
-    out
-}
-
 #[async_trait]
 impl Broker for AngelBroker {
     fn id(&self) -> &'static str {
@@ -489,9 +472,10 @@ impl Broker for AngelBroker {
         );
         let now = openalgo_core::clock::ist_from_ms(chrono::Utc::now().timestamp_millis());
         let mut candles = Vec::new();
-        for (i, (from, to)) in history_windows(request.start(), request.end(), window)
-            .into_iter()
-            .enumerate()
+        for (i, (from, to)) in
+            crate::day_windows::day_windows(request.start(), request.end(), window)
+                .into_iter()
+                .enumerate()
         {
             if i > 0 {
                 tokio::time::sleep(self.config.history_pause).await;
@@ -565,25 +549,5 @@ impl Broker for AngelBroker {
             heartbeat: self.config.heartbeat,
         })
         .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn history_is_chunked() {
-        let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
-        let w = history_windows(d(1, 1), d(3, 15), 30);
-        assert_eq!(
-            w,
-            [
-                (d(1, 1), d(1, 30)),
-                (d(1, 31), d(2, 29)),
-                (d(3, 1), d(3, 15))
-            ]
-        );
-        assert_eq!(history_windows(d(1, 1), d(1, 1), 30), [(d(1, 1), d(1, 1))]);
     }
 }

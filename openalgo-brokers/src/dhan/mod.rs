@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use async_trait::async_trait;
-use chrono::{Days, NaiveDate};
+use chrono::Days;
 use openalgo_core::broker::{EventStream, LoginRequest, OrderTag, Session, Subscription};
 use openalgo_core::{
     Broker, BrokerError, Candle, Capabilities, Depth, Exchange, Funds, HistoryRequest, Holding,
@@ -81,23 +81,6 @@ fn not_found(key: &InstrumentKey) -> BrokerError {
 
 fn order_id(text: String) -> Result<OrderId, BrokerError> {
     OrderId::new(text).map_err(|e| BrokerError::Decode(e.to_string()))
-}
-
-/// `[from, to]` cut into windows of at most `days` days.
-fn windows(start: NaiveDate, end: NaiveDate, days: u64) -> Vec<(NaiveDate, NaiveDate)> {
-    let mut out = Vec::new();
-    let mut from = start;
-    while from <= end {
-        let to = from
-            .checked_add_days(Days::new(days.saturating_sub(1)))
-            .map_or(end, |d| d.min(end));
-        out.push((from, to));
-        match to.checked_add_days(Days::new(1)) {
-            Some(next) => from = next,
-            None => break,
-        }
-    }
-    out
 }
 
 impl DhanBroker {
@@ -553,7 +536,7 @@ impl Broker for DhanBroker {
             ("/charts/intraday", INTRADAY_WINDOW_DAYS)
         };
         let mut candles = Vec::new();
-        for (from, to) in windows(request.start(), request.end(), days) {
+        for (from, to) in crate::day_windows::day_windows(request.start(), request.end(), days) {
             // `toDate` is exclusive.
             let until = to.checked_add_days(Days::new(1)).unwrap_or(to);
             let mut body = json!({
@@ -635,19 +618,5 @@ impl Broker for DhanBroker {
             orders,
         )
         .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn history_windows_are_stitched() {
-        let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
-        let w = windows(d(1, 1), d(5, 15), 90);
-        assert_eq!(w, [(d(1, 1), d(3, 30)), (d(3, 31), d(5, 15))]);
-        assert_eq!(windows(d(1, 1), d(1, 1), 90), [(d(1, 1), d(1, 1))]);
-        assert!(windows(d(2, 1), d(1, 1), 90).is_empty());
     }
 }

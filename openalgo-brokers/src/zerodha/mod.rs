@@ -25,7 +25,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use async_trait::async_trait;
-use chrono::{Days, NaiveDate};
 use openalgo_core::broker::{EventStream, LoginRequest, OrderTag, Session, Subscription};
 use openalgo_core::{
     Broker, BrokerError, Candle, Capabilities, Depth, Exchange, Funds, HistoryRequest, Holding,
@@ -280,22 +279,6 @@ impl ZerodhaBroker {
     }
 }
 
-fn history_windows(start: NaiveDate, end: NaiveDate, days: u64) -> Vec<(NaiveDate, NaiveDate)> {
-    let mut out = Vec::new();
-    let mut from = start;
-    while from <= end {
-        let to = from
-            .checked_add_days(Days::new(days - 1))
-            .map_or(end, |d| d.min(end));
-        out.push((from, to));
-        match to.checked_add_days(Days::new(1)) {
-            Some(next) => from = next,
-            None => break,
-        }
-    }
-    out
-}
-
 #[async_trait]
 impl Broker for ZerodhaBroker {
     fn id(&self) -> &'static str {
@@ -468,7 +451,7 @@ impl Broker for ZerodhaBroker {
         let daily = request.interval() == Interval::Day;
         let window = if daily { 2000 } else { 60 };
         let mut candles = Vec::new();
-        for (from, to) in history_windows(request.start(), request.end(), window) {
+        for (from, to) in crate::day_windows::day_windows(request.start(), request.end(), window) {
             let (from, to) = (format!("{from} 00:00:00"), format!("{to} 23:59:59"));
             let data: KiteCandles = self
                 .http
@@ -516,18 +499,5 @@ impl Broker for ZerodhaBroker {
             reconnect_max: self.config.reconnect_max,
         })
         .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn history_is_chunked() {
-        let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
-        let w = history_windows(d(1, 1), d(3, 15), 60);
-        assert_eq!(w, [(d(1, 1), d(2, 29)), (d(3, 1), d(3, 15))]);
-        assert_eq!(history_windows(d(1, 1), d(1, 1), 60), [(d(1, 1), d(1, 1))]);
     }
 }
