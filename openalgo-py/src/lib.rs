@@ -8,6 +8,7 @@
 //! - `sandbox`: `Sandbox`, the paper-trading engine embedded in the process.
 //! - `symbols`: `SymbolTable` (instrument master) and symbol parsing.
 //! - `calc`: the smart-order and split-order calculators.
+//! - `options`: option Greeks, prices and implied volatility, and option resolution.
 //! - `broker`: `Broker`, a broker adapter called without a server (`zerodha`: the Kite arm;
 //!   `dhan`: the DhanHQ arm).
 //! - `error`: the Python exception hierarchy.
@@ -24,6 +25,7 @@ mod convert;
 mod dhan;
 mod error;
 mod json;
+mod options;
 mod rows;
 mod runtime;
 mod sandbox;
@@ -42,6 +44,9 @@ fn _openalgo(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(symbols::parse_symbol, m)?)?;
     m.add_function(wrap_pyfunction!(calc::smart_order, m)?)?;
     m.add_function(wrap_pyfunction!(calc::split_order, m)?)?;
+    m.add_function(wrap_pyfunction!(options::option_greeks, m)?)?;
+    m.add_function(wrap_pyfunction!(options::option_price, m)?)?;
+    m.add_function(wrap_pyfunction!(options::implied_volatility, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -13,13 +13,19 @@ use openalgo_core::sandbox::{
     SandboxTrade,
 };
 use openalgo_core::{
-    Action, InstrumentKey, ModifyOrder, OrderRequest, PriceType, Product, Quantity, SymbolTable,
+    Action, Exchange, InstrumentKey, ModifyOrder, OrderRequest, PriceType, Product, Quantity,
+    Symbol, SymbolTable,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
+use rust_decimal::Decimal;
 
 use crate::convert::{self, decimal, key, now_ist, price, word};
 use crate::error::{self, NotFoundError, ValidationError};
+use crate::options::{
+    GreeksInput, LazyLadders, Resolution, greeks_report, option_parts, report_dict, request_expiry,
+    resolve_dict,
+};
 use crate::rows;
 use crate::symbols::PySymbolTable;
 
@@ -29,6 +35,7 @@ use crate::symbols::PySymbolTable;
 pub(crate) struct Sandbox {
     engine: SandboxEngine,
     now: NaiveDateTime,
+    ladders: LazyLadders,
 }
 
 /// The server's order-book row for this order (stamped with its last change, as the server's
@@ -70,6 +77,37 @@ impl Sandbox {
         self.engine.last_price(key)
     }
 
+    /// The last traded price of `symbol` on the first of `exchanges` that has one.
+    fn ltp_on(&self, symbol: &str, exchanges: &[Exchange]) -> Option<(Exchange, Decimal)> {
+        let symbol = Symbol::new(symbol).ok()?;
+        exchanges.iter().find_map(|&e| {
+            let k = InstrumentKey::new(symbol.clone(), e);
+            self.snapshot_for(&k).map(|s| (e, s.ltp.value()))
+        })
+    }
+
+    /// The last price of an option's underlying, quoted where the reference quotes it: the
+    /// index, else the equity, for NSE/BSE derivatives; the exchange itself for a cash or index
+    /// exchange. Other derivative exchanges need the underlying named.
+    fn underlying_ltp(&self, base: &str, exchange: Exchange) -> PyResult<Decimal> {
+        let places: &[Exchange] = match exchange {
+            Exchange::Nfo => &[Exchange::NseIndex, Exchange::Nse],
+            Exchange::Bfo => &[Exchange::BseIndex, Exchange::Bse],
+            e if !e.is_derivative() => &[e],
+            e => {
+                return Err(ValidationError::new_err(format!(
+                    "the underlying of {base} on {e} is a future: give underlying_ltp \
+                     (or underlying_symbol and underlying_exchange)"
+                )));
+            }
+        };
+        self.ltp_on(base, places).map(|(_, p)| p).ok_or_else(|| {
+            NotFoundError::new_err(format!(
+                "no price for {base} yet: tick it first or give the price"
+            ))
+        })
+    }
+
     fn done<T>(&mut self, r: Result<T, openalgo_core::sandbox::SandboxError>) -> PyResult<T> {
         self.engine.clear_events();
         r.map_err(error::sandbox)
@@ -109,6 +147,7 @@ impl Sandbox {
         Ok(Self {
             engine: SandboxEngine::new(config, table, now),
             now,
+            ladders: LazyLadders::default(),
         })
     }
 
@@ -363,6 +402,105 @@ impl Sandbox {
             .map(|h| holding_dict(py, h))
             .collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, rows)
+    }
+
+    /// The option contract at an offset from ATM, as `/optionsymbol` resolves it, with the
+    /// underlying's price from this sandbox's last tick (or `underlying_ltp`): see
+    /// `SymbolTable.resolve_option`.
+    #[pyo3(signature = (underlying, exchange, offset, option_type, *, expiry_date=None, strike_int=None, underlying_ltp=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn resolve_option<'py>(
+        &self,
+        py: Python<'py>,
+        underlying: &str,
+        exchange: &str,
+        offset: &str,
+        option_type: &str,
+        expiry_date: Option<&str>,
+        strike_int: Option<u32>,
+        underlying_ltp: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (base, expiry) = request_expiry(underlying, expiry_date)?;
+        let exchange: Exchange = word(exchange)?;
+        let ltp = match underlying_ltp.filter(|v| !v.is_none()) {
+            Some(v) => decimal(v)?,
+            None => self.underlying_ltp(base, exchange)?,
+        };
+        let r = Resolution {
+            underlying: base,
+            exchange,
+            expiry,
+            offset,
+            option_type,
+            strike_int,
+            ltp,
+        };
+        resolve_dict(py, self.engine.symbols(), &self.ladders, &r)
+    }
+
+    /// Implied volatility and Greeks of an option at this sandbox's last prices and clock, in
+    /// the shape of `/optiongreeks`' answer. The forward is `forward_price` when given, else the
+    /// underlying's last price (`underlying_symbol`/`underlying_exchange` override where it is
+    /// quoted). `interest_rate` is an annual percentage (default 0); `expiry_time` (`HH:MM`)
+    /// overrides the exchange's expiry cut-off.
+    #[pyo3(signature = (symbol, exchange, *, interest_rate=None, forward_price=None, underlying_symbol=None, underlying_exchange=None, expiry_time=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn option_greeks<'py>(
+        &self,
+        py: Python<'py>,
+        symbol: &str,
+        exchange: &str,
+        interest_rate: Option<&Bound<'_, PyAny>>,
+        forward_price: Option<&Bound<'_, PyAny>>,
+        underlying_symbol: Option<&str>,
+        underlying_exchange: Option<&str>,
+        expiry_time: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let k = key(symbol, exchange)?;
+        if self.engine.symbols().get(symbol, k.exchange).is_none() {
+            return Err(error::SymbolNotFoundError::new_err(format!(
+                "{symbol} is not in the master on {}",
+                k.exchange
+            )));
+        }
+        let (base, option_type, strike, expiry) = option_parts(symbol, k.exchange)?;
+        let option_price = self
+            .snapshot_for(&k)
+            .map(|s| s.ltp.value())
+            .ok_or_else(|| NotFoundError::new_err(format!("no price for {symbol} yet")))?;
+        let (underlying, forward) =
+            match (forward_price.filter(|v| !v.is_none()), underlying_symbol) {
+                (Some(f), _) => (base.to_owned(), decimal(f)?),
+                (None, Some(u)) => {
+                    let e: Exchange = word(underlying_exchange.unwrap_or(exchange))?;
+                    let p = self.ltp_on(u, &[e]).map(|(_, p)| p).ok_or_else(|| {
+                        NotFoundError::new_err(format!("no price for {u} on {e} yet"))
+                    })?;
+                    (u.to_owned(), p)
+                }
+                (None, None) => (base.to_owned(), self.underlying_ltp(base, k.exchange)?),
+            };
+        let input = GreeksInput {
+            option_type,
+            strike,
+            expiry,
+            exchange: k.exchange,
+            forward,
+            option_price,
+            interest_rate: interest_rate
+                .filter(|v| !v.is_none())
+                .map(decimal)
+                .transpose()?
+                .unwrap_or(Decimal::ZERO),
+            expiry_time,
+            now: self.now,
+        };
+        let report = greeks_report(&input)?;
+        let d = report_dict(py, &input, &report)?;
+        d.set_item("symbol", symbol)?;
+        d.set_item("exchange", k.exchange.as_str())?;
+        d.set_item("underlying", underlying)?;
+        Ok(d)
     }
 
     /// Places `count` MARKET orders alternating BUY and SELL of `quantity` on one instrument

@@ -16,12 +16,14 @@ use pyo3::types::{PyDict, PyList};
 use crate::convert::{decimal, now_ist, word};
 use crate::error::{self, ValidationError};
 use crate::json::{from_py, to_py};
+use crate::options::{LazyLadders, Resolution, request_expiry, resolve_dict};
 
 /// An instrument master.
 #[pyclass(module = "openalgo_rs._openalgo", name = "SymbolTable", frozen)]
 #[derive(Debug)]
 pub(crate) struct PySymbolTable {
     table: Arc<SymbolTable>,
+    ladders: LazyLadders,
 }
 
 impl PySymbolTable {
@@ -60,6 +62,7 @@ impl PySymbolTable {
         }
         Ok(Self {
             table: Arc::new(SymbolTable::new(records)),
+            ladders: LazyLadders::default(),
         })
     }
 
@@ -70,6 +73,7 @@ impl PySymbolTable {
         let day = date.unwrap_or_else(|| now_ist().date());
         Self {
             table: SimMarket::new(SimConfig::new(day)).symbols(),
+            ladders: LazyLadders::default(),
         }
     }
 
@@ -191,6 +195,39 @@ impl PySymbolTable {
             out.append(d)?;
         }
         Ok(out)
+    }
+
+    /// The option contract at an offset from the at-the-money strike, as `/optionsymbol`
+    /// resolves it: `underlying` may embed the expiry (`NIFTY28OCT25FUT`), `expiry_date`
+    /// (`DDMMMYY`) wins over it; `exchange` is the underlying's (`NSE_INDEX`) or the option
+    /// exchange (`NFO`); `offset` is `ATM`, `ITM1`..`ITM50` or `OTM1`..`OTM50`. ATM is the listed
+    /// strike nearest `underlying_ltp` (ties to the lower), or with `strike_int` the nearest
+    /// multiple of it. Returns `{"symbol", "exchange", "lotsize", "tick_size", "strike",
+    /// "atm_strike", "underlying_ltp"}`.
+    #[pyo3(signature = (underlying, exchange, offset, option_type, underlying_ltp, *, expiry_date=None, strike_int=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn resolve_option<'py>(
+        &self,
+        py: Python<'py>,
+        underlying: &str,
+        exchange: &str,
+        offset: &str,
+        option_type: &str,
+        underlying_ltp: &Bound<'_, PyAny>,
+        expiry_date: Option<&str>,
+        strike_int: Option<u32>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (base, expiry) = request_expiry(underlying, expiry_date)?;
+        let r = Resolution {
+            underlying: base,
+            exchange: word(exchange)?,
+            expiry,
+            offset,
+            option_type,
+            strike_int,
+            ltp: decimal(underlying_ltp)?,
+        };
+        resolve_dict(py, &self.table, &self.ladders, &r)
     }
 
     /// The option contract's row for an underlying, expiry, strike and type, or None.

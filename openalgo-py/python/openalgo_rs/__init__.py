@@ -6,6 +6,9 @@
 - ``Sandbox``: the paper-trading engine in-process (exact money as ``decimal.Decimal``).
 - ``SymbolTable``, ``parse_symbol``: the instrument master and OpenAlgo symbol parsing.
 - ``smart_order``, ``split_order``: the smart-order and split-order calculators.
+- ``option_greeks``, ``option_price``, ``implied_volatility``: option analytics (Black-76 as
+  ``/optiongreeks`` computes it, and Black–Scholes–Merton); ``SymbolTable.resolve_option`` and
+  ``Sandbox.resolve_option``/``option_greeks`` resolve ATM/ITMn/OTMn contracts.
 - ``Broker``: a broker adapter (``"simulator"``) called directly, without a server.
 """
 
@@ -27,6 +30,9 @@ from ._openalgo import (
     ValidationError,
     _Client,
     __version__,
+    implied_volatility,
+    option_greeks,
+    option_price,
     parse_symbol,
     smart_order,
     split_order,
@@ -68,6 +74,9 @@ __all__ = [
     "SymbolTable",
     "Broker",
     "parse_symbol",
+    "option_greeks",
+    "option_price",
+    "implied_volatility",
     "smart_order",
     "split_order",
     "OpenAlgoError",
