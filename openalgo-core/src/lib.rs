@@ -25,6 +25,7 @@ pub mod market;
 pub mod money;
 pub mod options;
 pub mod orders;
+pub mod risk;
 pub mod rows;
 pub mod sandbox;
 pub mod symbol;
