@@ -122,6 +122,9 @@ pub enum OrderError {
         /// Why the answer was lost.
         cause: BrokerError,
     },
+    /// The account's risk rules refused the order before it reached the broker.
+    #[error(transparent)]
+    Risk(#[from] crate::risk::RiskViolation),
     /// The broker failed or refused.
     #[error(transparent)]
     Broker(#[from] BrokerError),

@@ -13,6 +13,7 @@ use super::tags::TagSource;
 use super::validate::{resolve, validate_against};
 use super::{OrderError, PositionLocks};
 use crate::instrument::SymbolTable;
+use crate::risk::RiskGate;
 use crate::{Action, Broker, InstrumentKey, OrderId, OrderRequest, Product, Quantity, StrategyTag};
 
 /// Strategy tag on the orders `close_all_positions` places.
@@ -74,6 +75,7 @@ pub struct OrderService {
     locks: Arc<PositionLocks>,
     tags: Arc<TagSource>,
     hooks: Arc<dyn ReconcileHooks>,
+    risk: Option<Arc<RiskGate>>,
 }
 
 impl std::fmt::Debug for OrderService {
@@ -95,7 +97,22 @@ impl OrderService {
             locks: Arc::new(PositionLocks::default()),
             tags: Arc::new(TagSource::per_process()),
             hooks: Arc::new(NoHooks),
+            risk: None,
         }
+    }
+
+    /// The same service checking every new order against `gate` before the broker sees it.
+    /// Closing orders (`close_all_positions`) and cancels are never refused by it.
+    #[must_use]
+    pub fn with_risk(mut self, gate: Arc<RiskGate>) -> Self {
+        self.risk = Some(gate);
+        self
+    }
+
+    /// The risk gate in use, if any.
+    #[must_use]
+    pub fn risk(&self) -> Option<&Arc<RiskGate>> {
+        self.risk.as_ref()
     }
 
     /// The same service taking its order tags from `tags` (a keyed call's source).
@@ -140,10 +157,14 @@ impl OrderService {
     ///
     /// # Errors
     /// [`OrderError`] for validation failures or the broker's error;
-    /// [`OrderError::NotPlaced`] / [`OrderError::OutcomeUnknown`] after an ambiguous failure.
+    /// [`OrderError::NotPlaced`] / [`OrderError::OutcomeUnknown`] after an ambiguous failure;
+    /// [`OrderError::Risk`] when the account's risk rules refuse it.
     pub async fn place_order(&self, order: &OrderRequest) -> Result<OrderId, OrderError> {
         let instrument = resolve(&self.symbols, order)?;
         validate_against(order, instrument)?;
+        if let Some(gate) = &self.risk {
+            gate.admit(order, self.broker.as_ref()).await?;
+        }
         self.place_checked(order).await
     }
 

@@ -390,3 +390,56 @@ async fn cancel_all_cancels_open_and_trigger_pending_only() {
     assert_eq!(report.failed[0].0.as_str(), "BAD");
     assert_eq!(report.failed[0].1.to_string(), "order already executing");
 }
+
+#[tokio::test]
+async fn the_risk_gate_refuses_before_the_broker_and_never_blocks_closing() {
+    use crate::risk::{RiskGate, RiskGuard, RiskLimits, RiskViolation};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let (svc, broker) = service(FakeBroker {
+        fill_instantly: true,
+        ..FakeBroker::default()
+    });
+    let clock = Arc::new(AtomicU64::new(0));
+    let time = Arc::clone(&clock);
+    let limits = RiskLimits {
+        orders_per_second: 2,
+        max_open_positions: Some(1),
+        ..RiskLimits::none()
+    };
+    let gate = Arc::new(RiskGate::new(
+        RiskGuard::new(limits).unwrap(),
+        Arc::new(move || time.load(Ordering::SeqCst)),
+    ));
+    let svc = svc.with_risk(Arc::clone(&gate));
+    let buy = |s| market(s, Exchange::Nse, Action::Buy, 1);
+
+    // One position may be open: SBIN opens it, INFY would open a second, SBIN adds to it.
+    svc.place_order(&buy("SBIN")).await.unwrap();
+    let err = svc.place_order(&buy("INFY")).await.unwrap_err();
+    assert!(matches!(
+        err,
+        OrderError::Risk(RiskViolation::TooManyPositions { open: 1, limit: 1 })
+    ));
+    svc.place_order(&buy("SBIN")).await.unwrap();
+    // Two orders per rolling second on NSE: the third is refused, a second later it passes.
+    let err = svc.place_order(&buy("SBIN")).await.unwrap_err();
+    assert!(matches!(
+        err,
+        OrderError::Risk(RiskViolation::Throttled { per_second: 2, .. })
+    ));
+    clock.store(1_000_000_000, Ordering::SeqCst);
+    svc.place_order(&buy("SBIN")).await.unwrap();
+    assert_eq!(broker.placed.lock().unwrap().len(), 3);
+
+    // The kill switch refuses new orders, but closing the book still goes out.
+    gate.with(|g| g.engage("stop", ts()));
+    clock.store(5_000_000_000, Ordering::SeqCst);
+    assert!(matches!(
+        svc.place_order(&buy("SBIN")).await,
+        Err(OrderError::Risk(RiskViolation::KillSwitch { .. }))
+    ));
+    let report = svc.close_all_positions().await.unwrap();
+    assert_eq!(report.closed(), 1);
+    assert_eq!(broker.placed.lock().unwrap().len(), 4);
+}

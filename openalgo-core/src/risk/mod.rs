@@ -10,13 +10,17 @@
 //!   orders per second per exchange segment).
 //! - [`throttle`]: the orders-per-second cap as a token bucket per exchange (GCRA).
 //! - [`guard`]: the kill switch and the checks, in a fixed order.
+//! - [`gate`]: the guard shared by an account's order paths, and the pre-trade step the order
+//!   service runs (reading positions or a quote only when a rule needs them).
 //! - [`violation`]: why an order was refused, naming the rule.
 
+pub mod gate;
 pub mod guard;
 pub mod limits;
 pub mod throttle;
 pub mod violation;
 
+pub use gate::{Monotonic, RiskGate};
 pub use guard::{Exposure, KillSwitch, OrderCheck, RiskGuard, RiskState};
 pub use limits::{LimitsError, RiskLimits, SymbolLimits};
 pub use throttle::SegmentThrottle;

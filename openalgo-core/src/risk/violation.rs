@@ -57,6 +57,15 @@ pub enum RiskViolation {
         /// The limit.
         limit: u32,
     },
+    /// A rule that is on needs a broker read (positions, a quote) that failed; the engine
+    /// fails closed.
+    #[error("Risk: the {rule} rule could not be checked ({cause}); the order was not sent")]
+    Unverifiable {
+        /// The rule.
+        rule: &'static str,
+        /// Why the read failed.
+        cause: String,
+    },
     /// Over the orders-per-second cap of the exchange segment.
     #[error(
         "Risk: orders-per-second cap of {per_second}/s on {exchange} reached; retry in {retry_ms} ms"
