@@ -4,6 +4,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use openalgo_core::risk::RiskViolation;
 use openalgo_core::{BrokerError, OrderError};
 use serde_json::{Value, json};
 
@@ -38,6 +39,10 @@ pub enum ApiError {
     /// with its `Idempotency-Key` was interrupted before it answered.
     #[error("{0}")]
     Conflict(String),
+    /// The account's risk rules refused an order before it reached the broker: 429 for the
+    /// orders-per-second cap, 403 for every other rule.
+    #[error(transparent)]
+    Risk(RiskViolation),
     /// A broker failure, classified.
     #[error(transparent)]
     Broker(#[from] BrokerError),
@@ -63,6 +68,7 @@ impl From<OrderError> for ApiError {
     fn from(e: OrderError) -> Self {
         match e {
             OrderError::Broker(b) => Self::Broker(b),
+            OrderError::Risk(v) => Self::Risk(v),
             e @ (OrderError::NotPlaced { .. } | OrderError::OutcomeUnknown { .. }) => {
                 Self::OrderOutcome(e.to_string())
             }
@@ -160,6 +166,8 @@ impl ResponseError for ApiError {
                 BrokerError::Connectivity(_) | BrokerError::Decode(_) => StatusCode::BAD_GATEWAY,
             },
             Self::OrderOutcome(_) => StatusCode::BAD_GATEWAY,
+            Self::Risk(v) if v.is_rate_limit() => StatusCode::TOO_MANY_REQUESTS,
+            Self::Risk(_) => StatusCode::FORBIDDEN,
             Self::Store(_) | Self::Blocking(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -173,6 +181,8 @@ impl ResponseError for ApiError {
             tracing::warn!(error = %chain(b), "broker call failed");
         } else if let Self::OrderOutcome(m) = self {
             tracing::warn!(error = %m, "order placement not confirmed");
+        } else if let Self::Risk(v) = self {
+            tracing::info!(rule = %v, "order refused by the risk rules");
         }
         let mut res = HttpResponse::build(self.status_code()).json(self.body());
         if self.is_invalid_api_key() {

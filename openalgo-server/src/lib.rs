@@ -16,6 +16,7 @@ pub mod journal;
 pub mod orders;
 pub mod pnl;
 pub mod request_id;
+pub mod risk;
 mod routes;
 pub mod sandbox_settings;
 pub mod security;

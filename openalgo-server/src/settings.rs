@@ -44,6 +44,8 @@ pub struct Settings {
     /// WebSocket timing (`WS_AUTH_GRACE_SECONDS`, `WS_PING_INTERVAL`, `WS_PING_TIMEOUT`) and
     /// the upstream stall watchdog (`WS_STALL_SECONDS`).
     pub ws_timing: crate::stream::Timing,
+    /// The risk rules' defaults (`RISK_*`).
+    pub risk: crate::risk::RiskDefaults,
 }
 
 /// Settings that cannot be used.
@@ -260,6 +262,8 @@ impl Settings {
                 ping_timeout: seconds("WS_PING_TIMEOUT", 20)?,
                 stall: seconds("WS_STALL_SECONDS", 30)?,
             },
+            risk: crate::risk::RiskDefaults::from_vars(&|name| env(&[name]))
+                .map_err(|e| SettingsError::Invalid(e.0))?,
         })
     }
 }

@@ -31,6 +31,7 @@ pub struct Application {
     ws_port: u16,
     stream: Arc<crate::stream::StreamContext>,
     bus: crate::stream::BusConfig,
+    risk_interval: std::time::Duration,
 }
 
 /// Startup failures.
@@ -262,7 +263,8 @@ impl Application {
             Arc::clone(clock),
         ));
         let analyze = store.setting(ANALYZE_KEY)?.as_deref() == Some("true");
-        let book = Arc::new(AccountBook::new(accounts, analyze));
+        let gates = crate::risk::load(store.as_ref(), &settings.risk)?;
+        let book = Arc::new(AccountBook::new(accounts, analyze, gates));
         let hub = Arc::new(crate::stream::Hub::new(market.id()));
         let orders = crate::orders::OrderDesk::new(
             Arc::clone(&book),
@@ -365,6 +367,7 @@ impl Application {
             ws_port,
             stream: stream_ctx,
             bus: settings.bus.clone(),
+            risk_interval: settings.risk.pnl_interval,
         })
     }
 
@@ -417,6 +420,12 @@ impl Application {
             Arc::clone(&self.state.clock),
             std::time::Duration::from_secs(3_600),
         ));
+        let monitor = crate::risk::monitor::Monitor {
+            book: Arc::clone(&self.state.book),
+            store: Arc::clone(&self.state.store),
+            clock: Arc::clone(&self.state.clock),
+        };
+        drivers.push(tokio::spawn(monitor.run(self.risk_interval)));
         let result = self.server.await;
         for d in drivers {
             d.abort();

@@ -7,6 +7,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use openalgo_brokers::paper::PaperBroker;
 use openalgo_core::market::TradingMode;
+use openalgo_core::risk::RiskGate;
 use openalgo_core::{Broker, OrderService, SymbolTable};
 
 /// One trading account: a broker and the order logic over it.
@@ -122,6 +123,37 @@ impl Accounts {
     }
 }
 
+/// The risk gates of the two accounts. They outlive every [`Accounts`] (a broker login
+/// replaces the accounts, not their risk state): the book attaches them to each one installed.
+#[derive(Debug, Clone)]
+pub struct RiskGates {
+    /// The configured broker's account.
+    pub live: Arc<RiskGate>,
+    /// The analyzer account.
+    pub analyzer: Arc<RiskGate>,
+}
+
+impl RiskGates {
+    /// The gate of `mode`'s account.
+    #[must_use]
+    pub const fn of(&self, mode: Mode) -> &Arc<RiskGate> {
+        match mode {
+            Mode::Live => &self.live,
+            Mode::Analyze => &self.analyzer,
+        }
+    }
+
+    fn attach(&self, mut accounts: Accounts) -> Accounts {
+        accounts.live.orders = accounts.live.orders.with_risk(Arc::clone(&self.live));
+        accounts.analyzer.trading.orders = accounts
+            .analyzer
+            .trading
+            .orders
+            .with_risk(Arc::clone(&self.analyzer));
+        accounts
+    }
+}
+
 /// Which account answers trading and account requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -167,17 +199,25 @@ pub struct AccountBook {
     current: RwLock<Arc<Accounts>>,
     generation: tokio::sync::watch::Sender<u64>,
     analyze: AtomicBool,
+    risk: RiskGates,
 }
 
 impl AccountBook {
-    /// A book over `accounts`, in analyze mode when `analyze`.
+    /// A book over `accounts`, in analyze mode when `analyze`, every order checked by `risk`.
     #[must_use]
-    pub fn new(accounts: Accounts, analyze: bool) -> Self {
+    pub fn new(accounts: Accounts, analyze: bool, risk: RiskGates) -> Self {
         Self {
-            current: RwLock::new(Arc::new(accounts)),
+            current: RwLock::new(Arc::new(risk.attach(accounts))),
             generation: tokio::sync::watch::channel(0).0,
             analyze: AtomicBool::new(analyze),
+            risk,
         }
+    }
+
+    /// The accounts' risk gates.
+    #[must_use]
+    pub const fn risk(&self) -> &RiskGates {
+        &self.risk
     }
 
     /// The current accounts.
@@ -214,7 +254,8 @@ impl AccountBook {
     /// Replaces the accounts (after a broker login brought a new master contract) and tells
     /// the watchers.
     pub fn install(&self, accounts: Accounts) {
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(accounts);
+        let accounts = Arc::new(self.risk.attach(accounts));
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = accounts;
         self.generation.send_modify(|g| *g += 1);
     }
 

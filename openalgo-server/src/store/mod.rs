@@ -23,6 +23,9 @@ pub enum StoreError {
     /// A uniqueness rule was broken (e.g. the admin already exists).
     #[error("{0}")]
     Conflict(String),
+    /// A stored value cannot be read back (what, and why).
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
 }
 
 /// A user with an API key hash.

@@ -443,6 +443,11 @@ async fn a_thousand_orders_page_through_the_book_and_stream_as_csv() {
             api: many,
             ..openalgo_server::rate_limit::RateLimits::default()
         },
+        // A thousand live orders in a burst: the orders-per-second cap is off for this one.
+        risk: openalgo_server::risk::RiskDefaults {
+            live: openalgo_core::risk::RiskLimits::none(),
+            ..openalgo_server::risk::RiskDefaults::default()
+        },
         ..crate::helpers::Options::default()
     };
     let store: std::sync::Arc<dyn openalgo_server::store::Store> =

@@ -30,6 +30,8 @@ pub(crate) struct Options {
     pub(crate) broker: Option<openalgo_brokers::registry::BrokerSettings>,
     /// The data directory (a fresh one when `None` and `broker` is set).
     pub(crate) data_dir: Option<std::path::PathBuf>,
+    /// The risk rules' defaults (the server's own defaults unless a test sets them).
+    pub(crate) risk: openalgo_server::risk::RiskDefaults,
 }
 
 impl Default for Options {
@@ -49,6 +51,7 @@ impl Default for Options {
             bus: openalgo_server::stream::BusConfig::default(),
             broker: None,
             data_dir: None,
+            risk: openalgo_server::risk::RiskDefaults::default(),
         }
     }
 }
@@ -145,6 +148,7 @@ pub(crate) async fn spawn_with(
         ws_port: 0,
         ws_timing: options.ws_timing,
         bus: options.bus,
+        risk: options.risk,
     };
     let api_key = match api_key {
         Some(k) => k,

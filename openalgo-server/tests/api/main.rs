@@ -19,6 +19,7 @@ mod feed_stall;
 mod market;
 mod orders;
 mod restart;
+mod risk;
 mod seam;
 mod secrets;
 mod security;

@@ -38,6 +38,7 @@ mod order_http;
 mod orders;
 mod requests;
 mod responses;
+pub(crate) mod risk;
 mod schema;
 mod streamed;
 mod symbols;

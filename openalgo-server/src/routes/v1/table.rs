@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::requests as rq;
 use super::responses as rs;
-use super::{account, calendar, compound, extended, margin, market, orders, symbols};
+use super::{account, calendar, compound, extended, margin, market, orders, risk, symbols};
 use crate::error::ApiError;
 use crate::security::rate_limit::RateClass;
 use crate::validation::fields::Field;
@@ -326,6 +326,24 @@ endpoints! {
         analyze: Never, checks_key: true, fields: rq::INSTRUMENTS, aliases: &[],
         tag: "Symbols", summary: "The master contract as JSON or CSV", ok: rs::found,
         errors: NONE,
+    }
+    RISK => risk::status {
+        path: "risk", method: Post, format: F2, rate: Api, order_call: false,
+        analyze: Never, checks_key: true, fields: risk::STATUS, aliases: &[],
+        tag: "Risk", summary: "Both accounts' risk rules and kill switches",
+        ok: risk::status_schema, errors: NONE,
+    }
+    RISK_KILLSWITCH => risk::kill_switch {
+        path: "risk/killswitch", method: Post, format: F2, rate: Api, order_call: false,
+        analyze: Never, checks_key: true, fields: risk::KILL_SWITCH, aliases: &[],
+        tag: "Risk", summary: "Engage (optionally flattening) or release an account's kill switch",
+        ok: risk::account_answer_schema, errors: NONE,
+    }
+    RISK_LIMITS => risk::limits {
+        path: "risk/limits", method: Post, format: F2, rate: Api, order_call: false,
+        analyze: Never, checks_key: true, fields: risk::LIMITS, aliases: &[],
+        tag: "Risk", summary: "Change an account's risk limits (0 turns a rule off)",
+        ok: risk::account_answer_schema, errors: NONE,
     }
     TICKER => extended::ticker {
         path: "ticker/{instrument}", method: Get, format: F2, rate: Api, order_call: false,
