@@ -13,7 +13,7 @@ use openalgo_core::clock::Clock;
 use openalgo_core::risk::{LimitsError, RiskGate, RiskGuard, RiskLimits, RiskState};
 
 use crate::error::{ApiError, blocking};
-use crate::state::{Mode, RiskGates};
+use crate::state::{AccountBook, Mode, RiskGates};
 use crate::store::{Store, StoreError};
 
 pub use settings::RiskDefaults;
@@ -110,4 +110,37 @@ pub async fn set_limits(
         .with(|g| g.set_limits(limits))
         .map_err(|e: LimitsError| ApiError::BadRequest(e.to_string()))?;
     save(store, gates, mode).await
+}
+
+/// Engages or releases `mode`'s kill switch and saves it; engaging also flattens the account
+/// when `flatten` says so (or, when `None`, when its limits say so). Shared by the API and the
+/// Risk page.
+///
+/// # Errors
+/// [`ApiError`] when the store fails.
+pub async fn switch(
+    store: &Arc<dyn Store>,
+    book: &AccountBook,
+    clock: &dyn Clock,
+    mode: Mode,
+    engage_it: bool,
+    reason: &str,
+    flatten: Option<bool>,
+) -> Result<(), ApiError> {
+    let gates = book.risk();
+    if !engage_it {
+        release(store, gates, mode).await?;
+        return Ok(());
+    }
+    let reason = match reason.trim() {
+        "" => "engaged by the user",
+        r => r,
+    };
+    engage(store, gates, mode, reason, clock).await?;
+    let flatten = flatten.unwrap_or_else(|| gates.of(mode).with(|g| g.limits().flatten_on_kill));
+    if flatten {
+        let trading = book.current().of(mode).clone();
+        monitor::flatten(&trading.orders, mode).await;
+    }
+    Ok(())
 }

@@ -1,6 +1,6 @@
 //! The web pages for the single admin user (platform §1, ui.md): first-run setup, login with
 //! optional TOTP, logout, password reset guarded by TOTP, TOTP enrolment, and the trader's
-//! dashboard (funds and P&L, books, ticket, search, API key, sandbox, logs, settings). Pages
+//! dashboard (funds and P&L, books, ticket, search, API key, sandbox, risk, logs, settings). Pages
 //! are server-rendered HTML from templates compiled into the binary, styled and scripted by
 //! vendored assets (no inline code, no CDN); state-changing forms are CSRF-protected and
 //! login-type routes rate-limited.
@@ -25,6 +25,7 @@ mod mypnl;
 mod order_form;
 pub mod password;
 mod pending;
+mod risk;
 mod sandbox;
 mod search;
 pub mod session;
@@ -108,6 +109,9 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/sandbox/settings", web::post().to(sandbox::save))
         .route("/sandbox/mypnl", web::get().to(mypnl::page_handler))
         .route("/sandbox/mypnl.csv", web::get().to(mypnl::csv_handler))
+        .route("/risk", web::get().to(risk::page_handler))
+        .route("/risk/killswitch", web::post().to(risk::kill_switch))
+        .route("/risk/limits", web::post().to(risk::limits))
         .route("/logs", web::get().to(logs::page_handler))
         .route("/settings", web::get().to(settings::page_handler));
     assets::configure(cfg);

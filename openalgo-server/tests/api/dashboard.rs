@@ -20,6 +20,7 @@ const PAGES: &[&str] = &[
     "/search?q=SBIN&symbol=SBIN&on=NSE",
     "/sandbox",
     "/sandbox/mypnl",
+    "/risk",
     "/logs",
     "/logs?tab=traffic",
     "/logs?tab=latency",
@@ -42,9 +43,11 @@ const FORMS: &[&str] = &[
     "/apikey/rotate",
     "/sandbox/reset",
     "/sandbox/settings",
+    "/risk/killswitch",
+    "/risk/limits",
 ];
 
-fn csrf(html: &str) -> String {
+pub(crate) fn csrf(html: &str) -> String {
     let start = r#"name="csrf_token" value=""#;
     let i = html.find(start).expect("csrf field") + start.len();
     html[i..i + html[i..].find('"').expect("end")].to_owned()
@@ -57,13 +60,13 @@ async fn get(app: &TestApp, web: &reqwest::Client, path: &str) -> reqwest::Respo
         .expect("request")
 }
 
-async fn text(app: &TestApp, web: &reqwest::Client, path: &str) -> String {
+pub(crate) async fn text(app: &TestApp, web: &reqwest::Client, path: &str) -> String {
     let r = get(app, web, path).await;
     assert_eq!(r.status(), 200, "{path}");
     r.text().await.expect("body")
 }
 
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     web: &reqwest::Client,
     path: &str,
@@ -77,7 +80,7 @@ async fn post(
 }
 
 /// A signed-in browser and its CSRF token.
-async fn signed_in(app: &TestApp) -> (reqwest::Client, String) {
+pub(crate) async fn signed_in(app: &TestApp) -> (reqwest::Client, String) {
     let web = browser();
     let page = text(app, &web, "/auth/login").await;
     let r = post(

@@ -292,3 +292,94 @@ async fn a_breached_daily_loss_trips_the_kill_switch_and_flattens() {
     assert_eq!(risk(&app).await["live"]["kill_switch"]["engaged"], false);
     handle.stop(true).await;
 }
+
+#[tokio::test]
+async fn the_risk_page_engages_and_releases_the_kill_switch_and_saves_limits() {
+    use crate::dashboard::{post, signed_in, text};
+
+    let app = spawn_app().await;
+    let (web, token) = signed_in(&app).await;
+    let page = text(&app, &web, "/risk").await;
+    assert!(
+        page.contains(r#"id="kill-live-state">Kill switch off"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"id="live-ops" name="orders_per_second" inputmode="numeric" value="10""#),
+        "{page}"
+    );
+
+    let r = post(
+        &app,
+        &web,
+        "/risk/killswitch",
+        &[
+            ("csrf_token", &token),
+            ("account", "live"),
+            ("engage", "true"),
+            ("reason", "lunch <break>"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let page = text(&app, &web, "/risk").await;
+    assert!(page.contains("Kill switch engaged"), "flash: {page}");
+    assert!(
+        page.contains("lunch &lt;break&gt;"),
+        "the reason, escaped: {page}"
+    );
+    let (status, body) = app
+        .post("placeorder", &app.with_key(order("SBIN", "NSE", "BUY", 1)))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    post(
+        &app,
+        &web,
+        "/risk/killswitch",
+        &[
+            ("csrf_token", &token),
+            ("account", "live"),
+            ("engage", "false"),
+        ],
+    )
+    .await;
+    let (status, body) = app
+        .post("placeorder", &app.with_key(order("SBIN", "NSE", "BUY", 1)))
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // Limits: a bad value is refused with its message; good ones are saved and shown.
+    let bad = [
+        ("csrf_token", token.as_str()),
+        ("account", "analyze"),
+        ("max_order_value", "-1"),
+    ];
+    post(&app, &web, "/risk/limits", &bad).await;
+    assert!(
+        text(&app, &web, "/risk")
+            .await
+            .contains("max_order_value cannot be negative")
+    );
+    let good = [
+        ("csrf_token", token.as_str()),
+        ("account", "analyze"),
+        ("max_daily_loss", "2500"),
+        ("max_order_quantity", "100"),
+        ("orders_per_second", "5"),
+        ("flatten_on_kill", "true"),
+    ];
+    post(&app, &web, "/risk/limits", &good).await;
+    let page = text(&app, &web, "/risk").await;
+    assert!(page.contains("Risk limits saved"), "{page}");
+    assert!(
+        page.contains(
+            r#"id="analyze-loss" name="max_daily_loss" inputmode="decimal" value="2500""#
+        ),
+        "{page}"
+    );
+    let limits = &risk(&app).await["analyze"]["limits"];
+    assert_eq!(limits["max_order_quantity"], 100);
+    assert_eq!(limits["orders_per_second"], 5);
+    assert_eq!(limits["flatten_on_kill"], true);
+    assert_eq!(limits["max_open_positions"], Value::Null);
+}

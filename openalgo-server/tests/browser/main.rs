@@ -357,6 +357,31 @@ async fn a_newcomers_day_in_the_browser() {
     b.text_contains("#latency", "simulator").await;
     w.shot("17-logs-latency").await;
 
+    // The Risk page: trip the analyzer account's kill switch, see an order refused, release it.
+    w.visit("/risk").await;
+    b.fill("#kill-analyze-why", "browser walk").await;
+    b.click("#kill-analyze-engage").await;
+    b.accept_dialog().await;
+    b.text_contains("#flash", "Kill switch engaged").await;
+    b.text_is("#kill-analyze-state", "Kill switch ON").await;
+    b.text_contains("#kill-analyze-reason", "browser walk")
+        .await;
+    w.shot("17b-risk-kill-switch-on").await;
+    let refused = reqwest::Client::new()
+        .post(format!("{base}/api/v1/placeorder"))
+        .json(
+            &json!({"apikey": new_key, "strategy": "walk", "symbol": "SBIN", "exchange": "NSE",
+                      "action": "BUY", "quantity": "1", "pricetype": "MARKET", "product": "MIS"}),
+        )
+        .send()
+        .await
+        .expect("placeorder");
+    assert_eq!(refused.status(), 403, "the kill switch refuses orders");
+    b.click("#kill-analyze-release").await;
+    b.accept_dialog().await;
+    b.text_contains("#flash", "Kill switch released").await;
+    b.text_is("#kill-analyze-state", "Kill switch off").await;
+
     // The remaining pages render and keep to the CSP.
     for (path, name) in [
         ("/holdings", "18-holdings"),

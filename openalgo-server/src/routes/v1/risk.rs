@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::risk::monitor::flatten;
 use crate::state::Mode;
 use crate::validation::fields::{Bound, Field, Kind, Whole};
 use crate::validation::{Format, Valid, object};
@@ -156,35 +155,6 @@ pub(super) async fn status(
     })))
 }
 
-/// Engages or releases `mode`'s kill switch; engaging flattens the account when asked (or
-/// when its limits say so). Shared by the API and the Risk page.
-pub(crate) async fn set_kill_switch(
-    state: &AppState,
-    mode: Mode,
-    engage: bool,
-    reason: &str,
-    flatten_now: Option<bool>,
-) -> Result<(), ApiError> {
-    let gates = state.book.risk();
-    if engage {
-        let reason = if reason.trim().is_empty() {
-            "engaged by the user"
-        } else {
-            reason.trim()
-        };
-        crate::risk::engage(&state.store, gates, mode, reason, state.clock.as_ref()).await?;
-        let flatten_on =
-            flatten_now.unwrap_or_else(|| gates.of(mode).with(|g| g.limits().flatten_on_kill));
-        if flatten_on {
-            let trading = state.accounts().of(mode).clone();
-            flatten(&trading.orders, mode).await;
-        }
-    } else {
-        crate::risk::release(&state.store, gates, mode).await?;
-    }
-    Ok(())
-}
-
 pub(super) async fn kill_switch(
     state: web::Data<AppState>,
     body: web::Bytes,
@@ -194,7 +164,16 @@ pub(super) async fn kill_switch(
     let mode = account(&state, &v);
     let engage = v.opt_bool("engage").unwrap_or(false);
     let reason = v.opt_text("reason").unwrap_or_default();
-    set_kill_switch(&state, mode, engage, &reason, v.opt_bool("flatten")).await?;
+    crate::risk::switch(
+        &state.store,
+        &state.book,
+        state.clock.as_ref(),
+        mode,
+        engage,
+        &reason,
+        v.opt_bool("flatten"),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(json!({"status": "success", "data": account_json(&state, mode)})))
 }
 
