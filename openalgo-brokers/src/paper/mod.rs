@@ -368,6 +368,12 @@ impl Broker for PaperBroker {
         }))
     }
 
+    async fn open_quantities(
+        &self,
+    ) -> Result<Vec<(InstrumentKey, openalgo_core::Product, i64)>, BrokerError> {
+        Ok(self.inspect(|e| e.open_quantities()))
+    }
+
     async fn open_position(
         &self,
         instrument: &InstrumentKey,
@@ -388,6 +394,16 @@ impl Broker for PaperBroker {
 
     async fn quote(&self, instrument: &InstrumentKey) -> Result<Quote, BrokerError> {
         self.market.quote(instrument).await
+    }
+
+    async fn last_price(
+        &self,
+        instrument: &InstrumentKey,
+    ) -> Result<openalgo_core::Price, BrokerError> {
+        match self.inspect(|e| e.last_price(instrument)) {
+            Some(s) => Ok(s.ltp),
+            None => Ok(self.market.quote(instrument).await?.ltp),
+        }
     }
 
     async fn quotes(&self, instruments: &[InstrumentKey]) -> Result<Vec<QuoteResult>, BrokerError> {

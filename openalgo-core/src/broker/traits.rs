@@ -128,6 +128,21 @@ pub trait Broker: Send + Sync {
     /// Classified [`BrokerError`].
     async fn positions(&self) -> Result<Vec<Position>, BrokerError>;
 
+    /// The open positions' net quantities (no prices): what the risk rules count. By default
+    /// read from `positions`; a broker that knows them without pricing answers faster.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`].
+    async fn open_quantities(&self) -> Result<Vec<(InstrumentKey, Product, i64)>, BrokerError> {
+        Ok(self
+            .positions()
+            .await?
+            .into_iter()
+            .filter(|p| p.quantity != 0)
+            .map(|p| (p.instrument, p.product, p.quantity))
+            .collect())
+    }
+
     /// Net quantity of one (instrument, product); 0 when there is no position.
     ///
     /// # Errors
@@ -162,6 +177,16 @@ pub trait Broker: Send + Sync {
     /// # Errors
     /// Classified [`BrokerError`].
     async fn quote(&self, instrument: &InstrumentKey) -> Result<Quote, BrokerError>;
+
+    /// A recent last traded price, to value an order that has no price of its own (the risk
+    /// rules' order-value check). By default a fresh `quote`; a broker that keeps last prices
+    /// answers from them.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`].
+    async fn last_price(&self, instrument: &InstrumentKey) -> Result<crate::Price, BrokerError> {
+        Ok(self.quote(instrument).await?.ltp)
+    }
 
     /// Quotes for several instruments; one failure does not fail the others. By default one
     /// `quote` call per instrument.

@@ -1,6 +1,6 @@
 //! [`RiskGate`]: one account's [`RiskGuard`] shared by every order path, and the pre-trade step
 //! the order service runs before a placement reaches the broker. The gate reads the broker only
-//! when a rule that is on needs it: the position book for the open-positions rule, a quote to
+//! when a rule that is on needs it: the open positions' quantities for the open-positions rule, a last price to
 //! value a MARKET order against a value limit. A read that fails refuses the order (the engine
 //! fails closed).
 
@@ -68,20 +68,17 @@ impl RiskGate {
         let (exposure_needed, price_needed) =
             self.with(|g| (g.needs_exposure(), g.needs_reference_price(order)));
         let exposure = if exposure_needed {
-            let positions = broker
-                .positions()
+            let open = broker
+                .open_quantities()
                 .await
                 .map_err(|e| RiskViolation::Unverifiable {
                     rule: "max open positions",
                     cause: e.to_string(),
                 })?;
-            let open = positions.iter().filter(|p| p.quantity != 0);
-            let mut count = 0;
-            let mut holds = false;
-            for p in open {
-                count += 1;
-                holds |= &p.instrument == order.instrument() && p.product == order.product();
-            }
+            let holds = open
+                .iter()
+                .any(|(k, product, _)| k == order.instrument() && *product == order.product());
+            let count = open.len();
             Some(Exposure {
                 open_positions: count,
                 opens_position: !holds,

@@ -240,6 +240,17 @@ impl SandboxEngine {
         self.state.history.trade_count()
     }
 
+    /// The open positions' net quantities (instrument, product, units), unpriced and unsorted.
+    #[must_use]
+    pub fn open_quantities(&self) -> Vec<(InstrumentKey, crate::Product, i64)> {
+        self.state
+            .positions
+            .values()
+            .filter(|p| p.quantity != 0)
+            .map(|p| (p.instrument.clone(), p.product, p.quantity))
+            .collect()
+    }
+
     /// Positions, sorted by instrument and product, with their LTP refreshed from the last
     /// known prices.
     #[must_use]
