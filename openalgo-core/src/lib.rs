@@ -16,6 +16,7 @@
 //! - [`rows`]: the account rows of the REST API (orders, trades, positions, holdings, funds).
 #![warn(missing_docs)]
 
+pub mod automation;
 pub mod broker;
 pub mod calendar;
 pub mod clock;
