@@ -27,6 +27,7 @@ pub mod store;
 pub mod stream;
 pub mod validation;
 pub mod web;
+pub mod webhooks;
 
 pub use security::rate_limit;
 

@@ -344,6 +344,7 @@ impl Application {
                 .configure(crate::broker_login::configure)
                 .configure(routes::configure)
                 .configure(crate::web::configure)
+                .configure(crate::webhooks::configure)
                 // Outermost last: headers on every answer, then the traffic log, the ban guard
                 // (before any work), CORS.
                 .wrap(from_fn(crate::security::cors::apply))
@@ -426,6 +427,10 @@ impl Application {
             clock: Arc::clone(&self.state.clock),
         };
         drivers.push(tokio::spawn(monitor.run(self.risk_interval)));
+        drivers.push(tokio::spawn(crate::webhooks::square_off::run(
+            self.state.clone(),
+            std::time::Duration::from_secs(1),
+        )));
         let result = self.server.await;
         for d in drivers {
             d.abort();

@@ -5,9 +5,12 @@ mod checkpoint;
 pub mod security;
 mod sqlite;
 mod sqlite_security;
+mod sqlite_strategies;
+pub mod strategies;
 
 pub use security::SecurityStore;
 pub use sqlite::SqliteStore;
+pub use strategies::{AlertRow, StrategyRow, StrategyStore};
 
 use thiserror::Error;
 
@@ -98,7 +101,7 @@ pub struct StoredAnswer {
 }
 
 /// What the server persists.
-pub trait Store: SecurityStore + Send + Sync {
+pub trait Store: SecurityStore + StrategyStore + Send + Sync {
     /// Appends an order request and its answer to the order log.
     ///
     /// # Errors

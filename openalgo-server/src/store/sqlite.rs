@@ -47,6 +47,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_idempotency_per_user",
         include_str!("../../migrations/sqlite/0009_idempotency_per_user.sql"),
     ),
+    (
+        "0010_webhook_strategies",
+        include_str!("../../migrations/sqlite/0010_webhook_strategies.sql"),
+    ),
 ];
 
 /// SQLite-backed [`Store`].

@@ -32,6 +32,7 @@ pub mod session;
 mod settings;
 mod setup;
 mod status;
+mod strategies;
 mod ticket;
 pub mod totp;
 
@@ -109,6 +110,24 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/sandbox/settings", web::post().to(sandbox::save))
         .route("/sandbox/mypnl", web::get().to(mypnl::page_handler))
         .route("/sandbox/mypnl.csv", web::get().to(mypnl::csv_handler))
+        .route("/strategy/api/strategies", web::get().to(strategies::list))
+        .route("/strategy/api/strategy", web::post().to(strategies::create))
+        .route(
+            "/strategy/api/strategy/{id}",
+            web::get().to(strategies::read),
+        )
+        .route(
+            "/strategy/api/strategy/{id}",
+            web::delete().to(strategies::delete),
+        )
+        .route(
+            "/strategy/api/strategy/{id}/symbols",
+            web::post().to(strategies::map_symbols),
+        )
+        .route(
+            "/strategy/api/strategy/{id}/toggle",
+            web::post().to(strategies::toggle),
+        )
         .route("/risk", web::get().to(risk::page_handler))
         .route("/risk/killswitch", web::post().to(risk::kill_switch))
         .route("/risk/limits", web::post().to(risk::limits))

@@ -25,4 +25,5 @@ mod secrets;
 mod security;
 mod stream;
 mod symbols;
+mod webhooks;
 mod zerodha;
