@@ -24,6 +24,7 @@ const NAV: &[(&str, &str)] = &[
     ("/ticket", "Trade"),
     ("/search", "Search"),
     ("/sandbox", "Sandbox"),
+    ("/strategy", "Strategies"),
     ("/risk", "Risk"),
     ("/logs", "Logs"),
     ("/apikey", "API key"),

@@ -33,6 +33,7 @@ mod settings;
 mod setup;
 mod status;
 mod strategies;
+mod strategy_pages;
 mod ticket;
 pub mod totp;
 
@@ -110,6 +111,21 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/sandbox/settings", web::post().to(sandbox::save))
         .route("/sandbox/mypnl", web::get().to(mypnl::page_handler))
         .route("/sandbox/mypnl.csv", web::get().to(mypnl::csv_handler))
+        .route("/strategy", web::get().to(strategy_pages::list_page))
+        .route("/strategy/new", web::post().to(strategy_pages::create))
+        .route("/strategy/{id}", web::get().to(strategy_pages::detail_page))
+        .route(
+            "/strategy/{id}/symbols",
+            web::post().to(strategy_pages::map_symbols),
+        )
+        .route(
+            "/strategy/{id}/toggle",
+            web::post().to(strategy_pages::toggle),
+        )
+        .route(
+            "/strategy/{id}/delete",
+            web::post().to(strategy_pages::delete),
+        )
         .route("/strategy/api/strategies", web::get().to(strategies::list))
         .route("/strategy/api/strategy", web::post().to(strategies::create))
         .route(

@@ -54,13 +54,13 @@ async fn admit(
     Ok(Ok(s.user_id))
 }
 
-fn host(req: &HttpRequest) -> String {
+pub(super) fn host(req: &HttpRequest) -> String {
     let info = req.connection_info();
     format!("{}://{}", info.scheme(), info.host())
 }
 
 /// A strategy as the dashboard shows it.
-fn view(req: &HttpRequest, s: &Stored) -> Value {
+pub(super) fn view(req: &HttpRequest, s: &Stored) -> Value {
     let path = if s.row.source == "chartink" {
         "chartink"
     } else {
@@ -88,13 +88,15 @@ fn view(req: &HttpRequest, s: &Stored) -> Value {
             Value::Null
         };
         let mut tv = json!({"symbol": first, "action": "{{strategy.order.action}}"});
+        let mut ami = json!({"symbol": first, "action": "BUY"});
         if !size.is_null() {
             tv["position_size"] = size;
+            ami["position_size"] = json!(1);
         }
         json!({
             "tradingview": tv,
             "gocharting": {"symbol": first, "action": "BUY"},
-            "amibroker": {"symbol": first, "action": "BUY", "position_size": if s.strategy.mode == TradingMode::Both { json!(1) } else { Value::Null }},
+            "amibroker": ami,
         })
     };
     json!({
@@ -115,7 +117,7 @@ fn view(req: &HttpRequest, s: &Stored) -> Value {
     })
 }
 
-async fn all(state: &AppState) -> Result<Vec<Stored>, ApiError> {
+pub(super) async fn all(state: &AppState) -> Result<Vec<Stored>, ApiError> {
     let store = std::sync::Arc::clone(&state.store);
     blocking(move || store.strategies())
         .await??
@@ -124,11 +126,11 @@ async fn all(state: &AppState) -> Result<Vec<Stored>, ApiError> {
         .collect()
 }
 
-async fn one(state: &AppState, id: i64) -> Result<Option<Stored>, ApiError> {
+pub(super) async fn one(state: &AppState, id: i64) -> Result<Option<Stored>, ApiError> {
     Ok(all(state).await?.into_iter().find(|s| s.row.id == id))
 }
 
-async fn save(state: &AppState, s: &Stored) -> Result<i64, ApiError> {
+pub(super) async fn save(state: &AppState, s: &Stored) -> Result<i64, ApiError> {
     let mut row = s.row.clone();
     row.body = serde_json::to_string(&s.strategy).map_err(ApiError::internal)?;
     let store = std::sync::Arc::clone(&state.store);
@@ -142,7 +144,7 @@ fn time(v: &Value, name: &str, default: &str) -> Result<NaiveTime, String> {
 }
 
 /// The strategy a create request describes.
-fn strategy_of(v: &Value) -> Result<(String, String, WebhookStrategy), String> {
+pub(super) fn strategy_of(v: &Value) -> Result<(String, String, WebhookStrategy), String> {
     let platform = v["platform"]
         .as_str()
         .unwrap_or("tradingview")
@@ -193,7 +195,11 @@ fn strategy_of(v: &Value) -> Result<(String, String, WebhookStrategy), String> {
 }
 
 /// One mapping from `{symbol, exchange, quantity, product}`, checked against the master.
-fn mapping_of(state: &AppState, v: &Value, chartink: bool) -> Result<SymbolMapping, String> {
+pub(super) fn mapping_of(
+    state: &AppState,
+    v: &Value,
+    chartink: bool,
+) -> Result<SymbolMapping, String> {
     let text = |k: &str| match &v[k] {
         Value::String(s) => s.trim().to_owned(),
         Value::Number(n) => n.to_string(),
@@ -224,6 +230,77 @@ fn mapping_of(state: &AppState, v: &Value, chartink: bool) -> Result<SymbolMappi
     SymbolMapping::new(key, Quantity::new(quantity), product).map_err(|e| e.to_string())
 }
 
+/// Creates and saves the strategy `v` describes; `Err(message)` when it is invalid or its
+/// name is taken.
+///
+/// # Errors
+/// [`ApiError`] when the store fails.
+pub(super) async fn create_stored(
+    state: &AppState,
+    v: &Value,
+) -> Result<Result<Stored, String>, ApiError> {
+    let (platform, source, strategy) = match strategy_of(v) {
+        Ok(x) => x,
+        Err(m) => return Ok(Err(m)),
+    };
+    if all(state)
+        .await?
+        .iter()
+        .any(|s| s.strategy.name == strategy.name)
+    {
+        return Ok(Err(format!(
+            "A strategy named {} exists",
+            strategy.name.as_str()
+        )));
+    }
+    let mut stored = Stored {
+        row: StrategyRow {
+            id: 0,
+            webhook_id: new_webhook_id(),
+            source,
+            platform,
+            body: String::new(),
+            created_ms: state.clock.now_ms(),
+        },
+        strategy,
+    };
+    stored.row.id = save(state, &stored).await?;
+    Ok(Ok(stored))
+}
+
+/// Adds `v`'s `mappings` (objects) and `bulk` lines (`SYMBOL,EXCHANGE,QTY,PRODUCT`) to `s`; a
+/// symbol already mapped is replaced. Nothing changes when one is invalid.
+pub(super) fn add_mappings(state: &AppState, s: &mut Stored, v: &Value) -> Result<(), String> {
+    let mut items: Vec<Value> = v["mappings"].as_array().cloned().unwrap_or_default();
+    for line in v["bulk"]
+        .as_str()
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+    {
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        if f.len() != 4 {
+            return Err(format!(
+                "'{}': expected SYMBOL,EXCHANGE,QUANTITY,PRODUCT",
+                line.trim()
+            ));
+        }
+        items.push(json!({"symbol": f[0], "exchange": f[1], "quantity": f[2], "product": f[3]}));
+    }
+    if items.is_empty() {
+        return Err("no mappings given".into());
+    }
+    let chartink = s.row.source == "chartink";
+    let mut next = s.strategy.mappings.clone();
+    for item in &items {
+        let m = mapping_of(state, item, chartink)?;
+        next.retain(|x| x.instrument != m.instrument);
+        next.push(m);
+    }
+    s.strategy.mappings = next;
+    Ok(())
+}
+
 /// `GET /strategy/api/strategies`.
 pub(super) async fn list(
     state: web::Data<AppState>,
@@ -245,33 +322,12 @@ pub(super) async fn create(
     if let Err(r) = admit(&state, &req, true).await? {
         return Ok(r);
     }
-    let (platform, source, strategy) = match strategy_of(&body) {
-        Ok(x) => x,
-        Err(m) => return Ok(bad(m)),
-    };
-    if all(&state)
-        .await?
-        .iter()
-        .any(|s| s.strategy.name == strategy.name)
-    {
-        return Ok(bad(format!(
-            "A strategy named {} exists",
-            strategy.name.as_str()
-        )));
+    match create_stored(&state, &body).await? {
+        Ok(stored) => {
+            Ok(HttpResponse::Ok().json(json!({"status": "success", "data": view(&req, &stored)})))
+        }
+        Err(m) => Ok(bad(m)),
     }
-    let mut stored = Stored {
-        row: StrategyRow {
-            id: 0,
-            webhook_id: new_webhook_id(),
-            source,
-            platform,
-            body: String::new(),
-            created_ms: state.clock.now_ms(),
-        },
-        strategy,
-    };
-    stored.row.id = save(&state, &stored).await?;
-    Ok(HttpResponse::Ok().json(json!({"status": "success", "data": view(&req, &stored)})))
 }
 
 /// `GET /strategy/api/strategy/{id}`: the strategy and its latest alerts.
@@ -313,32 +369,8 @@ pub(super) async fn map_symbols(
         return Ok(HttpResponse::NotFound()
             .json(json!({"status": "error", "message": "Strategy not found"})));
     };
-    let mut items: Vec<Value> = body["mappings"].as_array().cloned().unwrap_or_default();
-    for line in body["bulk"]
-        .as_str()
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-    {
-        let f: Vec<&str> = line.split(',').map(str::trim).collect();
-        if f.len() != 4 {
-            return Ok(bad(format!(
-                "'{line}': expected SYMBOL,EXCHANGE,QUANTITY,PRODUCT"
-            )));
-        }
-        items.push(json!({"symbol": f[0], "exchange": f[1], "quantity": f[2], "product": f[3]}));
-    }
-    if items.is_empty() {
-        return Ok(bad("no mappings given"));
-    }
-    let chartink = s.row.source == "chartink";
-    for item in &items {
-        let m = match mapping_of(&state, item, chartink) {
-            Ok(m) => m,
-            Err(e) => return Ok(bad(e)),
-        };
-        s.strategy.mappings.retain(|x| x.instrument != m.instrument);
-        s.strategy.mappings.push(m);
+    if let Err(m) = add_mappings(&state, &mut s, &body) {
+        return Ok(bad(m));
     }
     save(&state, &s).await?;
     Ok(HttpResponse::Ok().json(json!({"status": "success", "data": view(&req, &s)})))

@@ -21,6 +21,7 @@ const PAGES: &[&str] = &[
     "/sandbox",
     "/sandbox/mypnl",
     "/risk",
+    "/strategy",
     "/logs",
     "/logs?tab=traffic",
     "/logs?tab=latency",
@@ -45,6 +46,7 @@ const FORMS: &[&str] = &[
     "/sandbox/settings",
     "/risk/killswitch",
     "/risk/limits",
+    "/strategy/new",
 ];
 
 pub(crate) fn csrf(html: &str) -> String {

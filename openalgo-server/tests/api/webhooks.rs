@@ -424,3 +424,116 @@ async fn the_intraday_square_off_flattens_every_mapping_once() {
         .count();
     assert_eq!(squareoffs, 1);
 }
+
+#[tokio::test]
+async fn the_strategy_pages_create_map_switch_and_delete() {
+    use crate::dashboard::{post, text};
+
+    let app = spawn_app().await;
+    let (web, token) = signed_in(&app).await;
+    let r = post(
+        &app,
+        &web,
+        "/strategy/new",
+        &[
+            ("csrf_token", &token),
+            ("name", "Page <made>"),
+            ("platform", "tradingview"),
+            ("trading_mode", "LONG"),
+            ("strategy_type", "intraday"),
+            ("start_time", "09:15"),
+            ("end_time", "15:00"),
+            ("squareoff_time", "15:15"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        text(&app, &web, "/strategy")
+            .await
+            .contains("Strategy name must be"),
+        "an invalid name is refused"
+    );
+    let r = post(
+        &app,
+        &web,
+        "/strategy/new",
+        &[
+            ("csrf_token", &token),
+            ("name", "Page made"),
+            ("platform", "gocharting"),
+            ("trading_mode", "LONG"),
+            ("strategy_type", "positional"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let detail = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(detail.starts_with("/strategy/"), "{detail}");
+    let r = post(
+        &app,
+        &web,
+        &format!("{detail}/symbols"),
+        &[
+            ("csrf_token", &token),
+            ("bulk", "SBIN,NSE,2,MIS\nNOPE,NSE,1,MIS"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        text(&app, &web, &detail)
+            .await
+            .contains("Symbol NOPE not found on NSE"),
+        "one bad line saves nothing"
+    );
+    post(
+        &app,
+        &web,
+        &format!("{detail}/symbols"),
+        &[("csrf_token", &token), ("bulk", "SBIN,NSE,2,MIS")],
+    )
+    .await;
+    let page = text(&app, &web, &detail).await;
+    assert!(
+        page.contains("Symbols saved") && page.contains("<td>SBIN</td>"),
+        "{page}"
+    );
+    let start =
+        page.find(r#"<code id="webhook-url">"#).expect("url") + r#"<code id="webhook-url">"#.len();
+    let url = page[start..start + page[start..].find('<').expect("end")].to_owned();
+    assert!(page.contains(r#"id="alert-gocharting""#), "{page}");
+    let (status, answer) = alert(&app, &url, json!({"symbol": "SBIN", "action": "BUY"})).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(net(&app, "SBIN").await, 2);
+    assert!(
+        text(&app, &web, &detail)
+            .await
+            .contains("BUY 2 NSE:SBIN MIS: order "),
+        "the alert log"
+    );
+    post(
+        &app,
+        &web,
+        &format!("{detail}/toggle"),
+        &[("csrf_token", &token)],
+    )
+    .await;
+    assert_eq!(
+        alert(&app, &url, json!({"symbol": "SBIN", "action": "BUY"}))
+            .await
+            .0,
+        404
+    );
+    post(
+        &app,
+        &web,
+        &format!("{detail}/delete"),
+        &[("csrf_token", &token)],
+    )
+    .await;
+    assert!(!text(&app, &web, "/strategy").await.contains("Page made"));
+}

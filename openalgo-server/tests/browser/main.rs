@@ -357,6 +357,30 @@ async fn a_newcomers_day_in_the_browser() {
     b.text_contains("#latency", "simulator").await;
     w.shot("17-logs-latency").await;
 
+    // A webhook strategy: created and mapped on its pages, fired like TradingView would.
+    w.visit("/strategy").await;
+    b.fill("#s-name", "Walk breakout").await;
+    b.click("#strategy-create").await;
+    b.text_contains("#flash", "Strategy created").await;
+    b.fill("#bulk", "SBIN,NSE,3,MIS").await;
+    b.click("#strategy-map-save").await;
+    b.text_contains("#flash", "Symbols saved").await;
+    let hook = b.text("#webhook-url").await;
+    let fired = reqwest::Client::new()
+        .post(&hook)
+        .json(&json!({"symbol": "SBIN", "action": "BUY"}))
+        .send()
+        .await
+        .expect("webhook");
+    assert_eq!(fired.status(), 200, "the webhook places the order");
+    w.visit("/strategy").await;
+    b.click("#strategies a").await;
+    b.text_contains("#strategy-log", "BUY 3 NSE:SBIN MIS: order")
+        .await;
+    w.shot("17a-strategy").await;
+    w.visit("/orderbook").await;
+    b.text_contains("main", "SBIN").await;
+
     // The Risk page: trip the analyzer account's kill switch, see an order refused, release it.
     w.visit("/risk").await;
     b.fill("#kill-analyze-why", "browser walk").await;
