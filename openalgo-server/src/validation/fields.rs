@@ -13,6 +13,8 @@ pub enum Bound {
     Positive,
     /// `>= 1`.
     AtLeastOne,
+    /// `0..=100` (a percentage).
+    Percent,
 }
 
 /// Whether a number must be whole, and where that is checked.
@@ -87,6 +89,8 @@ pub enum Kind {
     Boolean,
     /// A `YYYY-MM-DD` date.
     Date,
+    /// A strike offset: `ATM`, `ITM1`..`ITM50` or `OTM1`..`OTM50` in any letter case.
+    Offset,
     /// A list of objects, each with `fields`.
     Objects {
         /// The fields of each item.
@@ -109,6 +113,8 @@ pub struct Field {
     pub required: bool,
     /// What it accepts.
     pub kind: Kind,
+    /// Whether JSON `null` reads as absent (only for optional fields).
+    pub nullable: bool,
 }
 
 impl Field {
@@ -119,6 +125,7 @@ impl Field {
             name,
             required: true,
             kind,
+            nullable: false,
         }
     }
 
@@ -129,6 +136,18 @@ impl Field {
             name,
             required: false,
             kind,
+            nullable: false,
+        }
+    }
+
+    /// An optional field that may also be JSON `null`.
+    #[must_use]
+    pub const fn nullable(name: &'static str, kind: Kind) -> Self {
+        Self {
+            name,
+            required: false,
+            kind,
+            nullable: true,
         }
     }
 }

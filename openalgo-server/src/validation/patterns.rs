@@ -46,6 +46,11 @@ pub fn number(bound: Bound, whole: Whole) -> String {
         (Bound::Positive, false) => format!(r"\+{{0,2}}{NON_ZERO}|\+?{NON_ZERO_EXP}{EXP}"),
         // Numbers of at least one without an exponent (a subset).
         (Bound::AtLeastOne, false) => r"\+{0,2}0*[1-9][0-9]{0,14}(\.[0-9]{0,12})?".to_owned(),
+        // Percentages without an exponent (a subset).
+        (Bound::Percent, false) => {
+            r"\+?0*([0-9]{1,2}(\.[0-9]{0,12})?|100(\.0{0,12})?|\.[0-9]{1,12})".to_owned()
+        }
+        (Bound::Percent, true) => r"\+?0*([0-9]{1,2}|100)(\.0{0,12})?".to_owned(),
     })
 }
 

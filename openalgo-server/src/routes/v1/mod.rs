@@ -33,6 +33,8 @@ mod extended;
 mod margin;
 mod market;
 pub(crate) mod openapi;
+mod option_orders;
+mod options;
 mod order_fields;
 mod order_http;
 mod orders;
