@@ -83,18 +83,21 @@ order_call!(optionsorder, optionsorder_parse, options_order, false);
 async fn optionsorder_parse(state: &AppState, body: &[u8]) -> Result<(i64, OptionOrder), ApiError> {
     let v = table::OPTIONSORDER.validate(body)?;
     let exchange = v.choice("exchange")?;
+    let underlying = v.text("underlying")?;
+    let user = state.authenticate(&v.text("apikey")?).await.map_err(|_| {
+        ApiError::KeyRefused(format!(
+            "Failed to fetch LTP for {}. Invalid openalgo apikey",
+            Target::quote_only(&underlying, exchange).quote_symbol()
+        ))
+    })?;
+    // After the key (the reference checks the expiry first): what the schema documents is
+    // refused only by a wrong key.
     let target = Target::new(
-        &v.text("underlying")?,
+        &underlying,
         exchange,
         v.opt_text("expiry_date").as_deref(),
         false,
     )?;
-    let user = state.authenticate(&v.text("apikey")?).await.map_err(|_| {
-        ApiError::KeyRefused(format!(
-            "Failed to fetch LTP for {}. Invalid openalgo apikey",
-            target.quote_symbol()
-        ))
-    })?;
     let market = state.option_market();
     let ltp = market.underlying_ltp(&target).await?;
     let (located, offset, option_type) = locate(&market, &target, ltp, &v, strike_interval(&v))?;

@@ -49,13 +49,14 @@ pub(super) async fn optionsymbol(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let v = table::OPTIONSYMBOL.validate(&body)?;
+    let (underlying, exchange) = (v.text("underlying")?, v.choice("exchange")?);
+    authenticate_quoting(&state, &v, &Target::quote_only(&underlying, exchange)).await?;
     let target = Target::new(
-        &v.text("underlying")?,
-        v.choice("exchange")?,
+        &underlying,
+        exchange,
         v.opt_text("expiry_date").as_deref(),
         false,
     )?;
-    authenticate_quoting(&state, &v, &target).await?;
     let query = SymbolQuery {
         offset: v.choice::<Offset>("offset")?,
         option_type: v.choice("option_type")?,
@@ -84,13 +85,9 @@ pub(super) async fn syntheticfuture(
 ) -> Result<HttpResponse, ApiError> {
     let v = table::SYNTHETICFUTURE.validate(&body)?;
     let expiry_text = v.text("expiry_date")?;
-    let target = Target::new(
-        &v.text("underlying")?,
-        v.choice("exchange")?,
-        Some(&expiry_text),
-        false,
-    )?;
-    authenticate_quoting(&state, &v, &target).await?;
+    let (underlying, exchange) = (v.text("underlying")?, v.choice("exchange")?);
+    authenticate_quoting(&state, &v, &Target::quote_only(&underlying, exchange)).await?;
+    let target = Target::new(&underlying, exchange, Some(&expiry_text), false)?;
     let market = state.option_market();
     let ltp = market.underlying_ltp(&target).await?;
     let at_money = |option_type| SymbolQuery {
