@@ -43,6 +43,8 @@ pub enum Then {
     Date2020To2050,
     /// The text must be one of these spellings.
     OneOf(&'static [&'static str]),
+    /// The text must not be blank (the handler's own message says what is missing).
+    NonBlank,
 }
 
 /// A text field.

@@ -23,7 +23,7 @@ use crate::validation::Valid;
 /// The strike interval of a validated request.
 fn strike_interval(v: &Valid) -> Option<u32> {
     v.opt_integer("strike_int")
-        .and_then(|i| u32::try_from(i).ok())
+        .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
 }
 
 /// A leg's (or the order's) placement fields on the resolved contract.

@@ -62,7 +62,7 @@ pub(super) async fn optionsymbol(
         option_type: v.choice("option_type")?,
         strike_interval: v
             .opt_integer("strike_int")
-            .and_then(|i| u32::try_from(i).ok()),
+            .map(|i| u32::try_from(i).unwrap_or(u32::MAX)),
     };
     let market = state.option_market();
     let ltp = market.underlying_ltp(&target).await?;

@@ -259,7 +259,7 @@ const STRIKE_INT: Field = Field::nullable(
     "strike_int",
     Kind::Integer {
         min: 1,
-        max: 1_000_000_000,
+        max: 999_999_999_999_999,
         message: "Must be greater than or equal to 1.",
     },
 );
@@ -370,7 +370,7 @@ pub(super) const OPTION_CHAIN: &[Field] = &[
     API_KEY,
     UNDERLYING,
     Field::required("exchange", EXCHANGE),
-    Field::required("expiry_date", Kind::TEXT),
+    Field::required("expiry_date", Kind::text_then(Then::NonBlank)),
     Field::nullable(
         "strike_count",
         Kind::Integer {

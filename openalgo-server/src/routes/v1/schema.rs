@@ -68,6 +68,7 @@ fn text(t: &Text) -> Value {
             v["description"] = json!("YYYY-MM-DD, 2020-01-01 to 2050-12-31");
         }
         Then::OneOf(values) => v["enum"] = json!(values),
+        Then::NonBlank => v["pattern"] = json!(patterns::non_blank()),
     }
     v
 }
