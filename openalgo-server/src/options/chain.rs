@@ -5,9 +5,7 @@ use openalgo_core::clock::ms_from_ist;
 use openalgo_core::instrument::ExpiryKind;
 use openalgo_core::money::decimal_to_f64;
 use openalgo_core::options::underlying::{future_symbol, priced_by_future, quote_exchange};
-use openalgo_core::options::{
-    GreeksReport, ResolveError, expiry_cutoff, option_chain, synthetic_future,
-};
+use openalgo_core::options::{GreeksReport, expiry_cutoff, option_chain, synthetic_future};
 use openalgo_core::symbol::{ExpiryDate, Strike};
 use openalgo_core::{Exchange, Instrument, InstrumentKey, OptionType, Price, Quote};
 use rust_decimal::Decimal;
@@ -328,16 +326,4 @@ impl OptionMarket {
             rows,
         })
     }
-}
-
-/// A missing-strikes error for an underlying and expiry (kept for callers that check first).
-#[must_use]
-pub fn no_strikes(base: &str, expiry: ExpiryDate) -> ApiError {
-    ApiError::NotFound(
-        ResolveError::NoStrikes {
-            underlying: base.to_owned(),
-            expiry: expiry.compact(),
-        }
-        .to_string(),
-    )
 }

@@ -15,7 +15,7 @@ use chrono::NaiveDateTime;
 use openalgo_core::options::StrikeLadders;
 use openalgo_core::{Broker, SymbolTable};
 
-pub use chain::{ChainLeg, ChainRequest, ChainView, RowView, no_strikes};
+pub use chain::{ChainLeg, ChainRequest, ChainView, RowView};
 pub use greeks::{GreeksInput, GreeksView, greeks_of};
 pub use ladders::LadderCache;
 pub use resolve::{Located, SymbolQuery, Target};
