@@ -120,8 +120,15 @@ async fn optionsorder_parse(state: &AppState, body: &[u8]) -> Result<(i64, Optio
 order_call!(
     optionsmultiorder,
     optionsmultiorder_parse,
-    options_multi_order,
-    false
+    |t, mut order: MultiLegOrder, mode: Mode| {
+        order.mode = match mode {
+            Mode::Live => "live",
+            Mode::Analyze => "analyze",
+        };
+        options_multi_order(t, order)
+    },
+    false,
+    with_mode
 );
 
 async fn optionsmultiorder_parse(
@@ -153,17 +160,14 @@ async fn optionsmultiorder_parse(
             order: resolved.map_err(|e| e.to_string()),
         });
     }
-    let mode = match state.mode() {
-        Mode::Live => "live",
-        Mode::Analyze => "analyze",
-    };
     Ok((
         user,
         MultiLegOrder {
             underlying,
             underlying_ltp: ltp,
             legs,
-            mode,
+            // Set from the call's mode when the command runs.
+            mode: "live",
         },
     ))
 }
