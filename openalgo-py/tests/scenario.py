@@ -15,7 +15,14 @@ import sys
 VOLATILE = {"orderid", "timestamp", "ltp", "bid", "ask", "open", "high", "low", "prev_close",
             "volume", "oi", "average_price", "pnl", "m2munrealized", "m2mrealized", "availablecash",
             "utiliseddebits", "close", "trade_value", "price", "ltq", "totalbuyqty", "totalsellqty",
-            "trigger_price", "canceled_orders", "total_margin_required", "span_margin", "exposure_margin"}
+            "trigger_price", "canceled_orders", "total_margin_required", "span_margin", "exposure_margin",
+            # option prices and what follows from them
+            "underlying_ltp", "underlying_prev_close", "atm_strike", "strike", "forward_price",
+            "synthetic_future_price", "spot_price", "option_price", "implied_volatility", "delta",
+            "gamma", "theta", "vega", "rho", "days_to_expiry", "expiry_ts", "server_ts"}
+
+# An option symbol's strike follows the underlying's price: compared without it.
+OPTION_SYMBOL = re.compile(r"^([A-Z]+\d{2}[A-Z]{3}\d{2})\d+(\.\d+)?(CE|PE)$")
 
 
 def shape(value, key=None):
@@ -30,6 +37,7 @@ def shape(value, key=None):
     if key in VOLATILE:
         return type(value).__name__
     if isinstance(value, str):
+        value = OPTION_SYMBOL.sub(r"\1<strike>\3", value)
         return re.sub(r"\d{10,}", "<id>", value)
     return value
 
@@ -92,6 +100,40 @@ def scenario(client):
     out["margin_empty"] = client.margin(positions=[])
     out["margin_not_a_list"] = client.margin(positions="SBIN")
     out["optionsymbol"] = client.optionsymbol(underlying="NIFTY", exchange="NSE_INDEX", offset="ATM", option_type="CE")
+    out.update(options(client, out["expiry"]["data"][0].replace("-", "")))
+    return out
+
+
+def options(client, expiry):
+    """The option calls (rest-api §4.4) on the nearest NIFTY expiry."""
+    out = {}
+    atm = client.optionsymbol(underlying="NIFTY", exchange="NSE_INDEX", expiry_date=expiry,
+                              offset="ATM", option_type="CE")
+    out["optionsymbol_atm"] = atm
+    out["optionsymbol_itm"] = client.optionsymbol(underlying="NIFTY", exchange="NSE_INDEX",
+                                                  expiry_date=expiry, offset="itm2", option_type="pe")
+    out["optionsymbol_bad_offset"] = client.optionsymbol(underlying="NIFTY", exchange="NSE_INDEX",
+                                                         expiry_date=expiry, offset="XTM1", option_type="CE")
+    out["optionsorder"] = client.optionsorder(strategy="Scenario", underlying="NIFTY", exchange="NSE_INDEX",
+                                              expiry_date=expiry, offset="OTM1", option_type="CE",
+                                              action="BUY", quantity=75)
+    out["optionsorder_split"] = client.optionsorder(underlying="NIFTY", exchange="NSE_INDEX",
+                                                    expiry_date=expiry, offset="ATM", option_type="PE",
+                                                    action="BUY", quantity=150, splitsize=75, product="NRML")
+    out["optionsorder_no_expiry"] = client.optionsorder(underlying="NIFTY", exchange="NSE_INDEX",
+                                                        offset="ATM", option_type="PE", action="BUY", quantity=75)
+    if hasattr(client, "optionsmultiorder"):
+        out["optionsmultiorder"] = client.optionsmultiorder(
+            strategy="Scenario", underlying="NIFTY", exchange="NSE_INDEX", expiry_date=expiry,
+            legs=[{"offset": "OTM2", "option_type": "CE", "action": "SELL", "quantity": 75},
+                  {"offset": "OTM4", "option_type": "CE", "action": "BUY", "quantity": "150", "splitsize": 75},
+                  {"offset": "ITM60", "option_type": "PE", "action": "BUY", "quantity": 75}])
+    out["optionchain"] = client.optionchain(underlying="NIFTY", exchange="NSE_INDEX",
+                                            expiry_date=expiry, strike_count=2)
+    out["optionchain_greeks"] = client.optionchain(underlying="NIFTY", exchange="NSE_INDEX",
+                                                   expiry_date=expiry, strike_count=1, with_greeks=True)
+    out["optiongreeks"] = client.optiongreeks(symbol=atm["symbol"], exchange="NFO", interest_rate=6.5)
+    out["syntheticfuture"] = client.syntheticfuture(underlying="NIFTY", exchange="NSE_INDEX", expiry_date=expiry)
     return out
 
 

@@ -34,3 +34,13 @@ def test_scenario_answers_match_the_official_client():
     assert official["bad_symbol"]["error_type"] == "http_error"
     assert len(official["split"]["results"]) == 3
     assert official["positions_after"]["data"] == []  # closeposition left nothing open
+    # The option calls resolved, placed and priced.
+    assert official["optionsymbol_atm"]["status"] == "success"
+    assert official["optionsorder_split"]["total_quantity"] == 150
+    assert [r["leg"] for r in official["optionsmultiorder"]["results"]] == [1, 2, 3]
+    # The client drops a leg's splitsize: the 150 went as one order.
+    assert "split_results" not in official["optionsmultiorder"]["results"][1]
+    assert official["optionsmultiorder"]["results"][2]["status"] == "error"
+    assert len(official["optionchain"]["chain"]) == 5
+    assert official["optionchain_greeks"]["greeks_included"] is True
+    assert official["optionsymbol_bad_offset"]["code"] == 400

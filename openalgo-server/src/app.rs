@@ -71,6 +71,8 @@ pub struct AppState {
     pub hub: Arc<crate::stream::Hub>,
     /// The intraday P&L curves of the dashboard.
     pub pnl: Arc<crate::pnl::PnlSeries>,
+    /// The strike ladders of the current master (option endpoints and pages).
+    pub ladders: Arc<crate::options::LadderCache>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -98,6 +100,7 @@ impl AppState {
             latency: parts.latency,
             hub: parts.hub,
             pnl: parts.pnl,
+            ladders: Arc::default(),
         }
     }
 
@@ -176,6 +179,19 @@ impl AppState {
         let mode = if on { Mode::Analyze } else { Mode::Live };
         self.book.set_mode(mode);
         Ok(mode)
+    }
+
+    /// What the option service reads now: the market-data broker, the master and its strike
+    /// ladders, and the clock's IST time.
+    #[must_use]
+    pub fn option_market(&self) -> crate::options::OptionMarket {
+        let symbols = self.symbols();
+        crate::options::OptionMarket {
+            broker: self.broker(),
+            ladders: self.ladders.of(&symbols),
+            symbols,
+            now_ist: self.clock.now_ist(),
+        }
     }
 
     /// Checks an API key off the async executor (Argon2 on a cache miss); the user id.

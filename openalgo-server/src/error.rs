@@ -22,12 +22,37 @@ pub enum ApiError {
     /// reference's stringified dict (format F1).
     #[error("validation failed")]
     Validation(Value),
+    /// Schema validation failed in format F3 or F4: `message` is the format's fixed text and
+    /// the per-field error object goes under `errors`.
+    #[error("{message}")]
+    Invalid {
+        /// `Validation error` (F3) or `Validation failed` (F4).
+        message: &'static str,
+        /// The per-field errors.
+        errors: Value,
+    },
     /// A business rule refused the request (400).
     #[error("{0}")]
     BadRequest(String),
     /// Unknown or missing API key (403).
     #[error("Invalid openalgo apikey")]
     InvalidApiKey,
+    /// Unknown API key on the endpoints that answer it with 401 (`optiongreeks`).
+    #[error("Invalid openalgo apikey")]
+    Unauthorized,
+    /// A refusal with its own status and message (the option endpoints' resolution and
+    /// price failures: 400, 404, 500 with the reference's texts).
+    #[error("{message}")]
+    Status {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The message.
+        message: String,
+    },
+    /// An invalid API key found while fetching a price (403 with this message, counted as an
+    /// invalid key).
+    #[error("{0}")]
+    KeyRefused(String),
     /// Unknown order, symbol... (404).
     #[error("{0}")]
     NotFound(String),
@@ -108,11 +133,19 @@ impl ApiError {
         Self::Internal(cause.into())
     }
 
+    /// A 500 whose message is sent as is (the option endpoints' price failures).
+    pub fn internal_message(message: impl Into<String>) -> Self {
+        Self::Status {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: message.into(),
+        }
+    }
+
     /// Whether this refuses an invalid API key (counted against the client).
     #[must_use]
     pub fn is_invalid_api_key(&self) -> bool {
         match self {
-            Self::InvalidApiKey => true,
+            Self::InvalidApiKey | Self::Unauthorized | Self::KeyRefused(_) => true,
             Self::Analyze(inner) => inner.is_invalid_api_key(),
             _ => false,
         }
@@ -139,6 +172,9 @@ impl ApiError {
                 return body;
             }
             Self::Validation(v) => v.clone(),
+            Self::Invalid { message, errors } => {
+                return json!({"status": "error", "message": message, "errors": errors});
+            }
             // A refused broker session reads as the broker's own message (the reference
             // passes Kite's `message` through with its 403).
             Self::Broker(BrokerError::Auth(m)) => Value::String(m.clone()),
@@ -152,8 +188,12 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Analyze(inner) => inner.status_code(),
-            Self::Validation(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::InvalidApiKey => StatusCode::FORBIDDEN,
+            Self::Validation(_) | Self::Invalid { .. } | Self::BadRequest(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::InvalidApiKey | Self::KeyRefused(_) => StatusCode::FORBIDDEN,
+            Self::Status { status, .. } => *status,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,

@@ -30,7 +30,7 @@ pub struct Settings {
     /// A master contract downloaded today before this IST time is downloaded again
     /// (`MASTER_CONTRACT_CUTOFF_TIME`, HH:MM, default 08:00).
     pub master_cutoff: chrono::NaiveTime,
-    /// Rate limits (`ORDER_RATE_LIMIT`, `SMART_ORDER_RATE_LIMIT`, `API_RATE_LIMIT`,
+    /// Rate limits (`ORDER_RATE_LIMIT`, `SMART_ORDER_RATE_LIMIT`, `API_RATE_LIMIT`, `GREEKS_RATE_LIMIT`,
     /// `LOGIN_RATE_LIMIT_MIN`, `LOGIN_RATE_LIMIT_HOUR`, `RESET_RATE_LIMIT`, `WEBHOOK_RATE_LIMIT`).
     pub rate_limits: crate::security::rate_limit::RateLimits,
     /// Security: proxies, app key, session expiry, headers, CORS, retention, auto-bans.
@@ -211,6 +211,7 @@ impl Settings {
             ("ORDER_RATE_LIMIT", &mut rate_limits.order),
             ("SMART_ORDER_RATE_LIMIT", &mut rate_limits.smart_order),
             ("API_RATE_LIMIT", &mut rate_limits.api),
+            ("GREEKS_RATE_LIMIT", &mut rate_limits.greeks),
             ("LOGIN_RATE_LIMIT_MIN", &mut rate_limits.login_minute),
             ("LOGIN_RATE_LIMIT_HOUR", &mut rate_limits.login_hour),
             ("RESET_RATE_LIMIT", &mut rate_limits.reset),

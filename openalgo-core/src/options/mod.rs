@@ -12,6 +12,7 @@
 //! - [`report`]: `optiongreeks` from exact prices, rounded as the reference rounds.
 //! - [`offset`]: `ATM` / `ITMn` / `OTMn`.
 //! - [`ladder`]: strike ladders, option-symbol resolution, option chains, synthetic futures.
+//! - [`underlying`]: which instrument an underlying's price is read from.
 
 pub mod error;
 pub mod implied;
@@ -21,6 +22,7 @@ mod normal;
 pub mod offset;
 pub mod report;
 pub mod time;
+pub mod underlying;
 
 pub use error::{PricingError, ResolveError};
 pub use implied::MAX_VOLATILITY;

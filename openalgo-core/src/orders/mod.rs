@@ -9,6 +9,7 @@ mod basket;
 pub mod commands;
 mod error;
 mod locks;
+pub mod options;
 mod reconcile;
 mod service;
 mod smart;

@@ -443,3 +443,65 @@ async fn the_risk_gate_refuses_before_the_broker_and_never_blocks_closing() {
     assert_eq!(report.closed(), 1);
     assert_eq!(broker.placed.lock().unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn option_legs_place_buys_first_and_report_in_request_order() {
+    use crate::OptionType;
+    use crate::orders::Reply;
+    use crate::orders::options::{LegRequest, MultiLegOrder, options_multi_order};
+    let (svc, broker) = service(FakeBroker::default());
+    let draft = |action, qty| {
+        let mut d = OrderRequest::builder(
+            key("NIFTY30JAN25FUT", Exchange::Nfo),
+            action,
+            Quantity::new(qty),
+        );
+        d.product = crate::Product::Nrml;
+        d
+    };
+    let leg = |leg, action, order| LegRequest {
+        leg,
+        offset: "OTM1".into(),
+        option_type: OptionType::Call,
+        action,
+        order,
+    };
+    let order = MultiLegOrder {
+        underlying: "NIFTY".into(),
+        underlying_ltp: rust_decimal::Decimal::from(23_500),
+        legs: vec![
+            leg(1, Action::Sell, Ok((draft(Action::Sell, 75), 0))),
+            leg(2, Action::Buy, Ok((draft(Action::Buy, 150), 75))),
+            leg(3, Action::Buy, Err("Offset ITM60 is out of range".into())),
+            leg(4, Action::Buy, Ok((draft(Action::Buy, 50), 0))),
+        ],
+        mode: "live",
+    };
+    let placed = options_multi_order(svc, order).await.unwrap();
+    // Placed: leg 2's two children, then leg 4 (refused by the lot rule), then leg 1.
+    let sides: Vec<Action> = broker
+        .placed
+        .lock()
+        .unwrap()
+        .iter()
+        .map(OrderRequest::action)
+        .collect();
+    assert_eq!(sides, [Action::Buy, Action::Buy, Action::Sell]);
+    let body = placed.body();
+    let results = body["results"].as_array().unwrap();
+    let legs: Vec<u64> = results.iter().map(|r| r["leg"].as_u64().unwrap()).collect();
+    assert_eq!(legs, [1, 2, 3, 4]);
+    assert_eq!(results[0]["status"], "success");
+    assert_eq!(results[0]["mode"], "live");
+    assert_eq!(results[1]["split_results"].as_array().unwrap().len(), 2);
+    assert_eq!(results[1]["total_quantity"], 150);
+    assert_eq!(results[2]["message"], "Offset ITM60 is out of range");
+    assert!(results[2].get("symbol").is_none());
+    assert_eq!(results[3]["status"], "error");
+    assert_eq!(results[3]["symbol"], "NIFTY30JAN25FUT");
+    assert!(results[3].get("product").is_none());
+    assert_eq!(
+        results[3]["message"],
+        "Quantity must be in multiples of lot size 75"
+    );
+}

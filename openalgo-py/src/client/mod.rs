@@ -754,6 +754,40 @@ impl Client {
         self.send(py, "optionsymbol", p)
     }
 
+    /// Several option legs on one underlying, BUY legs placed first (`optionsmultiorder`).
+    #[pyo3(signature = (*, strategy, underlying, exchange, legs, expiry_date=None, strike_int=None, **kwargs))]
+    #[allow(clippy::too_many_arguments)]
+    fn optionsmultiorder<'py>(
+        &self,
+        py: Python<'py>,
+        strategy: &Bound<'py, PyAny>,
+        underlying: &Bound<'py, PyAny>,
+        exchange: &Bound<'py, PyAny>,
+        legs: &Bound<'py, PyAny>,
+        expiry_date: Option<&Bound<'py, PyAny>>,
+        strike_int: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let strike_int = strike_int.filter(|s| !s.is_none());
+        if strike_int.is_some() {
+            deprecated(
+                py,
+                c"The 'strike_int' parameter is deprecated and will be removed in future versions.",
+            )?;
+        }
+        let mut p = self.payload();
+        p.raw("strategy", strategy)?
+            .raw("underlying", underlying)?
+            .raw("exchange", exchange)?
+            .option_legs("legs", legs)?;
+        if let Some(s) = strike_int {
+            let n: i64 = s.call_method0("__int__")?.extract()?;
+            p.put_int("strike_int", n);
+        }
+        p.raw_some("expiry_date", expiry_date)?.kwargs_raw(kwargs)?;
+        self.send(py, "optionsmultiorder", p)
+    }
+
     /// A Telegram notification through the server (`telegram/notify`).
     #[pyo3(signature = (*, username, message, priority=None, **kwargs))]
     fn telegram<'py>(

@@ -151,6 +151,52 @@ impl Payload {
         Ok(self)
     }
 
+    /// The legs of a multi-leg option order, rebuilt as the official client rebuilds them:
+    /// `offset`, `option_type`, `action` and `int(quantity)`, then, when the leg has them,
+    /// `expiry_date`, `pricetype`, `product`, `float(price)`, `float(trigger_price)` and
+    /// `int(disclosed_quantity)`; any other key of a leg (`splitsize`) is dropped. A leg
+    /// without a required key raises `KeyError`, as `leg["offset"]` does.
+    pub(crate) fn option_legs(
+        &mut self,
+        key: &str,
+        legs: &Bound<'_, PyAny>,
+    ) -> PyResult<&mut Self> {
+        let py = legs.py();
+        let builtins = py.import("builtins")?;
+        let (int, float) = (builtins.getattr("int")?, builtins.getattr("float")?);
+        let mut out = Vec::new();
+        for leg in legs.try_iter()? {
+            let leg = leg?;
+            let mut row = Map::new();
+            for name in ["offset", "option_type", "action"] {
+                let v = leg.get_item(name)?;
+                row.insert(name.into(), encode(&v, &mut self.1)?);
+            }
+            let quantity = int.call1((leg.get_item("quantity")?,))?;
+            row.insert("quantity".into(), encode(&quantity, &mut self.1)?);
+            for (name, convert) in [
+                ("expiry_date", None),
+                ("pricetype", None),
+                ("product", None),
+                ("price", Some(&float)),
+                ("trigger_price", Some(&float)),
+                ("disclosed_quantity", Some(&int)),
+            ] {
+                if leg.contains(name)? {
+                    let v = leg.get_item(name)?;
+                    let v = match convert {
+                        Some(f) => f.call1((v,))?,
+                        None => v,
+                    };
+                    row.insert(name.into(), encode(&v, &mut self.1)?);
+                }
+            }
+            out.push(Value::Object(row));
+        }
+        self.0.insert(key.into(), Value::Array(out));
+        Ok(self)
+    }
+
     /// The finished body.
     pub(crate) fn into_bytes(self) -> Vec<u8> {
         serde_json::to_vec(&Value::Object(self.0)).unwrap_or_default()

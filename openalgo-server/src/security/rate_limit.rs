@@ -83,6 +83,8 @@ pub struct RateLimits {
     pub smart_order: Limit,
     /// Every other API endpoint (`API_RATE_LIMIT`).
     pub api: Limit,
+    /// `optiongreeks` (`GREEKS_RATE_LIMIT`).
+    pub greeks: Limit,
     /// Login, TOTP and broker-callback routes, per minute (`LOGIN_RATE_LIMIT_MIN`).
     pub login_minute: Limit,
     /// The same routes, per hour (`LOGIN_RATE_LIMIT_HOUR`); both apply.
@@ -103,13 +105,14 @@ const fn limit(count: u32, unit: &'static str) -> Limit {
 
 impl Default for RateLimits {
     /// The reference's defaults: 10 per second for orders and smart orders, 50 per second for the
-    /// rest of the API (`.sample.env`), 5 per minute and 25
+    /// rest of the API (`.sample.env`), 30 per minute for option Greeks, 5 per minute and 25
     /// per hour for logins, 15 per hour for resets, 100 per minute for webhooks.
     fn default() -> Self {
         Self {
             order: limit(10, "second"),
             smart_order: limit(10, "second"),
             api: limit(50, "second"),
+            greeks: limit(30, "minute"),
             login_minute: limit(5, "minute"),
             login_hour: limit(25, "hour"),
             reset: limit(15, "hour"),
@@ -140,6 +143,8 @@ pub enum RateClass {
     SmartOrder,
     /// `API_RATE_LIMIT`.
     Api,
+    /// `GREEKS_RATE_LIMIT`.
+    Greeks,
 }
 
 impl RateLimits {
@@ -148,6 +153,7 @@ impl RateLimits {
             RateClass::Order => self.order,
             RateClass::SmartOrder => self.smart_order,
             RateClass::Api => self.api,
+            RateClass::Greeks => self.greeks,
         }
     }
 

@@ -13,6 +13,8 @@ pub enum Bound {
     Positive,
     /// `>= 1`.
     AtLeastOne,
+    /// `0..=100` (a percentage).
+    Percent,
 }
 
 /// Whether a number must be whole, and where that is checked.
@@ -41,6 +43,8 @@ pub enum Then {
     Date2020To2050,
     /// The text must be one of these spellings.
     OneOf(&'static [&'static str]),
+    /// The text must not be blank (the handler's own message says what is missing).
+    NonBlank,
 }
 
 /// A text field.
@@ -87,6 +91,8 @@ pub enum Kind {
     Boolean,
     /// A `YYYY-MM-DD` date.
     Date,
+    /// A strike offset: `ATM`, `ITM1`..`ITM50` or `OTM1`..`OTM50` in any letter case.
+    Offset,
     /// A list of objects, each with `fields`.
     Objects {
         /// The fields of each item.
@@ -109,6 +115,8 @@ pub struct Field {
     pub required: bool,
     /// What it accepts.
     pub kind: Kind,
+    /// Whether JSON `null` reads as absent (only for optional fields).
+    pub nullable: bool,
 }
 
 impl Field {
@@ -119,6 +127,7 @@ impl Field {
             name,
             required: true,
             kind,
+            nullable: false,
         }
     }
 
@@ -129,6 +138,18 @@ impl Field {
             name,
             required: false,
             kind,
+            nullable: false,
+        }
+    }
+
+    /// An optional field that may also be JSON `null`.
+    #[must_use]
+    pub const fn nullable(name: &'static str, kind: Kind) -> Self {
+        Self {
+            name,
+            required: false,
+            kind,
+            nullable: true,
         }
     }
 }

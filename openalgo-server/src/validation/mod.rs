@@ -25,15 +25,28 @@ pub enum Format {
     Stringified,
     /// F2: the message is the error object.
     Object,
+    /// F3 and F4: the message is this fixed text and the error object is under `errors`.
+    Errors(&'static str),
+}
+
+impl Format {
+    /// F3 (`optionsorder`, `optionsymbol`, `optionchain`...): `Validation error`.
+    pub const F3: Self = Self::Errors("Validation error");
+    /// F4 (`optiongreeks`, `multioptiongreeks`): `Validation failed`.
+    pub const F4: Self = Self::Errors("Validation failed");
 }
 
 /// Parses a JSON body into an object, as the schema layer sees it.
 ///
 /// # Errors
-/// 400 `{'_schema': ['Invalid input type.']}` for a non-object body, 400 for unparseable JSON.
+/// 400 `{'_schema': ['Invalid input type.']}` for a non-object body, 400 for unparseable JSON
+/// (and, in format F4, for a JSON `null`).
 pub fn object(body: &[u8], format: Format) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
+        Ok(Value::Null) if format == Format::F4 => Err(ApiError::BadRequest(
+            "Request body is missing or invalid JSON".into(),
+        )),
         Ok(_) => Err(render(
             &[(
                 "_schema".into(),
@@ -181,6 +194,13 @@ impl Form {
             .collect();
         for k in unknown {
             self.error(&k, "Unknown field.");
+        }
+    }
+
+    /// Reads an optional field that may be JSON `null` as absent.
+    pub fn allow_null(&mut self, field: &'static str) {
+        if self.input.get(field) == Some(&Value::Null) {
+            self.input.remove(field);
         }
     }
 

@@ -46,11 +46,16 @@ pub fn number(bound: Bound, whole: Whole) -> String {
         (Bound::Positive, false) => format!(r"\+{{0,2}}{NON_ZERO}|\+?{NON_ZERO_EXP}{EXP}"),
         // Numbers of at least one without an exponent (a subset).
         (Bound::AtLeastOne, false) => r"\+{0,2}0*[1-9][0-9]{0,14}(\.[0-9]{0,12})?".to_owned(),
+        // Percentages without an exponent (a subset).
+        (Bound::Percent, false) => {
+            r"\+?0*([0-9]{1,2}(\.[0-9]{0,12})?|100(\.0{0,12})?|\.[0-9]{1,12})".to_owned()
+        }
+        (Bound::Percent, true) => r"\+?0*([0-9]{1,2}|100)(\.0{0,12})?".to_owned(),
     })
 }
 
 /// The pattern of an integer string in `min..=max` (short ranges listed, others any
-/// 15-digit integer).
+/// 15-digit integer of the range's sign).
 #[must_use]
 pub fn integer(min: i64, max: i64) -> String {
     let values = if max.saturating_sub(min) <= 100 {
@@ -58,10 +63,20 @@ pub fn integer(min: i64, max: i64) -> String {
             .map(|i| i.to_string())
             .collect::<Vec<_>>()
             .join("|")
+    } else if min >= 1 {
+        "[1-9][0-9]{0,14}".to_owned()
+    } else if min == 0 {
+        "[0-9]{1,15}".to_owned()
     } else {
         "-?[0-9]{1,15}".to_owned()
     };
     anchored(&format!(r"\+{{0,2}}0*({values})(\.0{{0,12}})?"))
+}
+
+/// A string with something besides whitespace.
+#[must_use]
+pub const fn non_blank() -> &'static str {
+    r"[^\t-\r ]"
 }
 
 /// A blank string or a non-negative number (the margin leg's optional `price`).

@@ -59,5 +59,9 @@ pub(super) fn render(errors: &[(String, FieldErrors)], format: Format) -> ApiErr
     match format {
         Format::Object => ApiError::Validation(to_json(errors)),
         Format::Stringified => ApiError::Validation(Value::String(to_repr(errors))),
+        Format::Errors(message) => ApiError::Invalid {
+            message,
+            errors: to_json(errors),
+        },
     }
 }

@@ -159,6 +159,7 @@ fn number_rule(bound: Bound, whole: Whole) -> impl Fn(Decimal) -> bool {
             Bound::NonNegative => !d.is_sign_negative() || d.is_zero(),
             Bound::Positive => d > Decimal::ZERO,
             Bound::AtLeastOne => d >= Decimal::ONE,
+            Bound::Percent => (!d.is_sign_negative() || d.is_zero()) && d <= Decimal::ONE_HUNDRED,
         };
         in_range && (whole != Whole::Checked || d.fract().is_zero())
     }
@@ -180,6 +181,9 @@ fn text(form: &mut Form, field: &Field, t: &Text) -> Option<String> {
 
 fn read(form: &mut Form, field: &Field) -> Option<Val> {
     let (name, required) = (field.name, field.required);
+    if field.nullable {
+        form.allow_null(name);
+    }
     match field.kind {
         Kind::Text(t) => text(form, field, &t).map(Val::Text),
         Kind::Choice(allowed) => form
@@ -204,6 +208,20 @@ fn read(form: &mut Form, field: &Field) -> Option<Val> {
             .map(Val::Integer),
         Kind::Boolean => form.boolean(name, required).map(Val::Bool),
         Kind::Date => form.date(name, required).map(Val::Date),
+        Kind::Offset => {
+            let value = form.string(name, required, 0, 0);
+            if value
+                .as_deref()
+                .is_some_and(|v| v.parse::<openalgo_core::options::Offset>().is_err())
+            {
+                form.reject(
+                    name,
+                    openalgo_core::options::ResolveError::InvalidOffset.to_string(),
+                );
+                return None;
+            }
+            value.map(Val::Text)
+        }
         Kind::Objects {
             fields,
             min,

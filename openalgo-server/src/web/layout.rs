@@ -23,6 +23,7 @@ const NAV: &[(&str, &str)] = &[
     ("/holdings", "Holdings"),
     ("/ticket", "Trade"),
     ("/search", "Search"),
+    ("/options", "Options"),
     ("/sandbox", "Sandbox"),
     ("/strategy", "Strategies"),
     ("/risk", "Risk"),

@@ -22,6 +22,7 @@ mod login;
 mod logs;
 mod monitors;
 mod mypnl;
+mod options;
 mod order_form;
 pub mod password;
 mod pending;
@@ -100,6 +101,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/holdings", web::get().to(books::holdings))
         .route("/holdings.csv", web::get().to(books::holdings_csv))
         .route("/search", web::get().to(search::page_handler))
+        .route("/options", web::get().to(options::page_handler))
         .route("/ticket", web::get().to(ticket::page_handler))
         .route("/ticket/review", web::post().to(ticket::review))
         .route("/ticket/place", web::post().to(ticket::place))

@@ -30,6 +30,7 @@ pub(super) async fn page_handler(
         ("Order endpoints", "ORDER_RATE_LIMIT", &l.order),
         ("Smart orders", "SMART_ORDER_RATE_LIMIT", &l.smart_order),
         ("Other API endpoints", "API_RATE_LIMIT", &l.api),
+        ("Option Greeks", "GREEKS_RATE_LIMIT", &l.greeks),
         ("Login per minute", "LOGIN_RATE_LIMIT_MIN", &l.login_minute),
         ("Login per hour", "LOGIN_RATE_LIMIT_HOUR", &l.login_hour),
         ("Password reset", "RESET_RATE_LIMIT", &l.reset),

@@ -17,6 +17,7 @@ mod extended;
 mod faults;
 mod feed_stall;
 mod market;
+mod options;
 mod orders;
 mod restart;
 mod risk;

@@ -421,6 +421,59 @@ async fn a_newcomers_day_in_the_browser() {
         w.shot(name).await;
     }
 
+    // The option chain: strikes around ATM with live last prices, an order from a strike
+    // through the ticket's review step.
+    b.click("nav.main a[href=\"/options\"]").await;
+    b.find("#option-chain tr.atm").await;
+    let rows: u64 = b
+        .script(
+            "return document.querySelectorAll('#option-chain tbody tr').length",
+            json!([]),
+        )
+        .await
+        .as_u64()
+        .expect("row count");
+    assert_eq!(rows, 21, "ten strikes each side of ATM");
+    let call_ltp = "#option-chain tr.atm td[data-ltp-key]";
+    let option_key = b.attr(call_ltp, "data-ltp-key").await.expect("key");
+    let option_symbol = option_key
+        .strip_prefix("NFO:")
+        .unwrap_or_else(|| panic!("{option_key}"))
+        .to_owned();
+    assert!(option_symbol.ends_with("CE"), "{option_symbol}");
+    let first = b.text(call_ltp).await;
+    w.until("a live option price", 30, || async {
+        b.text(call_ltp).await != first
+    })
+    .await;
+    w.shot("24a-option-chain").await;
+    b.click("#option-chain tr.atm a[data-ticket=\"BUY\"]").await;
+    assert_eq!(
+        b.script(
+            "return document.getElementById('t-symbol').value",
+            json!([])
+        )
+        .await,
+        json!(option_symbol)
+    );
+    b.click("#t-review").await;
+    b.text_is("#r-instrument", &option_key).await;
+    w.shot("24b-option-ticket-confirm").await;
+    b.click("#t-confirm").await;
+    b.url_ends("/orderbook").await;
+    let flash = b.text("#flash").await;
+    let option_order = flash
+        .strip_prefix("Order placed: ")
+        .unwrap_or_else(|| panic!("{flash}"))
+        .trim()
+        .to_owned();
+    b.text_contains(
+        &format!("tr[data-order-id=\"{option_order}\"]"),
+        &option_symbol,
+    )
+    .await;
+    w.shot("24c-orderbook-option").await;
+
     // Dark theme, remembered across pages; and a phone-sized viewport.
     w.visit("/dashboard").await;
     b.click("#theme-toggle").await;

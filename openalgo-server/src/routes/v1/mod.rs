@@ -3,9 +3,16 @@
 
 /// An order endpoint: `$name` validates and authenticates with `$parse` (its refusals carry the
 /// analyzer marker when `$mark`), then runs the typed `$command` in an order call (order log,
-/// `Idempotency-Key`).
+/// `Idempotency-Key`); with `with_mode` the command also receives the call's mode.
 macro_rules! order_call {
     ($name:ident, $parse:ident, $command:expr, $mark:expr) => {
+        order_call!(@serve $name, $parse, |t, p, _mode| ($command)(t, p), $mark);
+    };
+    // A command that also takes the call's mode (captured once by the order desk).
+    ($name:ident, $parse:ident, $command:expr, $mark:expr, with_mode) => {
+        order_call!(@serve $name, $parse, $command, $mark);
+    };
+    (@serve $name:ident, $parse:ident, $command:expr, $mark:expr) => {
         pub(super) async fn $name(
             state: actix_web::web::Data<crate::app::AppState>,
             req: actix_web::HttpRequest,
@@ -33,6 +40,8 @@ mod extended;
 mod margin;
 mod market;
 pub(crate) mod openapi;
+mod option_orders;
+mod options;
 mod order_fields;
 mod order_http;
 mod orders;

@@ -19,6 +19,7 @@ fn content(schema: Value) -> Value {
 
 fn status_description(status: u16) -> &'static str {
     match status {
+        401 => "Invalid openalgo apikey (this endpoint answers 401, not 403)",
         404 => "Not found (order, symbol) — or the broker says so",
         501 => "The broker does not support this",
         502 => "The broker could not be reached or answered garbage",
@@ -40,6 +41,9 @@ fn responses(e: &Endpoint) -> Value {
         }
         Format::Object => {
             "Invalid request: for field errors `message` maps each field to its error messages"
+        }
+        Format::Errors(_) => {
+            "Invalid request: for field errors `message` is fixed and `errors` maps each field to its error messages"
         }
     };
     let plain = json!({"schema": {"type": "string"}});
@@ -102,6 +106,7 @@ fn description(e: &Endpoint) -> String {
         RateClass::Order => "ORDER_RATE_LIMIT",
         RateClass::SmartOrder => "SMART_ORDER_RATE_LIMIT",
         RateClass::Api => "API_RATE_LIMIT",
+        RateClass::Greeks => "GREEKS_RATE_LIMIT",
     };
     let mut d = format!("Rate limit: `{rate}`.");
     if e.order_call {

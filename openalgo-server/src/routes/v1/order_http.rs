@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, InvalidApiKeyMarker};
 use crate::orders::idempotency::{self, HEADER, fingerprint};
 use crate::orders::{Answer, Outcome, Reply};
+use crate::state::Mode;
 use openalgo_core::orders::OrderService;
 
 /// The request body as logged: JSON with `apikey` removed (or the raw text when not JSON).
@@ -44,7 +45,7 @@ pub(super) async fn serve<P, T, C, Fut>(
 ) -> Result<HttpResponse, ApiError>
 where
     T: Reply,
-    C: FnOnce(OrderService, P) -> Fut,
+    C: FnOnce(OrderService, P, Mode) -> Fut,
     Fut: Future<Output = Result<T, OrderError>>,
 {
     let key = idempotency::key_of(req.headers().get(HEADER));
@@ -61,8 +62,9 @@ where
         Ok(_) => match parse.await {
             Err(e) => call.refuse(e, mark_refusals).await?,
             Ok((user_id, request)) => {
+                let mode = call.mode();
                 call.run(user_id, move |t| async move {
-                    command(t, request).await.map_err(ApiError::from)
+                    command(t, request, mode).await.map_err(ApiError::from)
                 })
                 .await?
             }

@@ -2,7 +2,7 @@
 //! declaration order, with the reference's messages. The table ([`super::table`]) gives each
 //! endpoint its list; validation and the OpenAPI document both read it.
 
-use openalgo_core::{Action, Exchange, Interval, PriceType, Product};
+use openalgo_core::{Action, Exchange, Interval, OptionType, PriceType, Product};
 
 use crate::validation::fields::{Bound, Field, Kind, Then, Whole};
 
@@ -249,4 +249,187 @@ pub(super) const TICKER: &[Field] = &[
     Field::required("start_date", Kind::Date),
     Field::required("end_date", Kind::Date),
     Field::optional("format", Kind::TEXT),
+];
+
+const UNDERLYING: Field = Field::required("underlying", Kind::TEXT);
+const EXPIRY_DATE: Field = Field::optional("expiry_date", Kind::TEXT);
+const OPTION_TYPE: Field = Field::required("option_type", Kind::Choice(OptionType::ACCEPTED));
+/// The deprecated arithmetic strike interval.
+const STRIKE_INT: Field = Field::nullable(
+    "strike_int",
+    Kind::Integer {
+        min: 1,
+        max: 999_999_999_999_999,
+        message: "Must be greater than or equal to 1.",
+    },
+);
+const OPTION_QUANTITY: Field = Field::required(
+    "quantity",
+    Kind::Integer {
+        min: 1,
+        max: 999_999_999_999_999,
+        message: "Quantity must be a positive integer.",
+    },
+);
+const SPLIT_SIZE: Field = Field::nullable(
+    "splitsize",
+    Kind::Integer {
+        min: 0,
+        max: 999_999_999_999_999,
+        message: "Split size must be a non-negative integer.",
+    },
+);
+/// Option orders take only these products.
+const OPTION_PRODUCT: Field = Field::optional("product", Kind::Choice(&["MIS", "NRML"]));
+const OPTION_DISCLOSED: Field = Field::optional(
+    "disclosed_quantity",
+    Kind::Integer {
+        min: 0,
+        max: 999_999_999_999_999,
+        message: "Disclosed quantity must be a non-negative integer.",
+    },
+);
+
+/// `optionsorder`: the offset is not checked here (resolution refuses a bad one).
+pub(super) const OPTIONS_ORDER: &[Field] = &[
+    API_KEY,
+    STRATEGY,
+    UNDERLYING,
+    Field::required("exchange", EXCHANGE),
+    EXPIRY_DATE,
+    STRIKE_INT,
+    Field::required("offset", Kind::TEXT),
+    OPTION_TYPE,
+    Field::required("action", Kind::Choice(Action::ACCEPTED)),
+    OPTION_QUANTITY,
+    SPLIT_SIZE,
+    Field::optional("pricetype", Kind::Choice(PriceType::ACCEPTED)),
+    OPTION_PRODUCT,
+    Field::optional("price", PRICE),
+    Field::optional("trigger_price", TRIGGER),
+    OPTION_DISCLOSED,
+];
+
+/// One `optionsmultiorder` leg.
+const OPTIONS_LEG: &[Field] = &[
+    Field::required("offset", Kind::TEXT),
+    OPTION_TYPE,
+    Field::required("action", Kind::Choice(Action::ACCEPTED)),
+    OPTION_QUANTITY,
+    SPLIT_SIZE,
+    EXPIRY_DATE,
+    Field::optional("pricetype", Kind::Choice(PriceType::ACCEPTED)),
+    OPTION_PRODUCT,
+    Field::optional("price", PRICE),
+    Field::optional("trigger_price", TRIGGER),
+    OPTION_DISCLOSED,
+];
+
+/// `optionsmultiorder`.
+pub(super) const OPTIONS_MULTI_ORDER: &[Field] = &[
+    API_KEY,
+    STRATEGY,
+    UNDERLYING,
+    Field::required("exchange", EXCHANGE),
+    EXPIRY_DATE,
+    STRIKE_INT,
+    Field::required(
+        "legs",
+        Kind::Objects {
+            fields: OPTIONS_LEG,
+            min: 1,
+            max: 20,
+            message: "Legs must contain 1 to 20 items.",
+        },
+    ),
+];
+
+/// `optionsymbol`: the offset's format is checked here.
+pub(super) const OPTION_SYMBOL: &[Field] = &[
+    API_KEY,
+    Field::nullable("strategy", Kind::TEXT),
+    UNDERLYING,
+    Field::required("exchange", EXCHANGE),
+    EXPIRY_DATE,
+    STRIKE_INT,
+    Field::required("offset", Kind::Offset),
+    OPTION_TYPE,
+];
+
+const INTEREST_RATE: Field = Field::nullable(
+    "interest_rate",
+    Kind::number(
+        Bound::Percent,
+        Whole::No,
+        "Must be greater than or equal to 0 and less than or equal to 100.",
+    ),
+);
+
+/// `optionchain`.
+pub(super) const OPTION_CHAIN: &[Field] = &[
+    API_KEY,
+    UNDERLYING,
+    Field::required("exchange", EXCHANGE),
+    Field::required("expiry_date", Kind::text_then(Then::NonBlank)),
+    Field::nullable(
+        "strike_count",
+        Kind::Integer {
+            min: 1,
+            max: 100,
+            message: "Must be greater than or equal to 1 and less than or equal to 100.",
+        },
+    ),
+    Field::optional("with_greeks", Kind::Boolean),
+    INTEREST_RATE,
+];
+
+/// `syntheticfuture`.
+pub(super) const SYNTHETIC_FUTURE: &[Field] = &[
+    API_KEY,
+    UNDERLYING,
+    Field::required("exchange", EXCHANGE),
+    Field::required("expiry_date", Kind::TEXT),
+];
+
+/// `optiongreeks`.
+pub(super) const OPTION_GREEKS: &[Field] = &[
+    API_KEY,
+    SYMBOL,
+    Field::required("exchange", Kind::Choice(F_AND_O_NAMES)),
+    INTEREST_RATE,
+    Field::nullable(
+        "forward_price",
+        Kind::number(
+            Bound::NonNegative,
+            Whole::No,
+            "Must be greater than or equal to 0.",
+        ),
+    ),
+    Field::nullable("underlying_symbol", Kind::TEXT),
+    Field::nullable("underlying_exchange", Kind::TEXT),
+    Field::nullable("expiry_time", Kind::TEXT),
+];
+
+/// One `multioptiongreeks` item.
+const GREEKS_ITEM: &[Field] = &[
+    SYMBOL,
+    Field::required("exchange", Kind::Choice(F_AND_O_NAMES)),
+    Field::nullable("underlying_symbol", Kind::TEXT),
+    Field::nullable("underlying_exchange", Kind::TEXT),
+];
+
+/// `multioptiongreeks`.
+pub(super) const MULTI_OPTION_GREEKS: &[Field] = &[
+    API_KEY,
+    Field::required(
+        "symbols",
+        Kind::Objects {
+            fields: GREEKS_ITEM,
+            min: 1,
+            max: 50,
+            message: "Symbols must contain 1 to 50 items.",
+        },
+    ),
+    INTEREST_RATE,
+    Field::nullable("expiry_time", Kind::TEXT),
 ];

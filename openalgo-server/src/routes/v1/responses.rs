@@ -246,6 +246,76 @@ pub(super) fn ping() -> Value {
     )
 }
 
+/// optionsorder: an order id, or a split's results, with the resolved contract.
+pub(super) fn options_order() -> Value {
+    let mut v = success(json!({"symbol": s(), "exchange": s(), "underlying": s(),
+        "underlying_ltp": n(), "offset": s(), "option_type": s()}));
+    v["properties"]["orderid"] = s();
+    v["properties"]["total_quantity"] = int();
+    v["properties"]["split_size"] = int();
+    v["properties"]["results"] = array(any_object());
+    v
+}
+
+/// optionsmultiorder: each leg's result in request order.
+pub(super) fn options_multi_order() -> Value {
+    let leg = object(
+        &["leg", "offset", "option_type", "action", "status"],
+        json!({"leg": int(), "symbol": s(), "exchange": s(), "product": s(), "offset": s(),
+               "option_type": s(), "action": s(), "status": s(), "orderid": s(),
+               "message": s(), "mode": s(), "total_quantity": int(), "split_size": int(),
+               "split_results": array(any_object())}),
+    );
+    success(json!({"underlying": s(), "underlying_ltp": n(), "results": array(leg)}))
+}
+
+/// optionsymbol.
+pub(super) fn option_symbol() -> Value {
+    success(
+        json!({"symbol": s(), "exchange": s(), "lotsize": int(), "tick_size": n(),
+        "freeze_qty": int(), "underlying_ltp": n()}),
+    )
+}
+
+/// optionchain.
+pub(super) fn option_chain() -> Value {
+    let leg = json!({"type": "object", "nullable": true});
+    let row = object(
+        &["strike", "ce", "pe"],
+        json!({"strike": n(), "ce": leg, "pe": leg}),
+    );
+    success(
+        json!({"underlying": s(), "underlying_symbol": s(), "underlying_exchange": s(),
+        "underlying_ltp": n(), "underlying_prev_close": n(), "expiry_date": s(),
+        "expiry_ts": int(), "server_ts": int(), "atm_strike": n(),
+        "quotes_included": {"type": "boolean"}, "greeks_included": {"type": "boolean"},
+        "forward_price": {"type": "number", "nullable": true}, "chain": array(row)}),
+    )
+}
+
+/// optiongreeks.
+pub(super) fn option_greeks() -> Value {
+    let mut v = success(json!({"symbol": s(), "exchange": s(), "underlying": s(),
+        "strike": n(), "option_type": s(), "expiry_date": s(), "days_to_expiry": n(),
+        "spot_price": n(), "option_price": n(), "interest_rate": n(),
+        "implied_volatility": n(), "greeks": any_object()}));
+    v["properties"]["forward_price"] = n();
+    v
+}
+
+/// multioptiongreeks.
+pub(super) fn multi_option_greeks() -> Value {
+    success(json!({"data": array(any_object()), "summary": any_object()}))
+}
+
+/// syntheticfuture.
+pub(super) fn synthetic_future() -> Value {
+    success(
+        json!({"underlying": s(), "underlying_ltp": n(), "expiry": s(),
+        "atm_strike": n(), "synthetic_future_price": n()}),
+    )
+}
+
 /// The `{"status": "error", "message": ...}` body: the message is a string, or for format F2
 /// validation errors the per-field object.
 #[must_use]
@@ -253,11 +323,13 @@ pub(super) fn error(format: Format) -> Value {
     let message = match format {
         Format::Stringified => s(),
         Format::Object => json!({"oneOf": [s(), any_object()]}),
+        Format::Errors(_) => s(),
     };
     object(
         &["status", "message"],
         json!({"status": {"type": "string", "enum": ["error"]},
-        "message": message, "mode": {"type": "string", "enum": ["analyze"]}}),
+        "message": message, "mode": {"type": "string", "enum": ["analyze"]},
+        "errors": any_object()}),
     )
 }
 

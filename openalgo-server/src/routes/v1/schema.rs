@@ -42,6 +42,10 @@ fn json_number(bound: Bound, whole: Whole) -> Value {
         // A float below 1e-20 would be taken as zero.
         Bound::Positive if whole == Whole::No => n["minimum"] = json!(1e-20),
         Bound::Positive | Bound::AtLeastOne => n["minimum"] = json!(1),
+        Bound::Percent => {
+            n["minimum"] = json!(0);
+            n["maximum"] = json!(100);
+        }
     }
     if whole != Whole::No {
         n["multipleOf"] = json!(1);
@@ -64,6 +68,7 @@ fn text(t: &Text) -> Value {
             v["description"] = json!("YYYY-MM-DD, 2020-01-01 to 2050-12-31");
         }
         Then::OneOf(values) => v["enum"] = json!(values),
+        Then::NonBlank => v["pattern"] = json!(patterns::non_blank()),
     }
     v
 }
@@ -101,6 +106,9 @@ pub(super) fn kind(kind: &Kind) -> Value {
                              {"type": "string", "enum": spellings}]})
         }
         Kind::Date => json!({"type": "string", "format": "date"}),
+        Kind::Offset => json!({"type": "string",
+            "pattern": "^([Aa][Tt][Mm]|[IiOo][Tt][Mm]([1-9]|[1-4][0-9]|50))$",
+            "description": "ATM, ITM1-ITM50 or OTM1-OTM50 (any letter case)"}),
         Kind::Objects {
             fields,
             min,
@@ -126,7 +134,13 @@ pub(super) fn kind(kind: &Kind) -> Value {
 pub(super) fn object(fields: &[Field]) -> Value {
     let properties: Map<String, Value> = fields
         .iter()
-        .map(|f| (f.name.to_owned(), kind(&f.kind)))
+        .map(|f| {
+            let mut k = kind(&f.kind);
+            if f.nullable {
+                k["nullable"] = json!(true);
+            }
+            (f.name.to_owned(), k)
+        })
         .collect();
     let required: Vec<&str> = fields
         .iter()

@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 
 /// Maximum order quantity per underlying (exchange freeze limits); 1 when unknown.
-fn freeze_qty(inst: &Instrument) -> u64 {
+pub(super) fn freeze_qty(inst: &Instrument) -> u64 {
     const LIMITS: [(&str, u64); 8] = [
         ("BANKNIFTY", 600),
         ("FINNIFTY", 1800),
