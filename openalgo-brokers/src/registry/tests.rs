@@ -27,7 +27,7 @@ fn the_simulator_needs_no_login_and_bundles_its_master() {
     let e = lookup("simulator").expect("registered");
     assert_eq!(e.login, LoginKind::None);
     assert_eq!(e.master, MasterSource::Bundled);
-    assert!(!e.features.live_trading && e.features.market_stream && !e.features.gtt);
+    assert!(!e.features.live_trading && e.features.market_stream && e.features.gtt);
 }
 
 #[cfg(feature = "simulator")]
