@@ -34,7 +34,7 @@ pub mod vocab;
 
 pub use broker::{
     Broker, BrokerError, Candle, Capabilities, Depth, DepthLevel, Funds, GttKind, GttLegOrder,
-    GttRecord, GttRequest, GttState, GttTriggers, HistoryRequest, Holding, InstrumentKey,
+    GttRecord, GttRequest, GttScope, GttState, GttTriggers, HistoryRequest, Holding, InstrumentKey,
     ModifyOrder, Order, OrderDraft, OrderRequest, Position, Quote, QuoteResult, Trade,
     TriggerDirection, TriggerId,
 };

@@ -2,7 +2,7 @@
 //! market broker's last price, journaled like orders (sandbox.md §11).
 
 use openalgo_core::sandbox::{GttStatus, SandboxGtt};
-use openalgo_core::{BrokerError, GttRecord, GttRequest, TriggerId};
+use openalgo_core::{BrokerError, GttRecord, GttRequest, GttScope, TriggerId};
 
 use super::PaperBroker;
 
@@ -52,16 +52,20 @@ impl PaperBroker {
         self.inspect(|e| e.gtts().rev().map(record).collect())
     }
 
-    /// The active GTTs, newest first, after acting on fresh prices (a crossed trigger fires
-    /// before the book is read).
-    pub(super) async fn paper_gtt_book(&self) -> Result<Vec<GttRecord>, BrokerError> {
+    /// The GTTs in `scope`, newest first (active ones first for [`GttScope::All`]), after
+    /// acting on fresh prices (a crossed trigger fires before the book is read).
+    pub(super) async fn paper_gtt_book(
+        &self,
+        scope: GttScope,
+    ) -> Result<Vec<GttRecord>, BrokerError> {
         self.refresh().await?;
         self.inspect(|e| {
-            e.gtts()
-                .rev()
-                .filter(|g| g.status == GttStatus::Active)
-                .map(record)
-                .collect()
+            let active = e.gtts().rev().filter(|g| g.status == GttStatus::Active);
+            let rest = e.gtts().rev().filter(|g| g.status != GttStatus::Active);
+            match scope {
+                GttScope::Active => active.map(record).collect(),
+                GttScope::All => active.chain(rest).map(record).collect(),
+            }
         })
     }
 }

@@ -10,9 +10,9 @@ use openalgo_core::broker::{EventStream, Subscription};
 use openalgo_core::market::{MarketEvent, OrderUpdate};
 use openalgo_core::sandbox::{MarketSnapshot, SandboxConfig, SandboxEngine, SandboxEvent};
 use openalgo_core::{
-    Broker, BrokerError, Candle, Capabilities, Depth, Funds, GttRecord, GttRequest, HistoryRequest,
-    Holding, Instrument, InstrumentKey, ModifyOrder, Order, OrderId, OrderRequest, Position, Quote,
-    QuoteResult, Trade, TriggerId,
+    Broker, BrokerError, Candle, Capabilities, Depth, Funds, GttRecord, GttRequest, GttScope,
+    HistoryRequest, Holding, Instrument, InstrumentKey, ModifyOrder, Order, OrderId, OrderRequest,
+    Position, Quote, QuoteResult, Trade, TriggerId,
 };
 use tokio::sync::broadcast;
 
@@ -426,8 +426,8 @@ impl Broker for PaperBroker {
         self.cancel_paper_gtt(trigger_id).await
     }
 
-    async fn gtt_book(&self) -> Result<Vec<GttRecord>, BrokerError> {
-        self.paper_gtt_book().await
+    async fn gtt_book(&self, scope: GttScope) -> Result<Vec<GttRecord>, BrokerError> {
+        self.paper_gtt_book(scope).await
     }
 
     /// Market ticks from the market broker, merged with this account's order updates.

@@ -436,7 +436,11 @@ async fn a_gtt_is_booked_fires_on_a_refreshed_price_and_replays_from_the_journal
     };
     let id = s.paper.place_gtt(&request).await.unwrap();
     assert!(id.as_str().starts_with("GTT-250102-"), "{id}");
-    let book = s.paper.gtt_book().await.unwrap();
+    let book = s
+        .paper
+        .gtt_book(openalgo_core::GttScope::Active)
+        .await
+        .unwrap();
     assert_eq!(book.len(), 1);
     assert_eq!(
         (book[0].kind, book[0].state, book[0].last_price),
@@ -449,7 +453,13 @@ async fn a_gtt_is_booked_fires_on_a_refreshed_price_and_replays_from_the_journal
 
     // The price falls through the trigger: the next refresh fires the leg into an order.
     s.market.set("SBIN", 78_900, 5);
-    assert!(s.paper.gtt_book().await.unwrap().is_empty());
+    assert!(
+        s.paper
+            .gtt_book(openalgo_core::GttScope::Active)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let orders = s.paper.order_book().await.unwrap();
     assert_eq!(orders.len(), 1);
     assert_eq!(orders[0].quantity, Quantity::new(2));

@@ -156,6 +156,16 @@ impl GttRequest {
     }
 }
 
+/// Which GTTs a book lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GttScope {
+    /// Only those that can still fire (the default).
+    #[default]
+    Active,
+    /// Every GTT the broker still lists, active ones first.
+    All,
+}
+
 /// `single` (one trigger) or `two-leg` (OCO), as the GTT book reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GttKind {

@@ -12,8 +12,8 @@ mod traits;
 pub use capabilities::Capabilities;
 pub use error::BrokerError;
 pub use gtt::{
-    GTT_FEATURE, GttKind, GttLegOrder, GttRecord, GttRequest, GttRuleError, GttState, GttTriggers,
-    TriggerDirection, TriggerId,
+    GTT_FEATURE, GttKind, GttLegOrder, GttRecord, GttRequest, GttRuleError, GttScope, GttState,
+    GttTriggers, TriggerDirection, TriggerId,
 };
 pub use models::{
     Candle, Depth, DepthLevel, Funds, Holding, Order, Position, Quote, QuoteResult, Trade,

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use futures_core::Stream;
 
 use super::{
-    BrokerError, Candle, Capabilities, Depth, Funds, GTT_FEATURE, GttRecord, GttRequest,
+    BrokerError, Candle, Capabilities, Depth, Funds, GTT_FEATURE, GttRecord, GttRequest, GttScope,
     HistoryRequest, Holding, InstrumentKey, LoginRequest, ModifyOrder, Order, OrderRequest,
     OrderTag, Position, Quote, QuoteResult, Session, Trade, TriggerId,
 };
@@ -244,11 +244,12 @@ pub trait Broker: Send + Sync {
         Err(self.unsupported(GTT_FEATURE))
     }
 
-    /// The active GTTs.
+    /// The GTTs in `scope`: the active ones, or all the broker lists (active first).
     ///
     /// # Errors
     /// Classified [`BrokerError`]; `Unsupported` by default.
-    async fn gtt_book(&self) -> Result<Vec<GttRecord>, BrokerError> {
+    async fn gtt_book(&self, scope: GttScope) -> Result<Vec<GttRecord>, BrokerError> {
+        let _ = scope;
         Err(self.unsupported(GTT_FEATURE))
     }
 

@@ -41,6 +41,8 @@ pub enum Then {
     Date2020To2050,
     /// The text must be one of these spellings.
     OneOf(&'static [&'static str]),
+    /// The text, upper-cased, must be one of these (upper-case) spellings.
+    UpperOneOf(&'static [&'static str]),
 }
 
 /// A text field.
@@ -63,6 +65,8 @@ pub enum Kind {
     Text(Text),
     /// One of these exact spellings (a vocabulary's accepted list, or a subset of it).
     Choice(&'static [&'static str]),
+    /// One of these exact spellings, refused with a message of its own.
+    ChoiceWith(&'static [&'static str], &'static str),
     /// One of these lower-case spellings in any letter case; the value is lower-cased.
     Folded(&'static [&'static str]),
     /// A number or a numeric string.
@@ -100,6 +104,17 @@ pub enum Kind {
     },
 }
 
+/// What an empty value of an optional field means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Empty {
+    /// Nothing special: `null` is refused, `""` is read by the kind.
+    Refused,
+    /// `""` means absent (the default applies).
+    Blank,
+    /// `""` and `null` mean absent.
+    BlankOrNull,
+}
+
 /// One field of a request schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
@@ -109,6 +124,8 @@ pub struct Field {
     pub required: bool,
     /// What it accepts.
     pub kind: Kind,
+    /// What an empty value means.
+    pub empty: Empty,
 }
 
 impl Field {
@@ -119,6 +136,7 @@ impl Field {
             name,
             required: true,
             kind,
+            empty: Empty::Refused,
         }
     }
 
@@ -129,6 +147,18 @@ impl Field {
             name,
             required: false,
             kind,
+            empty: Empty::Refused,
+        }
+    }
+
+    /// An optional field whose empty value (`""`, or also `null`, per `empty`) means absent.
+    #[must_use]
+    pub const fn optional_empty(name: &'static str, kind: Kind, empty: Empty) -> Self {
+        Self {
+            name,
+            required: false,
+            kind,
+            empty,
         }
     }
 }

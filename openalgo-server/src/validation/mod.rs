@@ -47,6 +47,19 @@ pub fn object(body: &[u8], format: Format) -> Result<Map<String, Value>, ApiErro
     }
 }
 
+/// A refusal of one field, as validation reports it in `format` (rules checked after the
+/// fields, such as the GTT cross-field rules).
+#[must_use]
+pub fn field_error(field: &str, message: &str, format: Format) -> ApiError {
+    render(
+        &[(
+            field.to_owned(),
+            FieldErrors::Messages(vec![message.to_owned()]),
+        )],
+        format,
+    )
+}
+
 /// A JSON number as a decimal: its text when exact, else (a float below one with digits beyond
 /// 28 decimal places, such as `5e-324`) its text rounded to 28 places, as the reference's
 /// float fields accept it.
@@ -181,6 +194,18 @@ impl Form {
             .collect();
         for k in unknown {
             self.error(&k, "Unknown field.");
+        }
+    }
+
+    /// Treats `""` (and `null` when `null_too`) in `field` as absent.
+    pub fn drop_empty(&mut self, field: &str, null_too: bool) {
+        let empty = match self.input.get(field) {
+            Some(Value::String(s)) => s.is_empty(),
+            Some(Value::Null) => null_too,
+            _ => false,
+        };
+        if empty {
+            self.input.remove(field);
         }
     }
 

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::validation::fields::{Bound, Field, Kind, Text, Then, Whole};
+use crate::validation::fields::{Bound, Empty, Field, Kind, Text, Then, Whole};
 use crate::validation::{FALSE_SPELLINGS, TRUE_SPELLINGS, patterns};
 
 /// The largest magnitude documented for a JSON number: every number up to it is exact in a
@@ -64,6 +64,7 @@ fn text(t: &Text) -> Value {
             v["description"] = json!("YYYY-MM-DD, 2020-01-01 to 2050-12-31");
         }
         Then::OneOf(values) => v["enum"] = json!(values),
+        Then::UpperOneOf(values) => v["enum"] = json!(case_variants(values)),
     }
     v
 }
@@ -73,6 +74,9 @@ pub(super) fn kind(kind: &Kind) -> Value {
     match kind {
         Kind::Text(t) => text(t),
         Kind::Choice(values) => json!({"type": "string", "enum": values}),
+        Kind::ChoiceWith(values, message) => {
+            json!({"type": "string", "enum": values, "description": message})
+        }
         Kind::Folded(values) => json!({"type": "string", "enum": case_variants(values)}),
         Kind::Number {
             bound,
@@ -122,11 +126,23 @@ pub(super) fn kind(kind: &Kind) -> Value {
     }
 }
 
+/// The schema of one field: its kind, or an empty value where that means absent.
+fn field(f: &Field) -> Value {
+    let k = kind(&f.kind);
+    match f.empty {
+        Empty::Refused => k,
+        Empty::Blank => json!({"anyOf": [k, {"type": "string", "enum": [""]}]}),
+        Empty::BlankOrNull => {
+            json!({"anyOf": [k, {"type": "string", "enum": [""]}, {"type": "null"}]})
+        }
+    }
+}
+
 /// The schema of an object with `fields` and nothing else.
 pub(super) fn object(fields: &[Field]) -> Value {
     let properties: Map<String, Value> = fields
         .iter()
-        .map(|f| (f.name.to_owned(), kind(&f.kind)))
+        .map(|f| (f.name.to_owned(), field(f)))
         .collect();
     let required: Vec<&str> = fields
         .iter()
