@@ -133,7 +133,9 @@ fn field(f: &Field) -> Value {
         Empty::Refused => k,
         Empty::Blank => json!({"anyOf": [k, {"type": "string", "enum": [""]}]}),
         Empty::BlankOrNull => {
-            json!({"anyOf": [k, {"type": "string", "enum": [""]}, {"type": "null"}]})
+            // OpenAPI 3.0 has no null type: a nullable schema whose only value is null.
+            json!({"anyOf": [k, {"type": "string", "enum": [""]},
+                             {"type": "string", "nullable": true, "enum": [null]}]})
         }
     }
 }
