@@ -155,10 +155,11 @@ macro_rules! gtt_fields {
     };
 }
 
-/// `trigger_id`: at least one character.
+/// `trigger_id`: at least one character (the reference sets no maximum; 4096 keeps the
+/// documented body under the server's size limit and is far beyond any broker's ids).
 const TRIGGER_ID: Field = Field::required(
     "trigger_id",
-    Kind::text_with(1, 1_000_000, "Shorter than minimum length 1."),
+    Kind::text_with(1, 4096, "Shorter than minimum length 1."),
 );
 
 /// `placegttorder` (unknown keys are dropped, not refused).
