@@ -619,3 +619,91 @@ async fn a_broker_without_gtt_answers_501_and_analyzer_mode_still_has_them() {
     assert_eq!(answer["mode"], "analyze");
     handle.stop(true).await;
 }
+
+#[tokio::test]
+async fn zerodha_gtts_go_through_the_server_to_kite() {
+    use openalgo_brokers::zerodha::mock::MockKite;
+
+    let mock = MockKite::start(crate::zerodha::KEY, crate::zerodha::SECRET).await;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().expect("store"));
+    let options = Options {
+        broker: Some(crate::zerodha::kite_settings(&mock, &[])),
+        ..Options::default()
+    };
+    let (app, handle) = spawn_with(store, None, options).await;
+    let web = browser();
+    crate::zerodha::sign_in(&app, &web).await;
+    let r = crate::zerodha::broker_login(&app, &web, &mock).await;
+    assert!(r.status().is_redirection(), "{}", r.status());
+
+    let mut body = single("SBIN", Decimal::new(7005, 1), Decimal::ZERO);
+    body["pricetype"] = json!("LIMIT");
+    body["price"] = json!(701);
+    let (status, placed) = app.post("placegttorder", &app.with_key(body.clone())).await;
+    assert_eq!(status, 200, "{placed}");
+    let id = placed["trigger_id"]
+        .as_str()
+        .expect("Kite's trigger id")
+        .to_owned();
+    assert!(id.chars().all(|c| c.is_ascii_digit()), "{id}");
+    let sent = mock
+        .last_request("POST", "/gtt/triggers")
+        .expect("sent to Kite");
+    assert_eq!(sent.form[0], ("type".to_owned(), "single".to_owned()));
+
+    let (status, pair) = app
+        .post(
+            "placegttorder",
+            &app.with_key(oco("SBIN", Decimal::new(750, 0), Decimal::new(900, 0))),
+        )
+        .await;
+    assert_eq!(status, 200, "{pair}");
+    let rows = book(&app).await;
+    assert_eq!(rows.len(), 2);
+    let two = rows
+        .iter()
+        .find(|r| r["trigger_id"] == pair["trigger_id"])
+        .expect("listed");
+    assert_eq!(two["trigger_type"], "two-leg");
+    assert_eq!(two["trigger_prices"], json!([750.0, 900.0]));
+    assert_eq!(two["legs"][0]["price"], json!(749.0));
+    assert_eq!(two["last_price"], json!(812.35));
+    assert!(
+        two.get("strategy").is_none(),
+        "paper-only keys stay off live rows"
+    );
+    assert_eq!(two["created_at"].as_str().map(str::len), Some(19));
+
+    body["trigger_id"] = json!(id);
+    body["quantity"] = json!(4);
+    let (status, modified) = app.post("modifygttorder", &app.with_key(body)).await;
+    assert_eq!(
+        (status, modified["trigger_id"].as_str()),
+        (200, Some(id.as_str())),
+        "{modified}"
+    );
+    let (status, _) = app
+        .post(
+            "cancelgttorder",
+            &app.with_key(json!({"strategy": "gtt", "trigger_id": id})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        book(&app).await.len(),
+        1,
+        "the deleted trigger is no longer active"
+    );
+    let (status, again) = app
+        .post(
+            "cancelgttorder",
+            &app.with_key(json!({"strategy": "gtt", "trigger_id": id})),
+        )
+        .await;
+    assert_eq!(
+        (status, &again["status"]),
+        (400, &json!("error")),
+        "{again}"
+    );
+    handle.stop(true).await;
+}
