@@ -34,8 +34,8 @@ fn num(v: &Value) -> f64 {
 fn single(symbol: &str, sl: Decimal, tg: Decimal) -> Value {
     json!({"strategy": "gtt", "trigger_type": "SINGLE", "exchange": "NSE", "symbol": symbol,
            "action": "BUY", "product": "CNC", "quantity": 1, "pricetype": "MARKET", "price": 0,
-           "triggerprice_sl": sl.to_string().parse::<f64>().unwrap(),
-           "triggerprice_tg": tg.to_string().parse::<f64>().unwrap(),
+           "triggerprice_sl": sl.to_string().parse::<f64>().expect("number"),
+           "triggerprice_tg": tg.to_string().parse::<f64>().expect("number"),
            "stoploss": null, "target": null})
 }
 
@@ -96,7 +96,7 @@ async fn place_book_modify_cancel_on_the_simulator() {
     assert_eq!(row["exchange"], "NSE");
     assert_eq!(
         row["trigger_prices"],
-        json!([far_below.to_string().parse::<f64>().unwrap()])
+        json!([far_below.to_string().parse::<f64>().expect("number")])
     );
     assert_eq!(
         row["last_price"].to_string(),
@@ -112,7 +112,7 @@ async fn place_book_modify_cancel_on_the_simulator() {
         "a year by default"
     );
     assert_eq!(row["strategy"], "gtt");
-    assert!(row["margin_blocked"].as_f64().unwrap() > 0.0, "{row}");
+    assert!(row["margin_blocked"].as_f64().expect("number") > 0.0, "{row}");
     let (_, funds) = app.post("funds", &app.with_key(json!({}))).await;
     assert!(num(&funds["data"]["utiliseddebits"]) > 0.0, "{funds}");
 
@@ -205,7 +205,7 @@ async fn oco_lists_its_triggers_ascending_with_the_stoploss_leg_first() {
     assert_eq!(rows.len(), 1);
     let row = &rows[0];
     assert_eq!(row["trigger_type"], "two-leg");
-    let f = |d: Decimal| d.to_string().parse::<f64>().unwrap();
+    let f = |d: Decimal| d.to_string().parse::<f64>().expect("number");
     assert_eq!(row["trigger_prices"], json!([f(sl), f(tg)]));
     assert_eq!(row["legs"][0]["price"], json!(f(sl - Decimal::ONE)));
     assert_eq!(row["legs"][1]["price"], json!(f(tg + Decimal::ONE)));
@@ -579,7 +579,7 @@ async fn gtts_survive_a_restart() {
         .await;
     assert_eq!(status, 200);
     handle.stop(true).await;
-    std::fs::remove_dir_all(dir).unwrap();
+    std::fs::remove_dir_all(dir).expect("cleanup");
 }
 
 #[tokio::test]

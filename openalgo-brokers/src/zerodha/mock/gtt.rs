@@ -30,9 +30,16 @@ fn json_of(g: &MockGtt) -> Value {
     })
 }
 
+/// A refusal: status, Kite's error type and message.
+type Refusal = (u16, &'static str, &'static str);
+
+fn refused((status, kind, message): Refusal) -> Reply {
+    error(status, kind, message)
+}
+
 /// The validated `(type, condition, orders)` of a form, or Kite's `InputException`.
-fn read(s: &MockState, r: &Recorded) -> Result<(String, Value, Value), Reply> {
-    let bad = |m: &str| Err(error(400, "InputException", m));
+fn read(s: &MockState, r: &Recorded) -> Result<(String, Value, Value), Refusal> {
+    let bad = |m: &'static str| Err((400, "InputException", m));
     let kind = field(&r.form, "type").unwrap_or_default();
     let legs = match kind {
         "single" => 1,
@@ -87,7 +94,7 @@ fn read(s: &MockState, r: &Recorded) -> Result<(String, Value, Value), Reply> {
 pub(super) fn place(s: &mut MockState, r: &Recorded) -> Reply {
     let (kind, condition, orders) = match read(s, r) {
         Ok(v) => v,
-        Err(reply) => return reply,
+        Err(why) => return refused(why),
     };
     s.next_gtt += 1;
     let id = s.next_gtt;
@@ -112,12 +119,12 @@ pub(super) fn place(s: &mut MockState, r: &Recorded) -> Reply {
     ok(json!({"trigger_id": id}))
 }
 
-fn active(s: &mut MockState, id: &str) -> Result<usize, Reply> {
+fn active(s: &mut MockState, id: &str) -> Result<usize, Refusal> {
     let pos = s.gtts.iter().position(|g| g.id.to_string() == id);
     match pos {
-        None => Err(error(404, "GeneralException", "Trigger not found.")),
+        None => Err((404, "GeneralException", "Trigger not found.")),
         Some(i) if s.gtts[i].status != "active" => {
-            Err(error(400, "InputException", "Trigger is not active."))
+            Err((400, "InputException", "Trigger is not active."))
         }
         Some(i) => Ok(i),
     }
@@ -126,11 +133,11 @@ fn active(s: &mut MockState, id: &str) -> Result<usize, Reply> {
 pub(super) fn modify(s: &mut MockState, r: &Recorded, id: &str) -> Reply {
     let i = match active(s, id) {
         Ok(i) => i,
-        Err(reply) => return reply,
+        Err(why) => return refused(why),
     };
     let (kind, condition, orders) = match read(s, r) {
         Ok(v) => v,
-        Err(reply) => return reply,
+        Err(why) => return refused(why),
     };
     let g = &mut s.gtts[i];
     g.kind = kind;
@@ -143,7 +150,7 @@ pub(super) fn modify(s: &mut MockState, r: &Recorded, id: &str) -> Reply {
 pub(super) fn delete(s: &mut MockState, id: &str) -> Reply {
     let i = match active(s, id) {
         Ok(i) => i,
-        Err(reply) => return reply,
+        Err(why) => return refused(why),
     };
     let g = &mut s.gtts[i];
     g.status = "deleted".to_owned();
