@@ -112,7 +112,10 @@ async fn place_book_modify_cancel_on_the_simulator() {
         "a year by default"
     );
     assert_eq!(row["strategy"], "gtt");
-    assert!(row["margin_blocked"].as_f64().expect("number") > 0.0, "{row}");
+    assert!(
+        row["margin_blocked"].as_f64().expect("number") > 0.0,
+        "{row}"
+    );
     let (_, funds) = app.post("funds", &app.with_key(json!({}))).await;
     assert!(num(&funds["data"]["utiliseddebits"]) > 0.0, "{funds}");
 
