@@ -10,9 +10,9 @@ use async_trait::async_trait;
 use openalgo_core::broker::{EventStream, LoginRequest, OrderTag, Session, Subscription};
 use openalgo_core::instrument::Instrument;
 use openalgo_core::{
-    Broker, BrokerError, Candle, Capabilities, Depth, Funds, HistoryRequest, Holding,
-    InstrumentKey, ModifyOrder, Order, OrderId, OrderRequest, Position, Product, Quote,
-    QuoteResult, Trade,
+    Broker, BrokerError, Candle, Capabilities, Depth, Funds, GttRecord, GttRequest, GttScope,
+    HistoryRequest, Holding, InstrumentKey, ModifyOrder, Order, OrderId, OrderRequest, Position,
+    Product, Quote, QuoteResult, Trade, TriggerId,
 };
 use serde::Serialize;
 
@@ -179,6 +179,28 @@ impl<B: Broker + ?Sized> Broker for Timed<B> {
 
     async fn order_book(&self) -> Result<Vec<Order>, BrokerError> {
         self.time("order_book", self.inner.order_book()).await
+    }
+
+    async fn place_gtt(&self, request: &GttRequest) -> Result<TriggerId, BrokerError> {
+        self.time("place_gtt", self.inner.place_gtt(request)).await
+    }
+
+    async fn modify_gtt(
+        &self,
+        trigger_id: &TriggerId,
+        request: &GttRequest,
+    ) -> Result<TriggerId, BrokerError> {
+        self.time("modify_gtt", self.inner.modify_gtt(trigger_id, request))
+            .await
+    }
+
+    async fn cancel_gtt(&self, trigger_id: &TriggerId) -> Result<TriggerId, BrokerError> {
+        self.time("cancel_gtt", self.inner.cancel_gtt(trigger_id))
+            .await
+    }
+
+    async fn gtt_book(&self, scope: GttScope) -> Result<Vec<GttRecord>, BrokerError> {
+        self.time("gtt_book", self.inner.gtt_book(scope)).await
     }
 
     async fn order_status(&self, order_id: &OrderId) -> Result<Order, BrokerError> {

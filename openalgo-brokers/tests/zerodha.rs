@@ -458,3 +458,110 @@ async fn tagged_orders_carry_their_tag_and_are_found_by_it() {
         Err(BrokerError::Auth(_))
     ));
 }
+
+/// The form pairs of the last `method` request to `path`.
+fn form_of(mock: &MockKite, method: &str, path: &str) -> Vec<(String, String)> {
+    mock.last_request(method, path).expect("sent").form
+}
+
+fn form_json(form: &[(String, String)], name: &str) -> serde_json::Value {
+    let text = &form.iter().find(|(k, _)| k == name).expect(name).1;
+    serde_json::from_str(text).expect("JSON field")
+}
+
+#[tokio::test]
+async fn gtt_triggers_carry_the_documented_form_and_map_to_the_book() {
+    use openalgo_core::{GttKind, GttRequest, GttScope, GttState, GttTriggers, TriggerDirection};
+    use serde_json::json;
+
+    let (mock, broker) = logged_in().await;
+    let sbin = key("SBIN", Exchange::Nse);
+    let single = GttRequest {
+        instrument: sbin.clone(),
+        action: Action::Buy,
+        product: Product::Cnc,
+        quantity: Quantity::new(2),
+        price_type: PriceType::Limit,
+        triggers: GttTriggers::Single {
+            trigger: Price::new(dec!(700.5)),
+            direction: TriggerDirection::Below,
+            price: Price::new(dec!(701)),
+        },
+        strategy: openalgo_core::StrategyTag::default(),
+        expires_at: None,
+    };
+    let id = broker.place_gtt(&single).await.unwrap();
+    let form = form_of(&mock, "POST", "/gtt/triggers");
+    assert_eq!(form[0], ("type".to_owned(), "single".to_owned()));
+    assert_eq!(
+        form_json(&form, "condition"),
+        json!({"exchange": "NSE", "tradingsymbol": "SBIN", "trigger_values": [700.5],
+               "last_price": 812.35})
+    );
+    assert_eq!(
+        form_json(&form, "orders"),
+        json!([{"exchange": "NSE", "tradingsymbol": "SBIN", "transaction_type": "BUY",
+                "quantity": 2, "order_type": "LIMIT", "product": "CNC", "price": 701.0}])
+    );
+
+    // An OCO's legs go out stop-loss first; the book lists them by ascending trigger.
+    let oco = GttRequest {
+        action: Action::Sell,
+        quantity: Quantity::new(1),
+        triggers: GttTriggers::Oco {
+            stoploss_trigger: Price::new(dec!(750)),
+            stoploss_price: Price::new(dec!(749)),
+            target_trigger: Price::new(dec!(900)),
+            target_price: Price::new(dec!(901)),
+        },
+        ..single.clone()
+    };
+    let oco_id = broker.place_gtt(&oco).await.unwrap();
+    let form = form_of(&mock, "POST", "/gtt/triggers");
+    assert_eq!(form[0].1, "two-leg");
+    assert_eq!(
+        form_json(&form, "condition")["trigger_values"],
+        json!([750.0, 900.0])
+    );
+    let book = broker.gtt_book(GttScope::Active).await.unwrap();
+    assert_eq!(book.len(), 2);
+    let two = book.iter().find(|g| g.trigger_id == oco_id).unwrap();
+    assert_eq!((two.kind, two.state), (GttKind::TwoLeg, GttState::Active));
+    assert_eq!(
+        two.trigger_prices,
+        [Price::new(dec!(750)), Price::new(dec!(900))]
+    );
+    assert_eq!(
+        two.legs.iter().map(|l| l.price).collect::<Vec<_>>(),
+        [Price::new(dec!(749)), Price::new(dec!(901))]
+    );
+    assert_eq!(two.instrument, sbin);
+    assert_eq!(two.last_price, Price::new(dec!(812.35)));
+    assert!(two.created_at.is_some() && two.expires_at.is_some());
+
+    // Modify replaces the trigger; delete leaves it listed as deleted (cancelled in the book).
+    let mut bigger = single.clone();
+    bigger.quantity = Quantity::new(5);
+    assert_eq!(broker.modify_gtt(&id, &bigger).await.unwrap(), id);
+    let form = form_of(&mock, "PUT", &format!("/gtt/triggers/{id}"));
+    assert_eq!(form_json(&form, "orders")[0]["quantity"], 5);
+    assert_eq!(broker.cancel_gtt(&id).await.unwrap(), id);
+    let active = broker.gtt_book(GttScope::Active).await.unwrap();
+    assert_eq!(
+        active.iter().map(|g| &g.trigger_id).collect::<Vec<_>>(),
+        [&oco_id]
+    );
+    let all = broker.gtt_book(GttScope::All).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].state, GttState::Cancelled, "active first");
+    // Kite refuses a second delete; an unknown trigger is not found.
+    assert!(matches!(
+        broker.cancel_gtt(&id).await,
+        Err(BrokerError::Rejected { .. })
+    ));
+    let unknown = openalgo_core::TriggerId::new("42").unwrap();
+    assert!(matches!(
+        broker.cancel_gtt(&unknown).await,
+        Err(BrokerError::NotFound(_) | BrokerError::Rejected { .. })
+    ));
+}

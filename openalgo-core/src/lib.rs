@@ -35,9 +35,10 @@ pub mod testing;
 pub mod vocab;
 
 pub use broker::{
-    Broker, BrokerError, Candle, Capabilities, Depth, DepthLevel, Funds, HistoryRequest, Holding,
-    InstrumentKey, ModifyOrder, Order, OrderDraft, OrderRequest, Position, Quote, QuoteResult,
-    Trade,
+    Broker, BrokerError, Candle, Capabilities, Depth, DepthLevel, Funds, GttKind, GttLegOrder,
+    GttRecord, GttRequest, GttScope, GttState, GttTriggers, HistoryRequest, Holding, InstrumentKey,
+    ModifyOrder, Order, OrderDraft, OrderRequest, Position, Quote, QuoteResult, Trade,
+    TriggerDirection, TriggerId,
 };
 pub use ids::{IdError, InstrumentToken, OrderId, StrategyTag, TradeId};
 pub use instrument::{Instrument, SymbolTable};

@@ -178,6 +178,13 @@ impl ApiError {
             // A refused broker session reads as the broker's own message (the reference
             // passes Kite's `message` through with its 403).
             Self::Broker(BrokerError::Auth(m)) => Value::String(m.clone()),
+            Self::Broker(BrokerError::Unsupported { broker, feature })
+                if *feature == openalgo_core::broker::GTT_FEATURE =>
+            {
+                Value::String(format!(
+                    "GTT orders are not supported for broker '{broker}' yet"
+                ))
+            }
             other => Value::String(other.to_string()),
         };
         json!({"status": "error", "message": message})

@@ -10,13 +10,15 @@ use openalgo_core::broker::{EventStream, Subscription};
 use openalgo_core::market::{MarketEvent, OrderUpdate};
 use openalgo_core::sandbox::{MarketSnapshot, SandboxConfig, SandboxEngine, SandboxEvent};
 use openalgo_core::{
-    Broker, BrokerError, Candle, Capabilities, Depth, Funds, HistoryRequest, Holding, Instrument,
-    InstrumentKey, ModifyOrder, Order, OrderId, OrderRequest, Position, Quote, QuoteResult, Trade,
+    Broker, BrokerError, Candle, Capabilities, Depth, Funds, GttRecord, GttRequest, GttScope,
+    HistoryRequest, Holding, Instrument, InstrumentKey, ModifyOrder, Order, OrderId, OrderRequest,
+    Position, Quote, QuoteResult, Trade, TriggerId,
 };
 use tokio::sync::broadcast;
 
 use openalgo_core::clock::Clock;
 
+mod gtt;
 mod pages;
 
 pub use pages::PageCursor;
@@ -220,6 +222,7 @@ impl PaperBroker {
                     .map(|p| p.instrument),
             );
             keys.extend(e.holdings().into_iter().map(|h| h.instrument));
+            keys.extend(e.instruments_with_active_gtts().cloned());
             keys.sort();
             keys.dedup();
             keys
@@ -246,10 +249,11 @@ impl PaperBroker {
         self.settle(durable, &events).await
     }
 
-    /// Whether a tick for `instrument` can act on this account (it has working orders there).
+    /// Whether a tick for `instrument` can act on this account (it has working orders or an
+    /// active GTT there).
     #[must_use]
     pub fn wants(&self, instrument: &InstrumentKey) -> bool {
-        self.inspect(|e| e.has_working_orders(instrument))
+        self.inspect(|e| e.has_working_orders(instrument) || e.has_active_gtts(instrument))
     }
 
     /// Lets the engine act on a streamed tick (fills, triggers) at once, between refreshes.
@@ -420,6 +424,26 @@ impl Broker for PaperBroker {
 
     async fn master_contract(&self) -> Result<Vec<Instrument>, BrokerError> {
         self.market.master_contract().await
+    }
+
+    async fn place_gtt(&self, request: &GttRequest) -> Result<TriggerId, BrokerError> {
+        self.place_paper_gtt(request).await
+    }
+
+    async fn modify_gtt(
+        &self,
+        trigger_id: &TriggerId,
+        request: &GttRequest,
+    ) -> Result<TriggerId, BrokerError> {
+        self.modify_paper_gtt(trigger_id, request).await
+    }
+
+    async fn cancel_gtt(&self, trigger_id: &TriggerId) -> Result<TriggerId, BrokerError> {
+        self.cancel_paper_gtt(trigger_id).await
+    }
+
+    async fn gtt_book(&self, scope: GttScope) -> Result<Vec<GttRecord>, BrokerError> {
+        self.paper_gtt_book(scope).await
     }
 
     /// Market ticks from the market broker, merged with this account's order updates.

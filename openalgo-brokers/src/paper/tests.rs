@@ -415,3 +415,73 @@ async fn pages_read_the_same_books_as_the_broker_calls() {
     assert_eq!(expected_orders.len(), 24);
     assert_eq!(expected_trades.len(), 8);
 }
+
+#[tokio::test]
+async fn a_gtt_is_booked_fires_on_a_refreshed_price_and_replays_from_the_journal() {
+    use openalgo_core::{GttKind, GttRequest, GttState, GttTriggers, TriggerDirection};
+    let s = setup();
+    let request = GttRequest {
+        instrument: key(),
+        action: Action::Buy,
+        product: Product::Cnc,
+        quantity: Quantity::new(2),
+        price_type: PriceType::Limit,
+        triggers: GttTriggers::Single {
+            trigger: Price::from_paise(79_000),
+            direction: TriggerDirection::Below,
+            price: Price::from_paise(79_050),
+        },
+        strategy: openalgo_core::StrategyTag::new("gtt").unwrap(),
+        expires_at: None,
+    };
+    let id = s.paper.place_gtt(&request).await.unwrap();
+    assert!(id.as_str().starts_with("GTT-250102-"), "{id}");
+    let book = s
+        .paper
+        .gtt_book(openalgo_core::GttScope::Active)
+        .await
+        .unwrap();
+    assert_eq!(book.len(), 1);
+    assert_eq!(
+        (book[0].kind, book[0].state, book[0].last_price),
+        (GttKind::Single, GttState::Active, Price::from_paise(80_000))
+    );
+    assert!(
+        s.paper.wants(&key()),
+        "an active GTT needs the instrument's ticks"
+    );
+
+    // The price falls through the trigger: the next refresh fires the leg into an order.
+    s.market.set("SBIN", 78_900, 5);
+    assert!(
+        s.paper
+            .gtt_book(openalgo_core::GttScope::Active)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let orders = s.paper.order_book().await.unwrap();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0].quantity, Quantity::new(2));
+    let all = s.paper.all_gtts().unwrap();
+    assert_eq!(all[0].state, GttState::Triggered);
+    let err = s.paper.cancel_gtt(&id).await.unwrap_err();
+    assert_eq!(
+        err,
+        BrokerError::NotFound(format!("No active GTT with trigger_id '{id}'"))
+    );
+
+    let events = s.journal.0.lock().unwrap().clone();
+    let replayed = SandboxEngine::replay(
+        SandboxConfig::default(),
+        s.table.clone(),
+        s.base.clone(),
+        &events,
+    );
+    let mut live = s.paper.inspect(SandboxEngine::snapshot);
+    let mut rebuilt = replayed.snapshot();
+    live.prices.clear();
+    rebuilt.prices.clear();
+    assert_eq!(live.gtts.len(), 1);
+    assert_eq!(live, rebuilt);
+}

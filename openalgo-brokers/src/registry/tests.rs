@@ -27,7 +27,7 @@ fn the_simulator_needs_no_login_and_bundles_its_master() {
     let e = lookup("simulator").expect("registered");
     assert_eq!(e.login, LoginKind::None);
     assert_eq!(e.master, MasterSource::Bundled);
-    assert!(!e.features.live_trading && e.features.market_stream && !e.features.gtt);
+    assert!(!e.features.live_trading && e.features.market_stream && e.features.gtt);
 }
 
 #[cfg(feature = "simulator")]
@@ -124,7 +124,7 @@ mod zerodha {
         assert_eq!(e.display_name, "Zerodha");
         assert_eq!(e.login, LoginKind::OAuthRedirect);
         assert_eq!(e.master.cache_file(), Some("zerodha_instruments.csv"));
-        assert!(e.features.live_trading && !e.features.gtt);
+        assert!(e.features.live_trading && e.features.gtt);
         assert_eq!(e.variables[..2], ["BROKER_API_KEY", "BROKER_API_SECRET"]);
     }
 

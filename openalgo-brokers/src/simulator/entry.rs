@@ -24,7 +24,7 @@ pub static ENTRY: BrokerEntry = BrokerEntry {
         live_trading: false,
         market_stream: true,
         history: true,
-        gtt: false,
+        gtt: true,
     },
     master: MasterSource::Bundled,
     variables: &["OPENALGO_SIMULATOR_SEED", "OPENALGO_SIMULATOR_TICK_MS"],

@@ -27,7 +27,7 @@ pub static ENTRY: BrokerEntry = BrokerEntry {
         live_trading: true,
         market_stream: true,
         history: true,
-        gtt: false,
+        gtt: true,
     },
     master: MasterSource::Download {
         cache_file: "zerodha_instruments.csv",

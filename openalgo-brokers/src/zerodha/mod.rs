@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod config;
 mod entry;
+mod gtt;
 mod http;
 pub mod mapping;
 pub mod master;
@@ -27,9 +28,9 @@ use std::sync::{Arc, PoisonError, RwLock};
 use async_trait::async_trait;
 use openalgo_core::broker::{EventStream, LoginRequest, OrderTag, Session, Subscription};
 use openalgo_core::{
-    Broker, BrokerError, Candle, Capabilities, Depth, Exchange, Funds, HistoryRequest, Holding,
-    Instrument, InstrumentKey, Interval, ModifyOrder, Order, OrderId, OrderRequest, Position,
-    Quote, QuoteResult, SymbolTable, Trade,
+    Broker, BrokerError, Candle, Capabilities, Depth, Exchange, Funds, GttRecord, GttRequest,
+    GttScope, HistoryRequest, Holding, Instrument, InstrumentKey, Interval, ModifyOrder, Order,
+    OrderId, OrderRequest, Position, Price, Quote, QuoteResult, SymbolTable, Trade, TriggerId,
 };
 use rust_decimal::Decimal;
 use secrecy::SecretString;
@@ -206,6 +207,13 @@ impl ZerodhaBroker {
         OrderId::new(data.order_id).map_err(|e| BrokerError::Decode(e.to_string()))
     }
 
+    /// The trigger form of `request` with the instrument's last price (Kite wants it).
+    async fn gtt_form(&self, request: &GttRequest) -> Result<http::Form, BrokerError> {
+        let record = self.instrument(&request.instrument)?;
+        let last = self.one_quote(&request.instrument).await?.last_price;
+        Ok(gtt::trigger_form(request, &record, Price::new(last)))
+    }
+
     async fn download_master(&self) -> Result<(Vec<Instrument>, MasterReport), BrokerError> {
         let csv = self.fetch_master_csv().await?;
         master::parse_instruments(&csv)
@@ -352,6 +360,43 @@ impl Broker for ZerodhaBroker {
             .delete(&format!("/orders/regular/{order_id}"))
             .await?;
         OrderId::new(data.order_id).map_err(|e| BrokerError::Decode(e.to_string()))
+    }
+
+    async fn place_gtt(&self, request: &GttRequest) -> Result<TriggerId, BrokerError> {
+        let form = self.gtt_form(request).await?;
+        let data: gtt::KiteTriggerId = self.http.post_form("/gtt/triggers", &form, true).await?;
+        gtt::trigger_id(&data)
+    }
+
+    async fn modify_gtt(
+        &self,
+        trigger_id: &TriggerId,
+        request: &GttRequest,
+    ) -> Result<TriggerId, BrokerError> {
+        let form = self.gtt_form(request).await?;
+        let path = format!("/gtt/triggers/{trigger_id}");
+        let data: gtt::KiteTriggerId = self.http.put_form(&path, &form).await?;
+        gtt::trigger_id(&data)
+    }
+
+    async fn cancel_gtt(&self, trigger_id: &TriggerId) -> Result<TriggerId, BrokerError> {
+        let path = format!("/gtt/triggers/{trigger_id}");
+        let data: gtt::KiteTriggerId = self.http.delete(&path).await?;
+        gtt::trigger_id(&data)
+    }
+
+    async fn gtt_book(&self, scope: GttScope) -> Result<Vec<GttRecord>, BrokerError> {
+        let rows: Vec<gtt::KiteGtt> = self.http.get("/gtt/triggers", &[]).await?;
+        let symbols = self.symbols();
+        let mut book = rows
+            .iter()
+            .map(|g| gtt::record_from_kite(g, &symbols))
+            .collect::<Result<Vec<_>, _>>()?;
+        match scope {
+            GttScope::Active => book.retain(|g| g.state == openalgo_core::GttState::Active),
+            GttScope::All => book.sort_by_key(|g| g.state != openalgo_core::GttState::Active),
+        }
+        Ok(book)
     }
 
     async fn order_book(&self) -> Result<Vec<Order>, BrokerError> {

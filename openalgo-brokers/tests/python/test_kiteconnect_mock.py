@@ -2,6 +2,7 @@
 every call the adapter makes (session, orders, books, portfolio, margins, quotes, history,
 instruments) and reads ticks from its binary ticker. Run by scripts/kiteconnect-fidelity."""
 
+import datetime
 import json
 import os
 import subprocess
@@ -69,6 +70,43 @@ def test_orders_round_trip(kite):
     assert net[0]["tradingsymbol"] == "SBIN" and net[0]["quantity"] == 1
     holdings = kite.holdings()
     assert holdings[0]["tradingsymbol"] == "INFY"
+
+
+def test_gtt_place_modify_get_list_delete(kite):
+    orders = [{"transaction_type": "BUY", "quantity": 2, "order_type": "LIMIT", "product": "CNC",
+               "price": 701.0}]
+    tid = kite.place_gtt(trigger_type=kite.GTT_TYPE_SINGLE, tradingsymbol="SBIN", exchange="NSE",
+                         trigger_values=[700.5], last_price=812.35, orders=orders)["trigger_id"]
+    g = kite.get_gtt(tid)
+    assert g["id"] == tid and g["type"] == "single" and g["status"] == "active"
+    assert g["condition"]["trigger_values"] == [700.5]
+    assert g["condition"]["tradingsymbol"] == "SBIN"
+    assert g["orders"][0]["exchange"] == "NSE" and g["orders"][0]["quantity"] == 2
+    # Timestamps in the documented format (the SDK leaves GTT times as text).
+    created = datetime.datetime.strptime(g["created_at"], "%Y-%m-%d %H:%M:%S")
+    assert datetime.datetime.strptime(g["expires_at"], "%Y-%m-%d %H:%M:%S") > created
+
+    legs = [{"transaction_type": "SELL", "quantity": 1, "order_type": "LIMIT", "product": "CNC",
+             "price": p} for p in (749.0, 901.0)]
+    oco = kite.place_gtt(trigger_type=kite.GTT_TYPE_OCO, tradingsymbol="SBIN", exchange="NSE",
+                         trigger_values=[750.0, 900.0], last_price=812.35, orders=legs)["trigger_id"]
+    assert {t["id"] for t in kite.get_gtts()} >= {tid, oco}
+
+    orders[0]["quantity"] = 5
+    r = kite.modify_gtt(trigger_id=tid, trigger_type="single", tradingsymbol="SBIN", exchange="NSE",
+                        trigger_values=[699.0], last_price=812.35, orders=orders)
+    assert r["trigger_id"] == tid
+    g = kite.get_gtt(tid)
+    assert g["orders"][0]["quantity"] == 5 and g["condition"]["trigger_values"] == [699.0]
+
+    assert kite.delete_gtt(tid)["trigger_id"] == tid
+    assert kite.get_gtt(tid)["status"] == "deleted"
+    with pytest.raises(exceptions.InputException):
+        kite.delete_gtt(tid)
+    with pytest.raises(exceptions.InputException):
+        kite.place_gtt(trigger_type="single", tradingsymbol="NOPE", exchange="NSE",
+                       trigger_values=[1.0], last_price=1.0, orders=orders)
+    assert kite.delete_gtt(oco)["trigger_id"] == oco
 
 
 def test_account_and_market_data(kite):

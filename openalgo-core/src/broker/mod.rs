@@ -2,6 +2,7 @@
 
 mod capabilities;
 mod error;
+mod gtt;
 mod models;
 mod requests;
 mod session;
@@ -10,6 +11,10 @@ mod traits;
 
 pub use capabilities::Capabilities;
 pub use error::BrokerError;
+pub use gtt::{
+    GTT_FEATURE, GttKind, GttLegOrder, GttRecord, GttRequest, GttRuleError, GttScope, GttState,
+    GttTriggers, TriggerDirection, TriggerId,
+};
 pub use models::{
     Candle, Depth, DepthLevel, Funds, Holding, Order, Position, Quote, QuoteResult, Trade,
 };

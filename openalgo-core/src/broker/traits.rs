@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use futures_core::Stream;
 
 use super::{
-    BrokerError, Candle, Capabilities, Depth, Funds, HistoryRequest, Holding, InstrumentKey,
-    LoginRequest, ModifyOrder, Order, OrderRequest, OrderTag, Position, Quote, QuoteResult,
-    Session, Trade,
+    BrokerError, Candle, Capabilities, Depth, Funds, GTT_FEATURE, GttRecord, GttRequest, GttScope,
+    HistoryRequest, Holding, InstrumentKey, LoginRequest, ModifyOrder, Order, OrderRequest,
+    OrderTag, Position, Quote, QuoteResult, Session, Trade, TriggerId,
 };
 use crate::instrument::Instrument;
 use crate::market::{MarketEvent, SubscriptionMode};
@@ -235,6 +235,47 @@ pub trait Broker: Send + Sync {
     async fn subscribe(&self, subscriptions: &[Subscription]) -> Result<EventStream, BrokerError> {
         let _ = subscriptions;
         Err(self.unsupported("streaming"))
+    }
+
+    /// Places a good-till-triggered order and returns its trigger id.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`]; `Unsupported` (feature [`GTT_FEATURE`]) by default.
+    async fn place_gtt(&self, request: &GttRequest) -> Result<TriggerId, BrokerError> {
+        let _ = request;
+        Err(self.unsupported(GTT_FEATURE))
+    }
+
+    /// Replaces an active GTT's quantity, prices and triggers (its instrument, side and kind
+    /// stay); returns the trigger id.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`]; `NotFound` for no such active GTT; `Unsupported` by default.
+    async fn modify_gtt(
+        &self,
+        trigger_id: &TriggerId,
+        request: &GttRequest,
+    ) -> Result<TriggerId, BrokerError> {
+        let _ = (trigger_id, request);
+        Err(self.unsupported(GTT_FEATURE))
+    }
+
+    /// Cancels an active GTT; returns its trigger id.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`]; `NotFound` for no such active GTT; `Unsupported` by default.
+    async fn cancel_gtt(&self, trigger_id: &TriggerId) -> Result<TriggerId, BrokerError> {
+        let _ = trigger_id;
+        Err(self.unsupported(GTT_FEATURE))
+    }
+
+    /// The GTTs in `scope`: the active ones, or all the broker lists (active first).
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`]; `Unsupported` by default.
+    async fn gtt_book(&self, scope: GttScope) -> Result<Vec<GttRecord>, BrokerError> {
+        let _ = scope;
+        Err(self.unsupported(GTT_FEATURE))
     }
 
     /// Whether the market stream ticks around the clock (a simulator that never closes) rather

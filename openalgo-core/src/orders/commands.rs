@@ -224,3 +224,49 @@ pub async fn close_all(t: OrderService) -> Result<ClosedAll, OrderError> {
     t.close_all_positions().await?;
     Ok(ClosedAll)
 }
+
+/// A GTT was placed, modified or cancelled: its trigger id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GttDone {
+    /// The broker's trigger id.
+    pub trigger_id: crate::TriggerId,
+}
+
+impl Reply for GttDone {
+    fn body(&self) -> Value {
+        json!({"status": "success", "trigger_id": self.trigger_id.as_str()})
+    }
+}
+
+/// Places a GTT.
+///
+/// # Errors
+/// [`OrderError::Broker`]: the broker's refusal, `Unsupported` when it has no GTT.
+#[tracing::instrument(skip_all, fields(symbol = %request.instrument.symbol.as_str()))]
+pub async fn place_gtt(t: OrderService, request: crate::GttRequest) -> Result<GttDone, OrderError> {
+    let trigger_id = t.broker().place_gtt(&request).await?;
+    Ok(GttDone { trigger_id })
+}
+
+/// Replaces an active GTT.
+///
+/// # Errors
+/// [`OrderError::Broker`]: not found, a changed identity, the broker's refusal, `Unsupported`.
+#[tracing::instrument(skip_all, fields(trigger_id = %modify.0))]
+pub async fn modify_gtt(
+    t: OrderService,
+    modify: (crate::TriggerId, crate::GttRequest),
+) -> Result<GttDone, OrderError> {
+    let trigger_id = t.broker().modify_gtt(&modify.0, &modify.1).await?;
+    Ok(GttDone { trigger_id })
+}
+
+/// Cancels an active GTT.
+///
+/// # Errors
+/// [`OrderError::Broker`]: not found, the broker's refusal, `Unsupported`.
+#[tracing::instrument(skip_all, fields(trigger_id = %id))]
+pub async fn cancel_gtt(t: OrderService, id: crate::TriggerId) -> Result<GttDone, OrderError> {
+    let trigger_id = t.broker().cancel_gtt(&id).await?;
+    Ok(GttDone { trigger_id })
+}

@@ -8,6 +8,7 @@
 //! sorted maps, so that order is alphabetical (byte order: `order_status` before `orderid`).
 
 mod funds;
+mod gtt;
 mod holding;
 mod order;
 mod position;
@@ -16,6 +17,7 @@ mod tests;
 mod trade;
 
 pub use funds::FundsRow;
+pub use gtt::{GttLegRow, GttRow};
 pub use holding::{HoldingRow, HoldingsBook, HoldingsStatistics};
 pub use order::{OrderBook, OrderBookStatistics, OrderRow};
 pub use position::PositionRow;

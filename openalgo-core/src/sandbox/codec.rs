@@ -481,6 +481,12 @@ mod tests {
         ));
         assert!(has(|e| matches!(e, SandboxEvent::Funds(_))));
         assert!(has(|e| matches!(e, SandboxEvent::Cleared)));
+        assert!(has(
+            |e| matches!(e, SandboxEvent::Gtt(g) if g.legs.len() == 2)
+        ));
+        assert!(has(
+            |e| matches!(e, SandboxEvent::Gtt(g) if g.status == super::super::GttStatus::Triggered)
+        ));
         assert_eq!(roundtrip(&events), events);
         // Scales survive (exact decimals, not only equal values).
         for (a, b) in events.iter().zip(roundtrip(&events)) {

@@ -89,3 +89,9 @@ impl From<SandboxError> for crate::BrokerError {
         }
     }
 }
+
+impl From<crate::broker::GttRuleError> for SandboxError {
+    fn from(e: crate::broker::GttRuleError) -> Self {
+        Self::GttInvalid(e.0)
+    }
+}

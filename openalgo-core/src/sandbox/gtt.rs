@@ -3,120 +3,12 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use super::error::SandboxError;
+pub use crate::broker::{GttRequest, GttTriggers, TriggerDirection};
 use crate::{
     Action, InstrumentKey, Money, OrderId, Price, PriceType, Product, Quantity, StrategyTag,
 };
 
-/// Which way a trigger fires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TriggerDirection {
-    /// When the LTP falls to or below the trigger (stop-loss side).
-    Below,
-    /// When the LTP rises to or above the trigger (target side).
-    Above,
-}
-
-impl TriggerDirection {
-    /// True when `ltp` crosses `trigger` in this direction (inclusive).
-    #[must_use]
-    pub fn crossed(self, ltp: Price, trigger: Price) -> bool {
-        match self {
-            Self::Below => ltp <= trigger,
-            Self::Above => ltp >= trigger,
-        }
-    }
-}
-
-/// The triggers of a GTT.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum GttTriggers {
-    /// One trigger: `triggerprice_sl` (fires on a fall) or `triggerprice_tg` (on a rise).
-    Single {
-        /// Trigger price.
-        trigger: Price,
-        /// Direction.
-        direction: TriggerDirection,
-        /// Child limit price (0 for MARKET).
-        price: Price,
-    },
-    /// One-cancels-other: a stop-loss leg below and a target leg above.
-    Oco {
-        /// Stop-loss trigger (fires on a fall).
-        stoploss_trigger: Price,
-        /// Stop-loss leg limit price.
-        stoploss_price: Price,
-        /// Target trigger (fires on a rise).
-        target_trigger: Price,
-        /// Target leg limit price.
-        target_price: Price,
-    },
-}
-
-/// A request to place or replace a GTT.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GttRequest {
-    /// Instrument.
-    pub instrument: InstrumentKey,
-    /// Side of every leg.
-    pub action: Action,
-    /// CNC or NRML.
-    pub product: Product,
-    /// Units per leg.
-    pub quantity: Quantity,
-    /// LIMIT (default) or MARKET child orders.
-    pub price_type: PriceType,
-    /// Triggers.
-    pub triggers: GttTriggers,
-    /// Strategy tag.
-    pub strategy: StrategyTag,
-    /// Expiry; a year from placement when absent.
-    pub expires_at: Option<NaiveDateTime>,
-}
-
 impl GttRequest {
-    /// Checks the request's own rules (reference §3.1.11 and sandbox §11.1–§11.2).
-    ///
-    /// # Errors
-    /// [`SandboxError::GttInvalid`] with the reason.
-    pub fn validate(&self) -> Result<(), SandboxError> {
-        let bad = |m: &str| Err(SandboxError::GttInvalid(m.to_owned()));
-        if !matches!(self.product, Product::Cnc | Product::Nrml) {
-            return bad(
-                "GTT supports only CNC (delivery) or NRML (overnight F&O); MIS is intraday-only.",
-            );
-        }
-        if !matches!(self.price_type, PriceType::Limit | PriceType::Market) {
-            return bad("GTT child orders must be LIMIT or MARKET");
-        }
-        if self.quantity.is_zero() {
-            return bad("Quantity must be a positive number");
-        }
-        if self.instrument.exchange.is_index() {
-            return bad("GTT orders cannot be placed on index exchanges");
-        }
-        match self.triggers {
-            GttTriggers::Single { trigger, .. } if !trigger.is_positive() => {
-                bad("SINGLE GTT requires a positive triggerprice_sl or triggerprice_tg.")
-            }
-            GttTriggers::Oco {
-                stoploss_trigger,
-                target_trigger,
-                ..
-            } if !stoploss_trigger.is_positive() || !target_trigger.is_positive() => {
-                bad("OCO GTT requires positive stoploss and target triggers")
-            }
-            GttTriggers::Oco {
-                stoploss_trigger,
-                target_trigger,
-                ..
-            } if stoploss_trigger >= target_trigger => {
-                bad("Stoploss trigger must be less than target trigger (triggerprice_tg).")
-            }
-            _ => Ok(()),
-        }
-    }
-
     /// The legs this request creates, in leg order (stop-loss first for OCO).
     #[must_use]
     pub fn legs(&self) -> Vec<GttLeg> {
@@ -235,5 +127,59 @@ impl SandboxGtt {
         } else {
             "single"
         }
+    }
+}
+
+impl GttStatus {
+    /// The GTT book's state.
+    #[must_use]
+    pub const fn state(self) -> crate::broker::GttState {
+        use crate::broker::GttState;
+        match self {
+            Self::Active => GttState::Active,
+            Self::Triggered => GttState::Triggered,
+            Self::Cancelled => GttState::Cancelled,
+            Self::Expired => GttState::Expired,
+            Self::Rejected => GttState::Rejected,
+        }
+    }
+}
+
+impl SandboxGtt {
+    /// The GTT as a book lists it: trigger prices ascending, legs in the same order.
+    ///
+    /// # Errors
+    /// Never for a GTT the engine made (its trigger id is not empty).
+    pub fn to_record(&self) -> Result<crate::broker::GttRecord, crate::broker::GttRuleError> {
+        use crate::broker::{GttKind, GttLegOrder, GttRecord, TriggerId};
+        let mut legs: Vec<&GttLeg> = self.legs.iter().collect();
+        legs.sort_by_key(|l| l.trigger);
+        Ok(GttRecord {
+            trigger_id: TriggerId::new(self.trigger_id.clone())?,
+            kind: if self.legs.len() == 2 {
+                GttKind::TwoLeg
+            } else {
+                GttKind::Single
+            },
+            state: self.status.state(),
+            instrument: self.instrument.clone(),
+            trigger_prices: legs.iter().map(|l| l.trigger).collect(),
+            last_price: self.last_price,
+            legs: legs
+                .iter()
+                .map(|l| GttLegOrder {
+                    action: self.action,
+                    quantity: self.quantity,
+                    price: l.price,
+                    price_type: self.price_type,
+                    product: self.product,
+                })
+                .collect(),
+            created_at: Some(self.created_at),
+            updated_at: Some(self.updated_at),
+            expires_at: Some(self.expires_at),
+            strategy: Some(self.strategy.clone()),
+            margin_blocked: Some(self.margin_blocked),
+        })
     }
 }

@@ -4,6 +4,7 @@
 //! pandas DataFrames as the official client does.
 
 mod feed;
+mod gtt;
 mod payload;
 mod transport;
 
@@ -66,6 +67,41 @@ impl Client {
             return Ok(d.into_any());
         }
         self.transport.post(py, endpoint, p.into_bytes())
+    }
+
+    /// Sends through the 2.x client's `_post` (the GTT methods).
+    fn send_v2<'py>(
+        &self,
+        py: Python<'py>,
+        endpoint: &str,
+        p: Payload,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(why) = p.failure() {
+            let d = PyDict::new(py);
+            d.set_item("status", "error")?;
+            d.set_item("message", format!("An unexpected error occurred: {why}"))?;
+            d.set_item("error_type", "unknown_error")?;
+            return Ok(d.into_any());
+        }
+        self.transport.post_v2(py, endpoint, p.into_bytes())
+    }
+
+    fn gtt<'py>(
+        &self,
+        py: Python<'py>,
+        endpoint: &str,
+        trigger_id: Option<&Bound<'py, PyAny>>,
+        args: &gtt::GttArgs<'_, 'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        match gtt::body(py, self.payload(), args)? {
+            Err(refusal) => Ok(refusal),
+            Ok(mut p) => {
+                if let Some(id) = trigger_id {
+                    p.text("trigger_id", id)?;
+                }
+                self.send_v2(py, endpoint, p)
+            }
+        }
     }
 }
 
@@ -153,6 +189,111 @@ impl Client {
     }
 
     // ------------------------------------------------------------------ orders (§4.1)
+
+    #[pyo3(signature = (*, symbol, action, exchange, strategy=None, trigger_type=None, product=None, quantity=None, price_type=None, price=None, triggerprice_sl=None, triggerprice_tg=None, stoploss=None, target=None, **kwargs))]
+    #[allow(clippy::too_many_arguments)]
+    fn placegttorder<'py>(
+        &self,
+        py: Python<'py>,
+        symbol: &Bound<'py, PyAny>,
+        action: &Bound<'py, PyAny>,
+        exchange: &Bound<'py, PyAny>,
+        strategy: Option<&Bound<'py, PyAny>>,
+        trigger_type: Option<&Bound<'py, PyAny>>,
+        product: Option<&Bound<'py, PyAny>>,
+        quantity: Option<&Bound<'py, PyAny>>,
+        price_type: Option<&Bound<'py, PyAny>>,
+        price: Option<&Bound<'py, PyAny>>,
+        triggerprice_sl: Option<&Bound<'py, PyAny>>,
+        triggerprice_tg: Option<&Bound<'py, PyAny>>,
+        stoploss: Option<&Bound<'py, PyAny>>,
+        target: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = gtt::GttArgs {
+            strategy,
+            trigger_type,
+            symbol,
+            action,
+            exchange,
+            product,
+            quantity,
+            price_type,
+            price,
+            triggerprice_sl,
+            triggerprice_tg,
+            stoploss,
+            target,
+            kwargs,
+        };
+        self.gtt(py, "placegttorder", None, &args)
+    }
+
+    #[pyo3(signature = (*, trigger_id, symbol, action, exchange, strategy=None, trigger_type=None, product=None, quantity=None, price_type=None, price=None, triggerprice_sl=None, triggerprice_tg=None, stoploss=None, target=None, **kwargs))]
+    #[allow(clippy::too_many_arguments)]
+    fn modifygttorder<'py>(
+        &self,
+        py: Python<'py>,
+        trigger_id: &Bound<'py, PyAny>,
+        symbol: &Bound<'py, PyAny>,
+        action: &Bound<'py, PyAny>,
+        exchange: &Bound<'py, PyAny>,
+        strategy: Option<&Bound<'py, PyAny>>,
+        trigger_type: Option<&Bound<'py, PyAny>>,
+        product: Option<&Bound<'py, PyAny>>,
+        quantity: Option<&Bound<'py, PyAny>>,
+        price_type: Option<&Bound<'py, PyAny>>,
+        price: Option<&Bound<'py, PyAny>>,
+        triggerprice_sl: Option<&Bound<'py, PyAny>>,
+        triggerprice_tg: Option<&Bound<'py, PyAny>>,
+        stoploss: Option<&Bound<'py, PyAny>>,
+        target: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = gtt::GttArgs {
+            strategy,
+            trigger_type,
+            symbol,
+            action,
+            exchange,
+            product,
+            quantity,
+            price_type,
+            price,
+            triggerprice_sl,
+            triggerprice_tg,
+            stoploss,
+            target,
+            kwargs,
+        };
+        self.gtt(py, "modifygttorder", Some(trigger_id), &args)
+    }
+
+    #[pyo3(signature = (*, trigger_id, strategy=None, **kwargs))]
+    fn cancelgttorder<'py>(
+        &self,
+        py: Python<'py>,
+        trigger_id: &Bound<'py, PyAny>,
+        strategy: Option<&Bound<'py, PyAny>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut p = self.payload();
+        p.raw_or("strategy", strategy, "Python")?
+            .text("trigger_id", trigger_id)?
+            .kwargs_raw(kwargs)?;
+        self.send_v2(py, "cancelgttorder", p)
+    }
+
+    #[pyo3(signature = (**kwargs))]
+    fn gttorderbook<'py>(
+        &self,
+        py: Python<'py>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut p = self.payload();
+        p.kwargs_raw(kwargs)?;
+        self.send_v2(py, "gttorderbook", p)
+    }
 
     #[pyo3(signature = (*, symbol, action, exchange, strategy=None, price_type=None, product=None, quantity=None, **kwargs))]
     #[allow(clippy::too_many_arguments)]

@@ -43,6 +43,12 @@ impl Payload {
         self
     }
 
+    /// A JSON value.
+    pub(crate) fn put_json(&mut self, key: &str, value: Value) -> &mut Self {
+        self.0.insert(key.into(), value);
+        self
+    }
+
     /// An integer value.
     pub(crate) fn put_int(&mut self, key: &str, value: i64) -> &mut Self {
         self.0.insert(key.into(), Value::from(value));

@@ -70,6 +70,24 @@ impl Transport {
         handle(py, outcome)
     }
 
+    /// POSTs like [`Self::post`] and reads the answer as the 2.x client's `BaseAPI._post`
+    /// does (the GTT methods): a JSON object comes back as sent, a non-200 one with `code`.
+    pub(crate) fn post_v2<'py>(
+        &self,
+        py: Python<'py>,
+        endpoint: &str,
+        body: Vec<u8>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = self
+            .http
+            .post(format!("{}{endpoint}", self.base_url))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .timeout(self.timeout)
+            .body(body);
+        let outcome = py.detach(|| runtime().block_on(send(request)));
+        handle_v2(py, outcome)
+    }
+
     /// GETs `endpoint` with query parameters, GIL released, and reads the answer.
     pub(crate) fn get<'py>(
         &self,
@@ -126,6 +144,55 @@ fn error_dict<'py>(
     }
     d.set_item("error_type", error_type)?;
     Ok(d.into_any())
+}
+
+/// The 2.x client's `BaseAPI._post` reading.
+pub(crate) fn handle_v2(py: Python<'_>, outcome: Outcome) -> PyResult<Bound<'_, PyAny>> {
+    let (status, body) = match outcome {
+        Outcome::Response { status, body } => (status, body),
+        other => return handle(py, other),
+    };
+    let data = match decode(py, &body) {
+        Ok(v) => v,
+        Err(Some(e)) => return Err(e),
+        Err(None) => {
+            let text = String::from_utf8_lossy(&body);
+            let d = PyDict::new(py);
+            d.set_item("status", "error")?;
+            if status == 200 {
+                d.set_item("message", "Invalid JSON response from server")?;
+            } else {
+                d.set_item("message", format!("HTTP {status}: {text}"))?;
+            }
+            d.set_item("raw_response", text)?;
+            d.set_item("code", status)?;
+            d.set_item(
+                "error_type",
+                if status == 200 {
+                    "json_error"
+                } else {
+                    "http_error"
+                },
+            )?;
+            return Ok(d.into_any());
+        }
+    };
+    let Ok(dict) = data.cast::<PyDict>() else {
+        let d = PyDict::new(py);
+        d.set_item("status", "error")?;
+        d.set_item("message", "Unexpected JSON response from server")?;
+        d.set_item("raw_response", &data)?;
+        d.set_item("code", status)?;
+        d.set_item("error_type", "json_error")?;
+        return Ok(d.into_any());
+    };
+    if status != 200 {
+        if !dict.contains("status")? {
+            dict.set_item("status", "error")?;
+        }
+        dict.set_item("code", status)?;
+    }
+    Ok(data)
 }
 
 /// The official client's `_handle_response` and exception mapping.

@@ -45,6 +45,8 @@ pub enum Then {
     OneOf(&'static [&'static str]),
     /// The text must not be blank (the handler's own message says what is missing).
     NonBlank,
+    /// The text, upper-cased, must be one of these (upper-case) spellings.
+    UpperOneOf(&'static [&'static str]),
 }
 
 /// A text field.
@@ -67,6 +69,8 @@ pub enum Kind {
     Text(Text),
     /// One of these exact spellings (a vocabulary's accepted list, or a subset of it).
     Choice(&'static [&'static str]),
+    /// One of these exact spellings, refused with a message of its own.
+    ChoiceWith(&'static [&'static str], &'static str),
     /// One of these lower-case spellings in any letter case; the value is lower-cased.
     Folded(&'static [&'static str]),
     /// A number or a numeric string.
@@ -106,6 +110,19 @@ pub enum Kind {
     },
 }
 
+/// What an empty value of an optional field means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Empty {
+    /// Nothing special: `null` is refused, `""` is read by the kind.
+    Refused,
+    /// `""` means absent (the default applies).
+    Blank,
+    /// `""` and `null` mean absent.
+    BlankOrNull,
+    /// `null` means absent (`""` is read by the kind).
+    Null,
+}
+
 /// One field of a request schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
@@ -115,8 +132,8 @@ pub struct Field {
     pub required: bool,
     /// What it accepts.
     pub kind: Kind,
-    /// Whether JSON `null` reads as absent (only for optional fields).
-    pub nullable: bool,
+    /// What an empty value means.
+    pub empty: Empty,
 }
 
 impl Field {
@@ -127,7 +144,7 @@ impl Field {
             name,
             required: true,
             kind,
-            nullable: false,
+            empty: Empty::Refused,
         }
     }
 
@@ -138,18 +155,29 @@ impl Field {
             name,
             required: false,
             kind,
-            nullable: false,
+            empty: Empty::Refused,
         }
     }
 
-    /// An optional field that may also be JSON `null`.
+    /// An optional field that may also be JSON `null` (read as absent).
     #[must_use]
     pub const fn nullable(name: &'static str, kind: Kind) -> Self {
         Self {
             name,
             required: false,
             kind,
-            nullable: true,
+            empty: Empty::Null,
+        }
+    }
+
+    /// An optional field whose empty value (`""`, or also `null`, per `empty`) means absent.
+    #[must_use]
+    pub const fn optional_empty(name: &'static str, kind: Kind, empty: Empty) -> Self {
+        Self {
+            name,
+            required: false,
+            kind,
+            empty,
         }
     }
 }

@@ -60,6 +60,19 @@ pub fn object(body: &[u8], format: Format) -> Result<Map<String, Value>, ApiErro
     }
 }
 
+/// A refusal of one field, as validation reports it in `format` (rules checked after the
+/// fields, such as the GTT cross-field rules).
+#[must_use]
+pub fn field_error(field: &str, message: &str, format: Format) -> ApiError {
+    render(
+        &[(
+            field.to_owned(),
+            FieldErrors::Messages(vec![message.to_owned()]),
+        )],
+        format,
+    )
+}
+
 /// A JSON number as a decimal: its text when exact, else (a float below one with digits beyond
 /// 28 decimal places, such as `5e-324`) its text rounded to 28 places, as the reference's
 /// float fields accept it.
@@ -197,9 +210,17 @@ impl Form {
         }
     }
 
-    /// Reads an optional field that may be JSON `null` as absent.
-    pub fn allow_null(&mut self, field: &'static str) {
-        if self.input.get(field) == Some(&Value::Null) {
+    /// Treats the empty values `empty` names (`""`, `null`) in `field` as absent.
+    pub fn drop_empty(&mut self, field: &str, empty: fields::Empty) {
+        use fields::Empty;
+        let drop = match self.input.get(field) {
+            Some(Value::String(s)) => {
+                s.is_empty() && matches!(empty, Empty::Blank | Empty::BlankOrNull)
+            }
+            Some(Value::Null) => matches!(empty, Empty::BlankOrNull | Empty::Null),
+            _ => false,
+        };
+        if drop {
             self.input.remove(field);
         }
     }

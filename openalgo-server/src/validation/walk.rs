@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
-use super::fields::{Bound, Field, Kind, Text, Whole};
+use super::fields::{Bound, Empty, Field, Kind, Text, Whole};
 use super::{Form, Format};
 use crate::error::ApiError;
 
@@ -181,14 +181,21 @@ fn text(form: &mut Form, field: &Field, t: &Text) -> Option<String> {
 
 fn read(form: &mut Form, field: &Field) -> Option<Val> {
     let (name, required) = (field.name, field.required);
-    if field.nullable {
-        form.allow_null(name);
+    if field.empty != Empty::Refused {
+        form.drop_empty(name, field.empty);
     }
     match field.kind {
         Kind::Text(t) => text(form, field, &t).map(Val::Text),
         Kind::Choice(allowed) => form
             .one_of(name, required, allowed)
             .map(|s| Val::Text(s.to_owned())),
+        Kind::ChoiceWith(allowed, message) => {
+            let value = form.string(name, required, 0, 0);
+            if value.as_deref().is_some_and(|v| !allowed.contains(&v)) {
+                form.reject(name, message);
+            }
+            value.map(Val::Text)
+        }
         Kind::Folded(allowed) => {
             let value = form.string(name, required, 0, 0).map(|s| s.to_lowercase());
             if value.as_deref().is_some_and(|v| !allowed.contains(&v)) {

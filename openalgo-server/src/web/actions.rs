@@ -108,8 +108,9 @@ fn order_id(form: &HashMap<String, String>) -> Result<OrderId, String> {
     OrderId::new(field(form, "orderid").trim()).map_err(|_| "Order ID is missing".to_owned())
 }
 
+/// Runs one page action and redirects to `back` with its outcome as the flash message.
 #[allow(clippy::too_many_arguments)]
-async fn act<P, T, C, Fut>(
+pub(super) async fn act<P, T, C, Fut>(
     state: web::Data<AppState>,
     req: HttpRequest,
     form: FormData,

@@ -188,6 +188,7 @@ pub(super) async fn orderbook(
             )
         }
     };
+    let body = format!("{}{body}", super::gtt::tabs("/orderbook"));
     Ok(page(&ctx, "/orderbook", "Order book", &body))
 }
 

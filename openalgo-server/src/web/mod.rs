@@ -16,6 +16,7 @@ pub mod csrf;
 mod csv;
 mod dashboard;
 mod format;
+mod gtt;
 mod html;
 mod layout;
 mod login;
@@ -92,6 +93,10 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/orderbook/cancel-all", web::post().to(actions::cancel_all))
         .route("/orderbook/modify", web::get().to(books::modify_page))
         .route("/orderbook/modify", web::post().to(actions::modify))
+        .route("/orderbook/gtt", web::get().to(gtt::list))
+        .route("/orderbook/gtt/cancel", web::post().to(gtt::cancel))
+        .route("/orderbook/gtt/modify", web::get().to(gtt::modify_page))
+        .route("/orderbook/gtt/modify", web::post().to(gtt::modify))
         .route("/tradebook", web::get().to(books::tradebook))
         .route("/tradebook.csv", web::get().to(books::tradebook_csv))
         .route("/positions", web::get().to(books::positions))

@@ -18,6 +18,7 @@ const PAGES: &[&str] = &[
     "/ticket",
     "/search?q=SBIN",
     "/search?q=SBIN&symbol=SBIN&on=NSE",
+    "/orderbook/gtt",
     "/sandbox",
     "/sandbox/mypnl",
     "/risk",
@@ -37,6 +38,8 @@ const FORMS: &[&str] = &[
     "/orderbook/cancel",
     "/orderbook/cancel-all",
     "/orderbook/modify",
+    "/orderbook/gtt/cancel",
+    "/orderbook/gtt/modify",
     "/positions/close",
     "/positions/close-all",
     "/ticket/review",
@@ -785,4 +788,99 @@ async fn the_sandbox_pnl_history_records_a_row_per_session_and_exports_it() {
     post(&app, &web, "/sandbox/reset", &[("csrf_token", &token)]).await;
     let csv = text(&app, &web, "/sandbox/mypnl.csv").await;
     assert_eq!(csv.lines().count(), 2, "{csv}");
+}
+
+#[tokio::test]
+async fn gtts_are_listed_modified_and_cancelled_from_the_gtt_tab() {
+    let app = spawn_app().await;
+    let (web, token) = signed_in(&app).await;
+    let place = |sl: &str| {
+        app.with_key(
+            json!({"strategy": "t", "trigger_type": "SINGLE", "exchange": "NSE",
+            "symbol": "SBIN", "action": "BUY", "product": "CNC", "quantity": 2,
+            "pricetype": "LIMIT", "price": 100, "triggerprice_sl": sl}),
+        )
+    };
+    let mut ids = Vec::new();
+    for sl in ["100.5", "90"] {
+        let (status, body) = app.post("placegttorder", &place(sl)).await;
+        assert_eq!(status, 200, "{body}");
+        ids.push(body["trigger_id"].as_str().expect("id").to_owned());
+    }
+    let book = text(&app, &web, "/orderbook").await;
+    assert!(book.contains(r#"href="/orderbook/gtt""#), "the tab");
+    let page = text(&app, &web, "/orderbook/gtt").await;
+    assert_eq!(page.matches("data-trigger-id=").count(), 2);
+    assert!(page.contains(&format!(r#"data-confirm="Cancel GTT {}?""#, ids[0])));
+    assert!(page.contains("100.50"), "the trigger price");
+
+    let form = text(
+        &app,
+        &web,
+        &format!("/orderbook/gtt/modify?trigger_id={}", ids[0]),
+    )
+    .await;
+    assert!(
+        form.contains(r#"name="triggerprice_sl" inputmode="decimal" value="100.5""#),
+        "{form}"
+    );
+    let r = post(
+        &app,
+        &web,
+        "/orderbook/gtt/modify",
+        &[
+            ("csrf_token", &token),
+            ("trigger_id", &ids[0]),
+            ("trigger_type", "SINGLE"),
+            ("symbol", "SBIN"),
+            ("exchange", "NSE"),
+            ("action", "BUY"),
+            ("product", "CNC"),
+            ("pricetype", "LIMIT"),
+            ("quantity", "5"),
+            ("triggerprice_sl", "99"),
+            ("price", "99.5"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, gtts) = app.post("gttorderbook", &app.with_key(json!({}))).await;
+    let row = gtts["data"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|g| g["trigger_id"] == json!(ids[0]))
+        .expect("still active")
+        .clone();
+    assert_eq!(row["legs"][0]["quantity"], 5);
+    assert_eq!(row["trigger_prices"], json!([99.0]));
+    assert_eq!(row["legs"][0]["price"], json!(99.5));
+
+    let r = post(
+        &app,
+        &web,
+        "/orderbook/gtt/cancel",
+        &[("csrf_token", &token), ("trigger_id", &ids[0])],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let flash = text(&app, &web, "/orderbook/gtt").await;
+    assert!(flash.contains("GTT cancelled"), "the outcome is shown");
+    assert_eq!(flash.matches("data-trigger-id=").count(), 1);
+    // Cancelling again reports the API's message.
+    post(
+        &app,
+        &web,
+        "/orderbook/gtt/cancel",
+        &[("csrf_token", &token), ("trigger_id", &ids[0])],
+    )
+    .await;
+    let again = text(&app, &web, "/orderbook/gtt").await;
+    assert!(
+        again.contains(&format!(
+            "No active GTT with trigger_id &#39;{}&#39;",
+            ids[0]
+        )) || again.contains(&format!("No active GTT with trigger_id '{}'", ids[0])),
+        "{again}"
+    );
 }

@@ -42,7 +42,7 @@ pub(crate) fn dhan_settings(mock: &MockDhan) -> registry::BrokerSettings {
 
 /// The login form's fields posted to `/dhan/callback` with the `/broker` page's CSRF token, as
 /// the browser posts the credential form.
-async fn broker_login(
+pub(crate) async fn broker_login(
     app: &TestApp,
     web: &reqwest::Client,
     client_id: &str,

@@ -16,6 +16,7 @@ mod docs;
 mod extended;
 mod faults;
 mod feed_stall;
+mod gtt;
 mod market;
 mod options;
 mod orders;

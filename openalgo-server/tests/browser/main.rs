@@ -338,6 +338,49 @@ async fn a_newcomers_day_in_the_browser() {
     assert_ne!(ping(&base, &first_key).await, 200, "the old key is dead");
     w.shot("14-apikey").await;
 
+    // A GTT placed over the API shows on the order book's GTT tab; modify it there, then
+    // cancel it after the confirmation.
+    let placed: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/placegttorder"))
+        .json(
+            &json!({"apikey": new_key, "strategy": "browser", "trigger_type": "OCO",
+            "exchange": exchange, "symbol": "SBIN", "action": "BUY", "product": "CNC",
+            "quantity": 3, "price": 0, "triggerprice_sl": 100, "stoploss": 100.5,
+            "triggerprice_tg": 5000, "target": 5001}),
+        )
+        .send()
+        .await
+        .expect("placegttorder")
+        .json()
+        .await
+        .expect("json");
+    let trigger = placed["trigger_id"]
+        .as_str()
+        .expect("trigger id")
+        .to_owned();
+    w.visit("/orderbook").await;
+    b.click("#book-tabs a[href=\"/orderbook/gtt\"]").await;
+    b.url_ends("/orderbook/gtt").await;
+    let grow = format!("tr[data-trigger-id=\"{trigger}\"]");
+    b.text_contains(&grow, "two-leg").await;
+    b.text_contains(&grow, "100.00 / 5,000.00").await;
+    w.shot("14a-gtt").await;
+    b.click(&format!("{grow} a.button")).await;
+    b.fill("input[name=quantity]", "4").await;
+    w.shot("14b-gtt-modify").await;
+    b.click("#modify-gtt-submit").await;
+    b.text_contains("#flash", "GTT modified").await;
+    b.text_contains(&grow, "4").await;
+    b.click(&format!("button[data-cancel-gtt=\"{trigger}\"]"))
+        .await;
+    b.accept_dialog().await;
+    b.text_contains("#flash", "GTT cancelled").await;
+    assert!(
+        b.try_find(&grow).await.is_none(),
+        "the cancelled GTT left the list"
+    );
+    w.shot("14c-gtt-cancelled").await;
+
     // The order is in the log.
     w.visit("/logs").await;
     let log = b.text("#order-log").await;

@@ -6,6 +6,7 @@
 
 mod data;
 mod faults;
+mod gtt;
 mod rest;
 mod ticker;
 
@@ -112,6 +113,9 @@ pub(crate) struct MockState {
     pub(crate) ticker_connections: u64,
     /// The ticker sends nothing (neither ticks nor heartbeats) while connections stay open.
     pub(crate) ticker_silent: bool,
+    /// GTT triggers, in placement order.
+    pub(crate) gtts: Vec<gtt::MockGtt>,
+    pub(crate) next_gtt: u64,
 }
 
 impl MockState {
@@ -209,6 +213,8 @@ impl MockKite {
             ticker_messages: Vec::new(),
             ticker_connections: 0,
             ticker_silent: false,
+            gtts: Vec::new(),
+            next_gtt: 100_000,
         }));
         let (commands, _) = broadcast::channel(64);
         let rest_listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -16,7 +16,7 @@ use super::faults::{self, Fault};
 use super::{MockOrder, MockState, MockTrade, Recorded};
 use crate::zerodha::auth::checksum;
 
-type Reply = Response<Full<Bytes>>;
+pub(super) type Reply = Response<Full<Bytes>>;
 
 pub(super) async fn serve(listener: tokio::net::TcpListener, state: Arc<Mutex<MockState>>) {
     loop {
@@ -48,11 +48,11 @@ fn reply(status: u16, body: &Value) -> Reply {
 }
 
 #[allow(clippy::needless_pass_by_value)] // call sites build the value inline
-fn ok(data: Value) -> Reply {
+pub(super) fn ok(data: Value) -> Reply {
     reply(200, &json!({"status": "success", "data": data}))
 }
 
-fn error(status: u16, error_type: &str, message: &str) -> Reply {
+pub(super) fn error(status: u16, error_type: &str, message: &str) -> Reply {
     reply(
         status,
         &json!({"status": "error", "message": message, "error_type": error_type, "data": null}),
@@ -173,7 +173,7 @@ async fn apply(fault: Fault, rec: &Recorded, state: &Mutex<MockState>) -> Result
     }
 }
 
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(super) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()
         .find(|(k, _)| k == name)
@@ -228,6 +228,11 @@ fn route(s: &mut MockState, r: &Recorded) -> Reply {
         ("POST", ["orders", "regular"]) => place(s, r),
         ("PUT", ["orders", "regular", id]) => modify(s, r, id),
         ("DELETE", ["orders", "regular", id]) => cancel(s, id),
+        ("POST", ["gtt", "triggers"]) => super::gtt::place(s, r),
+        ("GET", ["gtt", "triggers"]) => super::gtt::list(s),
+        ("GET", ["gtt", "triggers", id]) => super::gtt::one(s, id),
+        ("PUT", ["gtt", "triggers", id]) => super::gtt::modify(s, r, id),
+        ("DELETE", ["gtt", "triggers", id]) => super::gtt::delete(s, id),
         ("GET", ["orders"]) => {
             match_resting(s);
             ok(Value::Array(s.orders.iter().map(order_json).collect()))
@@ -317,7 +322,7 @@ const PLACE_FIELDS: [&str; 12] = [
     "tag",
 ];
 
-fn now_text() -> String {
+pub(super) fn now_text() -> String {
     chrono::Utc::now()
         .checked_add_signed(Duration::minutes(330))
         .unwrap_or_default()

@@ -14,6 +14,17 @@ impl SandboxEngine {
         self.state.gtts.values()
     }
 
+    /// Instruments with an active GTT (whose prices the account needs).
+    pub fn instruments_with_active_gtts(&self) -> impl Iterator<Item = &InstrumentKey> {
+        self.state.active_gtts.keys()
+    }
+
+    /// Whether `instrument` has an active GTT.
+    #[must_use]
+    pub fn has_active_gtts(&self, instrument: &InstrumentKey) -> bool {
+        self.state.active_gtts.contains_key(instrument)
+    }
+
     /// One GTT by trigger id.
     #[must_use]
     pub fn gtt(&self, trigger_id: &str) -> Option<&SandboxGtt> {

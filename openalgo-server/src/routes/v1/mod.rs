@@ -37,6 +37,8 @@ mod calendar;
 mod compound;
 mod docs;
 mod extended;
+mod gtt;
+mod gtt_fields;
 mod margin;
 mod market;
 pub(crate) mod openapi;

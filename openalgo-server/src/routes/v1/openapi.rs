@@ -153,8 +153,11 @@ fn operation(e: &Endpoint) -> Value {
             }
         }
         Method::Post => {
-            op["requestBody"] =
-                json!({"required": true, "content": content(schema::object(e.fields))});
+            let mut body = schema::object(e.fields);
+            if e.drops_unknown() {
+                body["additionalProperties"] = json!(true);
+            }
+            op["requestBody"] = json!({"required": true, "content": content(body)});
         }
     }
     if e.order_call {

@@ -50,15 +50,7 @@ impl OrderFields {
     /// # Errors
     /// [`ApiError::Validation`] in the stringified format.
     pub(super) fn units(&self) -> Result<u64, ApiError> {
-        let q = present(self.quantity)?;
-        if !q.fract().is_zero() {
-            return Err(ApiError::Validation(serde_json::Value::String(format!(
-                "{{'quantity': ['Fractional quantity ({}) is not allowed for non-crypto exchanges.']}}",
-                q.normalize()
-            ))));
-        }
-        q.try_into()
-            .map_err(|_| ApiError::BadRequest("Quantity is too large".into()))
+        whole_units(present(self.quantity)?)
     }
 
     /// The instrument named by the request.
@@ -90,4 +82,19 @@ impl OrderFields {
         d.strategy = StrategyTag::new(strategy).map_err(|e| ApiError::BadRequest(e.to_string()))?;
         Ok(d)
     }
+}
+
+/// The reference's fractional-quantity check of a validated quantity.
+///
+/// # Errors
+/// [`ApiError::Validation`] in the stringified format; 400 for a quantity beyond `u64`.
+pub(super) fn whole_units(q: Decimal) -> Result<u64, ApiError> {
+    if !q.fract().is_zero() {
+        return Err(ApiError::Validation(serde_json::Value::String(format!(
+            "{{'quantity': ['Fractional quantity ({}) is not allowed for non-crypto exchanges.']}}",
+            q.normalize()
+        ))));
+    }
+    q.try_into()
+        .map_err(|_| ApiError::BadRequest("Quantity is too large".into()))
 }

@@ -4,7 +4,7 @@
 
 use openalgo_core::{Action, Exchange, Interval, OptionType, PriceType, Product};
 
-use crate::validation::fields::{Bound, Field, Kind, Then, Whole};
+use crate::validation::fields::{Bound, Empty, Field, Kind, Then, Whole};
 
 /// `apikey`: 1 to 256 characters.
 const API_KEY: Field = Field::required("apikey", Kind::text(1, 256));
@@ -114,6 +114,74 @@ pub(super) const BASKET_ORDER: &[Field] = &[
             message: "",
         },
     ),
+];
+
+/// A GTT's trigger type: `SINGLE` or `OCO` in any letter case (checked after the fields).
+pub(super) const GTT_TRIGGER_TYPES: &[&str] = &["SINGLE", "OCO"];
+
+const fn gtt_trigger(name: &'static str, message: &'static str) -> Field {
+    Field::optional_empty(
+        name,
+        Kind::number(Bound::NonNegative, Whole::No, message),
+        Empty::Blank,
+    )
+}
+
+/// The fields of a GTT after `apikey`, `strategy` (and `trigger_id` for a modify).
+macro_rules! gtt_fields {
+    ([$($head:expr),*], [$($tail:expr),*]) => {
+        &[
+            $($head,)*
+            Field::required("trigger_type", Kind::text_then(Then::UpperOneOf(GTT_TRIGGER_TYPES))),
+            Field::required("exchange", EXCHANGE),
+            SYMBOL,
+            Field::required("action", Kind::Choice(Action::ACCEPTED)),
+            Field::required(
+                "product",
+                Kind::ChoiceWith(
+                    &["NRML", "CNC"],
+                    "GTT supports only CNC (delivery) or NRML (overnight F&O); MIS is intraday-only.",
+                ),
+            ),
+            POSITIVE,
+            Field::optional("pricetype", Kind::Choice(&["LIMIT", "MARKET"])),
+            Field::required("price", PRICE),
+            gtt_trigger("triggerprice_sl", "triggerprice_sl must be non-negative."),
+            gtt_trigger("triggerprice_tg", "triggerprice_tg must be non-negative."),
+            Field::optional_empty("stoploss", Kind::ANY_NUMBER, Empty::BlankOrNull),
+            Field::optional_empty("target", Kind::ANY_NUMBER, Empty::BlankOrNull),
+            $($tail,)*
+        ]
+    };
+}
+
+/// `trigger_id`: at least one character (the reference sets no maximum; 4096 keeps the
+/// documented body under the server's size limit and is far beyond any broker's ids).
+const TRIGGER_ID: Field = Field::required(
+    "trigger_id",
+    Kind::text_with(1, 4096, "Shorter than minimum length 1."),
+);
+
+/// `placegttorder` (unknown keys are dropped, not refused).
+pub(super) const PLACE_GTT: &[Field] = gtt_fields!(
+    [API_KEY, STRATEGY],
+    [Field::optional_empty(
+        "expires_at",
+        Kind::TEXT,
+        Empty::BlankOrNull
+    )]
+);
+
+/// `modifygttorder` (unknown keys are dropped, not refused).
+pub(super) const MODIFY_GTT: &[Field] = gtt_fields!([API_KEY, STRATEGY, TRIGGER_ID], []);
+
+/// `cancelgttorder`.
+pub(super) const GTT_REF: &[Field] = &[API_KEY, STRATEGY, TRIGGER_ID];
+
+/// `gttorderbook`: the key and the 2.x client's optional `status` filter.
+pub(super) const GTT_BOOK: &[Field] = &[
+    API_KEY,
+    Field::optional("status", Kind::Folded(&["active", "all"])),
 ];
 
 /// `cancelorder`, `orderstatus`.

@@ -55,6 +55,39 @@ pub(super) fn order_id() -> Value {
     success(json!({"orderid": s()}))
 }
 
+/// GTT place, modify and cancel.
+pub(super) fn trigger_id() -> Value {
+    success(json!({"trigger_id": s()}))
+}
+
+/// gttorderbook.
+pub(super) fn gtt_book() -> Value {
+    let leg = object(
+        &["action", "quantity", "price", "pricetype", "product"],
+        json!({"action": s(), "quantity": int(), "price": n(), "pricetype": s(), "product": s()}),
+    );
+    let entry = object(
+        &[
+            "trigger_id",
+            "trigger_type",
+            "status",
+            "symbol",
+            "exchange",
+            "trigger_prices",
+            "last_price",
+            "legs",
+            "created_at",
+            "updated_at",
+            "expires_at",
+        ],
+        json!({"trigger_id": s(), "trigger_type": {"type": "string", "enum": ["single", "two-leg"]},
+               "status": s(), "symbol": s(), "exchange": s(), "trigger_prices": array(n()),
+               "last_price": n(), "legs": array(leg), "created_at": s(), "updated_at": s(),
+               "expires_at": s(), "strategy": s(), "margin_blocked": n()}),
+    );
+    success(json!({"data": array(entry)}))
+}
+
 /// placesmartorder: an order id, or a message when nothing needed doing.
 pub(super) fn smart_order() -> Value {
     let mut v = success(json!({}));

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::validation::fields::{Bound, Field, Kind, Text, Then, Whole};
+use crate::validation::fields::{Bound, Empty, Field, Kind, Text, Then, Whole};
 use crate::validation::{FALSE_SPELLINGS, TRUE_SPELLINGS, patterns};
 
 /// The largest magnitude documented for a JSON number: every number up to it is exact in a
@@ -69,6 +69,7 @@ fn text(t: &Text) -> Value {
         }
         Then::OneOf(values) => v["enum"] = json!(values),
         Then::NonBlank => v["pattern"] = json!(patterns::non_blank()),
+        Then::UpperOneOf(values) => v["enum"] = json!(case_variants(values)),
     }
     v
 }
@@ -78,6 +79,9 @@ pub(super) fn kind(kind: &Kind) -> Value {
     match kind {
         Kind::Text(t) => text(t),
         Kind::Choice(values) => json!({"type": "string", "enum": values}),
+        Kind::ChoiceWith(values, message) => {
+            json!({"type": "string", "enum": values, "description": message})
+        }
         Kind::Folded(values) => json!({"type": "string", "enum": case_variants(values)}),
         Kind::Number {
             bound,
@@ -130,17 +134,29 @@ pub(super) fn kind(kind: &Kind) -> Value {
     }
 }
 
+/// The schema of one field: its kind, or an empty value where that means absent.
+fn field(f: &Field) -> Value {
+    let mut k = kind(&f.kind);
+    match f.empty {
+        Empty::Refused => k,
+        Empty::Null => {
+            k["nullable"] = json!(true);
+            k
+        }
+        Empty::Blank => json!({"anyOf": [k, {"type": "string", "enum": [""]}]}),
+        Empty::BlankOrNull => {
+            // OpenAPI 3.0 has no null type: a nullable schema whose only value is null.
+            json!({"anyOf": [k, {"type": "string", "enum": [""]},
+                             {"type": "string", "nullable": true, "enum": [null]}]})
+        }
+    }
+}
+
 /// The schema of an object with `fields` and nothing else.
 pub(super) fn object(fields: &[Field]) -> Value {
     let properties: Map<String, Value> = fields
         .iter()
-        .map(|f| {
-            let mut k = kind(&f.kind);
-            if f.nullable {
-                k["nullable"] = json!(true);
-            }
-            (f.name.to_owned(), k)
-        })
+        .map(|f| (f.name.to_owned(), field(f)))
         .collect();
     let required: Vec<&str> = fields
         .iter()

@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 use super::requests as rq;
 use super::responses as rs;
 use super::{
-    account, calendar, compound, extended, margin, market, option_orders, options, orders, risk,
-    symbols,
+    account, calendar, compound, extended, gtt, margin, market, option_orders, options, orders,
+    risk, symbols,
 };
 use crate::error::ApiError;
 use crate::security::rate_limit::RateClass;
@@ -37,6 +37,9 @@ pub(crate) enum AnalyzeErrors {
     /// Every error.
     All,
 }
+
+/// Endpoints whose unknown keys are dropped instead of refused.
+const DROPS_UNKNOWN: &[&str] = &["placegttorder", "modifygttorder"];
 
 /// The error statuses an endpoint answers besides 400, 403, 405, 429 and 500.
 const BROKER: &[u16] = &[404, 501, 502];
@@ -79,7 +82,17 @@ impl Endpoint {
     /// # Errors
     /// 400 in the endpoint's format.
     pub(crate) fn validate(&self, body: &[u8]) -> Result<Valid, ApiError> {
-        validate(self.fields, object(body, self.format)?, self.format)
+        let mut input = object(body, self.format)?;
+        if self.drops_unknown() {
+            input.retain(|k, _| self.fields.iter().any(|f| f.name == k));
+        }
+        validate(self.fields, input, self.format)
+    }
+
+    /// Whether unknown keys are dropped rather than refused (the reference's GTT place and
+    /// modify schemas exclude them).
+    pub(crate) fn drops_unknown(&self) -> bool {
+        DROPS_UNKNOWN.contains(&self.path)
     }
 
     /// Validates query parameters (wire aliases renamed first).
@@ -213,6 +226,29 @@ endpoints! {
         path: "orderstatus", method: Post, format: F1, rate: Api, order_call: false,
         analyze: All, checks_key: true, fields: rq::ORDER_REF, aliases: &[],
         tag: "Orders", summary: "One order's current state", ok: rs::order_status,
+        errors: BROKER,
+    }
+    PLACEGTTORDER => gtt::placegttorder {
+        path: "placegttorder", method: Post, format: F1, rate: Order, order_call: true,
+        analyze: All, checks_key: true, fields: rq::PLACE_GTT, aliases: &[],
+        tag: "GTT", summary: "Place a good-till-triggered order (single trigger or OCO)",
+        ok: rs::trigger_id, errors: BROKER,
+    }
+    MODIFYGTTORDER => gtt::modifygttorder {
+        path: "modifygttorder", method: Post, format: F1, rate: Order, order_call: true,
+        analyze: All, checks_key: true, fields: rq::MODIFY_GTT, aliases: &[],
+        tag: "GTT", summary: "Replace an active GTT's quantity, prices and triggers",
+        ok: rs::trigger_id, errors: BROKER,
+    }
+    CANCELGTTORDER => gtt::cancelgttorder {
+        path: "cancelgttorder", method: Post, format: F1, rate: Order, order_call: true,
+        analyze: All, checks_key: true, fields: rq::GTT_REF, aliases: &[],
+        tag: "GTT", summary: "Cancel an active GTT", ok: rs::trigger_id, errors: BROKER,
+    }
+    GTTORDERBOOK => gtt::gttorderbook {
+        path: "gttorderbook", method: Post, format: F2, rate: Api, order_call: false,
+        analyze: Account, checks_key: true, fields: rq::GTT_BOOK, aliases: &[],
+        tag: "GTT", summary: "The GTTs (active ones by default)", ok: rs::gtt_book,
         errors: BROKER,
     }
     OPENPOSITION => compound::openposition {
@@ -432,19 +468,23 @@ mod tests {
                 assert_eq!(e.analyze == Account, account_only, "{}", e.path);
             }
         }
-        let order: Vec<&str> = ENDPOINTS
+        let mut order: Vec<&str> = ENDPOINTS
             .iter()
             .filter(|e| e.rate == Order)
             .map(|e| e.path)
             .collect();
+        order.sort_unstable();
         assert_eq!(
             order,
             [
-                "placeorder",
-                "optionsorder",
-                "optionsmultiorder",
+                "cancelgttorder",
+                "cancelorder",
+                "modifygttorder",
                 "modifyorder",
-                "cancelorder"
+                "optionsmultiorder",
+                "optionsorder",
+                "placegttorder",
+                "placeorder",
             ]
         );
         assert_eq!(rate_class("optiongreeks"), Greeks);
