@@ -12,7 +12,7 @@ use openalgo_core::broker::Subscription;
 use openalgo_core::market::{OrderUpdate, SubscriptionMode, Tick, TradingMode};
 use tokio::sync::{broadcast, mpsc, watch};
 
-use super::outbox::Outbox;
+use super::outbox::{Frame, Outbox};
 
 /// A connection's id (never on the wire).
 pub type ClientId = u64;
@@ -336,32 +336,33 @@ impl Hub {
             instrument.exchange,
             instrument.symbol.as_str()
         ));
-        let mut frames: [Option<Arc<str>>; 3] = [None, None, None];
+        // One frame per mode tag, header included, shared by every holder.
+        let mut frames: [Option<Frame>; 3] = [None, None, None];
         for (outbox, mode) in targets {
             if outbox.is_closed() {
                 continue;
             }
             let slot = &mut frames[usize::from(mode.code() - 1)];
-            let frame = slot.get_or_insert_with(|| Arc::from(frame_for(mode)));
-            outbox.push_market(&key, mode.code(), Arc::clone(frame), since);
+            let frame = slot.get_or_insert_with(|| Frame::text(&frame_for(mode)));
+            outbox.push_market(&key, mode.code(), frame.clone(), since);
         }
     }
 
     /// Sends `frame` to every connected client (feed status notices).
     pub fn broadcast(&self, frame: &serde_json::Value) {
-        let frame: Arc<str> = Arc::from(frame.to_string());
+        let frame = Frame::text(&frame.to_string());
         for o in self.lock().clients.values() {
-            o.push(Arc::clone(&frame));
+            o.push(frame.clone());
         }
     }
 
     /// Relays an already-shaped order update (from the bus) to every order subscriber.
     pub fn publish_order_value(&self, update: &serde_json::Value) {
-        let frame: Arc<str> = Arc::from(update.to_string());
+        let frame = Frame::text(&update.to_string());
         let s = self.lock();
         for id in &s.orders {
             if let Some(o) = s.clients.get(id) {
-                o.push(Arc::clone(&frame));
+                o.push(frame.clone());
             }
         }
     }
@@ -380,9 +381,9 @@ impl Hub {
             return;
         }
         let message = update.message(user, mode, self.broker);
-        let frame: Arc<str> = Arc::from(serde_json::to_string(&message).unwrap_or_default());
+        let frame = Frame::text(&serde_json::to_string(&message).unwrap_or_default());
         for o in targets {
-            o.push(Arc::clone(&frame));
+            o.push(frame.clone());
         }
     }
 }
