@@ -86,11 +86,17 @@ fn parse(c: &mut Conn, now: Instant, start_at: Instant, seen: &mut Seen) {
     while buf.len() >= at + 2 {
         let opcode = buf[at] & 0x0F;
         let (len, head) = match buf[at + 1] & 0x7F {
-            126 if buf.len() >= at + 4 => (usize::from(u16::from_be_bytes([buf[at + 2], buf[at + 3]])), 4),
+            126 if buf.len() >= at + 4 => (
+                usize::from(u16::from_be_bytes([buf[at + 2], buf[at + 3]])),
+                4,
+            ),
             127 if buf.len() >= at + 10 => {
                 let mut b = [0_u8; 8];
                 b.copy_from_slice(&buf[at + 2..at + 10]);
-                (usize::try_from(u64::from_be_bytes(b)).unwrap_or(usize::MAX), 10)
+                (
+                    usize::try_from(u64::from_be_bytes(b)).unwrap_or(usize::MAX),
+                    10,
+                )
             }
             126 | 127 => break,
             n => (usize::from(n), 2),

@@ -155,15 +155,7 @@ async fn run() {
     let epoll_clients = std::env::var("WS_LOAD_CLIENT").is_ok_and(|c| c == "epoll");
     if epoll_clients && clients > 0 {
         let auth = json!({"action": "authenticate", "api_key": key}).to_string();
-        let (n, lat) = run_epoll(
-            &ws_url,
-            auth,
-            subs.to_string(),
-            clients,
-            start_at,
-            stop_at,
-        )
-        .await;
+        let (n, lat) = run_epoll(&ws_url, auth, subs.to_string(), clients, start_at, stop_at).await;
         delivered.store(n, Ordering::Relaxed);
         samples.lock().expect("lock").extend(lat);
     }
@@ -256,12 +248,27 @@ async fn run() {
     // The server's stage clock (µs, the latest 2,048 samples of each; see stream/feed.rs and
     // stream/session.rs), in the order a tick goes through them.
     for (operation, label) in [
-        ("stage_made_to_hub", "tick made -> reached the hub (pacer, feed task)"),
-        ("stage_fanout_all_holders", "fan-out loop over all holders of a tick"),
-        ("stage_hub_to_queued", "hub -> queued in this client's outbox"),
-        ("stage_queued_to_writer", "queued -> taken by the client's writer task"),
+        (
+            "stage_made_to_hub",
+            "tick made -> reached the hub (pacer, feed task)",
+        ),
+        (
+            "stage_fanout_all_holders",
+            "fan-out loop over all holders of a tick",
+        ),
+        (
+            "stage_hub_to_queued",
+            "hub -> queued in this client's outbox",
+        ),
+        (
+            "stage_queued_to_writer",
+            "queued -> taken by the client's writer task",
+        ),
         ("stage_writer_to_socket", "taken -> written into the socket"),
-        ("tick_to_socket", "server total: hub -> written into the socket"),
+        (
+            "tick_to_socket",
+            "server total: hub -> written into the socket",
+        ),
     ] {
         if let Some(op) = m["broker_latency"]
             .as_array()

@@ -138,6 +138,8 @@ struct State {
     /// A write failed: the connection is gone.
     broken: bool,
     ping: bool,
+    /// A writer is in a system call with bytes it took from `unsent`.
+    writing: bool,
 }
 
 impl State {
@@ -196,6 +198,8 @@ pub struct Outbox {
     state: Mutex<State>,
     wake: Notify,
     closed: AtomicBool,
+    /// Handed to a fan-out writer thread that has not flushed it yet.
+    scheduled: AtomicBool,
     /// The socket frames may be written to straight away (the dedicated port's TCP
     /// connections; other byte streams are written by the writer task only).
     socket: Option<Arc<TcpStream>>,
@@ -261,7 +265,29 @@ impl Outbox {
                 s.close = Some((1008, TOO_SLOW));
             }
         }
+        let closing = s.close.is_some();
         drop(s);
+        // A socket outbox's market data is written by the fan-out's writer threads
+        // ([`Outbox::flush_socket`] after the hub's loop); other outboxes, and a cut-off, wake
+        // the client's writer.
+        if self.socket.is_none() || closing {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Whether the fan-out's writer threads write this outbox's market data (a socket
+    /// outbox); marks it handed to one, `false` when it already is.
+    pub(super) fn schedule(&self) -> bool {
+        self.socket.is_some() && !self.scheduled.swap(true, Ordering::AcqRel)
+    }
+
+    /// A writer thread is about to flush it: later frames need handing over again.
+    pub(super) fn unschedule(&self) {
+        self.scheduled.store(false, Ordering::Release);
+    }
+
+    /// Wakes the client's own writer task.
+    pub(super) fn wake_writer(&self) {
         self.wake.notify_one();
     }
 
@@ -272,7 +298,11 @@ impl Outbox {
         if s.close_sent || s.broken {
             return;
         }
-        if let Some(socket) = self.socket.as_deref().filter(|_| s.unsent.is_empty()) {
+        if let Some(socket) = self
+            .socket
+            .as_deref()
+            .filter(|_| s.unsent.is_empty() && !s.writing)
+        {
             match socket.try_write(bytes) {
                 Ok(n) if n == bytes.len() => return,
                 Ok(n) => s.unsent.extend_from_slice(&bytes[n..]),
@@ -332,32 +362,53 @@ impl Outbox {
             return Flush::Done;
         };
         let mut s = self.lock();
+        if s.writing {
+            // Another call is writing; it goes on until nothing waits.
+            return Flush::Idle;
+        }
         loop {
             if s.broken {
                 return Flush::Done;
             }
-            if !s.unsent.is_empty() {
-                match socket.try_write(&s.unsent) {
-                    Ok(n) => {
-                        s.unsent.drain(..n);
-                        if !s.unsent.is_empty() {
-                            return Flush::Blocked;
-                        }
-                        let done = std::mem::take(&mut s.unsent_stamps);
-                        s.taken.extend(done);
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Flush::Blocked,
-                    Err(_) => {
-                        s.broken = true;
-                        return Flush::Done;
-                    }
+            if s.unsent.is_empty() {
+                if s.close_sent {
+                    return Flush::Done;
+                }
+                if !s.encode_batch() {
+                    return Flush::Idle;
                 }
             }
-            if s.close_sent {
-                return Flush::Done;
+            // The system call is made without the lock, so the fan-out never waits on it;
+            // what arrives meanwhile (frames, the protocol layer's bytes) queues behind.
+            let mut bytes = std::mem::take(&mut s.unsent);
+            let stamps = std::mem::take(&mut s.unsent_stamps);
+            s.writing = true;
+            drop(s);
+            let written = socket.try_write(&bytes);
+            s = self.lock();
+            s.writing = false;
+            let n = match written {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+                Err(_) => {
+                    s.broken = true;
+                    return Flush::Done;
+                }
+            };
+            if n < bytes.len() {
+                bytes.drain(..n);
+                bytes.extend_from_slice(&s.unsent);
+                s.unsent = bytes;
+                let mut waiting = stamps;
+                waiting.append(&mut s.unsent_stamps);
+                s.unsent_stamps = waiting;
+                return Flush::Blocked;
             }
-            if !s.encode_batch() {
-                return Flush::Idle;
+            s.taken.extend(stamps);
+            if s.unsent.is_empty() {
+                // Keeps the buffer's allocation for the next batch.
+                bytes.clear();
+                s.unsent = bytes;
             }
         }
     }

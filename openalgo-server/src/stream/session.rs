@@ -349,7 +349,7 @@ where
 /// socket) and by stage: hub → queued in the outbox (the fan-out's loop up to this client),
 /// queued → taken by the writer (the writer task's wake-up and turn), taken → written (the
 /// copy and the system call).
-fn record(latency: &LatencyMonitor, stamps: Vec<Stamp>) {
+pub(super) fn record(latency: &LatencyMonitor, stamps: Vec<Stamp>) {
     if stamps.is_empty() {
         return;
     }
@@ -359,9 +359,24 @@ fn record(latency: &LatencyMonitor, stamps: Vec<Stamp>) {
     };
     for s in stamps {
         latency.record("websocket", "tick_to_socket", micros(s.hub, written), true);
-        latency.record("websocket", "stage_hub_to_queued", micros(s.hub, s.queued), true);
-        latency.record("websocket", "stage_queued_to_writer", micros(s.queued, s.taken), true);
-        latency.record("websocket", "stage_writer_to_socket", micros(s.taken, written), true);
+        latency.record(
+            "websocket",
+            "stage_hub_to_queued",
+            micros(s.hub, s.queued),
+            true,
+        );
+        latency.record(
+            "websocket",
+            "stage_queued_to_writer",
+            micros(s.queued, s.taken),
+            true,
+        );
+        latency.record(
+            "websocket",
+            "stage_writer_to_socket",
+            micros(s.taken, written),
+            true,
+        );
     }
 }
 
