@@ -113,3 +113,111 @@ fn run(rx: &Receiver<Batch>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use openalgo_core::market::{SubscriptionMode, Tick, TickData};
+    use openalgo_core::{Exchange, InstrumentKey, Price, Symbol};
+    use tokio::io::AsyncReadExt;
+    use tokio::net::{TcpListener, TcpStream};
+
+    use super::super::Hub;
+    use super::super::wire;
+    use super::*;
+
+    fn key(symbol: &str) -> InstrumentKey {
+        InstrumentKey::new(Symbol::new(symbol).unwrap(), Exchange::Nse)
+    }
+
+    fn tick(symbol: &str, paise: i64) -> Tick {
+        Tick {
+            instrument: key(symbol),
+            ltp: Price::new(rust_decimal::Decimal::new(paise, 2)),
+            ltt_ms: None,
+            timestamp_ms: 1_764_300_000_000,
+            data: TickData::Ltp,
+        }
+    }
+
+    /// Reads whole frames from `client` until `n` text payloads arrived.
+    async fn texts(client: &mut TcpStream, n: usize) -> Vec<String> {
+        let mut bytes = Vec::new();
+        let mut out = Vec::new();
+        let mut chunk = [0_u8; 4096];
+        while out.len() < n {
+            let got = tokio::time::timeout(Duration::from_secs(10), client.read(&mut chunk))
+                .await
+                .expect("frames within 10 s")
+                .unwrap();
+            assert!(got > 0, "the connection stays open");
+            bytes.extend_from_slice(&chunk[..got]);
+            while bytes.len() >= 2 {
+                let (len, at) = match bytes[1] {
+                    126 if bytes.len() >= 4 => {
+                        (usize::from(u16::from_be_bytes([bytes[2], bytes[3]])), 4)
+                    }
+                    126 => break,
+                    n => (usize::from(n), 2),
+                };
+                if bytes.len() < at + len {
+                    break;
+                }
+                assert_eq!(bytes[0], 0x80 | wire::TEXT, "final text frames");
+                out.push(String::from_utf8(bytes[at..at + len].to_vec()).unwrap());
+                bytes.drain(..at + len);
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn the_writer_threads_deliver_ticks_to_sockets_in_order_without_the_writer_tasks() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let hub = Hub::new("test");
+        let mut clients = Vec::new();
+        for _ in 0..5 {
+            let connect = TcpStream::connect(listener.local_addr().unwrap());
+            let (client, accepted) = tokio::join!(connect, listener.accept());
+            // No writer task runs for these outboxes: only the hub's writer threads write.
+            let outbox = Arc::new(Outbox::over_socket(Arc::new(accepted.unwrap().0)));
+            let id = hub.attach(outbox);
+            hub.subscribe(id, &key("SBIN"), SubscriptionMode::Ltp);
+            clients.push(client.unwrap());
+        }
+        for i in 0..50 {
+            hub.publish_tick(&tick("SBIN", 10_000 + i));
+        }
+        hub.publish_tick(&tick("INFY", 1)); // held by no one
+        for client in &mut clients {
+            let got = texts(client, 50).await;
+            let prices: Vec<f64> = got
+                .iter()
+                .map(|t| {
+                    let v: serde_json::Value = serde_json::from_str(t).unwrap();
+                    assert_eq!(v["symbol"], "SBIN");
+                    v["data"]["ltp"].as_f64().unwrap()
+                })
+                .collect();
+            let expected: Vec<f64> = (0..50).map(|i| f64::from(10_000 + i) / 100.0).collect();
+            assert_eq!(prices, expected, "every tick, in order");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_outbox_is_handed_to_a_writer_thread_once_until_it_is_flushed() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let connect = TcpStream::connect(listener.local_addr().unwrap());
+        let (_client, accepted) = tokio::join!(connect, listener.accept());
+        let o = Outbox::over_socket(Arc::new(accepted.unwrap().0));
+        assert!(o.schedule(), "first hand-over");
+        assert!(!o.schedule(), "already waiting for a writer thread");
+        o.unschedule();
+        assert!(o.schedule(), "flushed: handed over again");
+        assert!(
+            !Outbox::default().schedule(),
+            "an outbox without a socket has its own writer"
+        );
+    }
+}

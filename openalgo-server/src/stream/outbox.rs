@@ -461,6 +461,19 @@ mod tests {
     }
 
     #[test]
+    fn a_frame_is_encoded_once_with_its_header() {
+        let f = Frame::text("hello");
+        assert_eq!(f.wire(), b"\x81\x05hello");
+        assert_eq!(f.as_str(), "hello");
+        let long = "x".repeat(300);
+        let f = Frame::from(long.as_str());
+        assert_eq!(f.wire()[..4], [0x81, 126, 0x01, 0x2C]);
+        assert_eq!(f.as_str(), long);
+        // Clones share the bytes.
+        assert!(std::ptr::eq(f.wire(), f.clone().wire()));
+    }
+
+    #[test]
     fn a_backlog_is_conflated_per_instrument_then_cut_off() {
         let o = Outbox::default();
         let key = text("NSE:SBIN");
