@@ -1,6 +1,7 @@
 //! A client's outgoing frames, bounded so that one slow client never holds up the others: the
-//! fan-out only appends here and wakes the client's writer, which copies everything waiting
-//! into one buffer and writes it with one call. A frame is encoded once, header included
+//! fan-out only appends here; a writer (the fan-out's writer threads for a socket's market
+//! data, `flusher.rs`, else the client's writer task) copies everything waiting into one
+//! buffer and writes it with one call. A frame is encoded once, header included
 //! ([`Frame`]), and the same bytes are shared by every client it goes to. When a client falls
 //! behind by more than [`BACKLOG`] frames, market data is conflated (only the newest frame per
 //! instrument and mode is kept); a client that falls behind on more than [`CONFLATED`]
