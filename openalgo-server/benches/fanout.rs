@@ -1,8 +1,8 @@
 //! In-process fan-out: 200 clients each holding the same 500 instruments; one tick is
 //! serialised once per mode tag and queued to every holder's outbox, then the outboxes are
 //! encoded into frames as a stream writer would. Measures the hub and outbox cost per delivered
-//! message (network writes excluded; a socket outbox skips the queue and the encoding when it
-//! is idle and writes the frame straight into the socket).
+//! message (network writes excluded: socket outboxes are written by the hub's writer threads,
+//! `stream/flusher.rs`).
 
 use std::sync::Arc;
 

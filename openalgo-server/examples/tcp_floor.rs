@@ -149,12 +149,21 @@ fn main() {
     };
     println!(
         "raw loopback TCP, {clients} connections, {senders} sender and {receivers} receiver threads, \
-         {} messages/s: {} messages, p50 {} µs, p90 {} µs, p99 {} µs, max {} µs",
+         {} messages/s: {} messages, p50 {} µs, p90 {} µs, p99 {} µs, p99.9 {} µs, max {} µs",
         clients * 500,
         latencies.len(),
         at(500),
         at(900),
         at(990),
+        at(999),
         latencies.last().copied().unwrap_or(0)
+    );
+    // For scripts (`ws-bench`): the same figures on one line.
+    println!(
+        "FLOOR p50 {} p90 {} p99 {} p999 {}",
+        at(500),
+        at(900),
+        at(990),
+        at(999)
     );
 }

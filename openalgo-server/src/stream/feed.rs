@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use openalgo_core::market::{MarketEvent, TradingMode};
+use openalgo_brokers::latency::LatencyMonitor;
+use openalgo_core::market::{MarketEvent, Tick, TradingMode};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
@@ -45,6 +46,7 @@ pub(super) async fn market_loop(
     };
     let mut accounts = paper_accounts(&ctx);
     let mut restoring = false;
+    let mut stage_clock = StageClock::default();
     let mut backoff = Backoff::new(RETRY_FIRST, RETRY_MAX);
     let mut watchdog = Watchdog::new(policy, Instant::now());
     // One timer for the watchdog, moved only when a check is due (ticks just note the time).
@@ -145,7 +147,11 @@ pub(super) async fn market_loop(
                             ));
                             tracing::info!("market data flowing again");
                         }
+                        let fanout = Instant::now();
                         hub.publish_tick(&t);
+                        if let Some(c) = &ctx {
+                            stage_clock.tick(&c.latency, &t, fanout);
+                        }
                         if let Some(p) = &publisher {
                             p.publish(&t);
                         }
@@ -178,6 +184,42 @@ pub(super) async fn market_loop(
                 },
             }
         }
+    }
+}
+
+/// The feed's own stages of one tick in [`SAMPLE_EVERY`](super::outbox::SAMPLE_EVERY): made
+/// (its millisecond `timestamp`, which the simulator aligns to the instant it makes a group of
+/// ticks) → reached the hub, and the fan-out's loop over every holder.
+#[derive(Debug, Default)]
+struct StageClock {
+    ticks: u64,
+}
+
+impl StageClock {
+    fn tick(&mut self, latency: &LatencyMonitor, tick: &Tick, fanout: Instant) {
+        self.ticks += 1;
+        if self.ticks % super::outbox::SAMPLE_EVERY != 0 {
+            return;
+        }
+        let done = Instant::now();
+        let now_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+        let waited = done.duration_since(fanout);
+        let made_to_hub =
+            now_us - i64::try_from(waited.as_micros()).unwrap_or(0) - tick.timestamp_ms * 1_000;
+        latency.record(
+            "websocket",
+            "stage_made_to_hub",
+            u64::try_from(made_to_hub).unwrap_or(0),
+            true,
+        );
+        latency.record(
+            "websocket",
+            "stage_fanout_all_holders",
+            u64::try_from(waited.as_micros()).unwrap_or(u64::MAX),
+            true,
+        );
     }
 }
 

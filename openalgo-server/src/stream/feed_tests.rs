@@ -197,7 +197,7 @@ async fn next(outbox: &Outbox) -> Value {
     else {
         panic!("closed")
     };
-    serde_json::from_str(&t).unwrap()
+    serde_json::from_str(t.as_str()).unwrap()
 }
 
 /// Messages up to and including the first market data after a `restored` notice.

@@ -12,7 +12,7 @@ use openalgo_core::broker::Subscription;
 use openalgo_core::market::{OrderUpdate, SubscriptionMode, Tick, TradingMode};
 use tokio::sync::{broadcast, mpsc, watch};
 
-use super::outbox::Outbox;
+use super::outbox::{Frame, Outbox};
 
 /// A connection's id (never on the wire).
 pub type ClientId = u64;
@@ -93,6 +93,7 @@ pub struct Hub {
     /// Bumped whenever the upstream set changes; the feed re-subscribes.
     upstream: watch::Sender<u64>,
     health: super::health::FeedHealth,
+    flushers: super::flusher::Flushers,
 }
 
 impl Hub {
@@ -104,7 +105,13 @@ impl Hub {
             broker,
             upstream: watch::Sender::new(0),
             health: super::health::FeedHealth::default(),
+            flushers: super::flusher::Flushers::default(),
         }
+    }
+
+    /// Where the fan-out's writer threads record delivery latency.
+    pub fn set_latency(&self, latency: Arc<openalgo_brokers::latency::LatencyMonitor>) {
+        self.flushers.set_latency(latency);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -315,18 +322,31 @@ impl Hub {
             let Some(holders) = s.index.get(instrument) else {
                 return;
             };
-            let mut tag: HashMap<ClientId, SubscriptionMode> = HashMap::new();
-            for (i, mode) in MODES.iter().enumerate() {
-                if mode.code() > tick_mode.code() {
-                    break;
+            let sets: Vec<(&HashSet<ClientId>, SubscriptionMode)> = MODES
+                .iter()
+                .enumerate()
+                .take_while(|(_, mode)| mode.code() <= tick_mode.code())
+                .map(|(i, mode)| (&holders.0[i], *mode))
+                .filter(|(set, _)| !set.is_empty())
+                .collect();
+            let outbox = |id: &ClientId| s.clients.get(id).map(Arc::clone);
+            if let [(set, mode)] = sets.as_slice() {
+                // One mode held (the usual case): no de-duplication needed.
+                set.iter()
+                    .filter_map(|id| outbox(id).map(|o| (o, *mode)))
+                    .collect()
+            } else {
+                // Each client gets the highest mode it holds.
+                let mut tag: HashMap<ClientId, SubscriptionMode> = HashMap::new();
+                for (set, mode) in sets {
+                    for id in set {
+                        tag.insert(*id, mode);
+                    }
                 }
-                for id in &holders.0[i] {
-                    tag.insert(*id, *mode);
-                }
+                tag.into_iter()
+                    .filter_map(|(id, m)| outbox(&id).map(|o| (o, m)))
+                    .collect()
             }
-            tag.into_iter()
-                .filter_map(|(id, m)| s.clients.get(&id).map(|o| (Arc::clone(o), m)))
-                .collect()
         };
         if targets.is_empty() {
             return;
@@ -336,32 +356,37 @@ impl Hub {
             instrument.exchange,
             instrument.symbol.as_str()
         ));
-        let mut frames: [Option<Arc<str>>; 3] = [None, None, None];
+        // One frame per mode tag, header included, shared by every holder.
+        let mut frames: [Option<Frame>; 3] = [None, None, None];
+        let mut written = Vec::with_capacity(targets.len());
         for (outbox, mode) in targets {
             if outbox.is_closed() {
                 continue;
             }
             let slot = &mut frames[usize::from(mode.code() - 1)];
-            let frame = slot.get_or_insert_with(|| Arc::from(frame_for(mode)));
-            outbox.push_market(&key, mode.code(), Arc::clone(frame), since);
+            let frame = slot.get_or_insert_with(|| Frame::text(&frame_for(mode)));
+            outbox.push_market(&key, mode.code(), frame.clone(), since);
+            written.push(outbox);
         }
+        // The socket outboxes are written by the writer threads, a batch per thread.
+        self.flushers.flush(written);
     }
 
     /// Sends `frame` to every connected client (feed status notices).
     pub fn broadcast(&self, frame: &serde_json::Value) {
-        let frame: Arc<str> = Arc::from(frame.to_string());
+        let frame = Frame::text(&frame.to_string());
         for o in self.lock().clients.values() {
-            o.push(Arc::clone(&frame));
+            o.push(frame.clone());
         }
     }
 
     /// Relays an already-shaped order update (from the bus) to every order subscriber.
     pub fn publish_order_value(&self, update: &serde_json::Value) {
-        let frame: Arc<str> = Arc::from(update.to_string());
+        let frame = Frame::text(&update.to_string());
         let s = self.lock();
         for id in &s.orders {
             if let Some(o) = s.clients.get(id) {
-                o.push(Arc::clone(&frame));
+                o.push(frame.clone());
             }
         }
     }
@@ -380,9 +405,9 @@ impl Hub {
             return;
         }
         let message = update.message(user, mode, self.broker);
-        let frame: Arc<str> = Arc::from(serde_json::to_string(&message).unwrap_or_default());
+        let frame = Frame::text(&serde_json::to_string(&message).unwrap_or_default());
         for o in targets {
-            o.push(Arc::clone(&frame));
+            o.push(frame.clone());
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod bus;
 mod feed;
+mod flusher;
 pub mod health;
 pub mod hub;
 pub mod outbox;
@@ -115,6 +116,7 @@ impl StreamContext {
     /// A context over `parts`.
     #[must_use]
     pub fn new(parts: StreamParts, timing: Timing) -> Self {
+        parts.hub.set_latency(Arc::clone(&parts.latency));
         Self {
             hub: parts.hub,
             book: parts.book,

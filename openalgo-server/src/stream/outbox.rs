@@ -1,9 +1,11 @@
 //! A client's outgoing frames, bounded so that one slow client never holds up the others: the
-//! fan-out only appends here and wakes the client's writer, which encodes everything waiting
-//! into one buffer and writes it with one call. When a client falls behind by more than [`BACKLOG`] frames,
-//! market data is conflated (only the newest frame per instrument and mode is kept); a client
-//! that falls behind on more than [`CONFLATED`] instruments, or on replies and order updates,
-//! is disconnected with close code 1008.
+//! fan-out only appends here; a writer (the fan-out's writer threads for a socket's market
+//! data, `flusher.rs`, else the client's writer task) copies everything waiting into one
+//! buffer and writes it with one call. A frame is encoded once, header included
+//! ([`Frame`]), and the same bytes are shared by every client it goes to. When a client falls
+//! behind by more than [`BACKLOG`] frames, market data is conflated (only the newest frame per
+//! instrument and mode is kept); a client that falls behind on more than [`CONFLATED`]
+//! instruments, or on replies and order updates, is disconnected with close code 1008.
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -28,11 +30,64 @@ pub const SAMPLE_EVERY: u64 = 64;
 /// Why a client was cut off.
 pub const TOO_SLOW: &str = "client too slow";
 
+/// A text frame ready for the wire: header and payload in one shared buffer, so a tick is
+/// encoded once per mode and every client's writer copies the same bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    wire: Arc<[u8]>,
+    header: u8,
+}
+
+impl Frame {
+    /// The frame of a text message.
+    #[must_use]
+    pub fn text(payload: &str) -> Self {
+        let (h, n) = wire::header(wire::TEXT, payload.len());
+        let mut bytes = Vec::with_capacity(n + payload.len());
+        bytes.extend_from_slice(&h[..n]);
+        bytes.extend_from_slice(payload.as_bytes());
+        Self {
+            wire: Arc::from(bytes),
+            header: u8::try_from(n).unwrap_or(10),
+        }
+    }
+
+    /// The whole frame as it goes on the wire.
+    #[must_use]
+    pub fn wire(&self) -> &[u8] {
+        &self.wire
+    }
+
+    /// The message's text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.wire[usize::from(self.header)..]).unwrap_or_default()
+    }
+}
+
+impl From<&str> for Frame {
+    fn from(text: &str) -> Self {
+        Self::text(text)
+    }
+}
+
+impl From<String> for Frame {
+    fn from(text: String) -> Self {
+        Self::text(&text)
+    }
+}
+
+impl From<Arc<str>> for Frame {
+    fn from(text: Arc<str>) -> Self {
+        Self::text(&text)
+    }
+}
+
 /// A queued item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outgoing {
     /// A text frame.
-    Text(Arc<str>),
+    Text(Frame),
     /// A protocol-level ping (keepalive).
     Ping,
     /// Close with this code and reason.
@@ -50,21 +105,33 @@ pub enum Flush {
     Done,
 }
 
+/// The stage instants of one sampled market frame: when its tick reached the hub, when it
+/// was queued here, and when the writer took it (set by the writer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// The tick reached the hub.
+    pub hub: Instant,
+    /// The frame was queued in this outbox.
+    pub queued: Instant,
+    /// The writer copied it into its batch.
+    pub taken: Instant,
+}
+
 #[derive(Debug, Default)]
 struct State {
-    frames: VecDeque<Arc<str>>,
-    /// Enqueue instants of sampled market frames, aligned with `frames`.
-    stamps: VecDeque<Option<Instant>>,
+    frames: VecDeque<Frame>,
+    /// Stage instants of sampled market frames, aligned with `frames`.
+    stamps: VecDeque<Option<Stamp>>,
     /// Bytes accepted for the wire but not yet written, in order: the rest of a frame the
     /// socket took only part of, the protocol layer's own frames, encoded batches.
     unsent: Vec<u8>,
-    /// Instants of the sampled frames in `unsent`.
-    unsent_stamps: Vec<Instant>,
-    /// Instants of sampled frames written since the writer last asked.
-    taken: Vec<Instant>,
+    /// Stamps of the sampled frames in `unsent`.
+    unsent_stamps: Vec<Stamp>,
+    /// Stamps of sampled frames written since the writer last asked.
+    taken: Vec<Stamp>,
     pushes: u64,
     /// Conflated market data: (instrument key, mode) → newest frame, and their arrival order.
-    latest: HashMap<(Arc<str>, u8), Arc<str>>,
+    latest: HashMap<(Arc<str>, u8), Frame>,
     order: VecDeque<(Arc<str>, u8)>,
     close: Option<(u16, &'static str)>,
     /// The close frame is encoded: nothing more goes out.
@@ -72,10 +139,12 @@ struct State {
     /// A write failed: the connection is gone.
     broken: bool,
     ping: bool,
+    /// A writer is in a system call with bytes it took from `unsent`.
+    writing: bool,
 }
 
 impl State {
-    fn take(&mut self) -> Option<(Outgoing, Option<Instant>)> {
+    fn take(&mut self) -> Option<(Outgoing, Option<Stamp>)> {
         if let Some((code, reason)) = self.close {
             return Some((Outgoing::Close(code, reason), None));
         }
@@ -97,15 +166,17 @@ impl State {
     /// Encodes waiting items into `unsent` (up to a batch); whether there were any.
     fn encode_batch(&mut self) -> bool {
         let mut any = false;
+        let now = Instant::now();
         while !self.close_sent && self.unsent.len() < BATCH_BYTES {
             let Some((item, stamp)) = self.take() else {
                 break;
             };
             any = true;
             match item {
-                Outgoing::Text(t) => {
-                    wire::encode(&mut self.unsent, wire::TEXT, t.as_bytes());
-                    self.unsent_stamps.extend(stamp);
+                Outgoing::Text(frame) => {
+                    self.unsent.extend_from_slice(frame.wire());
+                    self.unsent_stamps
+                        .extend(stamp.map(|s| Stamp { taken: now, ..s }));
                 }
                 Outgoing::Ping => wire::encode(&mut self.unsent, wire::PING, &[]),
                 Outgoing::Close(code, reason) => {
@@ -128,6 +199,8 @@ pub struct Outbox {
     state: Mutex<State>,
     wake: Notify,
     closed: AtomicBool,
+    /// Handed to a fan-out writer thread that has not flushed it yet.
+    scheduled: AtomicBool,
     /// The socket frames may be written to straight away (the dedicated port's TCP
     /// connections; other byte streams are written by the writer task only).
     socket: Option<Arc<TcpStream>>,
@@ -148,7 +221,8 @@ impl Outbox {
     }
 
     /// Sends a reply or an order update (never conflated).
-    pub fn push(&self, frame: Arc<str>) {
+    pub fn push(&self, frame: impl Into<Frame>) {
+        let frame = frame.into();
         let mut s = self.lock();
         if s.close.is_some() || s.broken {
             return;
@@ -166,7 +240,7 @@ impl Outbox {
     /// Queues market data for `key` at `mode`, conflating when the client is behind. `since`
     /// is when the tick reached the hub: one frame in [`SAMPLE_EVERY`] carries it, and the
     /// writer reports its delivery latency through [`Outbox::drain_stamps`].
-    pub fn push_market(&self, key: &Arc<str>, mode: u8, frame: Arc<str>, since: Instant) {
+    pub fn push_market(&self, key: &Arc<str>, mode: u8, frame: Frame, since: Instant) {
         let mut s = self.lock();
         if s.close.is_some() || s.broken {
             return;
@@ -175,7 +249,14 @@ impl Outbox {
         let sampled = s.pushes % SAMPLE_EVERY == 0;
         if s.frames.len() < BACKLOG && s.latest.is_empty() {
             s.frames.push_back(frame);
-            s.stamps.push_back(sampled.then_some(since));
+            s.stamps.push_back(sampled.then(|| {
+                let now = Instant::now();
+                Stamp {
+                    hub: since,
+                    queued: now,
+                    taken: now,
+                }
+            }));
         } else {
             let k = (Arc::clone(key), mode);
             if s.latest.insert(k.clone(), frame).is_none() {
@@ -185,7 +266,29 @@ impl Outbox {
                 s.close = Some((1008, TOO_SLOW));
             }
         }
+        let closing = s.close.is_some();
         drop(s);
+        // A socket outbox's market data is written by the fan-out's writer threads
+        // ([`Outbox::flush_socket`] after the hub's loop); other outboxes, and a cut-off, wake
+        // the client's writer.
+        if self.socket.is_none() || closing {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Whether the fan-out's writer threads write this outbox's market data (a socket
+    /// outbox); marks it handed to one, `false` when it already is.
+    pub(super) fn schedule(&self) -> bool {
+        self.socket.is_some() && !self.scheduled.swap(true, Ordering::AcqRel)
+    }
+
+    /// A writer thread is about to flush it: later frames need handing over again.
+    pub(super) fn unschedule(&self) {
+        self.scheduled.store(false, Ordering::Release);
+    }
+
+    /// Wakes the client's own writer task.
+    pub(super) fn wake_writer(&self) {
         self.wake.notify_one();
     }
 
@@ -196,7 +299,11 @@ impl Outbox {
         if s.close_sent || s.broken {
             return;
         }
-        if let Some(socket) = self.socket.as_deref().filter(|_| s.unsent.is_empty()) {
+        if let Some(socket) = self
+            .socket
+            .as_deref()
+            .filter(|_| s.unsent.is_empty() && !s.writing)
+        {
             match socket.try_write(bytes) {
                 Ok(n) if n == bytes.len() => return,
                 Ok(n) => s.unsent.extend_from_slice(&bytes[n..]),
@@ -256,47 +363,68 @@ impl Outbox {
             return Flush::Done;
         };
         let mut s = self.lock();
+        if s.writing {
+            // Another call is writing; it goes on until nothing waits.
+            return Flush::Idle;
+        }
         loop {
             if s.broken {
                 return Flush::Done;
             }
-            if !s.unsent.is_empty() {
-                match socket.try_write(&s.unsent) {
-                    Ok(n) => {
-                        s.unsent.drain(..n);
-                        if !s.unsent.is_empty() {
-                            return Flush::Blocked;
-                        }
-                        let done = std::mem::take(&mut s.unsent_stamps);
-                        s.taken.extend(done);
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Flush::Blocked,
-                    Err(_) => {
-                        s.broken = true;
-                        return Flush::Done;
-                    }
+            if s.unsent.is_empty() {
+                if s.close_sent {
+                    return Flush::Done;
+                }
+                if !s.encode_batch() {
+                    return Flush::Idle;
                 }
             }
-            if s.close_sent {
-                return Flush::Done;
+            // The system call is made without the lock, so the fan-out never waits on it;
+            // what arrives meanwhile (frames, the protocol layer's bytes) queues behind.
+            let mut bytes = std::mem::take(&mut s.unsent);
+            let stamps = std::mem::take(&mut s.unsent_stamps);
+            s.writing = true;
+            drop(s);
+            let written = socket.try_write(&bytes);
+            s = self.lock();
+            s.writing = false;
+            let n = match written {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+                Err(_) => {
+                    s.broken = true;
+                    return Flush::Done;
+                }
+            };
+            if n < bytes.len() {
+                bytes.drain(..n);
+                bytes.extend_from_slice(&s.unsent);
+                s.unsent = bytes;
+                let mut waiting = stamps;
+                waiting.append(&mut s.unsent_stamps);
+                s.unsent_stamps = waiting;
+                return Flush::Blocked;
             }
-            if !s.encode_batch() {
-                return Flush::Idle;
+            s.taken.extend(stamps);
+            if s.unsent.is_empty() {
+                // Keeps the buffer's allocation for the next batch.
+                bytes.clear();
+                s.unsent = bytes;
             }
         }
     }
 
     /// The writer of any other byte stream: moves what waits into `out` (encoded), with the
     /// instants of the sampled frames in it; whether the close frame is among it.
-    pub fn take_bytes(&self, out: &mut Vec<u8>) -> (Vec<Instant>, bool) {
+    pub fn take_bytes(&self, out: &mut Vec<u8>) -> (Vec<Stamp>, bool) {
         let mut s = self.lock();
         s.encode_batch();
         out.append(&mut s.unsent);
         (std::mem::take(&mut s.unsent_stamps), s.close_sent)
     }
 
-    /// Enqueue instants of the sampled frames written since the last call.
-    pub fn drain_stamps(&self) -> Vec<Instant> {
+    /// Stage instants of the sampled frames written since the last call.
+    pub fn drain_stamps(&self) -> Vec<Stamp> {
         std::mem::take(&mut self.lock().taken)
     }
 
@@ -334,14 +462,27 @@ mod tests {
     }
 
     #[test]
+    fn a_frame_is_encoded_once_with_its_header() {
+        let f = Frame::text("hello");
+        assert_eq!(f.wire(), b"\x81\x05hello");
+        assert_eq!(f.as_str(), "hello");
+        let long = "x".repeat(300);
+        let f = Frame::from(long.as_str());
+        assert_eq!(f.wire()[..4], [0x81, 126, 0x01, 0x2C]);
+        assert_eq!(f.as_str(), long);
+        // Clones share the bytes.
+        assert!(std::ptr::eq(f.wire(), f.clone().wire()));
+    }
+
+    #[test]
     fn a_backlog_is_conflated_per_instrument_then_cut_off() {
         let o = Outbox::default();
         let key = text("NSE:SBIN");
         for i in 0..BACKLOG {
-            o.push_market(&key, 1, text(&i.to_string()), Instant::now());
+            o.push_market(&key, 1, Frame::text(&i.to_string()), Instant::now());
         }
         for i in 0..100 {
-            o.push_market(&key, 1, text(&format!("late {i}")), Instant::now());
+            o.push_market(&key, 1, Frame::text(&format!("late {i}")), Instant::now());
         }
         assert_eq!(
             o.pending(),
@@ -353,20 +494,20 @@ mod tests {
         }
         assert_eq!(
             o.next_item().unwrap(),
-            Outgoing::Text(text("late 99")),
+            Outgoing::Text(Frame::text("late 99")),
             "the newest survives"
         );
         for i in 0..=CONFLATED {
-            o.push_market(&text(&format!("K{i}")), 1, text("x"), Instant::now());
+            o.push_market(&text(&format!("K{i}")), 1, Frame::text("x"), Instant::now());
         }
         // Not behind any more: these went to the queue, so no cut-off yet.
         assert!(matches!(o.next_item().unwrap(), Outgoing::Text(_)));
         let slow = Outbox::default();
         for i in 0..BACKLOG {
-            slow.push_market(&key, 1, text(&i.to_string()), Instant::now());
+            slow.push_market(&key, 1, Frame::text(&i.to_string()), Instant::now());
         }
         for i in 0..=CONFLATED {
-            slow.push_market(&text(&format!("K{i}")), 1, text("x"), Instant::now());
+            slow.push_market(&text(&format!("K{i}")), 1, Frame::text("x"), Instant::now());
         }
         assert_eq!(slow.next_item().unwrap(), Outgoing::Close(1008, TOO_SLOW));
     }
@@ -484,11 +625,13 @@ mod tests {
         let key = text("NSE:SBIN");
         let at = Instant::now();
         for i in 0..SAMPLE_EVERY {
-            o.push_market(&key, 1, text(&format!("t{i}")), at);
+            o.push_market(&key, 1, Frame::text(&format!("t{i}")), at);
         }
         let mut out = Vec::new();
         let (stamps, closing) = o.take_bytes(&mut out);
-        assert_eq!(stamps, vec![at], "one sample in {SAMPLE_EVERY}");
+        assert_eq!(stamps.len(), 1, "one sample in {SAMPLE_EVERY}");
+        assert_eq!(stamps[0].hub, at);
+        assert!(stamps[0].hub <= stamps[0].queued && stamps[0].queued <= stamps[0].taken);
         assert!(!closing);
         let frames = frames_of(&out);
         assert_eq!(frames.len(), 64);

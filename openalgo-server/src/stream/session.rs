@@ -19,7 +19,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
-use super::outbox::{Flush, Outbox};
+use super::outbox::{Flush, Outbox, Stamp};
 use super::wire::{Inbound, SharedTcp};
 use super::{ClientId, StreamContext};
 
@@ -345,11 +345,38 @@ where
     })
 }
 
-/// Delivery latency of sampled frames: the tick reached the hub → written to the socket.
-fn record(latency: &LatencyMonitor, stamps: Vec<Instant>) {
-    for at in stamps {
-        let micros = u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX);
-        latency.record("websocket", "tick_to_socket", micros, true);
+/// Delivery latency of sampled frames, whole (the tick reached the hub → written to the
+/// socket) and by stage: hub → queued in the outbox (the fan-out's loop up to this client),
+/// queued → taken by the writer (the writer task's wake-up and turn), taken → written (the
+/// copy and the system call).
+pub(super) fn record(latency: &LatencyMonitor, stamps: Vec<Stamp>) {
+    if stamps.is_empty() {
+        return;
+    }
+    let written = Instant::now();
+    let micros = |from: Instant, to: Instant| {
+        u64::try_from(to.saturating_duration_since(from).as_micros()).unwrap_or(u64::MAX)
+    };
+    for s in stamps {
+        latency.record("websocket", "tick_to_socket", micros(s.hub, written), true);
+        latency.record(
+            "websocket",
+            "stage_hub_to_queued",
+            micros(s.hub, s.queued),
+            true,
+        );
+        latency.record(
+            "websocket",
+            "stage_queued_to_writer",
+            micros(s.queued, s.taken),
+            true,
+        );
+        latency.record(
+            "websocket",
+            "stage_writer_to_socket",
+            micros(s.taken, written),
+            true,
+        );
     }
 }
 

@@ -1,7 +1,7 @@
 //! The bytes of a connection. The server writes its own frames (RFC 6455 §5.2: a server's
-//! frames are not masked, so a frame is a header of 2–10 bytes before the payload): the fan-out
-//! hands a tick's text straight to the client's socket when nothing is waiting before it, with
-//! no task wake-up and no copy. The protocol library only reads; what it writes itself (the
+//! frames are not masked, so a frame is a header of 2–10 bytes before the payload), each encoded
+//! once (`outbox::Frame`) and written by the fan-out's writer threads or the client's writer
+//! task. The protocol library only reads; what it writes itself (the
 //! opening handshake's answer, pongs, the echo of a client's close) goes through the client's
 //! outbox like everything else, so frames never interleave.
 

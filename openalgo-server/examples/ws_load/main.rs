@@ -3,8 +3,13 @@
 //! then `idle` more connections authenticate and stay idle, and the server's RSS growth per idle
 //! client is reported (from `/health/metrics`).
 //!
-//! `[WS_LOAD_THREADS=n] cargo run --release -p openalgo-server --example ws_load -- <http-base> <ws-url> <api-key>
-//! [clients=200] [symbols=500] [seconds=10] [idle=200]` (see `scripts/ws-bench`).
+//! `[WS_LOAD_THREADS=n] [WS_LOAD_CLIENT=tungstenite|epoll] cargo run --release -p openalgo-server
+//! --example ws_load -- <http-base> <ws-url> <api-key> [clients=200] [symbols=500] [seconds=10]
+//! [idle=200]` (see `scripts/ws-bench`). The clients are tokio-tungstenite tasks by default;
+//! `WS_LOAD_CLIENT=epoll` makes them plain threads on epoll parsing frames themselves, as cheap
+//! as `tcp_floor`'s receivers (`epoll.rs`), so what remains over the floor is the server's.
+
+mod epoll;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,7 +23,7 @@ fn arg<T: std::str::FromStr>(args: &[String], i: usize, default: T) -> T {
     args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default)
 }
 
-fn now_us() -> i64 {
+pub(crate) fn now_us() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_micros()).unwrap_or(0))
@@ -44,13 +49,61 @@ async fn rss(http: &reqwest::Client, base: &str) -> u64 {
     m["rss_bytes"].as_u64().unwrap_or(0)
 }
 
-fn main() {
-    // WS_LOAD_THREADS: the clients' runtime threads (default: one per core; 1 keeps the
-    // clients to one core's worth of scheduling).
-    let threads = std::env::var("WS_LOAD_THREADS")
+/// WS_LOAD_THREADS: the clients' threads (default: one per core; 1 keeps the clients to one
+/// core's worth of scheduling).
+fn client_threads() -> usize {
+    std::env::var("WS_LOAD_THREADS")
         .ok()
         .and_then(|t| t.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from))
+}
+
+/// `epoll` clients: `clients` connections split over the client threads.
+async fn run_epoll(
+    ws_url: &str,
+    auth: String,
+    subs: String,
+    clients: usize,
+    start_at: Instant,
+    stop_at: Instant,
+) -> (u64, Vec<i64>) {
+    let address = ws_url
+        .trim_start_matches("ws://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let threads = client_threads().max(1);
+    let connections = tokio::task::spawn_blocking(move || {
+        (0..clients)
+            .map(|_| epoll::connect(&address, &[&auth, &subs]))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .expect("connect");
+    let mut parts: Vec<Vec<_>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, c) in connections.into_iter().enumerate() {
+        parts[i % threads].push(c);
+    }
+    let handles: Vec<_> = parts
+        .into_iter()
+        .map(|part| std::thread::spawn(move || epoll::receive(part, start_at, stop_at)))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let (mut n, mut lat) = (0, Vec::new());
+        for h in handles {
+            let seen = h.join().expect("client thread");
+            n += seen.delivered;
+            lat.extend(seen.samples);
+        }
+        (n, lat)
+    })
+    .await
+    .expect("clients")
+}
+
+fn main() {
+    let threads = client_threads();
     let rt = if threads <= 1 {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -99,8 +152,15 @@ async fn run() {
     let samples = Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
     let start_at = Instant::now() + Duration::from_secs(3);
     let stop_at = start_at + Duration::from_secs(seconds);
+    let epoll_clients = std::env::var("WS_LOAD_CLIENT").is_ok_and(|c| c == "epoll");
+    if epoll_clients && clients > 0 {
+        let auth = json!({"action": "authenticate", "api_key": key}).to_string();
+        let (n, lat) = run_epoll(&ws_url, auth, subs.to_string(), clients, start_at, stop_at).await;
+        delivered.store(n, Ordering::Relaxed);
+        samples.lock().expect("lock").extend(lat);
+    }
     let mut tasks = Vec::new();
-    for _ in 0..clients {
+    for _ in 0..if epoll_clients { 0 } else { clients } {
         let (ws_url, key, subs, delivered, samples) = (
             ws_url.clone(),
             key.clone(),
@@ -158,8 +218,13 @@ async fn run() {
             .copied()
             .unwrap_or(0)
     };
+    let kind = if epoll_clients {
+        "epoll"
+    } else {
+        "tungstenite"
+    };
     println!(
-        "clients {clients} x symbols {symbols}: {n} messages in {seconds} s = {} messages/s",
+        "clients {clients} ({kind}) x symbols {symbols}: {n} messages in {seconds} s = {} messages/s",
         n / seconds.max(1)
     );
     println!(
@@ -180,13 +245,49 @@ async fn run() {
         .json()
         .await
         .expect("json");
-    if let Some(op) = m["broker_latency"]
-        .as_array()
-        .and_then(|ops| ops.iter().find(|o| o["operation"] == "tick_to_socket"))
-    {
+    // The server's stage clock (µs, the latest 2,048 samples of each; see stream/feed.rs and
+    // stream/session.rs), in the order a tick goes through them.
+    for (operation, label) in [
+        (
+            "stage_made_to_hub",
+            "tick made -> reached the hub (pacer, feed task)",
+        ),
+        (
+            "stage_fanout_all_holders",
+            "fan-out loop over all holders of a tick",
+        ),
+        (
+            "stage_hub_to_queued",
+            "hub -> queued in this client's outbox",
+        ),
+        (
+            "stage_queued_to_writer",
+            "queued -> taken by the client's writer task",
+        ),
+        ("stage_writer_to_socket", "taken -> written into the socket"),
+        (
+            "tick_to_socket",
+            "server total: hub -> written into the socket",
+        ),
+    ] {
+        if let Some(op) = m["broker_latency"]
+            .as_array()
+            .and_then(|ops| ops.iter().find(|o| o["operation"] == operation))
+        {
+            println!(
+                "  server stage {label}: p50 {} µs, p90 {} µs, p99 {} µs",
+                op["p50_us"], op["p90_us"], op["p99_us"]
+            );
+        }
+    }
+    if clients > 0 {
         println!(
-            "server fan-out to socket write (µs, latest 2,048 sampled frames): p50 {} µs, p90 {} µs, p99 {} µs",
-            op["p50_us"], op["p90_us"], op["p99_us"]
+            "FEED p50 {} p90 {} p99 {} p999 {} rate {}",
+            pct(500),
+            pct(900),
+            pct(990),
+            pct(999),
+            n / seconds.max(1)
         );
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
