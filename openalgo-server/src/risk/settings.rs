@@ -41,7 +41,7 @@ impl RiskDefaults {
     /// Reads the defaults through `var` (the environment).
     ///
     /// # Errors
-    /// [`InvalidRiskSetting::Invalid`] naming the variable.
+    /// [`InvalidRiskSetting`] naming the variable.
     pub fn from_vars(var: &dyn Fn(&str) -> Option<String>) -> Result<Self, InvalidRiskSetting> {
         let invalid = |name: &str, text: &str, what: &str| {
             InvalidRiskSetting(format!("{name}: '{text}' is not {what}"))

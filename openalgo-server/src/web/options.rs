@@ -66,19 +66,25 @@ fn side(leg: Option<&ChainLeg>, call: bool) -> String {
             if action == "BUY" { "B" } else { "S" },
         )
     };
+    // The feed keeps the LTP and OI cells current; the page's script recomputes IV and delta
+    // from each new price (cells keyed by the contract).
+    let key = format!("{exchange}:{}", escape(symbol));
     let cells = [
-        format!(r#"<td class="num" data-oi>{}</td>"#, leg.quote.oi),
         format!(
-            r#"<td class="num" data-iv>{}</td>"#,
+            r#"<td class="num" data-oi data-oi-key="{key}">{}</td>"#,
+            leg.quote.oi
+        ),
+        format!(
+            r#"<td class="num" data-iv data-iv-key="{key}">{}</td>"#,
             figure(greeks.map(|g| g.implied_volatility))
         ),
         format!(
-            r#"<td class="num" data-delta>{}</td>"#,
+            r#"<td class="num" data-delta data-delta-key="{key}">{}</td>"#,
             figure(greeks.map(|g| g.delta))
         ),
         format!(
-            r#"<td class="num" data-ltp-key="{exchange}:{}" title="{}">{}</td>"#,
-            escape(symbol),
+            r#"<td class="num" data-ltp-key="{key}" data-option="{}" title="{}">{}</td>"#,
+            if call { "CE" } else { "PE" },
             escape(symbol),
             money(leg.quote.ltp.value())
         ),
@@ -113,7 +119,7 @@ fn table(chain: &ChainView) -> String {
         .collect();
     format!(
         r#"<p class="muted" id="chain-summary">{} {} · ATM {} · forward {} · expires {}</p>
-<div class="table-wrap"><table id="option-chain"><thead><tr><th class="num">OI</th><th class="num">IV %</th><th class="num">Delta</th><th class="num">Call LTP</th><th></th><th class="num">Strike</th><th></th><th class="num">Put LTP</th><th class="num">Delta</th><th class="num">IV %</th><th class="num">OI</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
+<div class="table-wrap"><table id="option-chain" data-expiry-ts="{}" data-server-ts="{}" data-forward="{}" data-underlying-ltp="{}" data-underlying-key="{}:{}"><thead><tr><th class="num">OI</th><th class="num">IV %</th><th class="num">Delta</th><th class="num">Call LTP</th><th></th><th class="num">Strike</th><th></th><th class="num">Put LTP</th><th class="num">Delta</th><th class="num">IV %</th><th class="num">OI</th></tr></thead><tbody>{rows}</tbody></table></div>"#,
         escape(&chain.underlying_symbol),
         format_args!(
             r#"<span data-ltp-key="{}:{}">{}</span>"#,
@@ -124,6 +130,12 @@ fn table(chain: &ChainView) -> String {
         money(chain.atm_strike.value()),
         figure(chain.forward),
         chain.expiry.dashed(),
+        chain.expiry_ts,
+        chain.server_ts,
+        chain.forward.unwrap_or(chain.underlying_ltp).normalize(),
+        chain.underlying_ltp.normalize(),
+        chain.underlying_exchange,
+        escape(&chain.underlying_symbol),
     )
 }
 
@@ -193,7 +205,7 @@ pub(super) async fn page_handler(
     let exchanges: Vec<String> = EXCHANGES.iter().map(|e| e.as_str().to_owned()).collect();
     let counts: Vec<String> = [5, 10, 20, 50].iter().map(ToString::to_string).collect();
     let body = format!(
-        r#"<div class="panel"><form method="get" action="/options" class="row" id="chain-form"><label>Underlying <input name="underlying" id="o-underlying" value="{}" list="o-underlyings" autocomplete="off"></label><datalist id="o-underlyings"><option>NIFTY</option><option>BANKNIFTY</option><option>FINNIFTY</option><option>SENSEX</option></datalist><label>Exchange {}</label><label>Expiry {}</label><label>Strikes each side {}</label><button type="submit" id="o-submit">Show chain</button></form><p class="muted">Last prices follow the live feed; open interest, IV and delta are as of loading (Black-76 at the ATM synthetic future, rate 0). B / S open the order ticket, which shows the order for review before it is placed.</p></div>{chain}"#,
+        r#"<div class="panel"><form method="get" action="/options" class="row" id="chain-form"><label>Underlying <input name="underlying" id="o-underlying" value="{}" list="o-underlyings" autocomplete="off"></label><datalist id="o-underlyings"><option>NIFTY</option><option>BANKNIFTY</option><option>FINNIFTY</option><option>SENSEX</option></datalist><label>Exchange {}</label><label>Expiry {}</label><label>Strikes each side {}</label><button type="submit" id="o-submit">Show chain</button></form><p class="muted">Last prices and open interest follow the live feed; IV and delta are recomputed from each new price (Black-76 at the ATM synthetic future moved with the underlying, rate 0). B / S open the order ticket, which shows the order for review before it is placed.</p></div>{chain}"#,
         escape(&underlying),
         select("exchange", "o-exchange", &exchanges, exchange.as_str()),
         select(

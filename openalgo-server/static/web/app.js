@@ -89,6 +89,75 @@
     }
   }
 
+  // Black-76 for the option chain's live IV and delta (display only: the figures the page loads
+  // with, and every API answer, come from the server's option maths).
+  function ncdf(x) {
+    var t = 1 / (1 + 0.2316419 * Math.abs(x));
+    var d = 0.3989422804014327 * Math.exp(-x * x / 2);
+    var p = d * t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
+    return x > 0 ? 1 - p : p;
+  }
+  function black76(call, f, k, t, r, s) {
+    var sd = s * Math.sqrt(t), d1 = (Math.log(f / k) + 0.5 * s * s * t) / sd, d2 = d1 - sd;
+    var df = Math.exp(-r * t);
+    return call ? { price: df * (f * ncdf(d1) - k * ncdf(d2)), delta: df * ncdf(d1) }
+      : { price: df * (k * ncdf(-d2) - f * ncdf(-d1)), delta: -df * ncdf(-d1) };
+  }
+  function impliedVol(call, f, k, t, r, price) {
+    var lo = 1e-4, hi = 5;
+    if (!(price > black76(call, f, k, t, r, lo).price && price < black76(call, f, k, t, r, hi).price)) { return null; }
+    for (var i = 0; i < 60; i++) {
+      var mid = (lo + hi) / 2;
+      if (black76(call, f, k, t, r, mid).price > price) { hi = mid; } else { lo = mid; }
+    }
+    return (lo + hi) / 2;
+  }
+  // The chain table: its options' last prices and the underlying's move the forward.
+  function optionChain() {
+    var table = document.getElementById("option-chain");
+    if (!table) { return null; }
+    var loaded = Date.now();
+    var expiry = Number(table.getAttribute("data-expiry-ts")) * 1000;
+    var server = Number(table.getAttribute("data-server-ts")) * 1000;
+    var forward0 = Number(table.getAttribute("data-forward"));
+    var spot0 = Number(table.getAttribute("data-underlying-ltp"));
+    var underlying = table.getAttribute("data-underlying-key");
+    var shift = 0;
+    var prices = {};
+    function recompute(key) {
+      var cell = table.querySelector('[data-option][data-ltp-key="' + key + '"]');
+      var price = prices[key];
+      if (!cell || !price) { return; }
+      var row = cell.closest("tr[data-strike]");
+      var years = (expiry - (server + Date.now() - loaded)) / (365 * 86400000);
+      var f = forward0 + shift, k = Number(row.getAttribute("data-strike"));
+      var call = cell.getAttribute("data-option") === "CE";
+      if (!(years > 0 && f > 0 && k > 0)) { return; }
+      var sigma = impliedVol(call, f, k, Math.max(years, 0.0001), 0, price);
+      var iv = table.querySelector('[data-iv-key="' + key + '"]');
+      var delta = table.querySelector('[data-delta-key="' + key + '"]');
+      if (sigma === null) { return; }
+      if (iv) { iv.textContent = (sigma * 100).toFixed(2); iv.setAttribute("data-live", "1"); }
+      if (delta) { delta.textContent = black76(call, f, k, Math.max(years, 0.0001), 0, sigma).delta.toFixed(4); }
+    }
+    return {
+      onPrice: function (key, ltp) {
+        if (key === underlying) {
+          shift = ltp - spot0;
+          Object.keys(prices).forEach(recompute);
+        } else if (table.querySelector('[data-option][data-ltp-key="' + key + '"]')) {
+          prices[key] = ltp;
+          recompute(key);
+        }
+      }
+    };
+  }
+  function onOi(key, oi) {
+    document.querySelectorAll('[data-oi-key="' + key + '"]').forEach(function (c) {
+      c.textContent = String(oi);
+    });
+  }
+
   // Live prices: every [data-ltp-key="EXCHANGE:SYMBOL"] cell follows the feed; a row with
   // data-qty and data-avg recomputes its [data-pnl] cell (realized part data-base-paise plus
   // (ltp - avg) * qty) and the [data-pnl-total] sum.
@@ -124,7 +193,10 @@
         if (pnl) { setSigned(pnl, paise); }
       });
       recomputeTotal();
+      if (chain) { chain.onPrice(key, ltp); }
     }
+    var chain = optionChain();
+    var mode = document.querySelector("[data-oi-key]") ? 2 : 1;
     function connect(key) {
       var scheme = location.protocol === "https:" ? "wss://" : "ws://";
       var ws = new WebSocket(scheme + location.host + "/ws");
@@ -133,9 +205,10 @@
         var m;
         try { m = JSON.parse(ev.data); } catch (e) { return; }
         if (m.type === "auth" && m.status === "success") {
-          ws.send(JSON.stringify({ action: "subscribe", symbols: symbols, mode: 1 }));
+          ws.send(JSON.stringify({ action: "subscribe", symbols: symbols, mode: mode }));
           if (dot) { dot.classList.add("on"); dot.title = "live"; }
         } else if (m.type === "market_data" && m.data && m.data.ltp !== undefined) {
+          if (m.data.oi !== undefined) { onOi(m.exchange + ":" + m.symbol, Number(m.data.oi)); }
           onTick(m.exchange + ":" + m.symbol, Number(m.data.ltp));
         } else if (m.type === "feed_status" && dot) {
           dot.title = m.status === "stale" ? "feed stale: reconnecting" : "live";

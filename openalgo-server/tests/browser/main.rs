@@ -489,6 +489,20 @@ async fn a_newcomers_day_in_the_browser() {
         b.text(call_ltp).await != first
     })
     .await;
+    // IV and delta follow the live price (recomputed on the page from each tick).
+    w.until("the call's IV from a live price", 10, || async {
+        b.attr("#option-chain tr.atm td[data-iv-key]", "data-live")
+            .await
+            .as_deref()
+            == Some("1")
+    })
+    .await;
+    let iv: f64 = b
+        .text("#option-chain tr.atm td[data-iv-key]")
+        .await
+        .parse()
+        .expect("an IV figure");
+    assert!((1.0..200.0).contains(&iv), "IV {iv}");
     w.shot("24a-option-chain").await;
     b.click("#option-chain tr.atm a[data-ticket=\"BUY\"]").await;
     assert_eq!(
