@@ -263,7 +263,8 @@ impl Application {
             Arc::clone(clock),
         ));
         let analyze = store.setting(ANALYZE_KEY)?.as_deref() == Some("true");
-        let gates = crate::risk::load(store.as_ref(), &settings.risk)?;
+        let simulated = accounts.live.paper.is_some();
+        let gates = crate::risk::load(store.as_ref(), &settings.risk, simulated)?;
         let book = Arc::new(AccountBook::new(accounts, analyze, gates));
         let hub = Arc::new(crate::stream::Hub::new(market.id()));
         let orders = crate::orders::OrderDesk::new(

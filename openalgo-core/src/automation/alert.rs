@@ -9,7 +9,7 @@ use thiserror::Error;
 use super::strategy::{Schedule, SymbolMapping, TradingMode, WebhookStrategy};
 use crate::money::parse_decimal;
 use crate::orders::SmartOrderRequest;
-use crate::{Action, OrderError, OrderRequest, PriceType, Quantity, StrategyTag};
+use crate::{Action, OrderDraft, OrderError, OrderRequest, PriceType, Quantity, StrategyTag};
 
 /// Why an alert makes no order.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -158,6 +158,20 @@ impl AlertOrder {
     }
 }
 
+/// A MARKET draft on `m`'s instrument and product, tagged with the strategy.
+fn market_draft(
+    m: &SymbolMapping,
+    action: Action,
+    quantity: Quantity,
+    tag: &StrategyTag,
+) -> OrderDraft {
+    let mut d = OrderRequest::builder(m.instrument.clone(), action, quantity);
+    d.product = m.product;
+    d.price_type = PriceType::Market;
+    d.strategy = tag.clone();
+    d
+}
+
 /// A MARKET entry of `quantity` units on `m`.
 pub(super) fn entry(
     m: &SymbolMapping,
@@ -165,11 +179,9 @@ pub(super) fn entry(
     quantity: Quantity,
     tag: &StrategyTag,
 ) -> Result<AlertOrder, AlertError> {
-    let mut d = OrderRequest::builder(m.instrument.clone(), action, quantity);
-    d.product = m.product;
-    d.price_type = PriceType::Market;
-    d.strategy = tag.clone();
-    Ok(AlertOrder::Place(d.build()?))
+    Ok(AlertOrder::Place(
+        market_draft(m, action, quantity, tag).build()?,
+    ))
 }
 
 /// A smart order on `m` towards `target` (quantity 0 exits).
@@ -180,11 +192,8 @@ pub(super) fn smart(
     target: i64,
     tag: &StrategyTag,
 ) -> Result<AlertOrder, AlertError> {
-    let mut d = OrderRequest::builder(m.instrument.clone(), action, quantity);
-    d.product = m.product;
-    d.price_type = PriceType::Market;
-    d.strategy = tag.clone();
-    Ok(AlertOrder::Smart(SmartOrderRequest::new(d, target)?))
+    let draft = market_draft(m, action, quantity, tag);
+    Ok(AlertOrder::Smart(SmartOrderRequest::new(draft, target)?))
 }
 
 pub(super) fn tag(s: &WebhookStrategy) -> Result<StrategyTag, AlertError> {

@@ -11,6 +11,9 @@ use crate::{InstrumentKey, Money};
 /// The exchange's threshold for orders per second from an unregistered algorithm, per segment.
 pub const DEFAULT_ORDERS_PER_SECOND: u32 = 10;
 
+/// The highest orders-per-second cap (each segment keeps one timestamp per allowed order).
+pub const MAX_ORDERS_PER_SECOND: u32 = 99_999;
+
 /// A limit that is set but cannot hold.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum LimitsError {
@@ -20,6 +23,9 @@ pub enum LimitsError {
         /// The limit's name.
         name: &'static str,
     },
+    /// An orders-per-second cap above [`MAX_ORDERS_PER_SECOND`].
+    #[error("orders_per_second must be at most {MAX_ORDERS_PER_SECOND} (0 turns the cap off)")]
+    RateTooHigh,
 }
 
 /// Per-symbol overrides of the order-size limits.
@@ -89,6 +95,9 @@ impl RiskLimits {
             Some(0) => Err(LimitsError::NotPositive { name }),
             _ => Ok(()),
         };
+        if self.orders_per_second > MAX_ORDERS_PER_SECOND {
+            return Err(LimitsError::RateTooHigh);
+        }
         money("max_daily_loss", self.max_daily_loss)?;
         count("max_order_quantity", self.max_order_quantity)?;
         money("max_order_value", self.max_order_value)?;

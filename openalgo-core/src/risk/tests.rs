@@ -223,6 +223,11 @@ fn max_daily_loss_trips_the_switch_once() {
 
 #[test]
 fn limits_are_validated_and_state_round_trips_through_json() {
+    let fast = RiskLimits {
+        orders_per_second: 100_000,
+        ..RiskLimits::none()
+    };
+    assert_eq!(RiskGuard::new(fast).unwrap_err(), LimitsError::RateTooHigh);
     let mut bad = RiskLimits::none();
     bad.max_order_value = Some(Decimal::ZERO);
     assert_eq!(

@@ -23,11 +23,17 @@ fn key(mode: Mode) -> String {
     format!("risk.{}", mode.as_str())
 }
 
-/// Both accounts' gates, read from the store (or the defaults when never saved).
+/// Both accounts' gates, read from the store (or the defaults when never saved). When the
+/// configured broker is simulated (`simulated`: its orders reach no exchange), the live
+/// account's orders-per-second cap is off unless `RISK_ORDERS_PER_SECOND` says otherwise.
 ///
 /// # Errors
 /// [`StoreError`] when the store cannot be read or a saved state is unreadable or invalid.
-pub fn load(store: &dyn Store, defaults: &RiskDefaults) -> Result<RiskGates, StoreError> {
+pub fn load(
+    store: &dyn Store,
+    defaults: &RiskDefaults,
+    simulated: bool,
+) -> Result<RiskGates, StoreError> {
     let origin = Instant::now();
     let monotonic: openalgo_core::risk::Monotonic =
         Arc::new(move || u64::try_from(origin.elapsed().as_nanos()).unwrap_or(u64::MAX));
@@ -44,8 +50,12 @@ pub fn load(store: &dyn Store, defaults: &RiskDefaults) -> Result<RiskGates, Sto
             .map_err(|e| StoreError::Corrupt(format!("{}: {e}", key(mode))))?;
         Ok(Arc::new(RiskGate::new(guard, Arc::clone(&monotonic))))
     };
+    let mut live = defaults.live.clone();
+    if simulated && !defaults.live_rate_set {
+        live.orders_per_second = 0;
+    }
     Ok(RiskGates {
-        live: gate(Mode::Live, defaults.live.clone())?,
+        live: gate(Mode::Live, live)?,
         analyzer: gate(Mode::Analyze, defaults.analyzer.clone())?,
     })
 }
@@ -143,4 +153,45 @@ pub async fn switch(
         monitor::flatten(&trading.orders, mode).await;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SqliteStore;
+
+    #[test]
+    fn the_live_cap_is_on_for_a_real_broker_and_off_for_the_simulator_unless_set() {
+        let store = SqliteStore::in_memory().expect("store");
+        let rate = |gates: &RiskGates, mode| gates.of(mode).with(|g| g.limits().orders_per_second);
+        let defaults = RiskDefaults::default();
+        let real = load(&store, &defaults, false).expect("gates");
+        assert_eq!(
+            (rate(&real, Mode::Live), rate(&real, Mode::Analyze)),
+            (10, 0)
+        );
+        let simulated = load(&store, &defaults, true).expect("gates");
+        assert_eq!(rate(&simulated, Mode::Live), 0);
+        let set = RiskDefaults {
+            live_rate_set: true,
+            ..RiskDefaults::default()
+        };
+        assert_eq!(
+            rate(&load(&store, &set, true).expect("gates"), Mode::Live),
+            10
+        );
+        // Saved rules win over the defaults.
+        store
+            .set_setting(
+                "risk.live",
+                &serde_json::to_string(&RiskState::default()).expect("json"),
+            )
+            .expect("save");
+        let saved = load(&store, &RiskDefaults::default(), true).expect("gates");
+        assert_eq!(
+            rate(&saved, Mode::Live),
+            10,
+            "RiskState::default() has the 10/s cap"
+        );
+    }
 }

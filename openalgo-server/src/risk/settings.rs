@@ -15,13 +15,16 @@ pub struct InvalidRiskSetting(pub String);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RiskDefaults {
     /// The configured broker's account: `RISK_ORDERS_PER_SECOND` (default 10, the exchange's
-    /// threshold for unregistered algorithms; 0 is off), `RISK_MAX_DAILY_LOSS`,
+    /// threshold for unregistered algorithms, for a broker that reaches an exchange; 0 for the
+    /// simulator unless set; 0 is off), `RISK_MAX_DAILY_LOSS`,
     /// `RISK_MAX_ORDER_QUANTITY`, `RISK_MAX_ORDER_VALUE`, `RISK_MAX_OPEN_POSITIONS`,
     /// `RISK_FLATTEN_ON_KILL`.
     pub live: RiskLimits,
     /// The analyzer account: `RISK_ANALYZER_ORDERS_PER_SECOND` (default 0, so paper accounts
     /// can be load-tested); no other rule until set.
     pub analyzer: RiskLimits,
+    /// Whether `RISK_ORDERS_PER_SECOND` was set (it then applies to the simulator too).
+    pub live_rate_set: bool,
     /// How often the day's P&L is read for the max-daily-loss rule (`RISK_PNL_INTERVAL_MS`,
     /// default 2000, at least 100).
     pub pnl_interval: Duration,
@@ -32,6 +35,7 @@ impl Default for RiskDefaults {
         Self {
             live: RiskLimits::default(),
             analyzer: RiskLimits::none(),
+            live_rate_set: false,
             pnl_interval: Duration::from_secs(2),
         }
     }
@@ -93,6 +97,7 @@ impl RiskDefaults {
         Ok(Self {
             live,
             analyzer,
+            live_rate_set: var("RISK_ORDERS_PER_SECOND").is_some(),
             pnl_interval: Duration::from_millis(pnl_ms),
         })
     }
@@ -146,6 +151,7 @@ mod tests {
         assert_eq!(d.live.max_order_value, Some(dec("200000")));
         assert_eq!(d.live.max_open_positions, Some(5));
         assert_eq!(d.live.orders_per_second, 0);
+        assert!(d.live_rate_set);
         assert!(d.live.flatten_on_kill);
         assert_eq!(d.analyzer.orders_per_second, 25);
         assert_eq!(d.pnl_interval, Duration::from_millis(500));

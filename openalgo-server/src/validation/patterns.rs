@@ -54,15 +54,23 @@ pub fn number(bound: Bound, whole: Whole) -> String {
     })
 }
 
-/// The pattern of an integer string in `min..=max` (short ranges listed, others any
-/// 15-digit integer of the range's sign).
+/// The pattern of an integer string in `min..=max`: short ranges listed; from 0 or 1 up to
+/// `10^k - 1`, exactly the integers of up to `k` digits; others any 15-digit integer of the
+/// range's sign.
 #[must_use]
 pub fn integer(min: i64, max: i64) -> String {
+    let digits = (1..=15u32).find(|&k| i64::checked_pow(10, k).is_some_and(|p| p - 1 == max));
     let values = if max.saturating_sub(min) <= 100 {
         (min..=max)
             .map(|i| i.to_string())
             .collect::<Vec<_>>()
             .join("|")
+    } else if let (Some(k), 0 | 1) = (digits, min) {
+        if min == 1 {
+            format!("[1-9][0-9]{{0,{}}}", k - 1)
+        } else {
+            format!("[0-9]{{1,{k}}}")
+        }
     } else if min >= 1 {
         "[1-9][0-9]{0,14}".to_owned()
     } else if min == 0 {

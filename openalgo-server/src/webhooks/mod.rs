@@ -81,19 +81,12 @@ pub async fn place(
     let user = blocking(move || store.admin_id())
         .await??
         .ok_or_else(|| ApiError::BadRequest("Set up the administrator first".into()))?;
-    let answer_of = |ok: bool, body: Value| Placed {
-        ok,
-        text: body["orderid"]
-            .as_str()
-            .map(|id| format!("order {id}"))
-            .or_else(|| body["message"].as_str().map(str::to_owned))
-            .unwrap_or_else(|| body.to_string()),
-    };
+    let request = request.to_string();
     match order {
         AlertOrder::Place(o) => {
             let call = state
                 .orders
-                .begin("placeorder", request.to_string(), String::new(), None);
+                .begin("placeorder", request, String::new(), None);
             let a = call
                 .run(user, move |t| async move {
                     commands::place(t, o.to_draft())
@@ -101,28 +94,36 @@ pub async fn place(
                         .map_err(ApiError::from)
                 })
                 .await?;
-            Ok(match a.outcome {
-                Outcome::Ran(Ok(done)) => answer_of(true, done.body()),
-                Outcome::Ran(Err(e)) => answer_of(false, e.body()),
-                Outcome::Replayed => answer_of(false, Value::Null),
-            })
+            Ok(placed(&a.outcome))
         }
         AlertOrder::Smart(s) => {
-            let call =
-                state
-                    .orders
-                    .begin("placesmartorder", request.to_string(), String::new(), None);
+            let call = state
+                .orders
+                .begin("placesmartorder", request, String::new(), None);
             let a = call
                 .run(user, move |t| async move {
                     commands::smart(t, s).await.map_err(ApiError::from)
                 })
                 .await?;
-            Ok(match a.outcome {
-                Outcome::Ran(Ok(done)) => answer_of(true, done.body()),
-                Outcome::Ran(Err(e)) => answer_of(false, e.body()),
-                Outcome::Replayed => answer_of(false, Value::Null),
-            })
+            Ok(placed(&a.outcome))
         }
+    }
+}
+
+/// What an order call's outcome says: its order id, or its message.
+fn placed<T: Reply>(outcome: &Outcome<T>) -> Placed {
+    let (ok, body) = match outcome {
+        Outcome::Ran(Ok(done)) => (true, done.body()),
+        Outcome::Ran(Err(e)) => (false, e.body()),
+        Outcome::Replayed => (false, Value::Null),
+    };
+    Placed {
+        ok,
+        text: body["orderid"]
+            .as_str()
+            .map(|id| format!("order {id}"))
+            .or_else(|| body["message"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| body.to_string()),
     }
 }
 
@@ -198,6 +199,32 @@ fn not_found() -> HttpResponse {
     error(actix_web::http::StatusCode::NOT_FOUND, "Invalid webhook ID")
 }
 
+/// The active strategy of `source` behind `id` and the alert's fields, or the answer that
+/// refuses the call (rate limit, body, unknown or disabled webhook).
+async fn receive(
+    state: &AppState,
+    req: &HttpRequest,
+    source: &'static str,
+    id: String,
+    body: &[u8],
+) -> Result<Result<(Stored, Map<String, Value>), HttpResponse>, ApiError> {
+    let fields = match admit(state, req, source, body) {
+        Ok(m) => m,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    Ok(find(state, id)
+        .await?
+        .filter(|s| s.row.source == source && s.strategy.active)
+        .map(|s| (s, fields))
+        .ok_or_else(not_found))
+}
+
+/// Logs a refused alert and answers 400 with the reason.
+async fn refuse(state: &AppState, s: &Stored, body: &[u8], reason: &str) -> HttpResponse {
+    log(state, s.row.id, body, false, reason).await;
+    error(actix_web::http::StatusCode::BAD_REQUEST, reason)
+}
+
 /// `POST /strategy/webhook/{id}`: a TradingView, GoCharting, Amibroker or Python alert.
 ///
 /// # Errors
@@ -208,27 +235,14 @@ pub async fn strategy_webhook(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body_map = match admit(&state, &req, "strategy_webhook", &body) {
-        Ok(m) => m,
+    let (s, fields) = match receive(&state, &req, "webhook", id.into_inner(), &body).await? {
+        Ok(x) => x,
         Err(refused) => return Ok(refused),
     };
-    let Some(s) = find(&state, id.into_inner())
-        .await?
-        .filter(|s| s.row.source == "webhook" && s.strategy.active)
-    else {
-        return Ok(not_found());
-    };
     let now = state.clock.now_ist().time();
-    let order = Alert::from_json(&body_map).and_then(|a| s.strategy.order_for(&a, now));
-    let order = match order {
+    let order = match Alert::from_json(&fields).and_then(|a| s.strategy.order_for(&a, now)) {
         Ok(o) => o,
-        Err(e) => {
-            log(&state, s.row.id, &body, false, &e.to_string()).await;
-            return Ok(error(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                &e.to_string(),
-            ));
-        }
+        Err(e) => return Ok(refuse(&state, &s, &body, &e.to_string()).await),
     };
     let what = order.describe();
     let request = json!({"strategy": s.strategy.name.as_str(), "webhook": true, "order": what});
@@ -252,29 +266,16 @@ pub async fn chartink_webhook(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body_map = match admit(&state, &req, "chartink_webhook", &body) {
-        Ok(m) => m,
+    let (s, fields) = match receive(&state, &req, "chartink", id.into_inner(), &body).await? {
+        Ok(x) => x,
         Err(refused) => return Ok(refused),
-    };
-    let Some(s) = find(&state, id.into_inner())
-        .await?
-        .filter(|s| s.row.source == "chartink" && s.strategy.active)
-    else {
-        return Ok(not_found());
     };
     let now = state.clock.now_ist().time();
     let orders =
-        ChartinkAlert::from_json(&body_map).and_then(|a| s.strategy.chartink_orders(&a, now));
-    let orders = match orders {
-        Ok(o) => o,
-        Err(e) => {
-            log(&state, s.row.id, &body, false, &e.to_string()).await;
-            return Ok(error(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                &e.to_string(),
-            ));
-        }
-    };
+        match ChartinkAlert::from_json(&fields).and_then(|a| s.strategy.chartink_orders(&a, now)) {
+            Ok(o) => o,
+            Err(e) => return Ok(refuse(&state, &s, &body, &e.to_string()).await),
+        };
     let mut results = Vec::new();
     let mut all_ok = !orders.orders.is_empty();
     for (stock, order) in orders.orders {

@@ -30,8 +30,8 @@ async fn the_kill_switch_refuses_new_orders_lets_closing_through_and_survives_a_
     assert_eq!(before["mode"], "live");
     assert_eq!(before["live"]["kill_switch"]["engaged"], false);
     assert_eq!(
-        before["live"]["limits"]["orders_per_second"], 10,
-        "on by default for live orders"
+        before["live"]["limits"]["orders_per_second"], 0,
+        "the simulator's orders reach no exchange: no cap unless RISK_ORDERS_PER_SECOND says so"
     );
     assert_eq!(
         before["analyze"]["limits"]["orders_per_second"], 0,
@@ -305,7 +305,7 @@ async fn the_risk_page_engages_and_releases_the_kill_switch_and_saves_limits() {
         "{page}"
     );
     assert!(
-        page.contains(r#"id="live-ops" name="orders_per_second" inputmode="numeric" value="10""#),
+        page.contains(r#"id="live-ops" name="orders_per_second" inputmode="numeric" value="0""#),
         "{page}"
     );
 

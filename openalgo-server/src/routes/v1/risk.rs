@@ -25,8 +25,8 @@ const MONEY: Kind = Kind::number(
 );
 const COUNT: Kind = Kind::Integer {
     min: 0,
-    max: 1_000_000_000,
-    message: "Must be a whole number from 0 (off) to 1000000000.",
+    max: 999_999_999,
+    message: "Must be a whole number from 0 (off) to 999999999.",
 };
 
 /// `risk`.
@@ -64,8 +64,8 @@ pub(super) const LIMITS: &[Field] = &[
         "orders_per_second",
         Kind::Integer {
             min: 0,
-            max: 100_000,
-            message: "Must be a whole number from 0 (off) to 100000.",
+            max: 99_999,
+            message: "Must be a whole number from 0 (off) to 99999.",
         },
     ),
     Field::optional("flatten_on_kill", Kind::Boolean),
