@@ -274,8 +274,9 @@ pub(super) fn account_answer_schema() -> Value {
 }
 
 fn account_schema() -> Value {
-    let opt_number = json!({"type": ["number", "null"]});
-    let opt_integer = json!({"type": ["integer", "null"]});
+    // OpenAPI 3.0: `nullable`, not a type list.
+    let opt_number = json!({"type": "number", "nullable": true});
+    let opt_integer = json!({"type": "integer", "nullable": true});
     json!({
         "type": "object",
         "required": ["account", "kill_switch", "limits"],
