@@ -73,6 +73,8 @@ pub struct AppState {
     pub pnl: Arc<crate::pnl::PnlSeries>,
     /// The strike ladders of the current master (option endpoints and pages).
     pub ladders: Arc<crate::options::LadderCache>,
+    /// The administrator's user id once read (it never changes after setup).
+    admin: Arc<std::sync::OnceLock<i64>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -101,7 +103,24 @@ impl AppState {
             hub: parts.hub,
             pnl: parts.pnl,
             ladders: Arc::default(),
+            admin: Arc::default(),
         }
+    }
+
+    /// The administrator's user id (read from the store once); `None` before setup.
+    ///
+    /// # Errors
+    /// [`ApiError`] when the store fails.
+    pub async fn admin_id(&self) -> Result<Option<i64>, ApiError> {
+        if let Some(id) = self.admin.get() {
+            return Ok(Some(*id));
+        }
+        let store = Arc::clone(&self.store);
+        let id = crate::error::blocking(move || store.admin_id()).await??;
+        if let Some(id) = id {
+            let _ = self.admin.set(id);
+        }
+        Ok(id)
     }
 
     /// Uses `calendar` for the market-calendar endpoints.

@@ -77,9 +77,9 @@ pub async fn place(
     order: AlertOrder,
     request: &Value,
 ) -> Result<Placed, ApiError> {
-    let store = std::sync::Arc::clone(&state.store);
-    let user = blocking(move || store.admin_id())
-        .await??
+    let user = state
+        .admin_id()
+        .await?
         .ok_or_else(|| ApiError::BadRequest("Set up the administrator first".into()))?;
     let request = request.to_string();
     match order {
@@ -127,6 +127,8 @@ fn placed<T: Reply>(outcome: &Outcome<T>) -> Placed {
     }
 }
 
+/// Appends to the strategy's alert log off the answer's path: the order itself is already in
+/// the order log (committed before the answer), so a crash can lose at most this log row.
 async fn log(state: &AppState, strategy_id: i64, payload: &[u8], ok: bool, outcome: &str) {
     let row = AlertRow {
         strategy_id,
@@ -136,11 +138,11 @@ async fn log(state: &AppState, strategy_id: i64, payload: &[u8], ok: bool, outco
         outcome: outcome.to_owned(),
     };
     let store = std::sync::Arc::clone(&state.store);
-    match blocking(move || store.log_alert(&row)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!(error = %e, "alert not logged"),
-        Err(e) => tracing::warn!(error = %e, "alert not logged"),
-    }
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = store.log_alert(&row) {
+            tracing::warn!(error = %e, "alert not logged");
+        }
+    });
 }
 
 fn error(status: actix_web::http::StatusCode, message: &str) -> HttpResponse {

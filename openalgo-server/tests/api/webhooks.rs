@@ -224,17 +224,29 @@ async fn a_long_strategy_enters_exits_within_its_window_and_logs_every_alert() {
         .expect("post");
     assert_eq!(r.status(), 413);
 
-    // The alert log has every alert with its outcome, newest first.
-    let (status, read) = json_call(
-        &app,
-        &web,
-        &token,
-        reqwest::Method::GET,
-        &format!("/strategy/api/strategy/{id}"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200);
+    // The alert log has every alert with its outcome, newest first (it is written just after
+    // the answer).
+    let mut read = Value::Null;
+    for _ in 0..50 {
+        let (status, now) = json_call(
+            &app,
+            &web,
+            &token,
+            reqwest::Method::GET,
+            &format!("/strategy/api/strategy/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        read = now;
+        if read["data"]["alerts"]
+            .as_array()
+            .is_some_and(|a| a.len() >= 4)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let alerts = read["data"]["alerts"].as_array().expect("alerts");
     assert_eq!(alerts.len(), 4, "{alerts:?}");
     assert_eq!(alerts[3]["ok"], true);
@@ -509,12 +521,18 @@ async fn the_strategy_pages_create_map_switch_and_delete() {
     let (status, answer) = alert(&app, &url, json!({"symbol": "SBIN", "action": "BUY"})).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(net(&app, "SBIN").await, 2);
-    assert!(
-        text(&app, &web, &detail)
+    let mut logged = false;
+    for _ in 0..50 {
+        if text(&app, &web, &detail)
             .await
-            .contains("BUY 2 NSE:SBIN MIS: order "),
-        "the alert log"
-    );
+            .contains("BUY 2 NSE:SBIN MIS: order ")
+        {
+            logged = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(logged, "the alert log");
     post(
         &app,
         &web,
