@@ -292,7 +292,16 @@
       return a && a.name === "reason" && a.value !== "";
     };
     var events = new EventSource(root.getAttribute("data-events"));
-    var reload = function () { if (!typing()) { location.reload(); } };
+    // A submitted form is already taking the page elsewhere: a reload now would cancel it.
+    document.addEventListener("submit", function () { events.close(); });
+    var reload = function () { if (!typing()) { events.close(); location.reload(); } };
+    // Live from the first open; a later open is a reconnection that may have missed changes.
+    var opened = false;
+    events.addEventListener("open", function () {
+      if (opened) { reload(); return; }
+      opened = true;
+      root.setAttribute("data-live", "1");
+    });
     events.addEventListener("pending_order_created", reload);
     events.addEventListener("pending_order_updated", reload);
   }
