@@ -501,3 +501,73 @@ fn strategies_and_their_alerts(open: Open<'_>) {
     assert!(s.alerts(a, 10).unwrap().is_empty(), "its log goes too");
     assert_eq!(s.strategies().unwrap(), vec![row(b, "w2")]);
 }
+
+/// What only the PostgreSQL store has: a pool that reconnects, and URLs with passwords.
+mod postgres_only {
+    use super::{PgSchema, PgStore, Store};
+
+    #[test]
+    fn a_terminated_connection_costs_at_most_one_failed_call_per_connection() {
+        let Some(db) = PgSchema::new() else { return };
+        let app = db.name.clone();
+        let pool = 3;
+        let store = PgStore::open(&format!("{}&application_name={app}", db.url), pool).unwrap();
+        store.set_setting("k", "v").unwrap();
+        // Every connection busy at once, so the pool holds `pool` open connections.
+        std::thread::scope(|s| {
+            for _ in 0..pool * 4 {
+                s.spawn(|| store.setting("k").unwrap());
+            }
+        });
+        let mut admin = ::postgres::Client::connect(
+            &std::env::var("OPENALGO_TEST_DATABASE_URL").unwrap(),
+            ::postgres::NoTls,
+        )
+        .unwrap();
+        let killed = admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                &[&app],
+            )
+            .unwrap()
+            .len();
+        assert!(killed >= 1, "connections to terminate");
+        let failures = (0..pool * 3)
+            .filter_map(|_| store.setting("k").err())
+            .inspect(|e| eprintln!("failed: {e}"))
+            .count();
+        assert!(failures <= pool, "{failures} failed calls");
+        assert_eq!(store.setting("k").unwrap().as_deref(), Some("v"), "reconnected");
+    }
+
+    #[test]
+    fn errors_never_show_the_password() {
+        for url in [
+            "postgres://user:pw-s3cret@127.0.0.1:1/db",
+            "postgresql://user:pw-s3cret@127.0.0.1:notaport/db",
+            "postgres://user:pw-s3cret@127.0.0.1:5432/db?sslmode=nonsense",
+        ] {
+            let e = PgStore::open(url, 1).unwrap_err().to_string();
+            assert!(!e.contains("pw-s3cret"), "{e}");
+            assert!(e.starts_with("database error: "), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_stored_admin_conflicts_as_on_sqlite() {
+        let Some(db) = PgSchema::new() else { return };
+        let s = PgStore::open(&db.url, 2).unwrap();
+        s.create_admin("admin", "h").unwrap();
+        // Two setups racing on one database: exactly one admin.
+        let results: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4)
+                .map(|i| {
+                    let s = &s;
+                    scope.spawn(move || s.create_admin(&format!("u{i}"), "h"))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(results.iter().all(|r| matches!(r, Err(super::StoreError::Conflict(_)))));
+    }
+}

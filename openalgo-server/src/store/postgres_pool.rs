@@ -12,13 +12,15 @@
 //!
 //! A connection found closed is replaced before the next job runs on it; a job that failed
 //! because its connection broke reports the failure (its transaction may or may not have
-//! committed, so it is never retried blindly) and the next job reconnects. Prepared statements
+//! committed, so it is never retried blindly) and the next job reconnects: after any failed
+//! job the connection is checked (a no-op query) and dropped if it no longer answers. Prepared statements
 //! are cached per connection.
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use postgres::{Client, Config, NoTls, Statement};
 
@@ -47,8 +49,23 @@ impl Conn {
             .ok_or_else(|| StoreError::Database("no PostgreSQL connection".into()))
     }
 
+    /// After a failed job: drops the connection unless it still answers (so a connection the
+    /// server ended costs one failed job, not two).
+    fn check(&mut self) {
+        let alive = self
+            .client
+            .as_mut()
+            .is_some_and(|c| !c.is_closed() && c.is_valid(CHECK_TIMEOUT).is_ok());
+        if !alive {
+            self.client = None;
+            self.statements.clear();
+        }
+    }
+
     /// `sql` prepared on this connection (once).
     pub(super) fn prepare(&mut self, sql: &'static str) -> Result<Statement, StoreError> {
+        // Connect first: a new connection starts with no statements.
+        self.client()?;
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
@@ -57,6 +74,9 @@ impl Conn {
         Ok(statement)
     }
 }
+
+/// How long a connection may take to answer the check after a failed job.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 type Job = Box<dyn FnOnce(&mut Conn) + Send>;
 
@@ -108,6 +128,9 @@ impl Pool {
         self.jobs
             .send(Box::new(move |conn: &mut Conn| {
                 let outcome = job(conn);
+                if outcome.is_err() {
+                    conn.check();
+                }
                 let _ = answer.send(outcome);
             }))
             .map_err(|_| stopped())?;
