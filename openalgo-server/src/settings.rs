@@ -122,9 +122,10 @@ pub struct PostgresSettings {
 
 /// Whether `url` names a PostgreSQL database.
 fn is_postgres(url: &str) -> bool {
-    ["postgresql://", "postgres://"]
-        .iter()
-        .any(|p| url.get(..p.len()).is_some_and(|s| s.eq_ignore_ascii_case(p)))
+    ["postgresql://", "postgres://"].iter().any(|p| {
+        url.get(..p.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(p))
+    })
 }
 
 /// `DATABASE_POOL_SIZE`: 1 to 256 connections.

@@ -222,7 +222,11 @@ fn a_claim_holds_a_key_until_an_answer_replaces_it_or_it_is_released(open: Open<
     let answered = entry("live", r#"{"orderid":"1"}"#, Some(claim("a")));
     s.append_batch(&[], &[&answered], &[&claim("a")], &[])
         .unwrap();
-    assert_eq!(status("a"), Some(200), "a later claim never hides an answer");
+    assert_eq!(
+        status("a"),
+        Some(200),
+        "a later claim never hides an answer"
+    );
     s.append_batch(&[], &[], &[], &[&scope("a"), &scope("b")])
         .unwrap();
     assert_eq!((status("a"), status("b")), (Some(200), None), "claims only");
@@ -247,7 +251,10 @@ fn the_paper_journal_survives_a_restart_in_order(open: Open<'_>) {
         s.append_paper_events("sandbox", &rows[2..]).unwrap();
     }
     let s = open();
-    assert_eq!(s.paper_base("sandbox").unwrap().as_deref(), Some(r#"{"base":1}"#));
+    assert_eq!(
+        s.paper_base("sandbox").unwrap().as_deref(),
+        Some(r#"{"base":1}"#)
+    );
     assert_eq!(
         s.paper_events("sandbox").unwrap(),
         vec![vec![0u8, 1, 2, 255], b"[]".to_vec(), vec![0xC3, 0x28]]
@@ -260,12 +267,20 @@ fn the_paper_journal_survives_a_restart_in_order(open: Open<'_>) {
 fn a_new_base_drops_the_events_it_contains(open: Open<'_>) {
     let s = open();
     s.set_paper_base("sandbox", "{}").unwrap();
-    s.append_paper_events("sandbox", &[vec![1], vec![2]]).unwrap();
+    s.append_paper_events("sandbox", &[vec![1], vec![2]])
+        .unwrap();
     s.append_paper_events("paper", &[vec![3]]).unwrap();
     s.set_paper_base("sandbox", r#"{"v":2}"#).unwrap();
     assert!(s.paper_events("sandbox").unwrap().is_empty());
-    assert_eq!(s.paper_events("paper").unwrap(), vec![vec![3u8]], "its own only");
-    assert_eq!(s.paper_base("sandbox").unwrap().as_deref(), Some(r#"{"v":2}"#));
+    assert_eq!(
+        s.paper_events("paper").unwrap(),
+        vec![vec![3u8]],
+        "its own only"
+    );
+    assert_eq!(
+        s.paper_base("sandbox").unwrap().as_deref(),
+        Some(r#"{"v":2}"#)
+    );
     s.append_paper_events("sandbox", &[vec![4]]).unwrap();
     assert_eq!(s.paper_events("sandbox").unwrap(), vec![vec![4u8]]);
 }
@@ -289,7 +304,11 @@ fn concurrent_batches_all_commit(open: Open<'_>) {
     assert_eq!(rows.len(), 200);
     for t in 0..8u8 {
         let mine: Vec<u8> = rows.iter().filter(|r| r[0] == t).map(|r| r[1]).collect();
-        assert_eq!(mine, (0..25).collect::<Vec<u8>>(), "each writer's rows in order");
+        assert_eq!(
+            mine,
+            (0..25).collect::<Vec<u8>>(),
+            "each writer's rows in order"
+        );
     }
 }
 
@@ -312,7 +331,11 @@ fn the_order_log_is_newest_first_stamped_and_purged_by_age(open: Open<'_>) {
         .collect();
     assert_eq!(
         answers,
-        vec![("3", "live", 200), ("2", "analyze", 200), ("1", "live", 400)]
+        vec![
+            ("3", "live", 200),
+            ("2", "analyze", 200),
+            ("1", "live", 400)
+        ]
     );
     assert_eq!(s.order_log(1).unwrap().len(), 1);
     assert_eq!(s.order_log_count("live").unwrap(), 2);
@@ -383,7 +406,10 @@ fn sessions_totp_and_passwords(open: Open<'_>) {
     assert_eq!(s.totp(id).unwrap(), None);
     s.set_totp(id, "sealed").unwrap();
     let t = s.totp(id).unwrap().expect("enrolled");
-    assert_eq!((t.secret_encrypted.as_str(), t.enabled, t.last_step), ("sealed", false, 0));
+    assert_eq!(
+        (t.secret_encrypted.as_str(), t.enabled, t.last_step),
+        ("sealed", false, 0)
+    );
     s.enable_totp(id, true).unwrap();
     assert!(s.use_totp_step(id, 5).unwrap());
     assert!(!s.use_totp_step(id, 5).unwrap(), "a replay");
@@ -392,14 +418,18 @@ fn sessions_totp_and_passwords(open: Open<'_>) {
     assert_eq!((t.enabled, t.last_step), (true, 5));
     s.set_totp(id, "sealed2").unwrap();
     let t = s.totp(id).unwrap().expect("enrolled");
-    assert_eq!((t.secret_encrypted.as_str(), t.enabled, t.last_step), ("sealed2", false, 0));
+    assert_eq!(
+        (t.secret_encrypted.as_str(), t.enabled, t.last_step),
+        ("sealed2", false, 0)
+    );
 }
 
 fn broker_tokens_survive_a_restart_until_revoked(open: Open<'_>) {
     {
         let s = open();
         let id = s.create_admin("admin", "$argon2id$x").unwrap();
-        s.save_broker_token(id, "alpha", "sealed-0", None, 4).unwrap();
+        s.save_broker_token(id, "alpha", "sealed-0", None, 4)
+            .unwrap();
         s.save_broker_token(id, "alpha", "sealed-1", Some("sealed-feed"), 5)
             .unwrap();
     }
@@ -413,7 +443,8 @@ fn broker_tokens_survive_a_restart_until_revoked(open: Open<'_>) {
     assert_eq!(s.broker_token(id, "beta").unwrap(), None);
     s.revoke_broker_tokens(id).unwrap();
     assert_eq!(s.broker_token(id, "alpha").unwrap(), None);
-    s.save_broker_token(id, "alpha", "sealed-2", None, 6).unwrap();
+    s.save_broker_token(id, "alpha", "sealed-2", None, 6)
+        .unwrap();
     assert_eq!(
         s.broker_token(id, "alpha").unwrap(),
         Some(("sealed-2".to_owned(), None)),
@@ -434,7 +465,11 @@ fn logs_are_purged_by_age_and_row_cap(open: Open<'_>) {
     };
     s.append_traffic(&[t(1), t(2), t(1_000), t(1_001), t(1_002)])
         .unwrap();
-    assert_eq!(s.traffic(2).unwrap(), vec![t(1_002), t(1_001)], "newest first");
+    assert_eq!(
+        s.traffic(2).unwrap(),
+        vec![t(1_002), t(1_001)],
+        "newest first"
+    );
     assert_eq!(s.purge_traffic(1_000, 10).unwrap(), 2, "by age");
     assert_eq!(s.purge_traffic(0, 1).unwrap(), 2, "by row cap");
     assert_eq!(s.traffic(10).unwrap(), vec![t(1_002)]);
@@ -537,7 +572,11 @@ mod postgres_only {
             .inspect(|e| eprintln!("failed: {e}"))
             .count();
         assert!(failures <= pool, "{failures} failed calls");
-        assert_eq!(store.setting("k").unwrap().as_deref(), Some("v"), "reconnected");
+        assert_eq!(
+            store.setting("k").unwrap().as_deref(),
+            Some("v"),
+            "reconnected"
+        );
     }
 
     #[test]
@@ -568,6 +607,10 @@ mod postgres_only {
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
-        assert!(results.iter().all(|r| matches!(r, Err(super::StoreError::Conflict(_)))));
+        assert!(
+            results
+                .iter()
+                .all(|r| matches!(r, Err(super::StoreError::Conflict(_))))
+        );
     }
 }

@@ -154,7 +154,8 @@ pub(super) use params;
 
 /// Applies pending migrations, each in a transaction holding the schema's advisory lock.
 fn migrate(c: &mut Conn) -> Result<(), StoreError> {
-    const LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext('openalgo-migrations:' || current_schema()))";
+    const LOCK: &str =
+        "SELECT pg_advisory_xact_lock(hashtext('openalgo-migrations:' || current_schema()))";
     let client = c.client()?;
     let mut tx = client.transaction()?;
     tx.batch_execute(LOCK)?;

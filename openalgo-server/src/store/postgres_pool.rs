@@ -40,7 +40,10 @@ impl Conn {
             self.statements.clear();
             self.client = None;
             let client = self.config.connect(NoTls).map_err(|e| {
-                StoreError::Database(format!("cannot connect to PostgreSQL: {}", super::postgres::message(&e)))
+                StoreError::Database(format!(
+                    "cannot connect to PostgreSQL: {}",
+                    super::postgres::message(&e)
+                ))
             })?;
             self.client = Some(client);
         }

@@ -84,7 +84,10 @@ fn held(positions: &Value) -> Value {
         row.remove("ltp");
         row.remove("pnl");
     }
-    assert!(!rows.as_array().expect("positions").is_empty(), "a position held");
+    assert!(
+        !rows.as_array().expect("positions").is_empty(),
+        "a position held"
+    );
     rows
 }
 
@@ -161,7 +164,11 @@ async fn the_server_runs_on_postgresql_and_finds_its_state_after_a_restart() {
     let market = json!({"strategy": "pg", "symbol": "SBIN", "exchange": "NSE", "action": "BUY",
         "quantity": 2, "product": "MIS"});
     let (status, open_order) = api(&http, &base, &key, "placeorder", limit, Some("k-1")).await;
-    assert_eq!((status, open_order["mode"].as_str()), (200, Some("analyze")), "{open_order}");
+    assert_eq!(
+        (status, open_order["mode"].as_str()),
+        (200, Some("analyze")),
+        "{open_order}"
+    );
     let (status, filled) = api(&http, &base, &key, "placeorder", market, None).await;
     assert_eq!(status, 200, "{filled}");
     let (_, book) = api(&http, &base, &key, "orderbook", json!({}), None).await;
@@ -209,7 +216,11 @@ async fn the_server_runs_on_postgresql_and_finds_its_state_after_a_restart() {
     let again = json!({"strategy": "pg", "symbol": "SBIN", "exchange": "NSE", "action": "BUY",
         "quantity": 3, "product": "MIS", "pricetype": "LIMIT", "price": "1.05"});
     let (status, replay) = api(&http, &base, &key, "placeorder", again, Some("k-1")).await;
-    assert_eq!((status, &replay["orderid"]), (200, &open_order["orderid"]), "{replay}");
+    assert_eq!(
+        (status, &replay["orderid"]),
+        (200, &open_order["orderid"]),
+        "{replay}"
+    );
     let (_, book_last) = api(&http, &base, &key, "orderbook", json!({}), None).await;
     assert_eq!(ids(&book_last), placed, "nothing placed twice");
     // The web session survived too (cookies are per host, not per port).
