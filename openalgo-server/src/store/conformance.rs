@@ -7,6 +7,9 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use openalgo_core::automation::{PendingStatus, Queued};
+
+use super::pending::Decision;
 use super::security::{Ban, LoginAttempt, TrafficEntry};
 use super::strategies::{AlertRow, StrategyRow};
 use super::{
@@ -116,6 +119,10 @@ conformance!(
     broker_tokens_survive_a_restart_until_revoked,
     logs_are_purged_by_age_and_row_cap,
     strategies_and_their_alerts,
+    a_pending_order_is_decided_once_and_only_by_its_user,
+    pending_lists_filter_by_status_newest_first_and_counts_add_up,
+    only_decided_pending_orders_can_be_deleted,
+    racing_decisions_on_a_pending_order_have_one_winner,
 );
 
 fn entry(mode: &str, response: &str, idempotency: Option<IdempotentAnswer>) -> OrderLogEntry {
@@ -535,6 +542,112 @@ fn strategies_and_their_alerts(open: Open<'_>) {
     assert!(!s.delete_strategy(a).unwrap());
     assert!(s.alerts(a, 10).unwrap().is_empty(), "its log goes too");
     assert_eq!(s.strategies().unwrap(), vec![row(b, "w2")]);
+}
+
+fn queued(s: &dyn Store, user: i64, at: i64) -> i64 {
+    s.queue_order(user, Queued::PlaceOrder, r#"{"symbol":"SBIN"}"#, at)
+        .unwrap()
+}
+
+fn a_pending_order_is_decided_once_and_only_by_its_user(open: Open<'_>) {
+    let s = open();
+    let id = queued(&*s, 1, 10);
+    assert!(
+        !s.decide_pending(2, id, &Decision::Approve, "eve", 11)
+            .unwrap()
+    );
+    assert!(
+        s.decide_pending(1, id, &Decision::Approve, "admin", 12)
+            .unwrap()
+    );
+    assert!(
+        !s.decide_pending(1, id, &Decision::Approve, "admin", 13)
+            .unwrap()
+    );
+    let reject = Decision::Reject("late".into());
+    assert!(!s.decide_pending(1, id, &reject, "admin", 14).unwrap());
+    let row = s.pending_order(1, id).unwrap().unwrap();
+    assert_eq!(row.status, PendingStatus::Approved);
+    assert_eq!(row.api_type, Queued::PlaceOrder);
+    assert_eq!(row.order_data, r#"{"symbol":"SBIN"}"#);
+    assert_eq!(
+        (row.decided_ms, row.decided_by.as_deref()),
+        (Some(12), Some("admin"))
+    );
+    assert!(s.pending_order(2, id).unwrap().is_none());
+}
+
+fn pending_lists_filter_by_status_newest_first_and_counts_add_up(open: Open<'_>) {
+    let s = open();
+    let ids: Vec<i64> = (0..4).map(|i| queued(&*s, 1, i)).collect();
+    queued(&*s, 2, 9);
+    s.decide_pending(1, ids[0], &Decision::Reject("no".into()), "admin", 5)
+        .unwrap();
+    s.decide_pending(1, ids[1], &Decision::Approve, "admin", 6)
+        .unwrap();
+    s.record_execution(ids[1], Some("42"), "success").unwrap();
+    let pending = s
+        .pending_orders(1, Some(PendingStatus::Pending), 10)
+        .unwrap();
+    assert_eq!(
+        pending.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [ids[3], ids[2]]
+    );
+    assert_eq!(s.pending_orders(1, None, 3).unwrap().len(), 3);
+    assert_eq!(s.pending_orders(1, None, 10).unwrap().len(), 4);
+    assert_eq!(s.pending_counts(1).unwrap(), [2, 1, 1]);
+    assert_eq!(s.pending_counts(3).unwrap(), [0, 0, 0]);
+    let approved = s.pending_order(1, ids[1]).unwrap().unwrap();
+    assert_eq!(
+        (
+            approved.broker_order_id.as_deref(),
+            approved.broker_status.as_deref()
+        ),
+        (Some("42"), Some("success"))
+    );
+    let rejected = s.pending_order(1, ids[0]).unwrap().unwrap();
+    assert_eq!(rejected.rejected_reason.as_deref(), Some("no"));
+    assert_eq!(rejected.status, PendingStatus::Rejected);
+}
+
+fn only_decided_pending_orders_can_be_deleted(open: Open<'_>) {
+    let s = open();
+    let (a, b) = (queued(&*s, 1, 1), queued(&*s, 1, 2));
+    s.decide_pending(1, b, &Decision::Approve, "admin", 3)
+        .unwrap();
+    assert!(!s.delete_decided(1, a).unwrap());
+    assert!(!s.delete_decided(2, b).unwrap());
+    assert!(s.delete_decided(1, b).unwrap());
+    assert!(!s.delete_decided(1, b).unwrap());
+    assert_eq!(s.pending_counts(1).unwrap(), [1, 0, 0]);
+}
+
+fn racing_decisions_on_a_pending_order_have_one_winner(open: Open<'_>) {
+    let s = open();
+    for round in 0..5 {
+        let id = queued(&*s, 1, round);
+        let wins = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..6)
+                .map(|i| {
+                    let s = &s;
+                    scope.spawn(move || {
+                        let decision = if i % 2 == 0 {
+                            Decision::Approve
+                        } else {
+                            Decision::Reject("no".into())
+                        };
+                        s.decide_pending(1, id, &decision, "admin", 100).unwrap()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .filter(|won| *won)
+                .count()
+        });
+        assert_eq!(wins, 1, "round {round}");
+    }
 }
 
 /// What only the PostgreSQL store has: a pool that reconnects, and URLs with passwords.

@@ -5,16 +5,20 @@
 mod checkpoint;
 #[cfg(test)]
 mod conformance;
+pub mod pending;
 mod postgres;
+mod postgres_pending;
 mod postgres_pool;
 mod postgres_security;
 mod postgres_strategies;
 pub mod security;
 mod sqlite;
+mod sqlite_pending;
 mod sqlite_security;
 mod sqlite_strategies;
 pub mod strategies;
 
+pub use pending::{Decision, PendingOrderRow, PendingOrderStore};
 pub use postgres::{DEFAULT_POOL_SIZE, PgStore};
 pub use security::SecurityStore;
 pub use sqlite::SqliteStore;
@@ -115,7 +119,7 @@ pub struct StoredAnswer {
 }
 
 /// What the server persists.
-pub trait Store: SecurityStore + StrategyStore + Send + Sync {
+pub trait Store: SecurityStore + StrategyStore + PendingOrderStore + Send + Sync {
     /// Appends an order request and its answer to the order log.
     ///
     /// # Errors

@@ -28,10 +28,16 @@ use super::{
 pub const DEFAULT_POOL_SIZE: usize = 8;
 
 /// Migrations in order; never edit a shipped one, add a new file.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_schema",
-    include_str!("../../migrations/postgres/0001_schema.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_schema",
+        include_str!("../../migrations/postgres/0001_schema.sql"),
+    ),
+    (
+        "0002_pending_orders",
+        include_str!("../../migrations/postgres/0002_pending_orders.sql"),
+    ),
+];
 
 /// PostgreSQL-backed [`Store`].
 #[derive(Debug)]
