@@ -21,6 +21,7 @@ mod gtt;
 mod market;
 mod options;
 mod orders;
+mod postgres;
 mod restart;
 mod risk;
 mod seam;

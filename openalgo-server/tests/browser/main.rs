@@ -124,6 +124,7 @@ async fn spawn_server() -> (String, Arc<ManualClock>) {
         port: 0,
         data_dir: std::env::temp_dir(),
         database_path: ":memory:".into(),
+        postgres: None,
         pepper: SecretString::from("browser-pepper-".repeat(3)),
         fernet_salt: b"browser-fernet-salt".to_vec(),
         broker: "simulator".into(),
