@@ -73,6 +73,8 @@ pub struct AppState {
     pub pnl: Arc<crate::pnl::PnlSeries>,
     /// The strike ladders of the current master (option endpoints and pages).
     pub ladders: Arc<crate::options::LadderCache>,
+    /// Dashboard login sessions (the store, or Redis with `REDIS_URL`).
+    pub sessions: Arc<dyn crate::security::sessions::SessionStore>,
     /// The administrator's user id once read (it never changes after setup).
     admin: Arc<std::sync::OnceLock<i64>>,
 }
@@ -89,6 +91,9 @@ impl AppState {
     /// State over `parts`.
     #[must_use]
     pub fn new(parts: AppParts) -> Self {
+        let sessions = Arc::new(crate::security::sessions::StoreSessions::new(Arc::clone(
+            &parts.store,
+        )));
         Self {
             book: parts.accounts,
             market: parts.market,
@@ -104,7 +109,18 @@ impl AppState {
             pnl: parts.pnl,
             ladders: Arc::default(),
             admin: Arc::default(),
+            sessions,
         }
+    }
+
+    /// Keeps dashboard sessions in `sessions` instead of the store.
+    #[must_use]
+    pub fn with_sessions(
+        mut self,
+        sessions: Arc<dyn crate::security::sessions::SessionStore>,
+    ) -> Self {
+        self.sessions = sessions;
+        self
     }
 
     /// The administrator's user id (read from the store once); `None` before setup.

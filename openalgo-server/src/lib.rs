@@ -11,6 +11,7 @@ pub mod auth;
 pub mod books;
 mod broker_login;
 pub mod broker_session;
+pub mod cluster;
 pub mod error;
 pub mod journal;
 pub mod options;

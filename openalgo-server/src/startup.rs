@@ -32,6 +32,8 @@ pub struct Application {
     stream: Arc<crate::stream::StreamContext>,
     bus: crate::stream::BusConfig,
     risk_interval: std::time::Duration,
+    /// The shared Redis (`REDIS_URL`), whose listeners run with the server.
+    redis: Option<Arc<crate::cluster::Redis>>,
 }
 
 /// Startup failures.
@@ -54,6 +56,9 @@ pub enum StartupError {
     /// The live broker adapter could not be built.
     #[error(transparent)]
     Broker(#[from] openalgo_core::BrokerError),
+    /// `REDIS_URL` cannot be used.
+    #[error(transparent)]
+    Redis(#[from] crate::cluster::RedisError),
     /// The address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -222,11 +227,22 @@ impl Application {
         let build_started = std::time::Instant::now();
         let latency = Arc::new(openalgo_brokers::latency::LatencyMonitor::default());
         let writer = JournalWriter::spawn(Arc::clone(&store));
-        let api_keys = Arc::new(ApiKeys::new(
+        let redis = settings
+            .redis
+            .as_ref()
+            .map(crate::cluster::Redis::new)
+            .transpose()?;
+        let mut api_keys = ApiKeys::new(
             Arc::clone(&store),
             settings.pepper.clone(),
             &settings.fernet_salt,
-        ));
+        );
+        if let Some(redis) = &redis {
+            api_keys = api_keys.with_bus(Arc::new(crate::cluster::key_bus::RedisKeyBus::new(
+                Arc::clone(redis),
+            )));
+        }
+        let api_keys = Arc::new(api_keys);
         let entry = settings.broker_settings.entry();
         let (accounts, market, broker_session) = match settings.broker_settings.connect(clock)? {
             Connection::Paper(paper) => {
@@ -298,6 +314,12 @@ impl Application {
             pnl: Arc::default(),
         })
         .with_calendar(calendar);
+        let state = match &redis {
+            Some(redis) => state.with_sessions(Arc::new(
+                crate::cluster::sessions::RedisSessions::new(Arc::clone(redis)),
+            )),
+            None => state,
+        };
         let address = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -325,10 +347,16 @@ impl Application {
             at: std::time::Instant::now(),
             build_ms: build_started.elapsed().as_millis(),
         });
-        let limiter = web::Data::new(crate::rate_limit::RateLimiter::new(
+        let mut limiter = crate::rate_limit::RateLimiter::new(
             settings.rate_limits,
             crate::routes::v1::table::rate_class,
-        ));
+        );
+        if let Some(redis) = &redis {
+            limiter = limiter.with_shared(Arc::new(crate::cluster::windows::RedisWindows::new(
+                Arc::clone(redis),
+            )));
+        }
+        let limiter = web::Data::new(limiter);
         let security_config = web::Data::new(settings.security.clone());
         let headers = web::Data::new(crate::security::SecurityHeaders::new(&settings.security));
         let server = HttpServer::new(move || {
@@ -370,6 +398,7 @@ impl Application {
             stream: stream_ctx,
             bus: settings.bus.clone(),
             risk_interval: settings.risk.pnl_interval,
+            redis,
         })
     }
 
@@ -428,6 +457,12 @@ impl Application {
             clock: Arc::clone(&self.state.clock),
         };
         drivers.push(tokio::spawn(monitor.run(self.risk_interval)));
+        if let Some(redis) = &self.redis {
+            drivers.push(tokio::spawn(crate::cluster::key_bus::listen(
+                Arc::clone(redis),
+                Arc::clone(&self.state.api_keys),
+            )));
+        }
         drivers.push(tokio::spawn(crate::webhooks::square_off::run(
             self.state.clone(),
             std::time::Duration::from_secs(1),
