@@ -15,7 +15,9 @@ use crate::security::rate_limit::{Limit, SharedWindows};
 /// `KEYS`: one sorted set per limit. `ARGV[1]` now (ms), `ARGV[2]` a member unique to this hit,
 /// then `window ms, count` per limit. Prunes hits at least a window old (as the in-process
 /// windows do); answers the 1-based index of the first full limit (nothing counted), or 0 after
-/// counting the hit in every window.
+/// counting the hit in every window. A set outlives its window by a minute (Redis's clock, not
+/// the instances': the slack covers clock differences between instances); stale hits in it are
+/// pruned by their time anyway.
 const HIT: &str = r"
 local now = tonumber(ARGV[1])
 for i, key in ipairs(KEYS) do
@@ -28,7 +30,7 @@ for i, key in ipairs(KEYS) do
 end
 for i, key in ipairs(KEYS) do
   redis.call('ZADD', key, now, ARGV[2])
-  redis.call('PEXPIRE', key, tonumber(ARGV[1 + 2 * i]))
+  redis.call('PEXPIRE', key, tonumber(ARGV[1 + 2 * i]) + 60000)
 end
 return 0
 ";
