@@ -34,6 +34,8 @@ pub struct Application {
     risk_interval: std::time::Duration,
     /// The shared Redis (`REDIS_URL`), whose listeners run with the server.
     redis: Option<Arc<crate::cluster::Redis>>,
+    /// The market stream shared between instances (`REDIS_URL`).
+    shared_feed: Option<Arc<crate::cluster::feed::RedisFeed>>,
 }
 
 /// Startup failures.
@@ -337,10 +339,14 @@ impl Application {
         let ws = TcpListener::bind(&ws_address).map_err(bind_ws)?;
         let ws_port = ws.local_addr().map_err(bind_ws)?.port();
         let data = web::Data::new(state.clone());
-        let stream_ctx = Arc::new(crate::stream::StreamContext::new(
-            stream_parts,
-            settings.ws_timing,
-        ));
+        let mut stream_ctx = crate::stream::StreamContext::new(stream_parts, settings.ws_timing);
+        let shared_feed = redis
+            .as_ref()
+            .map(|r| crate::cluster::feed::RedisFeed::new(Arc::clone(r), entry.name));
+        if let Some(feed) = &shared_feed {
+            stream_ctx = stream_ctx.with_shared_feed(Arc::clone(feed) as _);
+        }
+        let stream_ctx = Arc::new(stream_ctx);
         let security_data = web::Data::from(security);
         let stream_data = web::Data::new(Arc::clone(&stream_ctx));
         let started = web::Data::new(crate::routes::health::Started {
@@ -399,6 +405,7 @@ impl Application {
             bus: settings.bus.clone(),
             risk_interval: settings.risk.pnl_interval,
             redis,
+            shared_feed,
         })
     }
 
@@ -457,6 +464,12 @@ impl Application {
             clock: Arc::clone(&self.state.clock),
         };
         drivers.push(tokio::spawn(monitor.run(self.risk_interval)));
+        if let Some(feed) = &self.shared_feed {
+            // On the feed's runtime, beside the market loop it drives.
+            let rt = crate::stream::runtime()?;
+            let _entered = rt.enter();
+            drivers.extend(feed.run(&self.state.hub));
+        }
         if let Some(redis) = &self.redis {
             drivers.push(tokio::spawn(crate::cluster::key_bus::listen(
                 Arc::clone(redis),

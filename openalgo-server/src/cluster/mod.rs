@@ -1,13 +1,14 @@
 //! Shared state between instances over Redis, switched on by `REDIS_URL`: dashboard sessions
-//! ([`sessions`]), moving-window rate limits ([`windows`]) and the API-key cache's
-//! invalidation ([`key_bus`]). Each implements a seam defined where the in-process state lives
-//! (`security::sessions`, `security::rate_limit`, `auth`); without `REDIS_URL` none of this is
+//! ([`sessions`]), moving-window rate limits ([`windows`]), the API-key cache's
+//! invalidation ([`key_bus`]) and the market stream ([`feed`]). Each implements a seam defined where the in-process state lives
+//! (`security::sessions`, `security::rate_limit`, `auth`, `stream`); without `REDIS_URL` none of this is
 //! built and the server keeps everything in process.
 //!
 //! Every call is bounded by `REDIS_TIMEOUT_MS`: Redis being down or slow yields an error, never
 //! a request that hangs. Keys are namespaced by `REDIS_PREFIX`; no secret is stored (sessions
 //! and keys are known only by their SHA-256).
 
+pub mod feed;
 pub mod key_bus;
 pub mod sessions;
 pub mod windows;

@@ -31,8 +31,13 @@ pub(super) async fn market_loop(
     publisher: Option<super::bus::Publisher>,
     ctx: Option<Arc<StreamContext>>,
     policy: StallPolicy,
+    shared: Option<Arc<dyn super::SharedFeed>>,
 ) {
-    let mut changes = hub.watch_upstream();
+    // Shared between instances: the upstream set is the cluster's (empty unless this instance
+    // leads), and ticks reach this hub through the shared feed, not directly.
+    let mut changes = shared
+        .as_ref()
+        .map_or_else(|| hub.watch_upstream(), |f| f.watch());
     let mut generations = ctx.as_ref().map(|c| c.book.watch());
     let paper_accounts = |ctx: &Option<Arc<StreamContext>>| -> Vec<Arc<PaperBroker>> {
         ctx.as_ref().map_or_else(Vec::new, |c| {
@@ -54,7 +59,9 @@ pub(super) async fn market_loop(
     tokio::pin!(stall_timer);
     loop {
         changes.borrow_and_update();
-        let wanted = hub.upstream();
+        let wanted = shared
+            .as_ref()
+            .map_or_else(|| hub.upstream(), |f| f.upstream());
         let mut retry_at = None;
         let mut stream = if wanted.is_empty() {
             watchdog.stop();
@@ -148,7 +155,10 @@ pub(super) async fn market_loop(
                             tracing::info!("market data flowing again");
                         }
                         let fanout = Instant::now();
-                        hub.publish_tick(&t);
+                        match &shared {
+                            Some(feed) => feed.publish(&t),
+                            None => hub.publish_tick(&t),
+                        }
                         if let Some(c) = &ctx {
                             stage_clock.tick(&c.latency, &t, fanout);
                         }
@@ -248,6 +258,7 @@ pub(super) fn spawn(ctx: &Arc<StreamContext>, publisher: Option<super::bus::Publ
         publisher,
         Some(Arc::clone(ctx)),
         policy_of(ctx),
+        ctx.shared.clone(),
     ));
     let ctx = Arc::clone(ctx);
     tokio::spawn(async move {

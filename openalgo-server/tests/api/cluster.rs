@@ -278,3 +278,101 @@ async fn with_redis_down_logins_answer_503_and_rate_limits_hold_per_instance() {
     }
     assert_eq!(statuses, vec![200, 200, 429]);
 }
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn ws_send(ws: &mut Ws, v: Value) {
+    use futures::SinkExt;
+    ws.send(tokio_tungstenite::tungstenite::Message::text(v.to_string()))
+        .await
+        .expect("send");
+}
+
+/// The next frame of `kind` (10 s at most per frame).
+async fn ws_recv(ws: &mut Ws, kind: &str) -> Value {
+    use futures::StreamExt;
+    loop {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("a frame within 10 s")
+            .expect("open")
+            .expect("frame");
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = frame {
+            let v: Value = serde_json::from_str(t.as_str()).expect("json");
+            if v["type"] == kind || (kind == "auth" && v.get("status").is_some()) {
+                return v;
+            }
+        }
+    }
+}
+
+/// The holder of the market stream's lease, waiting (bounded) until there is one.
+async fn leader(config: &RedisConfig, not: Option<&str>) -> String {
+    use secrecy::ExposeSecret;
+    let client = redis::Client::open(config.url.expose_secret()).expect("redis url");
+    let mut con = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    for _ in 0..200 {
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}feed:*:leader", config.prefix))
+            .query_async(&mut con)
+            .await
+            .expect("keys");
+        if let Some(key) = keys.first() {
+            let holder: Option<String> = redis::cmd("GET")
+                .arg(key)
+                .query_async(&mut con)
+                .await
+                .expect("get");
+            if let Some(h) = holder.filter(|h| Some(h.as_str()) != not) {
+                return h;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no (new) market stream leader within 20 s");
+}
+
+#[tokio::test]
+async fn a_client_on_one_instance_gets_the_ticks_the_leader_subscribed_upstream() {
+    let Some(redis) =
+        test_redis("a_client_on_one_instance_gets_the_ticks_the_leader_subscribed_upstream")
+    else {
+        return;
+    };
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().expect("store"));
+    let (a, a_handle) = spawn_with(store, None, with_redis(&redis)).await;
+    // A leads before B exists; B cannot take the lease while A renews it.
+    let first = leader(&redis, None).await;
+    let b = instance(with_redis(&redis)).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("{}x", b.ws))
+        .await
+        .expect("connect");
+    ws_send(&mut ws, json!({"action": "authenticate", "api_key": b.api_key})).await;
+    assert_eq!(ws_recv(&mut ws, "auth").await["status"], "success");
+    ws_send(
+        &mut ws,
+        json!({"action": "subscribe", "symbol": "SBIN", "exchange": "NSE", "mode": 1}),
+    )
+    .await;
+    ws_recv(&mut ws, "subscribe").await;
+    for _ in 0..3 {
+        let tick = ws_recv(&mut ws, "market_data").await;
+        assert_eq!(
+            (tick["symbol"].as_str(), tick["exchange"].as_str()),
+            (Some("SBIN"), Some("NSE"))
+        );
+    }
+    assert_eq!(leader(&redis, None).await, first, "A still leads: the ticks came through A");
+    drop(a);
+    // A dies: its lease expires, B takes over and subscribes upstream itself.
+    a_handle.stop(false).await;
+    let second = leader(&redis, Some(&first)).await;
+    assert_ne!(second, first);
+    let tick = ws_recv(&mut ws, "market_data").await;
+    assert_eq!(tick["symbol"], "SBIN");
+    clean(&redis).await;
+}
