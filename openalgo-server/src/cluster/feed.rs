@@ -171,7 +171,8 @@ impl RedisFeed {
         let mut last: Option<Vec<String>> = None;
         loop {
             changes.borrow_and_update();
-            let mut topics: Vec<String> = hub.upstream().iter().map(topic_of_subscription).collect();
+            let mut topics: Vec<String> =
+                hub.upstream().iter().map(topic_of_subscription).collect();
             topics.sort();
             let json = serde_json::to_string(&topics).unwrap_or_else(|_| "[]".into());
             let news = last.as_ref() != Some(&topics);
@@ -241,17 +242,26 @@ impl RedisFeed {
         }
     }
 
-    async fn wanted_everywhere(&self, instances: &str) -> Result<Vec<Subscription>, super::RedisError> {
+    async fn wanted_everywhere(
+        &self,
+        instances: &str,
+    ) -> Result<Vec<Subscription>, super::RedisError> {
         let ids: Vec<String> = self
             .redis
             .run(|mut con| async move {
-                redis::cmd("SMEMBERS").arg(instances).query_async(&mut con).await
+                redis::cmd("SMEMBERS")
+                    .arg(instances)
+                    .query_async(&mut con)
+                    .await
             })
             .await?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let keys: Vec<String> = ids.iter().map(|id| self.key(&format!("wants:{id}"))).collect();
+        let keys: Vec<String> = ids
+            .iter()
+            .map(|id| self.key(&format!("wants:{id}")))
+            .collect();
         let sets: Vec<Option<String>> = self
             .redis
             .run(|mut con| async move { redis::cmd("MGET").arg(&keys).query_async(&mut con).await })
@@ -266,7 +276,11 @@ impl RedisFeed {
             let _ = self
                 .redis
                 .run(|mut con| async move {
-                    redis::cmd("SREM").arg(instances).arg(gone).query_async::<()>(&mut con).await
+                    redis::cmd("SREM")
+                        .arg(instances)
+                        .arg(gone)
+                        .query_async::<()>(&mut con)
+                        .await
                 })
                 .await;
         }
@@ -339,7 +353,11 @@ impl RedisFeed {
 impl SharedFeed for RedisFeed {
     fn upstream(&self) -> Vec<Subscription> {
         let s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if s.leader { s.wanted.clone() } else { Vec::new() }
+        if s.leader {
+            s.wanted.clone()
+        } else {
+            Vec::new()
+        }
     }
 
     fn watch(&self) -> watch::Receiver<u64> {

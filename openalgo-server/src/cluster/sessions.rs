@@ -45,6 +45,7 @@ impl RedisSessions {
     }
 }
 
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(unavailable)`
 fn unavailable(e: RedisError) -> SessionError {
     SessionError::Unavailable(e.to_string())
 }

@@ -157,7 +157,9 @@ pub(super) async fn totp_submit(
         &form,
         LimitClass::Login,
         "login_totp",
-    ).await {
+    )
+    .await
+    {
         return Ok(refused);
     }
     let Some(user_id) = pending::user(&state, &req) else {

@@ -161,10 +161,9 @@ async fn admit(
         req.app_data::<web::Data<RateLimiter>>(),
         crate::security::client_ip::of(req),
     ) {
-        if let Some(limit) =
-            limiter
-                .admit(LimitClass::Webhook, route, ip, state.clock.now_ms())
-                .await
+        if let Some(limit) = limiter
+            .admit(LimitClass::Webhook, route, ip, state.clock.now_ms())
+            .await
         {
             return Err(error(
                 actix_web::http::StatusCode::TOO_MANY_REQUESTS,

@@ -84,7 +84,11 @@ async fn a_login_session_made_on_one_instance_works_on_another() {
     let alone = instance(Options::default()).await;
     let (web, _) = signed_in(&a).await;
     // Cookies are per host, not per port: the same browser presents the cookie to every instance.
-    assert_eq!(status_of(&web, &b, "/dashboard").await, 200, "B knows A's session");
+    assert_eq!(
+        status_of(&web, &b, "/dashboard").await,
+        200,
+        "B knows A's session"
+    );
     assert_ne!(
         status_of(&web, &alone, "/dashboard").await,
         200,
@@ -351,7 +355,11 @@ async fn a_client_on_one_instance_gets_the_ticks_the_leader_subscribed_upstream(
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("{}x", b.ws))
         .await
         .expect("connect");
-    ws_send(&mut ws, json!({"action": "authenticate", "api_key": b.api_key})).await;
+    ws_send(
+        &mut ws,
+        json!({"action": "authenticate", "api_key": b.api_key}),
+    )
+    .await;
     assert_eq!(ws_recv(&mut ws, "auth").await["status"], "success");
     ws_send(
         &mut ws,
@@ -366,7 +374,11 @@ async fn a_client_on_one_instance_gets_the_ticks_the_leader_subscribed_upstream(
             (Some("SBIN"), Some("NSE"))
         );
     }
-    assert_eq!(leader(&redis, None).await, first, "A still leads: the ticks came through A");
+    assert_eq!(
+        leader(&redis, None).await,
+        first,
+        "A still leads: the ticks came through A"
+    );
     drop(a);
     // A dies: its lease expires, B takes over and subscribes upstream itself.
     a_handle.stop(false).await;
