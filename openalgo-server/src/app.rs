@@ -75,6 +75,8 @@ pub struct AppState {
     pub ladders: Arc<crate::options::LadderCache>,
     /// Dashboard login sessions (the store, or Redis with `REDIS_URL`).
     pub sessions: Arc<dyn crate::security::sessions::SessionStore>,
+    /// Semi-auto mode and the Action Center's queue.
+    pub action_center: Arc<crate::action_center::ActionCenter>,
     /// The administrator's user id once read (it never changes after setup).
     admin: Arc<std::sync::OnceLock<i64>>,
 }
@@ -94,6 +96,10 @@ impl AppState {
         let sessions = Arc::new(crate::security::sessions::StoreSessions::new(Arc::clone(
             &parts.store,
         )));
+        let action_center = Arc::new(crate::action_center::ActionCenter::new(
+            Arc::clone(&parts.store),
+            Arc::clone(&parts.clock),
+        ));
         Self {
             book: parts.accounts,
             market: parts.market,
@@ -108,6 +114,7 @@ impl AppState {
             hub: parts.hub,
             pnl: parts.pnl,
             ladders: Arc::default(),
+            action_center,
             admin: Arc::default(),
             sessions,
         }
