@@ -4,7 +4,8 @@
 //! expiring), subscribes upstream to the union of every live instance's set and publishes each
 //! tick on `<prefix>feed:<broker>:ticks`; every instance (the leader included) delivers what
 //! arrives there to its own clients, so each client gets each tick once and each instrument is
-//! subscribed upstream once. When the leader dies its lease expires and another instance takes
+//! subscribed upstream once. Order updates of every instance's accounts travel the same way on
+//! `<prefix>feed:<broker>:orders`. When the leader dies its lease expires and another instance takes
 //! over; a leader that cannot reach Redis steps down (no instance subscribing beats two).
 
 use std::collections::HashMap;
@@ -292,11 +293,12 @@ impl RedisFeed {
     async fn receive(self: Arc<Self>, hub: Arc<Hub>) {
         let ticks = self.key("ticks");
         let changed = self.key("changed");
+        let orders = self.key("orders");
         loop {
             let timeout = self.redis.timeout();
             let subscribed = tokio::time::timeout(timeout, async {
                 let mut pubsub = self.redis.client().get_async_pubsub().await?;
-                pubsub.subscribe(&[&ticks, &changed]).await?;
+                pubsub.subscribe(&[&ticks, &changed, &orders]).await?;
                 Ok::<_, redis::RedisError>(pubsub)
             })
             .await;
@@ -306,6 +308,15 @@ impl RedisFeed {
                     while let Some(msg) = messages.next().await {
                         if msg.get_channel_name() == changed {
                             self.wake.notify_one();
+                            continue;
+                        }
+                        if msg.get_channel_name() == orders {
+                            match serde_json::from_slice::<serde_json::Value>(
+                                msg.get_payload_bytes(),
+                            ) {
+                                Ok(update) => hub.publish_order_value(&update),
+                                Err(e) => tracing::warn!(error = %e, "unreadable order update"),
+                            }
                             continue;
                         }
                         let payload = msg.get_payload_bytes();
@@ -330,14 +341,19 @@ impl RedisFeed {
 
     async fn send(self: Arc<Self>, mut rx: mpsc::Receiver<(String, String)>) {
         let ticks = self.key("ticks");
+        let orders = self.key("orders");
         let mut batch = Vec::with_capacity(BATCH);
         while rx.recv_many(&mut batch, BATCH).await > 0 {
             let mut pipe = redis::pipe();
             for (topic, payload) in batch.drain(..) {
-                pipe.cmd("PUBLISH")
-                    .arg(&ticks)
-                    .arg(format!("{topic}\n{payload}"))
-                    .ignore();
+                if topic.is_empty() {
+                    pipe.cmd("PUBLISH").arg(&orders).arg(payload).ignore();
+                } else {
+                    pipe.cmd("PUBLISH")
+                        .arg(&ticks)
+                        .arg(format!("{topic}\n{payload}"))
+                        .ignore();
+                }
             }
             if let Err(e) = self
                 .redis
@@ -362,6 +378,13 @@ impl SharedFeed for RedisFeed {
 
     fn watch(&self) -> watch::Receiver<u64> {
         self.changes.subscribe()
+    }
+
+    fn publish_order(&self, message: String) {
+        // An empty topic marks an order update for the sender.
+        if self.ticks.try_send((String::new(), message)).is_err() {
+            tracing::warn!("shared feed behind: order update dropped");
+        }
     }
 
     fn publish(&self, tick: &Tick) {

@@ -181,7 +181,17 @@ pub(super) async fn market_loop(
                         if let Some(c) = &ctx {
                             if c.book.current().live.paper.is_none() {
                                 let user = c.username_of_admin().await;
-                                c.hub.publish_order(&u, TradingMode::Live, &user);
+                                match &shared {
+                                    Some(feed) => feed.publish_order(
+                                        serde_json::to_string(&u.message(
+                                            &user,
+                                            TradingMode::Live,
+                                            c.hub.broker(),
+                                        ))
+                                        .unwrap_or_default(),
+                                    ),
+                                    None => c.hub.publish_order(&u, TradingMode::Live, &user),
+                                }
                             }
                         }
                     }
@@ -260,6 +270,10 @@ pub(super) fn spawn(ctx: &Arc<StreamContext>, publisher: Option<super::bus::Publ
         policy_of(ctx),
         ctx.shared.clone(),
     ));
+    if let Some(feed) = ctx.shared.clone() {
+        tokio::spawn(share_orders(Arc::clone(ctx), feed));
+        return;
+    }
     let ctx = Arc::clone(ctx);
     tokio::spawn(async move {
         let mut generations = ctx.book.watch();
@@ -291,6 +305,49 @@ pub(super) fn spawn(ctx: &Arc<StreamContext>, publisher: Option<super::bus::Publ
             }
         }
     });
+}
+
+/// Shared between instances: every paper account's order updates go to the shared feed
+/// (always, since clients of other instances may want them), which delivers them to every
+/// instance's order subscribers; per generation of accounts, as [`spawn`] does in process.
+async fn share_orders(ctx: Arc<StreamContext>, feed: Arc<dyn super::SharedFeed>) {
+    let mut generations = ctx.book.watch();
+    loop {
+        let tasks: Vec<_> = ctx
+            .book
+            .current()
+            .paper_accounts()
+            .into_iter()
+            .map(|(account, mode)| {
+                let (ctx, feed) = (Arc::clone(&ctx), Arc::clone(&feed));
+                let mut updates = account.order_updates();
+                tokio::spawn(async move {
+                    loop {
+                        match updates.recv().await {
+                            Ok(u) => {
+                                let user = ctx.username_of_admin().await;
+                                let message = u.message(&user, mode, ctx.hub.broker());
+                                feed.publish_order(
+                                    serde_json::to_string(&message).unwrap_or_default(),
+                                );
+                            }
+                            Err(RecvError::Lagged(n)) => {
+                                tracing::warn!(missed = n, "order updates lagged");
+                            }
+                            Err(RecvError::Closed) => return,
+                        }
+                    }
+                })
+            })
+            .collect();
+        let changed = generations.changed().await;
+        for t in tasks {
+            t.abort();
+        }
+        if changed.is_err() {
+            return;
+        }
+    }
 }
 
 /// Forwards one account's order updates to the hub while it has a receiver (see

@@ -66,6 +66,9 @@ pub trait SharedFeed: Send + Sync + std::fmt::Debug {
     fn watch(&self) -> tokio::sync::watch::Receiver<u64>;
     /// Hands a tick received upstream to every instance (never blocks; dropped when behind).
     fn publish(&self, tick: &openalgo_core::market::Tick);
+    /// Hands a shaped order update (the WebSocket message, JSON) of this instance's accounts to
+    /// every instance's order subscribers, this one's included (never blocks).
+    fn publish_order(&self, message: String);
 }
 
 /// What the stream's subsystems need from the rest of the server, and nothing more.

@@ -388,3 +388,43 @@ async fn a_client_on_one_instance_gets_the_ticks_the_leader_subscribed_upstream(
     assert_eq!(tick["symbol"], "SBIN");
     clean(&redis).await;
 }
+
+#[tokio::test]
+async fn an_order_update_on_one_instance_reaches_order_subscribers_on_another() {
+    let Some(redis) =
+        test_redis("an_order_update_on_one_instance_reaches_order_subscribers_on_another")
+    else {
+        return;
+    };
+    let a = instance(with_redis(&redis)).await;
+    let b = instance(with_redis(&redis)).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("{}x", b.ws))
+        .await
+        .expect("connect");
+    ws_send(
+        &mut ws,
+        json!({"action": "authenticate", "api_key": b.api_key}),
+    )
+    .await;
+    assert_eq!(ws_recv(&mut ws, "auth").await["status"], "success");
+    ws_send(&mut ws, json!({"action": "subscribe_orders"})).await;
+    ws_recv(&mut ws, "subscribe_orders").await;
+    a.post("analyzer/toggle", &a.with_key(json!({"mode": true})))
+        .await;
+    let (status, placed) = a
+        .post(
+            "placeorder",
+            &a.with_key(json!({"strategy": "S", "symbol": "SBIN", "exchange": "NSE",
+                "action": "BUY", "quantity": 1})),
+        )
+        .await;
+    assert_eq!(status, 200, "{placed}");
+    let mut statuses = Vec::new();
+    while !statuses.contains(&"complete".to_owned()) {
+        let u = ws_recv(&mut ws, "order_update").await;
+        assert_eq!(u["orderid"], placed["orderid"], "{u}");
+        assert_eq!(u["mode"], "analyze");
+        statuses.push(u["order_status"].as_str().unwrap_or_default().to_owned());
+    }
+    clean(&redis).await;
+}
