@@ -319,12 +319,18 @@ pub(super) async fn set_mode(
     };
     state.action_center.set_mode(user_id, mode).await?;
     let m = format!("Order mode set to {}", label(mode));
-    Ok(answer(
-        &via,
-        true,
-        &m,
-        json!({"status": "success", "message": m, "mode": mode.as_str()}),
-    ))
+    Ok(match &via {
+        // Back to the page the switch was on (only these two have it).
+        Via::Form(f) if f.get("back").map(String::as_str) == Some("/apikey") => {
+            redirect_with("/apikey", true, &m)
+        }
+        _ => answer(
+            &via,
+            true,
+            &m,
+            json!({"status": "success", "message": m, "mode": mode.as_str()}),
+        ),
+    })
 }
 
 const fn label(mode: OrderMode) -> &'static str {
@@ -404,7 +410,7 @@ pub(super) async fn page_handler(
         r#"<div class="panel" id="action-center" data-events="/action-center/events"><h2>Action Center</h2>
 <p>Order mode: <strong id="order-mode" data-mode="{mode}">{mode_label}</strong>. In Semi-Auto mode, orders from the API and webhooks (placeorder, placesmartorder, basketorder, splitorder, optionsorder, optionsmultiorder, placegttorder) wait here for approval; modify, cancel and close calls are refused on the live account.</p>
 <form method="post" action="/apikey/mode" class="inline">{csrf}<input type="hidden" name="mode" value="{other}"><button type="submit" class="secondary" id="toggle-mode">Switch to {other_label}</button></form>
-<div class="cards"><div class="card"><span class="muted">Pending</span><strong id="stat-pending">{p}</strong></div><div class="card"><span class="muted">Approved</span><strong id="stat-approved">{a}</strong></div><div class="card"><span class="muted">Rejected</span><strong id="stat-rejected">{r}</strong></div><div class="card"><span class="muted">Buy / Sell (this tab)</span><strong>{b} / {s}</strong></div></div>
+<div class="cards"><div class="card"><div class="label">Pending</div><div class="value" id="stat-pending">{p}</div></div><div class="card"><div class="label">Approved</div><div class="value" id="stat-approved">{a}</div></div><div class="card"><div class="label">Rejected</div><div class="value" id="stat-rejected">{r}</div></div><div class="card"><div class="label">Buy / Sell (this tab)</div><div class="value">{b} / {s}</div></div></div>
 <nav class="tabs">{tabs}</nav>
 <form method="post" action="/action-center/approve-all" class="inline" data-confirm="Approve and execute every pending order?">{csrf}<button type="submit" id="approve-all">Approve all</button></form>
 <div class="table-wrap"><table id="pending-orders"><thead><tr><th>#</th><th>Created (IST)</th><th>Strategy</th><th>Symbol</th><th>Exchange</th><th>Action</th><th class="num">Qty</th><th class="num">Price</th><th>Type</th><th>Product</th><th>Endpoint</th><th>Status</th><th>Outcome</th><th></th></tr></thead><tbody>{table_rows}</tbody></table></div></div>"#,
