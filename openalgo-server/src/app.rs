@@ -73,6 +73,8 @@ pub struct AppState {
     pub pnl: Arc<crate::pnl::PnlSeries>,
     /// The strike ladders of the current master (option endpoints and pages).
     pub ladders: Arc<crate::options::LadderCache>,
+    /// Dashboard login sessions (the store, or Redis with `REDIS_URL`).
+    pub sessions: Arc<dyn crate::security::sessions::SessionStore>,
     /// Semi-auto mode and the Action Center's queue.
     pub action_center: Arc<crate::action_center::ActionCenter>,
     /// The administrator's user id once read (it never changes after setup).
@@ -91,6 +93,9 @@ impl AppState {
     /// State over `parts`.
     #[must_use]
     pub fn new(parts: AppParts) -> Self {
+        let sessions = Arc::new(crate::security::sessions::StoreSessions::new(Arc::clone(
+            &parts.store,
+        )));
         let action_center = Arc::new(crate::action_center::ActionCenter::new(
             Arc::clone(&parts.store),
             Arc::clone(&parts.clock),
@@ -111,7 +116,18 @@ impl AppState {
             ladders: Arc::default(),
             action_center,
             admin: Arc::default(),
+            sessions,
         }
+    }
+
+    /// Keeps dashboard sessions in `sessions` instead of the store.
+    #[must_use]
+    pub fn with_sessions(
+        mut self,
+        sessions: Arc<dyn crate::security::sessions::SessionStore>,
+    ) -> Self {
+        self.sessions = sessions;
+        self
     }
 
     /// The administrator's user id (read from the store once); `None` before setup.

@@ -128,12 +128,13 @@ async fn handle(
 ) -> Result<HttpResponse, ApiError> {
     if let Some(ip) = crate::security::client_ip::of(req) {
         if limiter
-            .check_class(
+            .admit(
                 LimitClass::Login,
                 "broker_callback",
                 ip,
                 state.clock.now_ms(),
             )
+            .await
             .is_some()
         {
             return Ok(

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod books;
 mod broker_login;
 pub mod broker_session;
+pub mod cluster;
 pub mod error;
 pub mod journal;
 pub mod options;

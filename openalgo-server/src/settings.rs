@@ -48,6 +48,9 @@ pub struct Settings {
     pub ws_timing: crate::stream::Timing,
     /// The risk rules' defaults (`RISK_*`).
     pub risk: crate::risk::RiskDefaults,
+    /// Shared state between instances (`REDIS_URL`, `REDIS_PREFIX`, `REDIS_TIMEOUT_MS`);
+    /// `None` keeps everything in process.
+    pub redis: Option<crate::cluster::RedisConfig>,
 }
 
 /// Settings that cannot be used.
@@ -139,6 +142,42 @@ fn pool_size(value: Option<String>) -> Result<usize, SettingsError> {
                 SettingsError::Invalid(format!("DATABASE_POOL_SIZE: '{v}' is not 1–256"))
             })
     })
+}
+
+/// `REDIS_URL` with its prefix (`REDIS_PREFIX`, default `openalgo:`) and call timeout
+/// (`REDIS_TIMEOUT_MS`, 1–60000, default 500).
+fn redis_config(
+    url: Option<String>,
+    prefix: Option<String>,
+    timeout_ms: Option<String>,
+) -> Result<Option<crate::cluster::RedisConfig>, SettingsError> {
+    let Some(url) = url else { return Ok(None) };
+    let timeout_ms = match timeout_ms {
+        None => 500,
+        Some(t) => t
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|v| (1..=60_000).contains(v))
+            .ok_or_else(|| {
+                SettingsError::Invalid(format!(
+                    "REDIS_TIMEOUT_MS: '{t}' is not 1–60000 milliseconds"
+                ))
+            })?,
+    };
+    let url = url.trim().to_owned();
+    if !(url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("unix://"))
+    {
+        // The value is not echoed: it may hold a password.
+        return Err(SettingsError::Invalid(
+            "REDIS_URL must start with redis://, rediss:// or unix://".into(),
+        ));
+    }
+    Ok(Some(crate::cluster::RedisConfig {
+        url: SecretString::from(url),
+        prefix: prefix.unwrap_or_else(|| "openalgo:".into()),
+        timeout: std::time::Duration::from_millis(timeout_ms),
+    }))
 }
 
 /// `sqlite:///path` or a plain path.
@@ -309,6 +348,11 @@ impl Settings {
             },
             risk: crate::risk::RiskDefaults::from_vars(&|name| env(&[name]))
                 .map_err(|e| SettingsError::Invalid(e.0))?,
+            redis: redis_config(
+                env(&["REDIS_URL"]),
+                env(&["REDIS_PREFIX"]),
+                env(&["REDIS_TIMEOUT_MS"]),
+            )?,
         })
     }
 }
@@ -316,6 +360,27 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redis_settings() {
+        assert!(redis_config(None, None, None).unwrap().is_none());
+        let c = redis_config(Some("redis://127.0.0.1:6379".into()), None, None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.prefix, "openalgo:");
+        assert_eq!(c.timeout.as_millis(), 500);
+        let c = redis_config(
+            Some("redis://h".into()),
+            Some("x:".into()),
+            Some("250".into()),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((c.prefix.as_str(), c.timeout.as_millis()), ("x:", 250));
+        let e = redis_config(Some("http://:hunter2@h".into()), None, None).unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert!(redis_config(Some("redis://h".into()), None, Some("0".into())).is_err());
+    }
 
     #[test]
     fn database_urls() {

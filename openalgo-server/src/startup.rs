@@ -32,6 +32,10 @@ pub struct Application {
     stream: Arc<crate::stream::StreamContext>,
     bus: crate::stream::BusConfig,
     risk_interval: std::time::Duration,
+    /// The shared Redis (`REDIS_URL`), whose listeners run with the server.
+    redis: Option<Arc<crate::cluster::Redis>>,
+    /// The market stream shared between instances (`REDIS_URL`).
+    shared_feed: Option<Arc<crate::cluster::feed::RedisFeed>>,
 }
 
 /// Startup failures.
@@ -54,6 +58,9 @@ pub enum StartupError {
     /// The live broker adapter could not be built.
     #[error(transparent)]
     Broker(#[from] openalgo_core::BrokerError),
+    /// `REDIS_URL` cannot be used.
+    #[error(transparent)]
+    Redis(#[from] crate::cluster::RedisError),
     /// The address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -240,11 +247,22 @@ impl Application {
         let build_started = std::time::Instant::now();
         let latency = Arc::new(openalgo_brokers::latency::LatencyMonitor::default());
         let writer = JournalWriter::spawn(Arc::clone(&store));
-        let api_keys = Arc::new(ApiKeys::new(
+        let redis = settings
+            .redis
+            .as_ref()
+            .map(crate::cluster::Redis::new)
+            .transpose()?;
+        let mut api_keys = ApiKeys::new(
             Arc::clone(&store),
             settings.pepper.clone(),
             &settings.fernet_salt,
-        ));
+        );
+        if let Some(redis) = &redis {
+            api_keys = api_keys.with_bus(Arc::new(crate::cluster::key_bus::RedisKeyBus::new(
+                Arc::clone(redis),
+            )));
+        }
+        let api_keys = Arc::new(api_keys);
         let entry = settings.broker_settings.entry();
         let (accounts, market, broker_session) = match settings.broker_settings.connect(clock)? {
             Connection::Paper(paper) => {
@@ -316,6 +334,12 @@ impl Application {
             pnl: Arc::default(),
         })
         .with_calendar(calendar);
+        let state = match &redis {
+            Some(redis) => state.with_sessions(Arc::new(
+                crate::cluster::sessions::RedisSessions::new(Arc::clone(redis)),
+            )),
+            None => state,
+        };
         let address = format!("{}:{}", settings.host, settings.port);
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -333,20 +357,30 @@ impl Application {
         let ws = TcpListener::bind(&ws_address).map_err(bind_ws)?;
         let ws_port = ws.local_addr().map_err(bind_ws)?.port();
         let data = web::Data::new(state.clone());
-        let stream_ctx = Arc::new(crate::stream::StreamContext::new(
-            stream_parts,
-            settings.ws_timing,
-        ));
+        let mut stream_ctx = crate::stream::StreamContext::new(stream_parts, settings.ws_timing);
+        let shared_feed = redis
+            .as_ref()
+            .map(|r| crate::cluster::feed::RedisFeed::new(Arc::clone(r), entry.name));
+        if let Some(feed) = &shared_feed {
+            stream_ctx = stream_ctx.with_shared_feed(Arc::clone(feed) as _);
+        }
+        let stream_ctx = Arc::new(stream_ctx);
         let security_data = web::Data::from(security);
         let stream_data = web::Data::new(Arc::clone(&stream_ctx));
         let started = web::Data::new(crate::routes::health::Started {
             at: std::time::Instant::now(),
             build_ms: build_started.elapsed().as_millis(),
         });
-        let limiter = web::Data::new(crate::rate_limit::RateLimiter::new(
+        let mut limiter = crate::rate_limit::RateLimiter::new(
             settings.rate_limits,
             crate::routes::v1::table::rate_class,
-        ));
+        );
+        if let Some(redis) = &redis {
+            limiter = limiter.with_shared(Arc::new(crate::cluster::windows::RedisWindows::new(
+                Arc::clone(redis),
+            )));
+        }
+        let limiter = web::Data::new(limiter);
         let security_config = web::Data::new(settings.security.clone());
         let headers = web::Data::new(crate::security::SecurityHeaders::new(&settings.security));
         let server = HttpServer::new(move || {
@@ -388,6 +422,8 @@ impl Application {
             stream: stream_ctx,
             bus: settings.bus.clone(),
             risk_interval: settings.risk.pnl_interval,
+            redis,
+            shared_feed,
         })
     }
 
@@ -446,6 +482,18 @@ impl Application {
             clock: Arc::clone(&self.state.clock),
         };
         drivers.push(tokio::spawn(monitor.run(self.risk_interval)));
+        if let Some(feed) = &self.shared_feed {
+            // On the feed's runtime, beside the market loop it drives.
+            let rt = crate::stream::runtime()?;
+            let _entered = rt.enter();
+            drivers.extend(feed.run(&self.state.hub));
+        }
+        if let Some(redis) = &self.redis {
+            drivers.push(tokio::spawn(crate::cluster::key_bus::listen(
+                Arc::clone(redis),
+                Arc::clone(&self.state.api_keys),
+            )));
+        }
         drivers.push(tokio::spawn(crate::webhooks::square_off::run(
             self.state.clone(),
             std::time::Duration::from_secs(1),

@@ -32,12 +32,24 @@ struct Caches {
     invalid: HashMap<[u8; 32], Instant>,
 }
 
+/// Tells the other instances that keys changed, so that they drop their cached verdicts
+/// (Redis with `REDIS_URL`; nothing to tell in a single instance).
+pub trait KeyCacheBus: Send + Sync + std::fmt::Debug {
+    /// Announces a rotation and returns once every listening instance has dropped its cache
+    /// (bounded wait). Blocking: called off the async executor.
+    ///
+    /// # Errors
+    /// A description of what could not be confirmed.
+    fn announce(&self) -> Result<(), String>;
+}
+
 /// Issues and verifies API keys against the store.
 pub struct ApiKeys {
     store: Arc<dyn Store>,
     pepper: SecretString,
     cipher: super::SecretCipher,
     caches: Mutex<Caches>,
+    bus: Option<Arc<dyn KeyCacheBus>>,
 }
 
 impl std::fmt::Debug for ApiKeys {
@@ -73,7 +85,20 @@ impl ApiKeys {
             pepper,
             cipher,
             caches: Mutex::new(Caches::default()),
+            bus: None,
         }
+    }
+
+    /// Announces rotations on `bus` (several instances).
+    #[must_use]
+    pub fn with_bus(mut self, bus: Arc<dyn KeyCacheBus>) -> Self {
+        self.bus = Some(bus);
+        self
+    }
+
+    /// Drops every cached verdict (a key changed on another instance).
+    pub fn forget_cached(&self) {
+        *self.caches() = Caches::default();
     }
 
     /// The plaintext key of `user_id`, decrypted from its stored copy.
@@ -92,7 +117,9 @@ impl ApiKeys {
     }
 
     /// Creates (or replaces) the key of `user_id`; returns the plaintext once. Every cached
-    /// verification is dropped, so the old key stops working at once.
+    /// verification is dropped, so the old key stops working at once; with a bus, on every
+    /// instance (a failure to confirm that is logged: the other instances drop their caches
+    /// when their listener reconnects).
     ///
     /// # Errors
     /// [`StoreError`] when the hash cannot be stored.
@@ -102,7 +129,15 @@ impl ApiKeys {
             .map_err(|e| StoreError::Conflict(format!("cannot hash the API key: {e}")))?;
         self.store
             .set_api_key(user_id, &hash, &self.cipher.encrypt(&key))?;
-        *self.caches() = Caches::default();
+        self.forget_cached();
+        if let Some(bus) = &self.bus {
+            if let Err(e) = bus.announce() {
+                tracing::error!(
+                    error = %e,
+                    "API key rotated, but not every instance confirmed dropping its cache"
+                );
+            }
+        }
         Ok(key)
     }
 

@@ -5,7 +5,7 @@ mod api_key;
 mod cipher;
 mod hashing;
 
-pub use api_key::{ApiKeys, generate_api_key};
+pub use api_key::{ApiKeys, KeyCacheBus, generate_api_key};
 pub use cipher::SecretCipher;
 pub use hashing::{hash_secret, verify_secret};
 

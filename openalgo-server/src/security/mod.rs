@@ -12,6 +12,7 @@ pub mod rate_limit;
 pub mod redact;
 pub mod secret_file;
 pub mod session_cookie;
+pub mod sessions;
 pub mod traffic;
 
 pub use bans::{Ban, BanList};

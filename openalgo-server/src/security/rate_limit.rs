@@ -5,7 +5,8 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -57,7 +58,9 @@ impl Limit {
         Ok(Self { count, per, unit })
     }
 
-    fn window_ms(self) -> i64 {
+    /// The window's length in milliseconds.
+    #[must_use]
+    pub fn window_ms(self) -> i64 {
         let unit = match self.unit {
             "second" => 1_000,
             "minute" => 60_000,
@@ -194,7 +197,34 @@ pub struct RateLimiter {
     classify: Classify,
     shards: Box<[Mutex<HashMap<Key, Hits, foldhash::fast::RandomState>>]>,
     hasher: foldhash::fast::RandomState,
+    /// Windows shared between instances (`REDIS_URL`); `None` keeps everything in process.
+    shared: Option<Arc<dyn SharedWindows>>,
+    /// When the last shared-window failure was logged (epoch ms), so that an outage logs once
+    /// every few seconds, not once a request.
+    warned_ms: AtomicI64,
 }
+
+/// Moving windows shared between instances (Redis with `REDIS_URL`): the same semantics as the
+/// in-process windows, checked and counted atomically across every instance.
+#[async_trait::async_trait]
+pub trait SharedWindows: Send + Sync + std::fmt::Debug {
+    /// Records a hit of `client` in `scope` (the limit class and route) at `now_ms` against
+    /// `limits` (one window each): `Ok(Some(i))` when `limits[i]` is full (the hit is then not
+    /// counted in any window), `Ok(None)` when it was counted in all of them.
+    ///
+    /// # Errors
+    /// A description of the failure (the shared store is down or slow).
+    async fn hit(
+        &self,
+        scope: &str,
+        client: IpAddr,
+        limits: &[Limit],
+        now_ms: i64,
+    ) -> Result<Option<usize>, String>;
+}
+
+/// How long a shared-window failure keeps further ones out of the log.
+const WARN_EVERY_MS: i64 = 10_000;
 
 fn prune(hits: &mut Hits, window_ms: i64, now_ms: i64) {
     while hits.front().is_some_and(|&t| now_ms - t >= window_ms) {
@@ -211,6 +241,60 @@ impl RateLimiter {
             classify,
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             hasher: foldhash::fast::RandomState::default(),
+            shared: None,
+            warned_ms: AtomicI64::new(i64::MIN),
+        }
+    }
+
+    /// Counts in `shared` windows (every instance sees every hit). When they fail (the shared
+    /// store is down or slow) the limiter fails open to its in-process windows: each instance
+    /// then still enforces the limits on the requests it sees.
+    #[must_use]
+    pub fn with_shared(mut self, shared: Arc<dyn SharedWindows>) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+
+    /// Records a request on `route` under `class`, in the shared windows when there are some
+    /// (falling back to the in-process ones when they fail), else in process as
+    /// [`RateLimiter::check_class`]; `Some(message)` naming the exceeded limit.
+    pub async fn admit(
+        &self,
+        class: LimitClass,
+        route: &str,
+        ip: IpAddr,
+        now_ms: i64,
+    ) -> Option<String> {
+        let Some(shared) = &self.shared else {
+            return self.check_class(class, route, ip, now_ms);
+        };
+        let (first, second) = self.limits.for_class(class, route, self.classify);
+        let both = [first, second.unwrap_or(first)];
+        let limits = &both[..if second.is_some() { 2 } else { 1 }];
+        let class_name = match class {
+            LimitClass::Api => "api",
+            LimitClass::Login => "login",
+            LimitClass::Reset => "reset",
+            LimitClass::Webhook => "webhook",
+        };
+        let scope = format!("{class_name}:{route}");
+        match shared.hit(&scope, ip, limits, now_ms).await {
+            Ok(full) => full.and_then(|i| limits.get(i)).map(|l| l.message()),
+            Err(e) => {
+                let last = self.warned_ms.load(Ordering::Relaxed);
+                if now_ms.saturating_sub(last) >= WARN_EVERY_MS
+                    && self
+                        .warned_ms
+                        .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_ok()
+                {
+                    tracing::warn!(
+                        error = %e,
+                        "shared rate limits unavailable; enforcing them per instance"
+                    );
+                }
+                self.check_class(class, route, ip, now_ms)
+            }
         }
     }
 
@@ -288,7 +372,7 @@ pub async fn enforce(
             .trim_start_matches("/api/v1/")
             .trim_end_matches('/');
         let endpoint = endpoint.split('/').next().unwrap_or_default();
-        if let Some(message) = limiter.check(endpoint, ip, now_ms) {
+        if let Some(message) = limiter.admit(LimitClass::Api, endpoint, ip, now_ms).await {
             return Ok(req
                 .into_response(HttpResponse::TooManyRequests().json(json!({"message": message}))));
         }

@@ -132,7 +132,9 @@ pub fn start_publisher(endpoint: &str) -> std::io::Result<Publisher> {
     Ok(Publisher(tx))
 }
 
-fn route(hub: &Hub, topic: &str, payload: &[u8]) {
+/// Routes one bus message (`topic`, JSON `payload`) into `hub`: market data to the holders of
+/// its instrument, shaped order updates to the order subscribers.
+pub fn route(hub: &Hub, topic: &str, payload: &[u8]) {
     let Ok(data) = serde_json::from_slice::<serde_json::Value>(payload) else {
         tracing::warn!(topic, "bus message without a JSON payload dropped");
         return;

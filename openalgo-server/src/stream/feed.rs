@@ -31,8 +31,13 @@ pub(super) async fn market_loop(
     publisher: Option<super::bus::Publisher>,
     ctx: Option<Arc<StreamContext>>,
     policy: StallPolicy,
+    shared: Option<Arc<dyn super::SharedFeed>>,
 ) {
-    let mut changes = hub.watch_upstream();
+    // Shared between instances: the upstream set is the cluster's (empty unless this instance
+    // leads), and ticks reach this hub through the shared feed, not directly.
+    let mut changes = shared
+        .as_ref()
+        .map_or_else(|| hub.watch_upstream(), |f| f.watch());
     let mut generations = ctx.as_ref().map(|c| c.book.watch());
     let paper_accounts = |ctx: &Option<Arc<StreamContext>>| -> Vec<Arc<PaperBroker>> {
         ctx.as_ref().map_or_else(Vec::new, |c| {
@@ -54,7 +59,9 @@ pub(super) async fn market_loop(
     tokio::pin!(stall_timer);
     loop {
         changes.borrow_and_update();
-        let wanted = hub.upstream();
+        let wanted = shared
+            .as_ref()
+            .map_or_else(|| hub.upstream(), |f| f.upstream());
         let mut retry_at = None;
         let mut stream = if wanted.is_empty() {
             watchdog.stop();
@@ -148,7 +155,10 @@ pub(super) async fn market_loop(
                             tracing::info!("market data flowing again");
                         }
                         let fanout = Instant::now();
-                        hub.publish_tick(&t);
+                        match &shared {
+                            Some(feed) => feed.publish(&t),
+                            None => hub.publish_tick(&t),
+                        }
                         if let Some(c) = &ctx {
                             stage_clock.tick(&c.latency, &t, fanout);
                         }
@@ -171,7 +181,17 @@ pub(super) async fn market_loop(
                         if let Some(c) = &ctx {
                             if c.book.current().live.paper.is_none() {
                                 let user = c.username_of_admin().await;
-                                c.hub.publish_order(&u, TradingMode::Live, &user);
+                                match &shared {
+                                    Some(feed) => feed.publish_order(
+                                        serde_json::to_string(&u.message(
+                                            &user,
+                                            TradingMode::Live,
+                                            c.hub.broker(),
+                                        ))
+                                        .unwrap_or_default(),
+                                    ),
+                                    None => c.hub.publish_order(&u, TradingMode::Live, &user),
+                                }
                             }
                         }
                     }
@@ -248,7 +268,12 @@ pub(super) fn spawn(ctx: &Arc<StreamContext>, publisher: Option<super::bus::Publ
         publisher,
         Some(Arc::clone(ctx)),
         policy_of(ctx),
+        ctx.shared.clone(),
     ));
+    if let Some(feed) = ctx.shared.clone() {
+        tokio::spawn(share_orders(Arc::clone(ctx), feed));
+        return;
+    }
     let ctx = Arc::clone(ctx);
     tokio::spawn(async move {
         let mut generations = ctx.book.watch();
@@ -280,6 +305,49 @@ pub(super) fn spawn(ctx: &Arc<StreamContext>, publisher: Option<super::bus::Publ
             }
         }
     });
+}
+
+/// Shared between instances: every paper account's order updates go to the shared feed
+/// (always, since clients of other instances may want them), which delivers them to every
+/// instance's order subscribers; per generation of accounts, as [`spawn`] does in process.
+async fn share_orders(ctx: Arc<StreamContext>, feed: Arc<dyn super::SharedFeed>) {
+    let mut generations = ctx.book.watch();
+    loop {
+        let tasks: Vec<_> = ctx
+            .book
+            .current()
+            .paper_accounts()
+            .into_iter()
+            .map(|(account, mode)| {
+                let (ctx, feed) = (Arc::clone(&ctx), Arc::clone(&feed));
+                let mut updates = account.order_updates();
+                tokio::spawn(async move {
+                    loop {
+                        match updates.recv().await {
+                            Ok(u) => {
+                                let user = ctx.username_of_admin().await;
+                                let message = u.message(&user, mode, ctx.hub.broker());
+                                feed.publish_order(
+                                    serde_json::to_string(&message).unwrap_or_default(),
+                                );
+                            }
+                            Err(RecvError::Lagged(n)) => {
+                                tracing::warn!(missed = n, "order updates lagged");
+                            }
+                            Err(RecvError::Closed) => return,
+                        }
+                    }
+                })
+            })
+            .collect();
+        let changed = generations.changed().await;
+        for t in tasks {
+            t.abort();
+        }
+        if changed.is_err() {
+            return;
+        }
+    }
 }
 
 /// Forwards one account's order updates to the hub while it has a receiver (see

@@ -185,7 +185,14 @@ fn start(
     hub.subscribe(id, &key("SBIN"), SubscriptionMode::Ltp);
     hub.subscribe(id, &key("INFY"), SubscriptionMode::Ltp);
     let market: Arc<dyn Broker> = market.clone();
-    let task = tokio::spawn(market_loop(Arc::clone(&hub), market, None, None, policy));
+    let task = tokio::spawn(market_loop(
+        Arc::clone(&hub),
+        market,
+        None,
+        None,
+        policy,
+        None,
+    ));
     (hub, outbox, task)
 }
 

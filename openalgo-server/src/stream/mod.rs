@@ -54,6 +54,23 @@ impl Default for Timing {
     }
 }
 
+/// The upstream market stream shared between instances (Redis with `REDIS_URL`): one instance
+/// (the leader of the broker session) subscribes upstream to what every instance's clients
+/// hold, and hands every tick to all instances, itself included; the others subscribe nothing.
+pub trait SharedFeed: Send + Sync + std::fmt::Debug {
+    /// What this instance subscribes upstream: nothing unless it leads, then the union of every
+    /// instance's upstream set.
+    fn upstream(&self) -> Vec<openalgo_core::broker::Subscription>;
+    /// Changes whenever [`SharedFeed::upstream`] may have changed (leadership, another
+    /// instance's set).
+    fn watch(&self) -> tokio::sync::watch::Receiver<u64>;
+    /// Hands a tick received upstream to every instance (never blocks; dropped when behind).
+    fn publish(&self, tick: &openalgo_core::market::Tick);
+    /// Hands a shaped order update (the WebSocket message, JSON) of this instance's accounts to
+    /// every instance's order subscribers, this one's included (never blocks).
+    fn publish_order(&self, message: String);
+}
+
 /// What the stream's subsystems need from the rest of the server, and nothing more.
 #[allow(missing_debug_implementations)]
 pub struct StreamParts {
@@ -102,6 +119,8 @@ pub struct StreamContext {
     pub stall: std::time::Duration,
     names: Mutex<HashMap<i64, String>>,
     admin: std::sync::OnceLock<String>,
+    /// The feed shared between instances; `None` subscribes upstream in process.
+    shared: Option<Arc<dyn SharedFeed>>,
 }
 
 impl std::fmt::Debug for StreamContext {
@@ -132,7 +151,15 @@ impl StreamContext {
             stall: timing.stall,
             names: Mutex::default(),
             admin: std::sync::OnceLock::new(),
+            shared: None,
         }
+    }
+
+    /// Shares the upstream stream with other instances through `feed`.
+    #[must_use]
+    pub fn with_shared_feed(mut self, feed: Arc<dyn SharedFeed>) -> Self {
+        self.shared = Some(feed);
+        self
     }
 
     /// The admin's username (the single user whose orders are streamed), read once.

@@ -160,7 +160,7 @@ pub(super) async fn reset(
     form: FormData,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(refused) =
-        admit_anonymous(&state, &limiter, &req, &form, LimitClass::Reset, "reset")
+        admit_anonymous(&state, &limiter, &req, &form, LimitClass::Reset, "reset").await
     {
         return Ok(refused);
     }

@@ -74,7 +74,7 @@ pub(super) async fn submit(
     form: FormData,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(refused) =
-        admit_anonymous(&state, &limiter, &req, &form, LimitClass::Login, "login")
+        admit_anonymous(&state, &limiter, &req, &form, LimitClass::Login, "login").await
     {
         return Ok(refused);
     }
@@ -157,7 +157,9 @@ pub(super) async fn totp_submit(
         &form,
         LimitClass::Login,
         "login_totp",
-    ) {
+    )
+    .await
+    {
         return Ok(refused);
     }
     let Some(user_id) = pending::user(&state, &req) else {

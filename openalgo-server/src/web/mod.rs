@@ -195,7 +195,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 const LOGIN_LIMITED: &str = "Too many login attempts. Please wait a minute and try again.";
 
 /// `Some(429 page)` when the client is over the class's limits.
-fn limited(
+async fn limited(
     state: &AppState,
     limiter: &RateLimiter,
     req: &HttpRequest,
@@ -203,7 +203,9 @@ fn limited(
     route: &str,
 ) -> Option<HttpResponse> {
     let ip = crate::security::client_ip::of(req)?;
-    limiter.check_class(class, route, ip, state.clock.now_ms())?;
+    limiter
+        .admit(class, route, ip, state.clock.now_ms())
+        .await?;
     let message = match class {
         LimitClass::Reset => "Too many password reset attempts. Please try again later.",
         _ => LOGIN_LIMITED,
@@ -235,7 +237,7 @@ fn csrf_field_of(form: &HashMap<String, String>) -> Option<&str> {
 
 /// An anonymous form post is let through when the client is within `class`'s rate limits and
 /// the form's CSRF token fits; otherwise the refusal to send.
-fn admit_anonymous(
+async fn admit_anonymous(
     state: &AppState,
     limiter: &RateLimiter,
     req: &HttpRequest,
@@ -243,7 +245,7 @@ fn admit_anonymous(
     class: LimitClass,
     route: &str,
 ) -> Option<HttpResponse> {
-    if let Some(r) = limited(state, limiter, req, class, route) {
+    if let Some(r) = limited(state, limiter, req, class, route).await {
         return Some(r);
     }
     (!csrf::valid(state, req, None, csrf_field_of(form))).then(csrf_failed)

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::security::sessions::{NewSession, SessionError};
 
 pub use crate::security::session_cookie::{COOKIE, SECURE_COOKIE, has_session_cookie};
 
@@ -89,14 +90,18 @@ pub async fn start(
         .get("user-agent")
         .and_then(|v| v.to_str().ok())
         .map(|v| v.chars().take(500).collect());
-    let store = std::sync::Arc::clone(&state.store);
-    let h = hash(&token);
-    web::block(move || {
-        store.create_session(&h, user_id, now, expires, ip.as_deref(), ua.as_deref())
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
+    state
+        .sessions
+        .create(NewSession {
+            token_hash: hash(&token),
+            user_id,
+            now_ms: now,
+            expires_at_ms: expires,
+            ip,
+            user_agent: ua,
+        })
+        .await
+        .map_err(failed)?;
     Ok(cookie(state, token, Some(expires)))
 }
 
@@ -116,12 +121,7 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<Sessi
         return Ok(None);
     };
     let token_hash = hash(&token);
-    let store = std::sync::Arc::clone(&state.store);
-    let lookup = token_hash.clone();
-    let row = web::block(move || store.session(&lookup))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let row = state.sessions.get(&token_hash).await.map_err(failed)?;
     let Some(row) = row else { return Ok(None) };
     if state.clock.now_ms() >= row.expires_at_ms {
         end_all(state, row.user_id).await?;
@@ -138,14 +138,27 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<Sessi
 /// # Errors
 /// 500 when the store fails.
 pub async fn end_all(state: &AppState, user_id: i64) -> Result<(), ApiError> {
+    state.sessions.end_user(user_id).await.map_err(failed)?;
     let store = std::sync::Arc::clone(&state.store);
-    web::block(move || {
-        store.delete_user_sessions(user_id)?;
-        store.revoke_broker_tokens(user_id)
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)
+    web::block(move || store.revoke_broker_tokens(user_id))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+/// A session-store failure as an answer: 503 when the shared store is unavailable (a clear
+/// JSON error, not a hang), 500 otherwise.
+fn failed(e: SessionError) -> ApiError {
+    match e {
+        SessionError::Unavailable(_) => {
+            tracing::warn!(error = %e, "session store unavailable");
+            ApiError::Status {
+                status: actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                message: "The session store is unavailable; try again shortly".into(),
+            }
+        }
+        other => ApiError::internal(other),
+    }
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ pub(super) async fn submit(
     data: FormData,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(refused) =
-        admit_anonymous(&state, &limiter, &req, &data, LimitClass::Login, "setup")
+        admit_anonymous(&state, &limiter, &req, &data, LimitClass::Login, "setup").await
     {
         return Ok(refused);
     }

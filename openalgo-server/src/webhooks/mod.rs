@@ -199,7 +199,7 @@ fn error(status: actix_web::http::StatusCode, message: &str) -> HttpResponse {
 
 /// The refusal of a webhook that is over its rate limit, or whose body is not a JSON object
 /// of acceptable size; `Ok(body)` otherwise.
-fn admit(
+async fn admit(
     state: &AppState,
     req: &HttpRequest,
     route: &str,
@@ -209,8 +209,9 @@ fn admit(
         req.app_data::<web::Data<RateLimiter>>(),
         crate::security::client_ip::of(req),
     ) {
-        if let Some(limit) =
-            limiter.check_class(LimitClass::Webhook, route, ip, state.clock.now_ms())
+        if let Some(limit) = limiter
+            .admit(LimitClass::Webhook, route, ip, state.clock.now_ms())
+            .await
         {
             return Err(error(
                 actix_web::http::StatusCode::TOO_MANY_REQUESTS,
@@ -258,7 +259,7 @@ async fn receive(
     id: String,
     body: &[u8],
 ) -> Result<Result<(Stored, Map<String, Value>), HttpResponse>, ApiError> {
-    let fields = match admit(state, req, source, body) {
+    let fields = match admit(state, req, source, body).await {
         Ok(m) => m,
         Err(refused) => return Ok(Err(refused)),
     };

@@ -32,6 +32,8 @@ pub(crate) struct Options {
     pub(crate) data_dir: Option<std::path::PathBuf>,
     /// The risk rules' defaults (the server's own defaults unless a test sets them).
     pub(crate) risk: openalgo_server::risk::RiskDefaults,
+    /// Shared state between instances (`REDIS_URL`); in process when `None`.
+    pub(crate) redis: Option<openalgo_server::cluster::RedisConfig>,
 }
 
 impl Default for Options {
@@ -52,6 +54,7 @@ impl Default for Options {
             broker: None,
             data_dir: None,
             risk: openalgo_server::risk::RiskDefaults::default(),
+            redis: None,
         }
     }
 }
@@ -150,6 +153,7 @@ pub(crate) async fn spawn_with(
         ws_timing: options.ws_timing,
         bus: options.bus,
         risk: options.risk,
+        redis: options.redis,
     };
     let api_key = match api_key {
         Some(k) => k,

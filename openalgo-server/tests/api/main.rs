@@ -9,6 +9,7 @@ mod analyzer;
 mod angel;
 mod basics;
 mod calendar;
+mod cluster;
 mod compound;
 mod crash;
 mod dashboard;
