@@ -55,6 +55,7 @@ async fn setup() -> (String, reqwest::Client) {
         ws_timing: openalgo_server::stream::Timing::default(),
         bus: openalgo_server::stream::BusConfig::default(),
         risk: openalgo_server::risk::RiskDefaults::default(),
+        metrics: openalgo_server::metrics::MetricsAccess::default(),
     };
     let admin = store
         .create_admin("admin", &hash_secret("Secret#123", &pepper).expect("hash"))

@@ -13,6 +13,7 @@ mod broker_login;
 pub mod broker_session;
 pub mod error;
 pub mod journal;
+pub mod metrics;
 pub mod options;
 pub mod orders;
 pub mod pnl;

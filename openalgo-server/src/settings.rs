@@ -46,6 +46,8 @@ pub struct Settings {
     pub ws_timing: crate::stream::Timing,
     /// The risk rules' defaults (`RISK_*`).
     pub risk: crate::risk::RiskDefaults,
+    /// Who may read `/metrics` (`METRICS_ALLOW`, `METRICS_TOKEN`).
+    pub metrics: crate::metrics::MetricsAccess,
 }
 
 /// Settings that cannot be used.
@@ -265,6 +267,8 @@ impl Settings {
             },
             risk: crate::risk::RiskDefaults::from_vars(&|name| env(&[name]))
                 .map_err(|e| SettingsError::Invalid(e.0))?,
+            metrics: crate::metrics::MetricsAccess::from_vars(&|name| env(&[name]))
+                .map_err(SettingsError::Invalid)?,
         })
     }
 }

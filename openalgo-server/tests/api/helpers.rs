@@ -32,6 +32,8 @@ pub(crate) struct Options {
     pub(crate) data_dir: Option<std::path::PathBuf>,
     /// The risk rules' defaults (the server's own defaults unless a test sets them).
     pub(crate) risk: openalgo_server::risk::RiskDefaults,
+    /// Who may read `/metrics` (loopback only unless a test sets it).
+    pub(crate) metrics: openalgo_server::metrics::MetricsAccess,
 }
 
 impl Default for Options {
@@ -52,6 +54,7 @@ impl Default for Options {
             broker: None,
             data_dir: None,
             risk: openalgo_server::risk::RiskDefaults::default(),
+            metrics: openalgo_server::metrics::MetricsAccess::default(),
         }
     }
 }
@@ -149,6 +152,7 @@ pub(crate) async fn spawn_with(
         ws_timing: options.ws_timing,
         bus: options.bus,
         risk: options.risk,
+        metrics: options.metrics,
     };
     let api_key = match api_key {
         Some(k) => k,
