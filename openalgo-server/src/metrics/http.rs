@@ -40,6 +40,23 @@ struct RouteStats {
     /// (method index, status, count).
     statuses: Vec<(u8, u16, u64)>,
     latency: Histogram,
+    /// The pattern has no dynamic segment: a request whose path equals it matched it, so the
+    /// router's pattern need not be asked for again (that walks the route tree and allocates).
+    literal: bool,
+}
+
+impl RouteStats {
+    fn add(&mut self, method: u8, status: u16, took: Duration) {
+        match self
+            .statuses
+            .iter_mut()
+            .find(|(m, s, _)| *m == method && *s == status)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => self.statuses.push((method, status, 1)),
+        }
+        self.latency.observe(took);
+    }
 }
 
 #[derive(Debug, Default)]
@@ -90,24 +107,36 @@ impl HttpMetrics {
         took: Duration,
     ) {
         let route = route.unwrap_or(UNMATCHED);
-        let method = method_index(method);
         let shard = &self.shards[shard_index()];
         let mut routes = shard.routes.lock().unwrap_or_else(PoisonError::into_inner);
         if !routes.contains_key(route) {
             routes.insert(route.into(), RouteStats::default());
         }
-        let Some(stats) = routes.get_mut(route) else {
-            return;
-        };
-        match stats
-            .statuses
-            .iter_mut()
-            .find(|(m, s, _)| *m == method && *s == status)
-        {
-            Some((_, _, n)) => *n += 1,
-            None => stats.statuses.push((method, status, 1)),
+        if let Some(stats) = routes.get_mut(route) {
+            stats.add(method_index(method), status, took);
         }
-        stats.latency.observe(took);
+    }
+
+    /// Records `req` (after routing) answered with `status` in `took`.
+    pub fn record_request(&self, req: &actix_web::HttpRequest, status: u16, took: Duration) {
+        let method = method_index(req.method());
+        let path = req.path();
+        let shard = &self.shards[shard_index()];
+        let mut routes = shard.routes.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(stats) = routes.get_mut(path).filter(|s| s.literal) {
+            stats.add(method, status, took);
+            return;
+        }
+        let pattern = req.match_pattern();
+        let literal = pattern.as_deref() == Some(path);
+        let route = pattern.as_deref().unwrap_or(UNMATCHED);
+        if !routes.contains_key(route) {
+            routes.insert(route.into(), RouteStats::default());
+        }
+        if let Some(stats) = routes.get_mut(route) {
+            stats.literal |= literal;
+            stats.add(method, status, took);
+        }
     }
 
     /// Every route's figures, by route.
@@ -145,12 +174,9 @@ pub async fn observe(
         Ok(r) => r.status(),
         Err(e) => e.as_response_error().status_code(),
     };
-    super::global().http.record(
-        http.match_pattern().as_deref(),
-        http.method(),
-        status.as_u16(),
-        started.elapsed(),
-    );
+    super::global()
+        .http
+        .record_request(&http, status.as_u16(), started.elapsed());
     res
 }
 
@@ -187,5 +213,44 @@ mod tests {
         assert_eq!(f["/a/{id}"].latency.counts[0], 40);
         assert_eq!(f[UNMATCHED].requests[&("OTHER", 404)], 4);
         assert_eq!(f.len(), 2);
+    }
+
+    async fn recorded(
+        req: actix_web::HttpRequest,
+        m: actix_web::web::Data<HttpMetrics>,
+    ) -> actix_web::HttpResponse {
+        let status = if req.match_pattern().is_some() { 200 } else { 404 };
+        m.record_request(&req, status, Duration::ZERO);
+        actix_web::HttpResponse::Ok().finish()
+    }
+
+    #[actix_web::test]
+    async fn requests_are_counted_under_their_pattern_and_literal_paths_skip_the_router() {
+        use actix_web::{App, test, web};
+        let m = web::Data::new(HttpMetrics::default());
+        let app = test::init_service(
+            App::new()
+                .app_data(m.clone())
+                .route("/api/v1/ping", web::post().to(recorded))
+                .route("/strategy/{id}", web::post().to(recorded))
+                .default_service(web::to(recorded)),
+        )
+        .await;
+        for path in [
+            "/api/v1/ping",
+            "/api/v1/ping",
+            "/api/v1/ping",
+            "/strategy/42",
+            "/strategy/43",
+            "/nothing/here",
+        ] {
+            let req = test::TestRequest::post().uri(path).to_request();
+            let _ = test::call_service(&app, req).await;
+        }
+        let f = m.figures();
+        assert_eq!(f["/api/v1/ping"].requests[&("POST", 200)], 3);
+        assert_eq!(f["/strategy/{id}"].requests[&("POST", 200)], 2);
+        assert_eq!(f[UNMATCHED].requests[&("POST", 404)], 1);
+        assert_eq!(f.len(), 3, "{:?}", f.keys().collect::<Vec<_>>());
     }
 }
