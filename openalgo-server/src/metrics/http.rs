@@ -167,16 +167,20 @@ pub async fn observe(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    // The request's routing result is filled in by the router, inside `next`.
-    let http = req.request().clone();
+    // The pattern is read from the answer's request: the router fills it in inside `next`
+    // (and needs the request unshared to do so, so it is not cloned here).
+    let method = req.method().clone();
     let res = next.call(req).await;
-    let status = match &res {
-        Ok(r) => r.status(),
-        Err(e) => e.as_response_error().status_code(),
-    };
-    super::global()
-        .http
-        .record_request(&http, status.as_u16(), started.elapsed());
+    let metrics = &super::global().http;
+    match &res {
+        Ok(r) => metrics.record_request(r.request(), r.status().as_u16(), started.elapsed()),
+        Err(e) => metrics.record(
+            None,
+            &method,
+            e.as_response_error().status_code().as_u16(),
+            started.elapsed(),
+        ),
+    }
     res
 }
 

@@ -93,11 +93,10 @@ async fn metrics_parse_strictly_and_counters_move_after_requests() {
         ) >= 1.0,
         "{text}"
     );
+    // The MARKET order priced through the market broker's quote (the paper account itself is
+    // not a timed broker).
     assert!(
-        moved(
-            "openalgo_broker_call_duration_seconds_count",
-            &[("operation", "place_order")]
-        ) >= 1.0,
+        moved("openalgo_broker_call_duration_seconds_count", &[]) >= 1.0,
         "{text}"
     );
     assert!(moved("openalgo_journal_commit_duration_seconds_count", &[]) >= 1.0);
