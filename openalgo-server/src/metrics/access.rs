@@ -43,7 +43,9 @@ impl Network {
         };
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
@@ -114,7 +116,9 @@ impl MetricsAccess {
         };
         let token = match var("METRICS_TOKEN") {
             None => None,
-            Some(t) if t.trim().chars().count() >= 16 => Some(SecretString::from(t.trim().to_owned())),
+            Some(t) if t.trim().chars().count() >= 16 => {
+                Some(SecretString::from(t.trim().to_owned()))
+            }
             Some(_) => return Err("METRICS_TOKEN must have at least 16 characters".into()),
         };
         Ok(Self { allow, token })
@@ -132,8 +136,8 @@ impl MetricsAccess {
         });
         if let (Some(sent), Some(token)) = (bearer, &self.token) {
             // Compared as digests, so the time taken says nothing about the token.
-            let same = Sha256::digest(sent.as_bytes())
-                == Sha256::digest(token.expose_secret().as_bytes());
+            let same =
+                Sha256::digest(sent.as_bytes()) == Sha256::digest(token.expose_secret().as_bytes());
             return if same { Ok(()) } else { Err(Refusal::BadToken) };
         }
         if ip.is_some_and(|ip| self.allow.iter().any(|n| n.contains(ip))) {
@@ -166,8 +170,16 @@ mod tests {
         assert!(n.contains("10.1.200.3".parse().unwrap()));
         assert!(!n.contains("10.2.0.1".parse().unwrap()));
         assert!(n.contains("::ffff:10.1.0.9".parse().unwrap()));
-        assert!(Network::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
-        assert!(Network::parse("fd00::/8").unwrap().contains("fd12::1".parse().unwrap()));
+        assert!(
+            Network::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+        assert!(
+            Network::parse("fd00::/8")
+                .unwrap()
+                .contains("fd12::1".parse().unwrap())
+        );
         for bad in ["10.0.0.0/33", "nope", "10.0.0/8", "::1/129", ""] {
             assert!(Network::parse(bad).is_err(), "{bad}");
         }
@@ -198,9 +210,8 @@ mod tests {
             t.check(ip("192.168.1.5"), Some("Basic 0123456789abcdef")),
             Err(Refusal::NotAllowed)
         );
-        let nets =
-            MetricsAccess::from_vars(&vars(&[("METRICS_ALLOW", "10.0.0.0/8, 192.168.1.5")]))
-                .unwrap();
+        let nets = MetricsAccess::from_vars(&vars(&[("METRICS_ALLOW", "10.0.0.0/8, 192.168.1.5")]))
+            .unwrap();
         assert_eq!(nets.check(ip("10.9.9.9"), None), Ok(()));
         assert_eq!(nets.check(ip("192.168.1.5"), None), Ok(()));
         assert_eq!(nets.check(ip("127.0.0.1"), None), Err(Refusal::NotAllowed));

@@ -93,7 +93,9 @@ impl Text {
         let mut cumulative = 0;
         for (i, count) in h.counts.iter().enumerate() {
             cumulative += count;
-            let le = BOUNDS_NS.get(i).map_or_else(|| "+Inf".to_owned(), |b| seconds(*b));
+            let le = BOUNDS_NS
+                .get(i)
+                .map_or_else(|| "+Inf".to_owned(), |b| seconds(*b));
             self.out.push_str(&bucket);
             self.labels(labels, Some(("le", le.as_str())));
             let _ = writeln!(self.out, " {cumulative}");
@@ -125,9 +127,18 @@ mod tests {
         t.family("d_seconds", "Durations.", Kind::Histogram);
         t.histogram("d_seconds", &[], &h);
         let text = t.finish();
-        assert!(text.contains("x_total{a=\"q\\\"b\\\\c\\nd\"} 3\n"), "{text}");
-        assert!(text.contains("d_seconds_bucket{le=\"0.0001\"} 2\n"), "{text}");
-        assert!(text.contains("d_seconds_bucket{le=\"0.001\"} 3\n"), "{text}");
+        assert!(
+            text.contains("x_total{a=\"q\\\"b\\\\c\\nd\"} 3\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("d_seconds_bucket{le=\"0.0001\"} 2\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("d_seconds_bucket{le=\"0.001\"} 3\n"),
+            "{text}"
+        );
         assert!(text.contains("d_seconds_bucket{le=\"+Inf\"} 3\n"), "{text}");
         assert!(text.contains("d_seconds_sum 0.0015\n"), "{text}");
         assert!(text.contains("d_seconds_count 3\n"), "{text}");

@@ -204,7 +204,12 @@ mod tests {
                             Duration::from_micros(50),
                         );
                     }
-                    m.record(None, &Method::from_bytes(b"BREW").unwrap(), 404, Duration::ZERO);
+                    m.record(
+                        None,
+                        &Method::from_bytes(b"BREW").unwrap(),
+                        404,
+                        Duration::ZERO,
+                    );
                 })
             })
             .collect();
@@ -223,7 +228,11 @@ mod tests {
         req: actix_web::HttpRequest,
         m: actix_web::web::Data<HttpMetrics>,
     ) -> actix_web::HttpResponse {
-        let status = if req.match_pattern().is_some() { 200 } else { 404 };
+        let status = if req.match_pattern().is_some() {
+            200
+        } else {
+            404
+        };
         m.record_request(&req, status, Duration::ZERO);
         actix_web::HttpResponse::Ok().finish()
     }

@@ -45,7 +45,8 @@ fn variables_read() -> BTreeSet<String> {
     sources(&repo().join("openalgo-server/src"), &mut files);
     let literal = regex::Regex::new(r#""([A-Z][A-Z0-9_]{2,})""#).expect("regex");
     let clap = regex::Regex::new(r#"env\s*=\s*"([A-Z][A-Z0-9_]+)""#).expect("regex");
-    let call = regex::Regex::new(r"(?:env|var|flag|flag_on|seconds|number)\(&?\[?$").expect("regex");
+    let call =
+        regex::Regex::new(r"(?:env|var|flag|flag_on|seconds|number)\(&?\[?$").expect("regex");
     let mut vars = BTreeSet::new();
     for file in files {
         let text = std::fs::read_to_string(&file).expect("source");
@@ -56,9 +57,14 @@ fn variables_read() -> BTreeSet<String> {
         if code.contains("EnvFilter::try_from_default_env") {
             vars.insert("RUST_LOG".to_owned());
         }
-        let reads_env = ["std::env::var", "env(&[", "from_vars(", "registry::configure("]
-            .iter()
-            .any(|m| code.contains(m));
+        let reads_env = [
+            "std::env::var",
+            "env(&[",
+            "from_vars(",
+            "registry::configure(",
+        ]
+        .iter()
+        .any(|m| code.contains(m));
         if !reads_env {
             continue;
         }
@@ -90,7 +96,11 @@ fn example_entries() -> (BTreeSet<String>, BTreeSet<String>) {
             deployment_only = true;
         }
         if let Some(c) = entry.captures(line) {
-            let set = if deployment_only { &mut deploy } else { &mut server };
+            let set = if deployment_only {
+                &mut deploy
+            } else {
+                &mut server
+            };
             assert!(set.insert(c[1].to_owned()), "{} listed twice", &c[1]);
         }
     }
@@ -132,7 +142,10 @@ fn env_example_lists_every_variable_the_server_reads_and_no_other() {
     // The compose file's own variables are in the deployment-only section.
     let compose = read_compose_text();
     for v in &deploy_only {
-        assert!(compose.contains(&format!("${{{v}")), "{v} is not used by the compose file");
+        assert!(
+            compose.contains(&format!("${{{v}")),
+            "{v} is not used by the compose file"
+        );
     }
 }
 
@@ -158,15 +171,27 @@ fn the_compose_file_is_valid_yaml_with_two_instances_behind_nginx() {
         assert_eq!(s["env_file"][0].as_str(), Some("../.env"));
         let env = &s["environment"];
         assert_eq!(env["TRUST_PROXY_HEADERS"].as_str(), Some("true"));
-        assert!(env["DATABASE_URL"]
-            .as_str()
-            .is_some_and(|u| u.starts_with("postgresql://")));
-        assert!(env["REDIS_URL"].as_str().is_some_and(|u| u.starts_with("redis://")));
-        assert!(s.get("ports").is_none(), "{instance} must be reachable through nginx only");
+        assert!(
+            env["DATABASE_URL"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("postgresql://"))
+        );
+        assert!(
+            env["REDIS_URL"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("redis://"))
+        );
+        assert!(
+            s.get("ports").is_none(),
+            "{instance} must be reachable through nginx only"
+        );
         let volume = s["volumes"][0].as_str().expect("volume");
         assert!(volume.ends_with(":/var/lib/openalgo/data"), "{volume}");
         let volume_name = volume.split(':').next().expect("name");
-        assert!(doc["volumes"].get(volume_name).is_some(), "{volume_name} declared");
+        assert!(
+            doc["volumes"].get(volume_name).is_some(),
+            "{volume_name} declared"
+        );
         assert_eq!(
             s["depends_on"]["postgres"]["condition"].as_str(),
             Some("service_healthy")
@@ -178,7 +203,10 @@ fn the_compose_file_is_valid_yaml_with_two_instances_behind_nginx() {
     assert!(repo().join("deploy/nginx/openalgo.conf").exists());
     // The Dockerfile the compose file builds: multi-stage, non-root, health-checked.
     let dockerfile = read("Dockerfile");
-    assert_eq!(dockerfile.matches("\nFROM ").count() + usize::from(dockerfile.starts_with("FROM ")), 2);
+    assert_eq!(
+        dockerfile.matches("\nFROM ").count() + usize::from(dockerfile.starts_with("FROM ")),
+        2
+    );
     assert!(dockerfile.contains("\nUSER 10001:10001"));
     assert!(dockerfile.contains("--uid 10001"));
     assert!(dockerfile.contains("\nHEALTHCHECK "));
@@ -226,7 +254,10 @@ async fn the_grafana_dashboard_queries_only_metrics_the_server_exports() {
         }
     }
     let unknown: Vec<_> = queried.difference(&exported).collect();
-    assert!(unknown.is_empty(), "the dashboard queries unknown metrics: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "the dashboard queries unknown metrics: {unknown:?}"
+    );
     // Every family the issue asks for has a panel.
     for family in [
         "openalgo_http_requests_total",
@@ -425,7 +456,11 @@ async fn the_cluster_balances_round_robin_upgrades_websockets_and_forwards_the_c
         .local_address(std::net::IpAddr::from([127, 0, 0, 5]))
         .build()
         .expect("client");
-    let r = from_5.get(format!("{lb_url}/metrics")).send().await.expect("metrics");
+    let r = from_5
+        .get(format!("{lb_url}/metrics"))
+        .send()
+        .await
+        .expect("metrics");
     assert_eq!(r.status().as_u16(), 200);
     // From 127.0.0.1, headers claiming 127.0.0.5 are overwritten or dropped by nginx.
     for (name, value) in [
@@ -444,7 +479,10 @@ async fn the_cluster_balances_round_robin_upgrades_websockets_and_forwards_the_c
         assert_eq!(r.status().as_u16(), 403, "spoofed {name} was believed");
     }
     // WebSocket upgrade through nginx, at /ws and on the feed's port.
-    for url in [format!("ws://127.0.0.1:{lb}/ws"), format!("ws://127.0.0.1:{lb_ws}/")] {
+    for url in [
+        format!("ws://127.0.0.1:{lb}/ws"),
+        format!("ws://127.0.0.1:{lb_ws}/"),
+    ] {
         let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
             .await
             .unwrap_or_else(|e| panic!("{url}: {e}"));
@@ -497,7 +535,10 @@ fn log_format_json_writes_one_json_object_per_line() {
         lines += 1;
         let v: Value = serde_json::from_str(&line)
             .unwrap_or_else(|e| panic!("not a JSON object ({e}): {line}"));
-        assert!(v["timestamp"].is_string() && v["level"].is_string() && v["target"].is_string(), "{line}");
+        assert!(
+            v["timestamp"].is_string() && v["level"].is_string() && v["target"].is_string(),
+            "{line}"
+        );
         if v["message"] == "Serving the OpenAlgo API" {
             serving = Some(v);
             break;

@@ -48,7 +48,11 @@ fn order(app: &TestApp) -> Value {
 async fn metrics_parse_strictly_and_counters_move_after_requests() {
     let app = spawn_app().await;
     let (before, _) = scrape(&app).await;
-    let ping = [("route", "/api/v1/ping"), ("method", "POST"), ("status", "200")];
+    let ping = [
+        ("route", "/api/v1/ping"),
+        ("method", "POST"),
+        ("status", "200"),
+    ];
     let placed = [
         ("endpoint", "placeorder"),
         ("mode", "live"),
@@ -74,10 +78,12 @@ async fn metrics_parse_strictly_and_counters_move_after_requests() {
     assert_eq!(status, 404);
 
     let (after, text) = scrape(&app).await;
-    let moved = |name: &str, labels: &[(&str, &str)]| {
-        after.sum(name, labels) - before.sum(name, labels)
-    };
-    assert!(moved("openalgo_http_requests_total", &ping) >= 1.0, "{text}");
+    let moved =
+        |name: &str, labels: &[(&str, &str)]| after.sum(name, labels) - before.sum(name, labels);
+    assert!(
+        moved("openalgo_http_requests_total", &ping) >= 1.0,
+        "{text}"
+    );
     assert!(
         moved(
             "openalgo_http_request_duration_seconds_count",
@@ -135,10 +141,12 @@ async fn websocket_clients_and_messages_are_counted() {
         .expect("frame");
     assert!(reply.is_text());
     let (during, text) = scrape(&app).await;
-    assert!(during.sum("openalgo_websocket_clients", &[]) >= 1.0, "{text}");
-    let moved = |name: &str, labels: &[(&str, &str)]| {
-        during.sum(name, labels) - before.sum(name, labels)
-    };
+    assert!(
+        during.sum("openalgo_websocket_clients", &[]) >= 1.0,
+        "{text}"
+    );
+    let moved =
+        |name: &str, labels: &[(&str, &str)]| during.sum(name, labels) - before.sum(name, labels);
     assert!(moved("openalgo_websocket_messages_received_total", &[]) >= 1.0);
     assert!(
         moved(
@@ -162,7 +170,9 @@ async fn get_metrics(app: &TestApp, token: Option<&str>) -> (u16, String) {
     (r.status().as_u16(), r.text().await.expect("body"))
 }
 
-fn access(pairs: &'static [(&'static str, &'static str)]) -> openalgo_server::metrics::MetricsAccess {
+fn access(
+    pairs: &'static [(&'static str, &'static str)],
+) -> openalgo_server::metrics::MetricsAccess {
     openalgo_server::metrics::MetricsAccess::from_vars(&|n: &str| {
         pairs
             .iter()

@@ -177,8 +177,7 @@ pub(crate) fn parse(text: &str) -> Result<Exposition, String> {
         if e.families[family] == "counter" && !(v >= 0.0) {
             return Err(at("negative counter".into()));
         }
-        if e
-            .samples
+        if e.samples
             .insert((name.to_owned(), labels.clone()), v)
             .is_some()
         {
@@ -237,12 +236,12 @@ fn the_parser_refuses_malformed_expositions() {
     let good = "# HELP a_total A.\n# TYPE a_total counter\na_total{x=\"1\"} 2\n";
     assert!(parse(good).is_ok());
     for bad in [
-        "a_total 1\n",                                                   // undeclared
-        "# TYPE a_total counter\na_total{x=1} 2\n",                      // unquoted
+        "a_total 1\n",                                                      // undeclared
+        "# TYPE a_total counter\na_total{x=1} 2\n",                         // unquoted
         "# TYPE a_total counter\na_total{x=\"1\"} 2\na_total{x=\"1\"} 3\n", // twice
-        "# TYPE a_total counter\na_total two\n",                         // value
-        "# TYPE a_total counter\na_total 1",                             // no final newline
-        "# TYPE a counter\n# TYPE b gauge\nb 1\na 1\n",                  // not contiguous
+        "# TYPE a_total counter\na_total two\n",                            // value
+        "# TYPE a_total counter\na_total 1",                                // no final newline
+        "# TYPE a counter\n# TYPE b gauge\nb 1\na 1\n",                     // not contiguous
         "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n",
         "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 1\n",
         "# TYPE a_total counter\na_total{x=\"a\\q\"} 1\n", // bad escape
