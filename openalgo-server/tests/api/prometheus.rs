@@ -174,7 +174,7 @@ pub(crate) fn parse(text: &str) -> Result<Exposition, String> {
         if done_families.contains(family) || current.as_deref() != Some(family) {
             return Err(at(format!("family '{family}' is not contiguous")));
         }
-        if e.families[family] == "counter" && !(v >= 0.0) {
+        if e.families[family] == "counter" && (v.is_nan() || v < 0.0) {
             return Err(at("negative counter".into()));
         }
         if e.samples
