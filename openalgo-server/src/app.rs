@@ -73,6 +73,8 @@ pub struct AppState {
     pub pnl: Arc<crate::pnl::PnlSeries>,
     /// The strike ladders of the current master (option endpoints and pages).
     pub ladders: Arc<crate::options::LadderCache>,
+    /// Semi-auto mode and the Action Center's queue.
+    pub action_center: Arc<crate::action_center::ActionCenter>,
     /// The administrator's user id once read (it never changes after setup).
     admin: Arc<std::sync::OnceLock<i64>>,
 }
@@ -89,6 +91,10 @@ impl AppState {
     /// State over `parts`.
     #[must_use]
     pub fn new(parts: AppParts) -> Self {
+        let action_center = Arc::new(crate::action_center::ActionCenter::new(
+            Arc::clone(&parts.store),
+            Arc::clone(&parts.clock),
+        ));
         Self {
             book: parts.accounts,
             market: parts.market,
@@ -103,6 +109,7 @@ impl AppState {
             hub: parts.hub,
             pnl: parts.pnl,
             ladders: Arc::default(),
+            action_center,
             admin: Arc::default(),
         }
     }

@@ -251,8 +251,9 @@ impl Mode {
     #[must_use]
     pub fn mark(self, mut body: Value) -> Value {
         if self == Self::Analyze {
+            // A body that names its own mode keeps it (a semi-auto call's queued answer).
             if let Value::Object(m) = &mut body {
-                m.insert("mode".into(), Value::from("analyze"));
+                m.entry("mode").or_insert_with(|| Value::from("analyze"));
             }
         }
         body

@@ -6,6 +6,7 @@
 //! embedded simulated market by default). Startup is a library function ([`Application::build`]) so tests
 //! run the real server on port 0.
 
+pub mod action_center;
 pub mod app;
 pub mod auth;
 pub mod books;

@@ -151,23 +151,20 @@ impl SimMarket {
     /// Builds the market for `config.today`.
     #[must_use]
     pub fn new(config: SimConfig) -> Self {
-        let instruments = build(config.today);
+        let instruments = build(config.today, config.seed);
         let walks = instruments
             .iter()
             .map(|i| match i.pricing {
                 Pricing::Spot {
                     reference,
                     daily_vol,
-                } => {
-                    #[allow(clippy::cast_precision_loss)]
-                    let ticks = reference * 10_000.0 / i.tick_units as f64;
-                    // Keyed by symbol so NSE and BSE listings share one path.
-                    Walk::new(
-                        mix(config.seed ^ fnv(i.record.symbol.as_str())),
-                        ticks,
-                        daily_vol,
-                    )
-                }
+                } => spot_walk(
+                    config.seed,
+                    i.record.symbol.as_str(),
+                    reference,
+                    i.tick_units,
+                    daily_vol,
+                ),
                 _ => Walk::new(0, 1.0, 0.0),
             })
             .collect();
@@ -728,6 +725,24 @@ fn utc_midnight(d: NaiveDate) -> i64 {
 }
 
 /// FNV-1a of a string (stable walk keys).
+/// The walk of a spot price: keyed by symbol, so NSE and BSE listings share one path.
+pub(super) fn spot_walk(
+    seed: u64,
+    symbol: &str,
+    reference: f64,
+    tick_units: i64,
+    daily_vol: f64,
+) -> Walk {
+    #[allow(clippy::cast_precision_loss)]
+    let ticks = reference * 10_000.0 / tick_units as f64;
+    Walk::new(mix(seed ^ fnv(symbol)), ticks, daily_vol)
+}
+
+/// A spot's price (in ticks) at 09:15 IST on `date`.
+pub(super) fn open_ticks(walk: &Walk, date: NaiveDate) -> i64 {
+    walk.boundary(first_minute_of(date) + 9 * 60 + 15)
+}
+
 fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)

@@ -87,7 +87,40 @@ fn bundled_master_is_canonical_and_complete() {
     assert!(table.get("CRUDEOIL18DEC26FUT", Exchange::Mcx).is_some());
     assert!(table.get("GOLD04DEC26FUT", Exchange::Mcx).is_some());
     assert!(table.get("USDINR26NOV26FUT", Exchange::Cds).is_some());
-    assert!(table.get("SENSEX26NOV2684500CE", Exchange::Bfo).is_some());
+    let sensex = table.expiries("SENSEX", Exchange::Bfo, ExpiryKind::Options, today());
+    assert_eq!(
+        table
+            .strikes("SENSEX", Exchange::Bfo, sensex[0], Some(OptionType::Put))
+            .len(),
+        41
+    );
+}
+
+#[test]
+fn each_days_strike_ladder_is_centred_on_the_open() {
+    // On three days, the middle strike is the one nearest the underlying at 09:15 IST, so the
+    // listed strikes follow the market however far the walk wanders from its reference.
+    for (day, step) in [("2026-11-24", 50), ("2026-12-05", 50), ("2027-03-17", 50)] {
+        let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+        let m = SimMarket::new(SimConfig::new(date));
+        let open = m
+            .quote(
+                &key("NIFTY", Exchange::NseIndex),
+                ist(&format!("{day} 09:15:00")),
+            )
+            .unwrap()
+            .ltp
+            .value();
+        let table = m.symbols();
+        let expiry = table.expiries("NIFTY", Exchange::Nfo, ExpiryKind::Options, date)[0];
+        let strikes = table.strikes("NIFTY", Exchange::Nfo, expiry, Some(OptionType::Call));
+        assert_eq!(strikes.len(), 41, "{day}");
+        let middle = strikes[20].value();
+        assert!(
+            (middle - open).abs() <= Decimal::from(step / 2),
+            "{day}: middle strike {middle}, open {open}"
+        );
+    }
 }
 
 #[test]

@@ -263,7 +263,23 @@ impl Builder {
 
 /// The whole simulated market for `today`.
 #[must_use]
-pub(crate) fn build(today: NaiveDate) -> Vec<SimInstrument> {
+/// The strike nearest the underlying's price at today's open (in rupees): each day's ladder is
+/// centred there, as an exchange lists strikes around the market, so the walk never leaves the
+/// listed strikes behind.
+fn ladder_centre(seed: u64, u: &Underlying, today: NaiveDate, step: u32) -> i64 {
+    let walk = super::market::spot_walk(
+        seed,
+        u.name,
+        f64::from(u.reference),
+        u.tick_units,
+        u.daily_vol,
+    );
+    let rupees = super::market::open_ticks(&walk, today) * u.tick_units / 10_000;
+    let step = i64::from(step);
+    (rupees + step / 2) / step * step
+}
+
+pub(crate) fn build(today: NaiveDate, seed: u64) -> Vec<SimInstrument> {
     let mut b = Builder {
         out: Vec::new(),
         next_token: 10_000,
@@ -381,7 +397,7 @@ pub(crate) fn build(today: NaiveDate) -> Vec<SimInstrument> {
             let Some(expiry) = ExpiryDate::new(date) else {
                 continue;
             };
-            let atm = i64::from(u.reference) / i64::from(step) * i64::from(step);
+            let atm = ladder_centre(seed, u, today, step);
             for k in -STRIKES_EACH_SIDE..=STRIKES_EACH_SIDE {
                 let strike_rupees = atm + k * i64::from(step);
                 let Some(strike) = Strike::new(Decimal::from(strike_rupees)) else {

@@ -7,15 +7,19 @@
 //! - [`window`]: the intraday entry/exit window and its square-off time.
 //! - [`alert`]: a charting platform's alert (`symbol`, `action`, `position_size`) and the order
 //!   it makes under the strategy's mode and window.
+//! - [`approval`]: semi-automatic execution — the order mode, which endpoints queue for
+//!   approval or are refused, and a queued order's status.
 //! - [`chartink`]: a Chartink scanner alert (comma-separated stocks; BUY/SELL/SHORT/COVER from
 //!   the scan name) and its orders.
 
 pub mod alert;
+pub mod approval;
 pub mod chartink;
 pub mod strategy;
 pub mod window;
 
 pub use alert::{Alert, AlertError, AlertOrder};
+pub use approval::{OrderMode, PendingStatus, Queued, Refused};
 pub use chartink::{ChartinkAlert, ChartinkOrders, ScanAction};
 pub use strategy::{
     Schedule, StrategyError, StrategyName, SymbolMapping, TradingMode, WebhookStrategy,

@@ -2,12 +2,15 @@
 //! handlers. SQLite (`rusqlite`, bundled, WAL) is the embedded default.
 
 mod checkpoint;
+pub mod pending;
 pub mod security;
 mod sqlite;
+mod sqlite_pending;
 mod sqlite_security;
 mod sqlite_strategies;
 pub mod strategies;
 
+pub use pending::{Decision, PendingOrderRow, PendingOrderStore};
 pub use security::SecurityStore;
 pub use sqlite::SqliteStore;
 pub use strategies::{AlertRow, StrategyRow, StrategyStore};
@@ -101,7 +104,7 @@ pub struct StoredAnswer {
 }
 
 /// What the server persists.
-pub trait Store: SecurityStore + StrategyStore + Send + Sync {
+pub trait Store: SecurityStore + StrategyStore + PendingOrderStore + Send + Sync {
     /// Appends an order request and its answer to the order log.
     ///
     /// # Errors

@@ -51,6 +51,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_webhook_strategies",
         include_str!("../../migrations/sqlite/0010_webhook_strategies.sql"),
     ),
+    (
+        "0011_pending_orders",
+        include_str!("../../migrations/sqlite/0011_pending_orders.sql"),
+    ),
 ];
 
 /// SQLite-backed [`Store`].

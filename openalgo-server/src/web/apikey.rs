@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use openalgo_core::automation::OrderMode;
 use serde_json::json;
 
 use super::html::{csrf_field, escape};
@@ -42,12 +43,19 @@ pub(super) async fn page_handler(
 ) -> Result<HttpResponse, ApiError> {
     let ctx = signed_in!(state, req);
     let key = api_key(&state, ctx.session.user_id).await?;
+    let mode = state.action_center.mode(ctx.session.user_id).await?;
+    let (mode_label, other, other_label) = match mode {
+        OrderMode::Auto => ("Auto", OrderMode::SemiAuto, "Semi-Auto"),
+        OrderMode::SemiAuto => ("Semi-Auto", OrderMode::Auto, "Auto"),
+    };
     let host = escape(&origin(&req));
     let body = format!(
         r#"<div class="panel"><h2>Your API key</h2><p><code id="api-key" class="secret" data-masked="{m}" data-shown="0">{m}</code></p>
 <div class="actions"><button type="button" class="secondary" id="reveal-key">Show</button><button type="button" class="secondary" id="copy-key">Copy</button>
 <form method="post" action="/apikey/rotate" data-confirm="Rotate the API key? Every program using the current key stops working at once.">{}<button type="submit" class="danger" id="rotate-key">Rotate key</button></form></div>
 <p class="muted">Programs send this key as <code>apikey</code> in every <code>/api/v1</code> request. Keep it secret; rotating it invalidates the old one at once.</p></div>
+<div class="panel"><h2>Order execution mode</h2><p>Current mode: <strong id="apikey-order-mode">{mode_label}</strong>. Auto sends API and webhook orders straight to the account; Semi-Auto queues them in the <a href="/action-center">Action Center</a> until you approve them, and refuses modify, cancel and close calls on the live account.</p>
+<form method="post" action="/apikey/mode">{csrf}<input type="hidden" name="back" value="/apikey"><input type="hidden" name="mode" value="{other}"><button type="submit" class="secondary" id="apikey-toggle-mode">Switch to {other_label}</button></form></div>
 <div class="panel"><h2>TradingView alert</h2><p>Webhook URL: <code>{host}/api/v1/placesmartorder</code></p><p>Alert message (JSON):</p>
 <pre class="example" id="example-tradingview">{{"apikey": "YOUR_API_KEY", "strategy": "TradingView", "symbol": "SBIN", "exchange": "NSE",
  "action": "{{{{strategy.order.action}}}}", "product": "MIS", "pricetype": "MARKET",
@@ -66,6 +74,8 @@ print(client.placeorder(strategy="Python", symbol="SBIN", exchange="NSE",
 print(client.positionbook())</pre></div>"#,
         csrf_field(&ctx.csrf),
         m = escape(&masked(&key)),
+        csrf = csrf_field(&ctx.csrf),
+        other = other.as_str(),
     );
     Ok(page(&ctx, "/apikey", "API key", &body))
 }

@@ -26,6 +26,7 @@ const NAV: &[(&str, &str)] = &[
     ("/options", "Options"),
     ("/sandbox", "Sandbox"),
     ("/strategy", "Strategies"),
+    ("/action-center", "Action Center"),
     ("/risk", "Risk"),
     ("/logs", "Logs"),
     ("/apikey", "API key"),

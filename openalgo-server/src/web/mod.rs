@@ -6,6 +6,7 @@
 //! login-type routes rate-limited.
 
 mod account;
+mod action_center;
 mod actions;
 mod apikey;
 mod assets;
@@ -151,6 +152,37 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             "/strategy/api/strategy/{id}/toggle",
             web::post().to(strategies::toggle),
         )
+        .route("/action-center", web::get().to(action_center::page_handler))
+        .route(
+            "/action-center/api/data",
+            web::get().to(action_center::api_data),
+        )
+        .route("/action-center/count", web::get().to(action_center::count))
+        .route(
+            "/action-center/events",
+            web::get().to(action_center::events),
+        )
+        .route(
+            "/action-center/approve/{id}",
+            web::post().to(action_center::approve),
+        )
+        .route(
+            "/action-center/approve-all",
+            web::post().to(action_center::approve_all),
+        )
+        .route(
+            "/action-center/reject/{id}",
+            web::post().to(action_center::reject),
+        )
+        .route(
+            "/action-center/delete/{id}",
+            web::delete().to(action_center::delete),
+        )
+        .route(
+            "/action-center/delete/{id}",
+            web::post().to(action_center::delete),
+        )
+        .route("/apikey/mode", web::post().to(action_center::set_mode))
         .route("/risk", web::get().to(risk::page_handler))
         .route("/risk/killswitch", web::post().to(risk::kill_switch))
         .route("/risk/limits", web::post().to(risk::limits))

@@ -2,12 +2,15 @@
 //! (`/strategy/webhook/{id}`, `/chartink/webhook/{id}`), the strategies' storage, and the
 //! scheduled square-off. An alert becomes an order through `openalgo_core::automation` and is
 //! placed through the order service as the administrator — logged in the order log, checked by
-//! the risk rules, in the account of the current mode — before the webhook answers.
+//! the risk rules, in the account of the current mode — before the webhook answers; when the
+//! administrator is in semi-auto mode it is queued in the Action Center instead.
 
 pub mod square_off;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use openalgo_core::automation::{Alert, AlertOrder, ChartinkAlert, WebhookStrategy};
+use openalgo_core::automation::{
+    Alert, AlertOrder, ChartinkAlert, OrderMode, Queued, WebhookStrategy,
+};
 use rand::RngCore;
 use serde_json::{Map, Value, json};
 
@@ -81,6 +84,9 @@ pub async fn place(
         .admin_id()
         .await?
         .ok_or_else(|| ApiError::BadRequest("Set up the administrator first".into()))?;
+    if state.action_center.mode(user).await? == OrderMode::SemiAuto {
+        return queue(state, user, &order).await;
+    }
     let request = request.to_string();
     match order {
         AlertOrder::Place(o) => {
@@ -108,6 +114,48 @@ pub async fn place(
             Ok(placed(&a.outcome))
         }
     }
+}
+
+/// The API request an alert's order is (`placeorder` or `placesmartorder`, without the key).
+fn api_request(order: &AlertOrder) -> (Queued, Value) {
+    let (endpoint, draft, target) = match order {
+        AlertOrder::Place(o) => (Queued::PlaceOrder, o.to_draft(), None),
+        AlertOrder::Smart(s) => (
+            Queued::PlaceSmartOrder,
+            s.template().clone(),
+            Some(s.position_size()),
+        ),
+    };
+    let mut body = json!({
+        "strategy": draft.strategy.as_str(),
+        "symbol": draft.instrument.symbol.as_str(),
+        "exchange": draft.instrument.exchange.to_string(),
+        "action": draft.action.to_string(),
+        "quantity": draft.quantity.get().to_string(),
+        "pricetype": draft.price_type.to_string(),
+        "product": draft.product.to_string(),
+        "price": draft.price.to_string(),
+        "trigger_price": draft.trigger_price.to_string(),
+        "disclosed_quantity": draft.disclosed_quantity.get().to_string(),
+    });
+    if let Some(target) = target {
+        body["position_size"] = Value::from(target.to_string());
+    }
+    (endpoint, body)
+}
+
+/// Queues an alert's order in the Action Center (the administrator is in semi-auto mode): it
+/// runs as the API request it stands for once approved.
+async fn queue(state: &AppState, user: i64, order: &AlertOrder) -> Result<Placed, ApiError> {
+    let (endpoint, body) = api_request(order);
+    let id = state
+        .action_center
+        .queue(user, endpoint, body.to_string())
+        .await?;
+    Ok(Placed {
+        ok: true,
+        text: format!("queued for approval in Action Center (pending order {id})"),
+    })
 }
 
 /// What an order call's outcome says: its order id, or its message.

@@ -282,11 +282,27 @@
     setInterval(poll, Number(svg.getAttribute("data-every") || "2000"));
   }
 
+  // The Action Center follows its queue: any change reloads the page, unless a rejection
+  // reason is being typed (then the next change, or the user's own submit, does).
+  function setupActionCenter() {
+    var root = document.getElementById("action-center");
+    if (!root || !window.EventSource) { return; }
+    var typing = function () {
+      var a = document.activeElement;
+      return a && a.name === "reason" && a.value !== "";
+    };
+    var events = new EventSource(root.getAttribute("data-events"));
+    var reload = function () { if (!typing()) { location.reload(); } };
+    events.addEventListener("pending_order_created", reload);
+    events.addEventListener("pending_order_updated", reload);
+  }
+
   ready(function () {
     setupTheme();
     setupConfirms();
     setupApiKey();
     setupLive();
     setupChart();
+    setupActionCenter();
   });
 })();

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod account;
+mod action_center;
 mod analyzer;
 mod angel;
 mod basics;

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, spawn_app};
 
 /// The nearest NIFTY weekly expiry of the simulator's master, `DDMMMYY`.
-async fn nifty_expiry(app: &TestApp) -> String {
+pub(crate) async fn nifty_expiry(app: &TestApp) -> String {
     let (status, body) = app
         .post(
             "expiry",

@@ -450,6 +450,35 @@ async fn a_newcomers_day_in_the_browser() {
     b.text_contains("#flash", "Kill switch released").await;
     b.text_is("#kill-analyze-state", "Kill switch off").await;
 
+    // Semi-auto: switched on from the API key page; an alert then waits in the Action Center,
+    // which shows it live (server-sent events) and executes it on approval.
+    w.visit("/apikey").await;
+    b.click("#apikey-toggle-mode").await;
+    b.text_contains("#flash", "Order mode set to Semi-Auto")
+        .await;
+    b.text_is("#apikey-order-mode", "Semi-Auto").await;
+    w.visit("/action-center").await;
+    b.text_is("#stat-pending", "0").await;
+    let queued = reqwest::Client::new()
+        .post(&hook)
+        .json(&json!({"symbol": "SBIN", "action": "BUY"}))
+        .send()
+        .await
+        .expect("webhook");
+    assert_eq!(queued.status(), 200, "the alert is queued");
+    b.text_is("#stat-pending", "1").await;
+    b.text_contains("#pending-orders", "Walk breakout").await;
+    w.shot("17c-action-center-pending").await;
+    b.click("#pending-orders button.approve").await;
+    b.text_contains("#flash", "Order approved and executed")
+        .await;
+    b.text_is("#stat-approved", "1").await;
+    b.click("#toggle-mode").await;
+    b.text_contains("#flash", "Order mode set to Auto").await;
+    w.visit("/action-center?status=approved").await;
+    b.text_contains("#pending-orders", "order ").await;
+    w.shot("17d-action-center-approved").await;
+
     // The remaining pages render and keep to the CSP.
     for (path, name) in [
         ("/holdings", "18-holdings"),

@@ -18,7 +18,8 @@ order_call!(
     placesmartorder,
     placesmartorder_parse,
     commands::smart,
-    true
+    true,
+    approved placesmartorder_approved
 );
 
 async fn placesmartorder_parse(
@@ -43,7 +44,8 @@ order_call!(
     splitorder,
     splitorder_parse,
     |t, (draft, split)| commands::split(t, draft, split),
-    true
+    true,
+    approved splitorder_approved
 );
 
 async fn splitorder_parse(
@@ -62,7 +64,13 @@ async fn splitorder_parse(
     Ok((user, (fields.draft(units, &present(strategy)?)?, split)))
 }
 
-order_call!(basketorder, basketorder_parse, commands::basket, true);
+order_call!(
+    basketorder,
+    basketorder_parse,
+    commands::basket,
+    true,
+    approved basketorder_approved
+);
 
 async fn basketorder_parse(
     state: &AppState,

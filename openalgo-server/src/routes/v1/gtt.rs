@@ -17,7 +17,13 @@ fn trigger_id(text: String) -> Result<TriggerId, ApiError> {
     TriggerId::new(text).map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 
-order_call!(placegttorder, place_parse, commands::place_gtt, true);
+order_call!(
+    placegttorder,
+    place_parse,
+    commands::place_gtt,
+    true,
+    approved placegttorder_approved
+);
 
 /// Validation (F1) and the rules the reference checks after it, the key, then the cross-field
 /// rules.

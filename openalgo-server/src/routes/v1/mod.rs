@@ -3,14 +3,21 @@
 
 /// An order endpoint: `$name` validates and authenticates with `$parse` (its refusals carry the
 /// analyzer marker when `$mark`), then runs the typed `$command` in an order call (order log,
-/// `Idempotency-Key`); with `with_mode` the command also receives the call's mode.
+/// `Idempotency-Key`); with `with_mode` the command also receives the call's mode. With
+/// `approved $approved`, the endpoint is one a semi-auto user's calls are queued for, and
+/// `$approved` runs an approved request through the same steps (`approved.rs`).
 macro_rules! order_call {
     ($name:ident, $parse:ident, $command:expr, $mark:expr) => {
         order_call!(@serve $name, $parse, |t, p, _mode| ($command)(t, p), $mark);
     };
+    ($name:ident, $parse:ident, $command:expr, $mark:expr, approved $approved:ident) => {
+        order_call!(@serve $name, $parse, |t, p, _mode| ($command)(t, p), $mark);
+        order_call!(@approved $approved, $name, $parse, |t, p, _mode| ($command)(t, p), $mark);
+    };
     // A command that also takes the call's mode (captured once by the order desk).
-    ($name:ident, $parse:ident, $command:expr, $mark:expr, with_mode) => {
+    ($name:ident, $parse:ident, $command:expr, $mark:expr, with_mode, approved $approved:ident) => {
         order_call!(@serve $name, $parse, $command, $mark);
+        order_call!(@approved $approved, $name, $parse, $command, $mark);
     };
     (@serve $name:ident, $parse:ident, $command:expr, $mark:expr) => {
         pub(super) async fn $name(
@@ -30,9 +37,25 @@ macro_rules! order_call {
             .await
         }
     };
+    (@approved $approved:ident, $name:ident, $parse:ident, $command:expr, $mark:expr) => {
+        pub(super) async fn $approved(
+            state: &crate::app::AppState,
+            body: &[u8],
+        ) -> Result<super::order_http::Rendered, crate::error::ApiError> {
+            let call = super::order_http::Call {
+                route: super::order_http::Route::Approved,
+                endpoint: stringify!($name),
+                body,
+                mark_refusals: $mark,
+            };
+            call.answer(state, Ok(None), $parse(state, body), $command)
+                .await
+        }
+    };
 }
 
 mod account;
+pub(crate) mod approved;
 mod calendar;
 mod compound;
 mod docs;

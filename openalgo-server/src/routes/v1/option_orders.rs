@@ -78,7 +78,13 @@ fn locate(
     Ok((located, offset_text, option_type))
 }
 
-order_call!(optionsorder, optionsorder_parse, options_order, false);
+order_call!(
+    optionsorder,
+    optionsorder_parse,
+    options_order,
+    false,
+    approved optionsorder_approved
+);
 
 async fn optionsorder_parse(state: &AppState, body: &[u8]) -> Result<(i64, OptionOrder), ApiError> {
     let v = table::OPTIONSORDER.validate(body)?;
@@ -128,7 +134,8 @@ order_call!(
         options_multi_order(t, order)
     },
     false,
-    with_mode
+    with_mode,
+    approved optionsmultiorder_approved
 );
 
 async fn optionsmultiorder_parse(

@@ -12,7 +12,13 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::orders::commands;
 
-order_call!(placeorder, placeorder_parse, commands::place, false);
+order_call!(
+    placeorder,
+    placeorder_parse,
+    commands::place,
+    false,
+    approved placeorder_approved
+);
 
 /// Validation (F1), then the API key; the draft is built into an order inside the call.
 async fn placeorder_parse(state: &AppState, body: &[u8]) -> Result<(i64, OrderDraft), ApiError> {
