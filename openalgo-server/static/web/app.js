@@ -291,8 +291,14 @@
       var a = document.activeElement;
       return a && a.name === "reason" && a.value !== "";
     };
+    // A form on its way (approve, reject, ...) navigates by itself: a reload then would race
+    // its answer (and the one-shot flash that comes with it).
+    var submitting = false;
+    document.addEventListener("submit", function (e) {
+      if (!e.defaultPrevented) { submitting = true; }
+    });
     var events = new EventSource(root.getAttribute("data-events"));
-    var reload = function () { if (!typing()) { location.reload(); } };
+    var reload = function () { if (!typing() && !submitting) { location.reload(); } };
     events.addEventListener("pending_order_created", reload);
     events.addEventListener("pending_order_updated", reload);
   }
