@@ -126,6 +126,13 @@ async fn default_methods_build_on_the_required_ones() {
     );
     assert_eq!(b.open_position(&key("SBIN"), Product::Cnc).await, Ok(-7));
     assert_eq!(b.open_position(&key("SBIN"), Product::Mis).await, Ok(0));
+    // The risk rules' questions, answered from the position book.
+    assert_eq!(b.exposure(&key("SBIN"), Product::Cnc).await, Ok((1, true)));
+    assert_eq!(b.exposure(&key("SBIN"), Product::Mis).await, Ok((1, false)));
+    assert_eq!(
+        b.last_price(&key("SBIN")).await,
+        Ok(Price::from_paise(81_235))
+    );
     let quotes = b.quotes(&[key("SBIN"), key("INFY")]).await.expect("batch");
     assert_eq!(quotes.len(), 2);
     assert_eq!(

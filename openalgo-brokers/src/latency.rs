@@ -269,6 +269,28 @@ impl<B: Broker + ?Sized> Broker for Timed<B> {
         .await
     }
 
+    async fn open_quantities(&self) -> Result<Vec<(InstrumentKey, Product, i64)>, BrokerError> {
+        self.time("open_quantities", self.inner.open_quantities())
+            .await
+    }
+
+    async fn exposure(
+        &self,
+        instrument: &InstrumentKey,
+        product: Product,
+    ) -> Result<(usize, bool), BrokerError> {
+        self.time("exposure", self.inner.exposure(instrument, product))
+            .await
+    }
+
+    async fn last_price(
+        &self,
+        instrument: &InstrumentKey,
+    ) -> Result<openalgo_core::Price, BrokerError> {
+        self.time("last_price", self.inner.last_price(instrument))
+            .await
+    }
+
     async fn holdings(&self) -> Result<Vec<Holding>, BrokerError> {
         self.time("holdings", self.inner.holdings()).await
     }

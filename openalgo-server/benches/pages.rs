@@ -33,6 +33,7 @@ async fn setup() -> (String, reqwest::Client) {
         port: 0,
         data_dir: std::env::temp_dir(),
         database_path: ":memory:".into(),
+        postgres: None,
         pepper: pepper.clone(),
         fernet_salt: b"bench-fernet-salt".to_vec(),
         broker: "simulator".into(),

@@ -17,8 +17,10 @@ pub struct Settings {
     pub port: u16,
     /// Data directory (default `./data`).
     pub data_dir: PathBuf,
-    /// SQLite database file.
+    /// SQLite database file (unused when [`Settings::postgres`] is set).
     pub database_path: PathBuf,
+    /// The PostgreSQL database, when `DATABASE_URL` names one.
+    pub postgres: Option<PostgresSettings>,
     /// Pepper appended to passwords and API keys before hashing (≥ 32 characters).
     pub pepper: SecretString,
     /// Salt of the Fernet key that encrypts secrets at rest (`FERNET_SALT`, hex).
@@ -110,6 +112,37 @@ fn seconds_of(
     Ok(std::time::Duration::from_secs(n))
 }
 
+/// A PostgreSQL database: `DATABASE_URL=postgresql://…` (or `postgres://…`) and
+/// `DATABASE_POOL_SIZE` connections.
+#[derive(Debug, Clone)]
+pub struct PostgresSettings {
+    /// The URL (it may hold a password: never logged or echoed).
+    pub url: SecretString,
+    /// Connections in the pool (default [`crate::store::DEFAULT_POOL_SIZE`]).
+    pub pool_size: usize,
+}
+
+/// Whether `url` names a PostgreSQL database.
+fn is_postgres(url: &str) -> bool {
+    ["postgresql://", "postgres://"].iter().any(|p| {
+        url.get(..p.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(p))
+    })
+}
+
+/// `DATABASE_POOL_SIZE`: 1 to 256 connections.
+fn pool_size(value: Option<String>) -> Result<usize, SettingsError> {
+    value.map_or(Ok(crate::store::DEFAULT_POOL_SIZE), |v| {
+        v.trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=256).contains(n))
+            .ok_or_else(|| {
+                SettingsError::Invalid(format!("DATABASE_POOL_SIZE: '{v}' is not 1–256"))
+            })
+    })
+}
+
 /// `sqlite:///path` or a plain path.
 fn sqlite_path(url: &str) -> Option<PathBuf> {
     let rest = url
@@ -192,11 +225,21 @@ impl Settings {
         let data_dir = data_dir
             .or_else(|| env(&["OPENALGO_DATA_DIR"]).map(PathBuf::from))
             .unwrap_or_else(|| "data".into());
-        let database_path = match env(&["DATABASE_URL"]) {
+        let url = env(&["DATABASE_URL"]);
+        let postgres = match url.as_deref() {
+            Some(u) if is_postgres(u) => Some(PostgresSettings {
+                url: SecretString::from(u.to_owned()),
+                pool_size: pool_size(env(&["DATABASE_POOL_SIZE"]))?,
+            }),
+            _ => None,
+        };
+        let database_path = match url {
+            Some(_) if postgres.is_some() => data_dir.join("openalgo.db"),
+            // Not echoed: a URL can carry a password.
             Some(url) => sqlite_path(&url).ok_or_else(|| {
-                SettingsError::Invalid(format!(
-                    "DATABASE_URL '{url}' is not supported yet: use sqlite:///<path>"
-                ))
+                SettingsError::Invalid(
+                    "DATABASE_URL is not supported: use sqlite:///<path> or postgresql://…".into(),
+                )
             })?,
             None => data_dir.join("openalgo.db"),
         };
@@ -233,6 +276,7 @@ impl Settings {
             port,
             data_dir,
             database_path,
+            postgres,
             pepper,
             fernet_salt,
             broker,
@@ -284,6 +328,21 @@ mod tests {
             Some(PathBuf::from("db/openalgo.db"))
         );
         assert_eq!(sqlite_path("postgres://x"), None);
+        assert!(is_postgres("postgresql://u:p@h/db"));
+        assert!(is_postgres("postgres://h/db"));
+        assert!(is_postgres("PostgreSQL://h/db"));
+        assert!(!is_postgres("sqlite:///db"));
+        assert!(!is_postgres("mysql://h/db"));
+        assert!(!is_postgres("postgres"));
+    }
+
+    #[test]
+    fn pool_sizes_are_1_to_256() {
+        assert_eq!(pool_size(None).unwrap(), crate::store::DEFAULT_POOL_SIZE);
+        assert_eq!(pool_size(Some(" 16 ".into())).unwrap(), 16);
+        for bad in ["0", "257", "-1", "eight"] {
+            assert!(pool_size(Some(bad.into())).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::routes;
 use crate::sandbox_settings::SandboxOverrides;
 use crate::settings::Settings;
 use crate::state::{AccountBook, Accounts, Analyzer, Trading};
-use crate::store::{SqliteStore, Store};
+use crate::store::{PgStore, SqliteStore, Store};
 
 /// A built server, bound and ready to run.
 pub struct Application {
@@ -64,21 +64,39 @@ pub enum StartupError {
     },
 }
 
-/// Opens the configured store.
+/// Opens the configured store: PostgreSQL when `DATABASE_URL` names it, else the SQLite file.
 ///
 /// # Errors
 /// [`StartupError::Store`].
 pub fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StartupError> {
+    use secrecy::ExposeSecret;
+    if let Some(pg) = &settings.postgres {
+        return Ok(Arc::new(PgStore::open(
+            pg.url.expose_secret(),
+            pg.pool_size,
+        )?));
+    }
     Ok(Arc::new(SqliteStore::open(&settings.database_path)?))
 }
 
+/// Connections of the traffic log's pool on PostgreSQL.
+const LOG_POOL_SIZE: usize = 2;
+
 /// The database of the traffic log: a file of its own beside the main one (as the reference's
 /// logs database), so that logging every request never contends with order commits; in memory
-/// when the main database is.
+/// when the main database is. On PostgreSQL, the same database through a small pool of its
+/// own (the log's writes never wait for a connection the order desk holds).
 ///
 /// # Errors
 /// [`StartupError::Store`].
 pub fn open_log_store(settings: &Settings) -> Result<Arc<dyn Store>, StartupError> {
+    use secrecy::ExposeSecret;
+    if let Some(pg) = &settings.postgres {
+        return Ok(Arc::new(PgStore::open(
+            pg.url.expose_secret(),
+            LOG_POOL_SIZE,
+        )?));
+    }
     if settings.database_path.as_os_str() == ":memory:" {
         return Ok(Arc::new(SqliteStore::in_memory()?));
     }

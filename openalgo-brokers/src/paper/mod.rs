@@ -378,6 +378,14 @@ impl Broker for PaperBroker {
         Ok(self.inspect(|e| e.open_quantities()))
     }
 
+    async fn exposure(
+        &self,
+        instrument: &InstrumentKey,
+        product: openalgo_core::Product,
+    ) -> Result<(usize, bool), BrokerError> {
+        Ok(self.inspect(|e| e.exposure(instrument, product)))
+    }
+
     async fn open_position(
         &self,
         instrument: &InstrumentKey,

@@ -143,6 +143,23 @@ pub trait Broker: Send + Sync {
             .collect())
     }
 
+    /// How many positions are open, and whether `(instrument, product)` is one of them: what
+    /// the open-positions rule asks. By default read from `open_quantities`.
+    ///
+    /// # Errors
+    /// Classified [`BrokerError`].
+    async fn exposure(
+        &self,
+        instrument: &InstrumentKey,
+        product: Product,
+    ) -> Result<(usize, bool), BrokerError> {
+        let open = self.open_quantities().await?;
+        let holds = open
+            .iter()
+            .any(|(k, p, _)| k == instrument && *p == product);
+        Ok((open.len(), holds))
+    }
+
     /// Net quantity of one (instrument, product); 0 when there is no position.
     ///
     /// # Errors

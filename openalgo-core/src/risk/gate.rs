@@ -68,17 +68,13 @@ impl RiskGate {
         let (exposure_needed, price_needed) =
             self.with(|g| (g.needs_exposure(), g.needs_reference_price(order)));
         let exposure = if exposure_needed {
-            let open = broker
-                .open_quantities()
+            let (count, holds) = broker
+                .exposure(order.instrument(), order.product())
                 .await
                 .map_err(|e| RiskViolation::Unverifiable {
                     rule: "max open positions",
                     cause: e.to_string(),
                 })?;
-            let holds = open
-                .iter()
-                .any(|(k, product, _)| k == order.instrument() && *product == order.product());
-            let count = open.len();
             Some(Exposure {
                 open_positions: count,
                 opens_position: !holds,
@@ -87,13 +83,13 @@ impl RiskGate {
             None
         };
         let reference_price = if price_needed {
-            let q = broker.quote(order.instrument()).await.map_err(|e| {
+            let ltp = broker.last_price(order.instrument()).await.map_err(|e| {
                 RiskViolation::Unverifiable {
                     rule: "max order value",
                     cause: e.to_string(),
                 }
             })?;
-            Some(q.ltp)
+            Some(ltp)
         } else {
             None
         };

@@ -1,8 +1,16 @@
-//! Persistence behind one trait, so a PostgreSQL backend can be added without touching
-//! handlers. SQLite (`rusqlite`, bundled, WAL) is the embedded default.
+//! Persistence behind one trait, so handlers never know the backend. SQLite (`rusqlite`,
+//! bundled, WAL) is the embedded default; `DATABASE_URL=postgresql://…` selects PostgreSQL
+//! ([`PgStore`]).
 
 mod checkpoint;
+#[cfg(test)]
+mod conformance;
 pub mod pending;
+mod postgres;
+mod postgres_pending;
+mod postgres_pool;
+mod postgres_security;
+mod postgres_strategies;
 pub mod security;
 mod sqlite;
 mod sqlite_pending;
@@ -11,6 +19,7 @@ mod sqlite_strategies;
 pub mod strategies;
 
 pub use pending::{Decision, PendingOrderRow, PendingOrderStore};
+pub use postgres::{DEFAULT_POOL_SIZE, PgStore};
 pub use security::SecurityStore;
 pub use sqlite::SqliteStore;
 pub use strategies::{AlertRow, StrategyRow, StrategyStore};
@@ -20,9 +29,9 @@ use thiserror::Error;
 /// A storage failure.
 #[derive(Debug, Error)]
 pub enum StoreError {
-    /// The database refused or failed.
+    /// The database refused or failed (the backend's message; never a connection string).
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(String),
     /// The data directory could not be prepared.
     #[error("cannot prepare the data directory: {0}")]
     Io(#[from] std::io::Error),
@@ -32,6 +41,12 @@ pub enum StoreError {
     /// A stored value cannot be read back (what, and why).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Database(e.to_string())
+    }
 }
 
 /// A user with an API key hash.

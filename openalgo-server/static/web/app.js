@@ -291,14 +291,17 @@
       var a = document.activeElement;
       return a && a.name === "reason" && a.value !== "";
     };
-    // A form on its way (approve, reject, ...) navigates by itself: a reload then would race
-    // its answer (and the one-shot flash that comes with it).
-    var submitting = false;
-    document.addEventListener("submit", function (e) {
-      if (!e.defaultPrevented) { submitting = true; }
-    });
     var events = new EventSource(root.getAttribute("data-events"));
-    var reload = function () { if (!typing() && !submitting) { location.reload(); } };
+    // A submitted form is already taking the page elsewhere: a reload now would cancel it.
+    document.addEventListener("submit", function () { events.close(); });
+    var reload = function () { if (!typing()) { events.close(); location.reload(); } };
+    // Live from the first open; a later open is a reconnection that may have missed changes.
+    var opened = false;
+    events.addEventListener("open", function () {
+      if (opened) { reload(); return; }
+      opened = true;
+      root.setAttribute("data-live", "1");
+    });
     events.addEventListener("pending_order_created", reload);
     events.addEventListener("pending_order_updated", reload);
   }

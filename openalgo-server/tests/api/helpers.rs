@@ -140,6 +140,7 @@ pub(crate) async fn spawn_with(
             std::env::temp_dir()
         },
         database_path: ":memory:".into(),
+        postgres: None,
         pepper: pepper.clone(),
         fernet_salt: b"test-fernet-salt".to_vec(),
         broker: broker_settings.entry().name.into(),

@@ -23,6 +23,7 @@ mod market;
 mod metrics;
 mod options;
 mod orders;
+mod postgres;
 mod prometheus;
 mod restart;
 mod risk;

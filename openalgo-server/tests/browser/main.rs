@@ -124,6 +124,7 @@ async fn spawn_server() -> (String, Arc<ManualClock>) {
         port: 0,
         data_dir: std::env::temp_dir(),
         database_path: ":memory:".into(),
+        postgres: None,
         pepper: SecretString::from("browser-pepper-".repeat(3)),
         fernet_salt: b"browser-fernet-salt".to_vec(),
         broker: "simulator".into(),
@@ -459,6 +460,8 @@ async fn a_newcomers_day_in_the_browser() {
     b.text_is("#apikey-order-mode", "Semi-Auto").await;
     w.visit("/action-center").await;
     b.text_is("#stat-pending", "0").await;
+    // The page follows the queue once its event stream is open.
+    b.find("#action-center[data-live=\"1\"]").await;
     let queued = reqwest::Client::new()
         .post(&hook)
         .json(&json!({"symbol": "SBIN", "action": "BUY"}))

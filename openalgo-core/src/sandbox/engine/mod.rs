@@ -240,6 +240,19 @@ impl SandboxEngine {
         self.state.history.trade_count()
     }
 
+    /// How many positions are open and whether `(instrument, product)` is one of them, without
+    /// copying any (the risk rules ask this of every new order).
+    #[must_use]
+    pub fn exposure(&self, instrument: &InstrumentKey, product: crate::Product) -> (usize, bool) {
+        let mut count = 0;
+        let mut holds = false;
+        for p in self.state.positions.values().filter(|p| p.quantity != 0) {
+            count += 1;
+            holds |= p.product == product && p.instrument == *instrument;
+        }
+        (count, holds)
+    }
+
     /// The open positions' net quantities (instrument, product, units), unpriced and unsorted.
     #[must_use]
     pub fn open_quantities(&self) -> Vec<(InstrumentKey, crate::Product, i64)> {

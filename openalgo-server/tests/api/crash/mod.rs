@@ -19,7 +19,7 @@ mod check;
 mod load;
 mod model;
 mod retry;
-mod server;
+pub(crate) mod server;
 mod tally;
 
 use std::collections::BTreeSet;

@@ -41,7 +41,13 @@ fn openalgo(dir: &Path, data: &Path) -> Command {
 
 /// `openalgo setup`: the admin user; returns the API key (the last line it prints).
 pub(super) fn setup(dir: &Path, data: &Path) -> String {
+    setup_with(dir, data, &[])
+}
+
+/// [`setup`] with more environment variables (e.g. `DATABASE_URL`).
+pub(crate) fn setup_with(dir: &Path, data: &Path, vars: &[(&str, &str)]) -> String {
     let out = openalgo(dir, data)
+        .envs(vars.iter().copied())
         .args(["setup", "--username", "admin", "--password", "Secret#123"])
         .output()
         .expect("run openalgo setup");
@@ -59,20 +65,26 @@ pub(super) fn setup(dir: &Path, data: &Path) -> String {
 }
 
 /// A running server; killed (SIGKILL) when dropped.
-pub(super) struct Server {
+pub(crate) struct Server {
     child: Child,
     /// `http://127.0.0.1:<port>`
-    pub(super) base: String,
+    pub(crate) base: String,
     /// Its stdout and stderr.
-    pub(super) log: PathBuf,
+    pub(crate) log: PathBuf,
 }
 
 impl Server {
     /// Starts `openalgo serve` on `data` on fresh ports; its output goes to `log`.
     pub(super) fn start(dir: &Path, data: &Path, log: PathBuf) -> Self {
+        Self::start_with(dir, data, log, &[])
+    }
+
+    /// [`Server::start`] with more environment variables (e.g. `DATABASE_URL`).
+    pub(crate) fn start_with(dir: &Path, data: &Path, log: PathBuf, vars: &[(&str, &str)]) -> Self {
         let out = std::fs::File::create(&log).expect("server log");
         let port = free_port();
         let child = openalgo(dir, data)
+            .envs(vars.iter().copied())
             .args(["--port", &port.to_string(), "serve"])
             .env("WEBSOCKET_PORT", free_port().to_string())
             .env("ORDER_RATE_LIMIT", UNLIMITED)
@@ -94,7 +106,7 @@ impl Server {
     }
 
     /// Waits until `ping` answers with `key`.
-    pub(super) async fn ready(&mut self, client: &reqwest::Client, key: &str) {
+    pub(crate) async fn ready(&mut self, client: &reqwest::Client, key: &str) {
         let deadline = Instant::now() + READY_WITHIN;
         loop {
             let ping = client
@@ -121,14 +133,14 @@ impl Server {
     }
 
     /// SIGKILL, then waits until the process is gone.
-    pub(super) fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         // `Child::kill` sends SIGKILL on Unix: no shutdown code of the server runs.
         self.child.kill().expect("SIGKILL the server");
         self.child.wait().expect("reap the server");
     }
 
     /// The end of the server's output (for failure messages).
-    pub(super) fn log_tail(&self) -> String {
+    pub(crate) fn log_tail(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
