@@ -77,6 +77,8 @@ fn variables_read() -> BTreeSet<String> {
             }
         }
     }
+    // The test harness's own variables (store conformance tests) are not settings.
+    vars.retain(|v| !v.starts_with("OPENALGO_TEST_"));
     for name in openalgo_brokers::registry::names() {
         let entry = openalgo_brokers::registry::lookup(name).expect("entry");
         vars.extend(entry.variables.iter().map(|v| (*v).to_owned()));
