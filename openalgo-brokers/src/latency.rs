@@ -19,11 +19,35 @@ use serde::Serialize;
 /// Samples kept per operation.
 const WINDOW: usize = 2_048;
 
+/// Upper bounds of the latency histogram's buckets, µs (100 µs to 10 s; `+Inf` follows).
+pub const BOUNDS_US: [u64; 16] = [
+    100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
+    1_000_000, 2_500_000, 5_000_000, 10_000_000,
+];
+
 #[derive(Debug, Default)]
 struct Series {
     samples: VecDeque<u64>,
     count: u64,
     errors: u64,
+    /// Calls per bucket of [`BOUNDS_US`], the last one `+Inf`.
+    buckets: [u64; BOUNDS_US.len() + 1],
+    sum_us: u64,
+}
+
+/// One operation's latency histogram since start (for a metrics exposition).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationHistogram {
+    /// Broker id.
+    pub broker: &'static str,
+    /// Operation (`place_order`, `quote`...).
+    pub operation: &'static str,
+    /// Calls per bucket of [`BOUNDS_US`] (not cumulative), the last one `+Inf`.
+    pub buckets: [u64; BOUNDS_US.len() + 1],
+    /// Sum of the calls' durations, µs.
+    pub sum_us: u64,
+    /// Failed calls.
+    pub errors: u64,
 }
 
 /// One operation's figures.
@@ -69,9 +93,26 @@ impl LatencyMonitor {
         }
         s.samples.push_back(micros);
         s.count += 1;
+        s.buckets[BOUNDS_US.partition_point(|&b| b < micros)] += 1;
+        s.sum_us = s.sum_us.saturating_add(micros);
         if !ok {
             s.errors += 1;
         }
+    }
+
+    /// The latency histogram of every broker and operation since start.
+    #[must_use]
+    pub fn histograms(&self) -> Vec<OperationHistogram> {
+        let map = self.series.lock().unwrap_or_else(PoisonError::into_inner);
+        map.iter()
+            .map(|(&(broker, operation), s)| OperationHistogram {
+                broker,
+                operation,
+                buckets: s.buckets,
+                sum_us: s.sum_us,
+                errors: s.errors,
+            })
+            .collect()
     }
 
     /// Figures per broker and operation.
@@ -309,5 +350,20 @@ mod tests {
             (7, 7, 100 + WINDOW as u64),
             "old samples age out"
         );
+    }
+
+    #[test]
+    fn histograms_count_every_call_since_start() {
+        let m = LatencyMonitor::default();
+        m.record("sim", "place_order", 100, true);
+        m.record("sim", "place_order", 101, false);
+        m.record("sim", "place_order", 20_000_000, true);
+        let h = &m.histograms()[0];
+        assert_eq!((h.broker, h.operation, h.errors), ("sim", "place_order", 1));
+        assert_eq!(h.buckets[0], 1, "100 µs is in the first bucket (le 100)");
+        assert_eq!(h.buckets[1], 1);
+        assert_eq!(h.buckets[BOUNDS_US.len()], 1, "+Inf");
+        assert_eq!(h.buckets.iter().sum::<u64>(), 3);
+        assert_eq!(h.sum_us, 20_000_201);
     }
 }

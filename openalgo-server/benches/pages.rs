@@ -57,6 +57,7 @@ async fn setup() -> (String, reqwest::Client) {
         bus: openalgo_server::stream::BusConfig::default(),
         risk: openalgo_server::risk::RiskDefaults::default(),
         redis: None,
+        metrics: openalgo_server::metrics::MetricsAccess::default(),
     };
     let admin = store
         .create_admin("admin", &hash_secret("Secret#123", &pepper).expect("hash"))

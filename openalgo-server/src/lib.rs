@@ -15,6 +15,7 @@ pub mod broker_session;
 pub mod cluster;
 pub mod error;
 pub mod journal;
+pub mod metrics;
 pub mod options;
 pub mod orders;
 pub mod pnl;

@@ -65,14 +65,35 @@ fn prompt(question: &str) -> anyhow::Result<String> {
     Ok(line.trim().to_owned())
 }
 
+/// Logs to standard error (secrets redacted), filtered by `RUST_LOG` (default `info`): as
+/// text, or with `LOG_FORMAT=json` one JSON object per line (`timestamp`, `level`, `target`,
+/// the event's fields, the enclosing `span`s). Reads `.env` first so both may be set there.
+fn init_logging() -> anyhow::Result<()> {
+    let _ = dotenvy::dotenv();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let format = std::env::var("LOG_FORMAT").unwrap_or_default();
+    match format.trim().to_ascii_lowercase().as_str() {
+        "" | "text" => tracing_subscriber::fmt()
+            .with_writer(openalgo_server::security::redact::RedactingStderr)
+            .with_env_filter(filter)
+            .init(),
+        "json" => tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(true)
+            .with_writer(openalgo_server::security::redact::RedactingStderr)
+            .with_env_filter(filter)
+            .init(),
+        other => bail!("LOG_FORMAT: '{other}' is neither text nor json"),
+    }
+    Ok(())
+}
+
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(openalgo_server::security::redact::RedactingStderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    init_logging()?;
     let cli = Cli::parse();
     let settings = Settings::load(cli.host, cli.port, cli.data_dir).context("invalid settings")?;
     match cli.command.unwrap_or(Command::Serve) {

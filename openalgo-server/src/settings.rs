@@ -51,6 +51,8 @@ pub struct Settings {
     /// Shared state between instances (`REDIS_URL`, `REDIS_PREFIX`, `REDIS_TIMEOUT_MS`);
     /// `None` keeps everything in process.
     pub redis: Option<crate::cluster::RedisConfig>,
+    /// Who may read `/metrics` (`METRICS_ALLOW`, `METRICS_TOKEN`).
+    pub metrics: crate::metrics::MetricsAccess,
 }
 
 /// Settings that cannot be used.
@@ -353,6 +355,8 @@ impl Settings {
                 env(&["REDIS_PREFIX"]),
                 env(&["REDIS_TIMEOUT_MS"]),
             )?,
+            metrics: crate::metrics::MetricsAccess::from_vars(&|name| env(&[name]))
+                .map_err(SettingsError::Invalid)?,
         })
     }
 }

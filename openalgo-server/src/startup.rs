@@ -382,6 +382,7 @@ impl Application {
         }
         let limiter = web::Data::new(limiter);
         let security_config = web::Data::new(settings.security.clone());
+        let metrics_access = web::Data::new(settings.metrics.clone());
         let headers = web::Data::new(crate::security::SecurityHeaders::new(&settings.security));
         let server = HttpServer::new(move || {
             use actix_web::middleware::from_fn;
@@ -393,18 +394,20 @@ impl Application {
                 .app_data(headers.clone())
                 .app_data(stream_data.clone())
                 .app_data(security_data.clone())
+                .app_data(metrics_access.clone())
                 .route("/ws", web::get().to(crate::stream::upgrade::route))
                 .configure(crate::broker_login::configure)
                 .configure(routes::configure)
                 .configure(crate::web::configure)
                 .configure(crate::webhooks::configure)
-                // Outermost last: headers on every answer, then the traffic log, the ban guard
-                // (before any work), CORS.
+                // Outermost last: the metrics (every request timed), headers on every answer,
+                // then the traffic log, the ban guard (before any work), CORS.
                 .wrap(from_fn(crate::security::cors::apply))
                 .wrap(from_fn(crate::security::guard))
                 .wrap(from_fn(crate::security::traffic::record))
                 .wrap(from_fn(crate::security::headers::add))
                 .wrap(from_fn(crate::request_id::trace))
+                .wrap(from_fn(crate::metrics::http::observe))
         })
         .shutdown_timeout(2)
         .listen(listener)

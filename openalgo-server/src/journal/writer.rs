@@ -164,10 +164,13 @@ impl Drop for PendingLog {
     fn drop(&mut self) {
         if !self.logged {
             // Ends the call for the writer (it may hold the call's events).
-            let _ = self.tx.send(Job {
+            let sent = self.tx.send(Job {
                 work: Work::Ended(self.id),
                 done: None,
             });
+            if sent.is_ok() {
+                crate::metrics::global().journal_queued();
+            }
         }
         // After the call's last job: the writer finds it once no call is in flight.
         self.pending.end();
@@ -212,7 +215,9 @@ impl JournalWriter {
     pub(super) fn queue(&self, work: Work) -> Result<(), String> {
         self.tx
             .send(Job { work, done: None })
-            .map_err(|_| "the journal writer stopped".to_owned())
+            .map_err(|_| "the journal writer stopped".to_owned())?;
+        crate::metrics::global().journal_queued();
+        Ok(())
     }
 
     /// Writes an order-log entry with the next group commit (with the events of the call's
@@ -232,6 +237,9 @@ impl JournalWriter {
             done: Some(done),
         });
         pending.logged = sent.is_ok();
+        if sent.is_ok() {
+            crate::metrics::global().journal_queued();
+        }
         drop(pending);
         sent.map_err(|_| "the journal writer stopped".to_owned())?;
         Durable::pending(rx).wait().await
@@ -337,12 +345,18 @@ fn run(store: &dyn Store, rx: &Receiver<Job>, in_flight: &InFlight, waits: Waits
         let claims: Vec<&IdempotentAnswer> =
             group.open.values().flatten().map(Arc::as_ref).collect();
         let released: Vec<&IdempotencyScope> = released.iter().collect();
+        let started = Instant::now();
         let result = match &broken {
             Some(e) => Err(e.clone()),
             None => store
                 .append_batch(&paper, &log, &claims, &released)
                 .map_err(|e| e.to_string()),
         };
+        crate::metrics::global().journal_committed(
+            group.jobs.len(),
+            started.elapsed(),
+            result.is_ok(),
+        );
         match &result {
             Ok(()) => {
                 for (id, claim) in &group.open {

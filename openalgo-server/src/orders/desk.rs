@@ -259,6 +259,11 @@ impl OrderCall {
                     return self.refuse(e, false).await;
                 }
                 tracing::info!("idempotent replay");
+                crate::metrics::global().order(
+                    self.endpoint,
+                    self.session.mode.as_str(),
+                    crate::metrics::OrderOutcome::Replayed,
+                );
                 return Ok(Answer {
                     status: StatusCode::from_u16(first.status).unwrap_or(StatusCode::OK),
                     body: first.body,
@@ -335,6 +340,11 @@ impl OrderCall {
         body: &str,
         idempotency: Option<IdempotentAnswer>,
     ) -> Result<(), ApiError> {
+        crate::metrics::global().order(
+            self.endpoint,
+            self.session.mode.as_str(),
+            crate::metrics::OrderOutcome::of_status(status.as_u16()),
+        );
         let entry = OrderLogEntry {
             api_type: self.endpoint.to_owned(),
             mode: self.session.mode.as_str().to_owned(),

@@ -234,6 +234,7 @@ impl Outbox {
             s.stamps.push_back(None);
         }
         drop(s);
+        crate::metrics::global().ws_sent(false);
         self.wake.notify_one();
     }
 
@@ -268,6 +269,7 @@ impl Outbox {
         }
         let closing = s.close.is_some();
         drop(s);
+        crate::metrics::global().ws_sent(true);
         // A socket outbox's market data is written by the fan-out's writer threads
         // ([`Outbox::flush_socket`] after the hub's loop); other outboxes, and a cut-off, wake
         // the client's writer.

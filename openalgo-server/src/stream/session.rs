@@ -41,6 +41,7 @@ impl Connection {
     }
 
     async fn handle(&mut self, text: &str) {
+        crate::metrics::global().ws_received();
         let parsed: Value = match serde_json::from_str(text) {
             Ok(v) => v,
             Err(_) => return self.reply(&error("INVALID_JSON", "Invalid JSON message")),

@@ -34,6 +34,8 @@ pub(crate) struct Options {
     pub(crate) risk: openalgo_server::risk::RiskDefaults,
     /// Shared state between instances (`REDIS_URL`); in process when `None`.
     pub(crate) redis: Option<openalgo_server::cluster::RedisConfig>,
+    /// Who may read `/metrics` (loopback only unless a test sets it).
+    pub(crate) metrics: openalgo_server::metrics::MetricsAccess,
 }
 
 impl Default for Options {
@@ -55,6 +57,7 @@ impl Default for Options {
             data_dir: None,
             risk: openalgo_server::risk::RiskDefaults::default(),
             redis: None,
+            metrics: openalgo_server::metrics::MetricsAccess::default(),
         }
     }
 }
@@ -154,6 +157,7 @@ pub(crate) async fn spawn_with(
         bus: options.bus,
         risk: options.risk,
         redis: options.redis,
+        metrics: options.metrics,
     };
     let api_key = match api_key {
         Some(k) => k,

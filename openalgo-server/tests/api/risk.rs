@@ -231,6 +231,18 @@ async fn a_breached_daily_loss_trips_the_kill_switch_and_flattens() {
         .post("analyzer/toggle", &app.with_key(json!({"mode": true})))
         .await;
     assert_eq!(status, 200);
+    // An open position, then a round trip bought at the ask and sold at the bid: the spread
+    // is a realized loss (the test clock stands still, so prices do too). No limit yet.
+    for o in [
+        order("INFY", "NSE", "BUY", 10),
+        order("SBIN", "NSE", "BUY", 2000),
+        order("SBIN", "NSE", "SELL", 2000),
+    ] {
+        let (status, body) = app.post("placeorder", &app.with_key(o)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    // The limit comes after the trades: the watch, every 100 ms, would otherwise trip between
+    // the buy and the sell on a slow machine.
     let (status, body) = app
         .post(
             "risk/limits",
@@ -240,16 +252,6 @@ async fn a_breached_daily_loss_trips_the_kill_switch_and_flattens() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    // An open position, then a round trip bought at the ask and sold at the bid: the spread
-    // is a realized loss (the test clock stands still, so prices do too).
-    for o in [
-        order("INFY", "NSE", "BUY", 10),
-        order("SBIN", "NSE", "BUY", 2000),
-        order("SBIN", "NSE", "SELL", 2000),
-    ] {
-        let (status, body) = app.post("placeorder", &app.with_key(o)).await;
-        assert_eq!(status, 200, "{body}");
-    }
     let mut tripped = Value::Null;
     for _ in 0..100 {
         let now = risk(&app).await["analyze"]["kill_switch"].clone();

@@ -144,6 +144,7 @@ async fn spawn_server() -> (String, Arc<ManualClock>) {
         bus: openalgo_server::stream::BusConfig::default(),
         risk: openalgo_server::risk::RiskDefaults::default(),
         redis: None,
+        metrics: openalgo_server::metrics::MetricsAccess::default(),
     };
     let ten_am = chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
         .and_then(|d| d.and_hms_opt(10, 0, 0))
