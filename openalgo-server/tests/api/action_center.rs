@@ -11,33 +11,28 @@ use serde_json::{Value, json};
 
 use crate::dashboard::signed_in;
 use crate::helpers::{TestApp, spawn_app};
+use crate::webhooks::json_call;
 
 fn order(symbol: &str, action: &str, quantity: u32) -> Value {
     json!({"strategy": "ac", "symbol": symbol, "exchange": "NSE", "action": action,
            "product": "MIS", "pricetype": "MARKET", "quantity": quantity.to_string()})
 }
 
-async fn web_call(
-    app: &TestApp,
-    web: &reqwest::Client,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut r = web
-        .request(method, format!("{}{path}", app.address))
-        .header("X-CSRF-Token", token);
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let r = r.send().await.expect("request");
-    let status = r.status().as_u16();
-    (status, r.json().await.expect("json"))
+/// Approves pending order `id` from the page's script: the status and the JSON answer.
+async fn approve(app: &TestApp, web: &reqwest::Client, token: &str, id: i64) -> (u16, Value) {
+    json_call(
+        app,
+        web,
+        token,
+        reqwest::Method::POST,
+        &format!("/action-center/approve/{id}"),
+        None,
+    )
+    .await
 }
 
 async fn set_mode(app: &TestApp, web: &reqwest::Client, token: &str, mode: &str) {
-    let (status, body) = web_call(
+    let (status, body) = json_call(
         app,
         web,
         token,
@@ -235,15 +230,7 @@ async fn semi_auto_queues_new_orders_and_refuses_changes_on_the_live_account() {
     assert_eq!(count, json!({"count": 5}));
 
     // Approving executes the stored request once.
-    let (status, approved) = web_call(
-        &app,
-        &web,
-        &token,
-        reqwest::Method::POST,
-        &format!("/action-center/approve/{first}"),
-        None,
-    )
-    .await;
+    let (status, approved) = approve(&app, &web, &token, first).await;
     assert_eq!(
         (status, approved["status"].as_str()),
         (200, Some("success")),
@@ -260,15 +247,7 @@ async fn semi_auto_queues_new_orders_and_refuses_changes_on_the_live_account() {
         (Some("SBIN"), Some(5)),
         "{placed}"
     );
-    let (status, again) = web_call(
-        &app,
-        &web,
-        &token,
-        reqwest::Method::POST,
-        &format!("/action-center/approve/{first}"),
-        None,
-    )
-    .await;
+    let (status, again) = approve(&app, &web, &token, first).await;
     assert_eq!(
         (status, again["status"].as_str()),
         (400, Some("error")),
@@ -277,7 +256,7 @@ async fn semi_auto_queues_new_orders_and_refuses_changes_on_the_live_account() {
     assert_eq!(orders(&app).await.len(), book.len(), "no second execution");
 
     // Rejecting keeps the reason; only decided rows can be deleted.
-    let (status, _) = web_call(
+    let (status, _) = json_call(
         &app,
         &web,
         &token,
@@ -287,7 +266,7 @@ async fn semi_auto_queues_new_orders_and_refuses_changes_on_the_live_account() {
     )
     .await;
     assert_eq!(status, 200);
-    let (status, _) = web_call(
+    let (status, _) = json_call(
         &app,
         &web,
         &token,
@@ -299,7 +278,7 @@ async fn semi_auto_queues_new_orders_and_refuses_changes_on_the_live_account() {
     assert_eq!(status, 400, "a pending order cannot be deleted");
     let rejected = queue_data(&app, &web, "rejected").await;
     assert_eq!(rejected["orders"][0]["rejected_reason"], "too late");
-    let (status, _) = web_call(
+    let (status, _) = json_call(
         &app,
         &web,
         &token,
@@ -323,7 +302,7 @@ async fn semi_auto_queues_new_orders_and_refuses_changes_on_the_live_account() {
         .await
         .expect("post");
     assert_eq!(r.status(), 400);
-    let (status, all) = web_call(
+    let (status, all) = json_call(
         &app,
         &web,
         &token,
@@ -414,15 +393,7 @@ async fn analyze_mode_still_queues_but_does_not_refuse_and_a_failed_execution_is
         )
         .await;
     assert_eq!(status, 200);
-    let (status, approved) = web_call(
-        &app,
-        &web,
-        &token,
-        reqwest::Method::POST,
-        &format!("/action-center/approve/{id}"),
-        None,
-    )
-    .await;
+    let (status, approved) = approve(&app, &web, &token, id).await;
     assert_eq!(
         (status, approved["status"].as_str()),
         (200, Some("warning")),
@@ -500,7 +471,7 @@ async fn a_keyed_retry_replays_the_queued_answer_and_the_page_hears_of_every_cha
         seen.contains(&format!("\"pending_order_id\":{id}")),
         "{seen}"
     );
-    let (status, _) = web_call(
+    let (status, _) = json_call(
         &app,
         &web,
         &token,
@@ -526,7 +497,7 @@ async fn a_keyed_retry_replays_the_queued_answer_and_the_page_hears_of_every_cha
 async fn webhook_alerts_wait_for_approval_in_semi_auto_mode() {
     let app = spawn_app().await;
     let (web, token) = signed_in(&app).await;
-    let (status, made) = web_call(
+    let (status, made) = json_call(
         &app,
         &web,
         &token,
@@ -540,7 +511,7 @@ async fn webhook_alerts_wait_for_approval_in_semi_auto_mode() {
     .await;
     assert_eq!(status, 200, "{made}");
     let sid = made["data"]["id"].as_i64().expect("id");
-    let (status, mapped) = web_call(
+    let (status, mapped) = json_call(
         &app,
         &web,
         &token,
@@ -583,15 +554,7 @@ async fn webhook_alerts_wait_for_approval_in_semi_auto_mode() {
         (Some("placesmartorder"), Some("Semi Hook")),
         "{row}"
     );
-    let (status, approved) = web_call(
-        &app,
-        &web,
-        &token,
-        reqwest::Method::POST,
-        &format!("/action-center/approve/{}", row["id"]),
-        None,
-    )
-    .await;
+    let (status, approved) = approve(&app, &web, &token, row["id"].as_i64().expect("id")).await;
     assert_eq!(
         (status, approved["status"].as_str()),
         (200, Some("success")),
@@ -632,15 +595,7 @@ async fn queued_option_orders_resolve_their_contract_when_approved() {
     assert_eq!(data["orders"][0]["action"], "SELL");
     assert_eq!(data["orders"][0]["quantity"], "150");
     for id in [a, b] {
-        let (status, approved) = web_call(
-            &app,
-            &web,
-            &token,
-            reqwest::Method::POST,
-            &format!("/action-center/approve/{id}"),
-            None,
-        )
-        .await;
+        let (status, approved) = approve(&app, &web, &token, id).await;
         assert_eq!(
             (status, approved["status"].as_str()),
             (200, Some("success")),

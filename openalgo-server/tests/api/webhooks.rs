@@ -17,7 +17,7 @@ fn ist(h: u32, m: u32) -> chrono::NaiveDateTime {
         .expect("time")
 }
 
-async fn json_call(
+pub(crate) async fn json_call(
     app: &TestApp,
     web: &reqwest::Client,
     token: &str,
