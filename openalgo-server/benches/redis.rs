@@ -68,6 +68,7 @@ fn bench(c: &mut Criterion) {
         url: SecretString::from(url),
         prefix: format!("openalgo-bench:{}:", std::process::id()),
         timeout: Duration::from_secs(2),
+        advertise: None,
     })
     .expect("redis");
     let local = Arc::new(RateLimiter::new(limits(), |_| RateClass::Order));

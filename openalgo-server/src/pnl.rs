@@ -86,6 +86,9 @@ pub fn spawn_sampler(
         let mut tick = tokio::time::interval(period);
         loop {
             tick.tick().await;
+            if !book.serving().is_on() {
+                continue;
+            }
             sample(&book, &series, clock.as_ref(), Mode::Live).await;
             sample(&book, &series, clock.as_ref(), Mode::Analyze).await;
         }

@@ -152,6 +152,7 @@ fn redis_config(
     url: Option<String>,
     prefix: Option<String>,
     timeout_ms: Option<String>,
+    advertise: Option<String>,
 ) -> Result<Option<crate::cluster::RedisConfig>, SettingsError> {
     let Some(url) = url else { return Ok(None) };
     let timeout_ms = match timeout_ms {
@@ -175,10 +176,19 @@ fn redis_config(
             "REDIS_URL must start with redis://, rediss:// or unix://".into(),
         ));
     }
+    let advertise = match advertise.map(|a| a.trim().trim_end_matches('/').to_owned()) {
+        Some(a) if !a.starts_with("http://") || a.len() <= "http://".len() => {
+            return Err(SettingsError::Invalid(format!(
+                "CLUSTER_ADVERTISE_URL: '{a}' is not an http:// address of this instance"
+            )));
+        }
+        a => a,
+    };
     Ok(Some(crate::cluster::RedisConfig {
         url: SecretString::from(url),
         prefix: prefix.unwrap_or_else(|| "openalgo:".into()),
         timeout: std::time::Duration::from_millis(timeout_ms),
+        advertise,
     }))
 }
 
@@ -354,6 +364,7 @@ impl Settings {
                 env(&["REDIS_URL"]),
                 env(&["REDIS_PREFIX"]),
                 env(&["REDIS_TIMEOUT_MS"]),
+                env(&["CLUSTER_ADVERTISE_URL"]),
             )?,
             metrics: crate::metrics::MetricsAccess::from_vars(&|name| env(&[name]))
                 .map_err(SettingsError::Invalid)?,
@@ -367,8 +378,8 @@ mod tests {
 
     #[test]
     fn redis_settings() {
-        assert!(redis_config(None, None, None).unwrap().is_none());
-        let c = redis_config(Some("redis://127.0.0.1:6379".into()), None, None)
+        assert!(redis_config(None, None, None, None).unwrap().is_none());
+        let c = redis_config(Some("redis://127.0.0.1:6379".into()), None, None, None)
             .unwrap()
             .unwrap();
         assert_eq!(c.prefix, "openalgo:");
@@ -377,13 +388,19 @@ mod tests {
             Some("redis://h".into()),
             Some("x:".into()),
             Some("250".into()),
+            Some("http://10.0.0.5:5000/".into()),
         )
         .unwrap()
         .unwrap();
         assert_eq!((c.prefix.as_str(), c.timeout.as_millis()), ("x:", 250));
-        let e = redis_config(Some("http://:hunter2@h".into()), None, None).unwrap_err();
+        assert_eq!(c.advertise.as_deref(), Some("http://10.0.0.5:5000"));
+        for bad in ["10.0.0.5:5000", "https://h", "http://"] {
+            let r = redis_config(Some("redis://h".into()), None, None, Some(bad.into()));
+            assert!(r.is_err(), "{bad}");
+        }
+        let e = redis_config(Some("http://:hunter2@h".into()), None, None, None).unwrap_err();
         assert!(!e.to_string().contains("hunter2"), "{e}");
-        assert!(redis_config(Some("redis://h".into()), None, Some("0".into())).is_err());
+        assert!(redis_config(Some("redis://h".into()), None, Some("0".into()), None).is_err());
     }
 
     #[test]

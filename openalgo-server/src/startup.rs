@@ -22,6 +22,9 @@ use crate::settings::Settings;
 use crate::state::{AccountBook, Accounts, Analyzer, Trading};
 use crate::store::{PgStore, SqliteStore, Store};
 
+/// Restores the accounts from the store (an instance taking them over).
+type Rebuild = Box<dyn Fn() -> Result<Accounts, String> + Send + Sync>;
+
 /// A built server, bound and ready to run.
 pub struct Application {
     port: u16,
@@ -36,6 +39,11 @@ pub struct Application {
     redis: Option<Arc<crate::cluster::Redis>>,
     /// The market stream shared between instances (`REDIS_URL`).
     shared_feed: Option<Arc<crate::cluster::feed::RedisFeed>>,
+    /// The accounts' lease and how to take the accounts over (`REDIS_URL`).
+    holder: Option<(
+        Arc<crate::cluster::holder::AccountHolder>,
+        Arc<dyn crate::cluster::holder::Installer>,
+    )>,
 }
 
 /// Startup failures.
@@ -61,6 +69,9 @@ pub enum StartupError {
     /// `REDIS_URL` cannot be used.
     #[error(transparent)]
     Redis(#[from] crate::cluster::RedisError),
+    /// The forwarding between instances cannot be set up.
+    #[error("cluster forwarding: {0}")]
+    Cluster(String),
     /// The address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -137,60 +148,133 @@ pub fn load_calendar(data_dir: &std::path::Path) -> Result<MarketCalendar, Start
 }
 
 /// A broker without a login (the simulator): its market's data (timed) behind two paper
-/// accounts, the live one named after the broker.
-fn paper_accounts(
+/// accounts, the live one named after the broker. Kept after startup: an instance that takes
+/// the accounts over from another one restores them again from the store.
+struct PaperAccounts {
     entry: &'static BrokerEntry,
-    paper: PaperMarket,
-    store: &Arc<dyn Store>,
-    clock: &Arc<dyn Clock>,
-    writer: &JournalWriter,
-    latency: &Arc<openalgo_brokers::latency::LatencyMonitor>,
-) -> Result<(Accounts, Arc<dyn openalgo_core::Broker>), StartupError> {
-    let symbols = paper.symbols;
-    let sandbox_config = SandboxConfig {
-        mis_cutoffs: paper.mis_cutoffs,
-        ..SandboxConfig::default()
-    };
-    // Every call to the market's broker is timed (the latency monitor).
-    let data: Arc<dyn openalgo_core::Broker> = Arc::new(openalgo_brokers::latency::Timed::new(
-        paper.market,
-        Arc::clone(latency),
-    ));
-    let account =
-        |id: &'static str, order_seq_base: u64| -> Result<Arc<PaperBroker>, StartupError> {
-            let mut config = SandboxConfig {
-                order_seq_base,
-                ..sandbox_config.clone()
-            };
-            // The analyzer keeps the settings edited on the sandbox page.
-            if id == "sandbox" {
-                config = SandboxOverrides::applied(store.as_ref(), config)?;
-            }
-            let engine = restore_account(
-                store.as_ref(),
-                id,
-                config,
-                Arc::clone(&symbols),
-                clock.now_ist(),
-            )?;
-            let sink = Arc::new(StoreSink::new(writer.clone(), id));
-            Ok(Arc::new(
-                PaperBroker::new(Arc::clone(&data), engine, Arc::clone(clock))
-                    .with_id(id)
-                    .with_sink(sink),
-            ))
+    symbols: Arc<openalgo_core::SymbolTable>,
+    sandbox_config: SandboxConfig,
+    data: Arc<dyn openalgo_core::Broker>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    writer: JournalWriter,
+}
+
+impl PaperAccounts {
+    fn new(
+        entry: &'static BrokerEntry,
+        paper: PaperMarket,
+        store: &Arc<dyn Store>,
+        clock: &Arc<dyn Clock>,
+        writer: &JournalWriter,
+        latency: &Arc<openalgo_brokers::latency::LatencyMonitor>,
+    ) -> Self {
+        // Every call to the market's broker is timed (the latency monitor).
+        let data: Arc<dyn openalgo_core::Broker> = Arc::new(openalgo_brokers::latency::Timed::new(
+            paper.market,
+            Arc::clone(latency),
+        ));
+        Self {
+            entry,
+            symbols: paper.symbols,
+            sandbox_config: SandboxConfig {
+                mis_cutoffs: paper.mis_cutoffs,
+                ..SandboxConfig::default()
+            },
+            data,
+            store: Arc::clone(store),
+            clock: Arc::clone(clock),
+            writer: writer.clone(),
+        }
+    }
+
+    fn account(
+        &self,
+        id: &'static str,
+        order_seq_base: u64,
+    ) -> Result<Arc<PaperBroker>, StartupError> {
+        let mut config = SandboxConfig {
+            order_seq_base,
+            ..self.sandbox_config.clone()
         };
-    // Distinct order-id ranges: an analyzer order id never finds a live order.
-    let live = Trading::new(account(entry.name, 0)?, Arc::clone(&symbols));
-    let analyzer = Analyzer::new(account("sandbox", 50_000_000)?, Arc::clone(&symbols));
-    Ok((
-        Accounts {
+        // The analyzer keeps the settings edited on the sandbox page.
+        if id == "sandbox" {
+            config = SandboxOverrides::applied(self.store.as_ref(), config)?;
+        }
+        let engine = restore_account(
+            self.store.as_ref(),
+            id,
+            config,
+            Arc::clone(&self.symbols),
+            self.clock.now_ist(),
+        )?;
+        let sink = Arc::new(StoreSink::new(self.writer.clone(), id));
+        Ok(Arc::new(
+            PaperBroker::new(Arc::clone(&self.data), engine, Arc::clone(&self.clock))
+                .with_id(id)
+                .with_sink(sink),
+        ))
+    }
+
+    /// Both accounts, restored from the store.
+    fn accounts(&self) -> Result<Accounts, StartupError> {
+        // Distinct order-id ranges: an analyzer order id never finds a live order.
+        let live = Trading::new(self.account(self.entry.name, 0)?, Arc::clone(&self.symbols));
+        let analyzer = Analyzer::new(
+            self.account("sandbox", 50_000_000)?,
+            Arc::clone(&self.symbols),
+        );
+        Ok(Accounts {
             live,
             analyzer,
-            symbols,
-        },
-        data,
-    ))
+            symbols: Arc::clone(&self.symbols),
+        })
+    }
+}
+
+/// How an instance of a cluster installs the accounts when it takes them over: restored from
+/// the store with their risk state and the analyzer switch, drivers started, then served.
+struct Takeover {
+    book: Arc<AccountBook>,
+    store: Arc<dyn Store>,
+    risk: crate::risk::RiskDefaults,
+    simulated: bool,
+    rebuild: Box<dyn Fn() -> Result<Accounts, String> + Send + Sync>,
+}
+
+impl crate::cluster::holder::Installer for Takeover {
+    fn restore(&self) -> Result<(), String> {
+        let accounts = (self.rebuild)()?;
+        crate::risk::reload(
+            self.store.as_ref(),
+            self.book.risk(),
+            &self.risk,
+            self.simulated,
+        )
+        .map_err(|e| e.to_string())?;
+        let analyze = self
+            .store
+            .setting(ANALYZE_KEY)
+            .map_err(|e| e.to_string())?
+            .as_deref()
+            == Some("true");
+        for (paper, _) in accounts.paper_accounts() {
+            // Each driver stops by itself when its account is replaced.
+            drop(paper.spawn_driver(std::time::Duration::from_secs(1)));
+        }
+        self.book.install(accounts);
+        self.book.set_mode(if analyze {
+            crate::state::Mode::Analyze
+        } else {
+            crate::state::Mode::Live
+        });
+        self.book.serving().set(true);
+        Ok(())
+    }
+
+    fn dormant(&self) {
+        self.book.serving().set(false);
+    }
 }
 
 /// A broker with a login: its adapter (timed) for the live account and the analyzer's market
@@ -246,12 +330,14 @@ impl Application {
     ) -> Result<Self, StartupError> {
         let build_started = std::time::Instant::now();
         let latency = Arc::new(openalgo_brokers::latency::LatencyMonitor::default());
-        let writer = JournalWriter::spawn(Arc::clone(&store));
         let redis = settings
             .redis
             .as_ref()
             .map(crate::cluster::Redis::new)
             .transpose()?;
+        // With several instances, this one serves the accounts only once it holds their lease.
+        let serving = crate::state::Serving::new(redis.is_none());
+        let writer = JournalWriter::spawn(Arc::clone(&store)).with_fence(serving.clone());
         let mut api_keys = ApiKeys::new(
             Arc::clone(&store),
             settings.pepper.clone(),
@@ -264,26 +350,34 @@ impl Application {
         }
         let api_keys = Arc::new(api_keys);
         let entry = settings.broker_settings.entry();
-        let (accounts, market, broker_session) = match settings.broker_settings.connect(clock)? {
-            Connection::Paper(paper) => {
-                let (accounts, market) =
-                    paper_accounts(entry, paper, &store, clock, &writer, &latency)?;
-                (accounts, market, None)
-            }
-            Connection::Live(session) => {
-                let parts = SessionParts {
-                    store: Arc::clone(&store),
-                    keys: Arc::clone(&api_keys),
-                    writer: writer.clone(),
-                    clock: Arc::clone(clock),
-                    sandbox_config: SandboxConfig::default(),
-                };
-                let session = live_session(entry, session, settings, parts, &latency);
-                let symbols = session.restore();
-                let accounts = session.accounts(symbols)?;
-                (accounts, Arc::clone(&session.live), Some(session))
-            }
-        };
+        let (accounts, market, broker_session, rebuild) =
+            match settings.broker_settings.connect(clock)? {
+                Connection::Paper(paper) => {
+                    let paper = PaperAccounts::new(entry, paper, &store, clock, &writer, &latency);
+                    let accounts = paper.accounts()?;
+                    let market = Arc::clone(&paper.data);
+                    let rebuild: Rebuild =
+                        Box::new(move || paper.accounts().map_err(|e| e.to_string()));
+                    (accounts, market, None, rebuild)
+                }
+                Connection::Live(session) => {
+                    let parts = SessionParts {
+                        store: Arc::clone(&store),
+                        keys: Arc::clone(&api_keys),
+                        writer: writer.clone(),
+                        clock: Arc::clone(clock),
+                        sandbox_config: SandboxConfig::default(),
+                    };
+                    let session = live_session(entry, session, settings, parts, &latency);
+                    let symbols = session.restore();
+                    let accounts = session.accounts(symbols)?;
+                    let again = Arc::clone(&session);
+                    let rebuild: Rebuild = Box::new(move || {
+                        again.accounts(again.restore()).map_err(|e| e.to_string())
+                    });
+                    (accounts, Arc::clone(&session.live), Some(session), rebuild)
+                }
+            };
         let bans = crate::security::BanList::new(store.bans()?);
         let traffic = crate::security::traffic::TrafficLog::spawn(
             open_log_store(settings)?,
@@ -301,7 +395,7 @@ impl Application {
         let analyze = store.setting(ANALYZE_KEY)?.as_deref() == Some("true");
         let simulated = accounts.live.paper.is_some();
         let gates = crate::risk::load(store.as_ref(), &settings.risk, simulated)?;
-        let book = Arc::new(AccountBook::new(accounts, analyze, gates));
+        let book = Arc::new(AccountBook::new(accounts, analyze, gates).with_serving(serving));
         let hub = Arc::new(crate::stream::Hub::new(market.id()));
         let orders = crate::orders::OrderDesk::new(
             Arc::clone(&book),
@@ -349,6 +443,41 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { address, source })?
             .port();
+        let holder = match (&redis, &settings.redis) {
+            (Some(redis), Some(config)) => {
+                let address = config.advertise.clone().unwrap_or_else(|| {
+                    let host = match settings.host.as_str() {
+                        "0.0.0.0" | "" => "127.0.0.1",
+                        "::" => "[::1]",
+                        h => h,
+                    };
+                    format!("http://{host}:{port}")
+                });
+                let holder =
+                    crate::cluster::holder::AccountHolder::new(Arc::clone(redis), &address);
+                let takeover: Arc<dyn crate::cluster::holder::Installer> = Arc::new(Takeover {
+                    book: Arc::clone(&state.book),
+                    store: Arc::clone(&state.store),
+                    risk: settings.risk.clone(),
+                    simulated,
+                    rebuild,
+                });
+                Some((holder, takeover))
+            }
+            _ => None,
+        };
+        let forwarding = match &holder {
+            Some((h, _)) => Some(
+                crate::cluster::forward::Forwarding::new(
+                    Arc::clone(h),
+                    settings.security.app_key.clone(),
+                    crate::routes::v1::table::serves_anywhere,
+                )
+                .map_err(|e| StartupError::Cluster(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let forwarding = web::Data::new(forwarding);
         let ws_address = format!("{}:{}", settings.ws_host, settings.ws_port);
         let bind_ws = |source| StartupError::Bind {
             address: ws_address.clone(),
@@ -395,6 +524,7 @@ impl Application {
                 .app_data(stream_data.clone())
                 .app_data(security_data.clone())
                 .app_data(metrics_access.clone())
+                .app_data(forwarding.clone())
                 .route("/ws", web::get().to(crate::stream::upgrade::route))
                 .configure(crate::broker_login::configure)
                 .configure(routes::configure)
@@ -402,6 +532,8 @@ impl Application {
                 .configure(crate::webhooks::configure)
                 // Outermost last: the metrics (every request timed), headers on every answer,
                 // then the traffic log, the ban guard (before any work), CORS.
+                // Innermost: account requests go to the instance holding the accounts.
+                .wrap(from_fn(crate::cluster::forward::route))
                 .wrap(from_fn(crate::security::cors::apply))
                 .wrap(from_fn(crate::security::guard))
                 .wrap(from_fn(crate::security::traffic::record))
@@ -427,6 +559,7 @@ impl Application {
             risk_interval: settings.risk.pnl_interval,
             redis,
             shared_feed,
+            holder,
         })
     }
 
@@ -501,7 +634,15 @@ impl Application {
             self.state.clone(),
             std::time::Duration::from_secs(1),
         )));
+        if let Some((holder, takeover)) = &self.holder {
+            drivers.push(tokio::spawn(Arc::clone(holder).run(Arc::clone(takeover))));
+        }
         let result = self.server.await;
+        if let Some((holder, takeover)) = &self.holder {
+            // Stopped: the accounts go to another instance at once, not after the lease expires.
+            takeover.dormant();
+            holder.release().await;
+        }
         for d in drivers {
             d.abort();
         }

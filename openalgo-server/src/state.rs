@@ -192,6 +192,38 @@ impl Session {
     }
 }
 
+/// Whether this instance serves the accounts: always, for a single instance; with several
+/// (`REDIS_URL`), only while it holds the accounts' lease (`cluster::holder`). While it is off
+/// the paper accounts' journal refuses writes and the background work on the accounts (the
+/// daily-loss watch, scheduled square-offs) skips its turn.
+#[derive(Debug, Clone)]
+pub struct Serving(Arc<AtomicBool>);
+
+impl Serving {
+    /// A switch, on or off.
+    #[must_use]
+    pub fn new(on: bool) -> Self {
+        Self(Arc::new(AtomicBool::new(on)))
+    }
+
+    /// Whether this instance serves the accounts now.
+    #[must_use]
+    pub fn is_on(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Turns serving on or off.
+    pub fn set(&self, on: bool) {
+        self.0.store(on, Ordering::SeqCst);
+    }
+}
+
+impl Default for Serving {
+    fn default() -> Self {
+        Self::new(true)
+    }
+}
+
 /// The current accounts, the live/analyze switch and a watch that changes whenever the
 /// accounts are replaced. Shared by every subsystem that trades or reads the accounts.
 #[derive(Debug)]
@@ -200,6 +232,7 @@ pub struct AccountBook {
     generation: tokio::sync::watch::Sender<u64>,
     analyze: AtomicBool,
     risk: RiskGates,
+    serving: Serving,
 }
 
 impl AccountBook {
@@ -211,7 +244,21 @@ impl AccountBook {
             generation: tokio::sync::watch::channel(0).0,
             analyze: AtomicBool::new(analyze),
             risk,
+            serving: Serving::default(),
         }
+    }
+
+    /// The book with `serving` as its switch (shared with the journal's fence).
+    #[must_use]
+    pub fn with_serving(mut self, serving: Serving) -> Self {
+        self.serving = serving;
+        self
+    }
+
+    /// Whether this instance serves the accounts.
+    #[must_use]
+    pub const fn serving(&self) -> &Serving {
+        &self.serving
     }
 
     /// The accounts' risk gates.

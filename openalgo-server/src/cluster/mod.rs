@@ -1,6 +1,7 @@
 //! Shared state between instances over Redis, switched on by `REDIS_URL`: dashboard sessions
 //! ([`sessions`]), moving-window rate limits ([`windows`]), the API-key cache's
-//! invalidation ([`key_bus`]) and the market stream ([`feed`]). Each implements a seam defined where the in-process state lives
+//! invalidation ([`key_bus`]), the market stream ([`feed`]), and which instance holds the
+//! accounts ([`holder`]), the others forwarding account requests to it ([`forward`]). Each implements a seam defined where the in-process state lives
 //! (`security::sessions`, `security::rate_limit`, `auth`, `stream`); without `REDIS_URL` none of this is
 //! built and the server keeps everything in process.
 //!
@@ -9,6 +10,8 @@
 //! and keys are known only by their SHA-256).
 
 pub mod feed;
+pub mod forward;
+pub mod holder;
 pub mod key_bus;
 pub mod sessions;
 pub mod windows;
@@ -30,6 +33,10 @@ pub struct RedisConfig {
     pub prefix: String,
     /// `REDIS_TIMEOUT_MS`: the bound on every call, connecting included (default 500 ms).
     pub timeout: Duration,
+    /// `CLUSTER_ADVERTISE_URL`: where the other instances reach this one when it holds the
+    /// accounts (`http://host:port`); by default `http://<bind address>:<port>`, the loopback
+    /// address standing in for an unspecified one.
+    pub advertise: Option<String>,
 }
 
 /// A Redis failure.

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use openalgo_brokers::paper::Durable;
 
+use crate::state::Serving;
 use crate::store::{IdempotencyScope, IdempotentAnswer, OrderLogEntry, Store};
 
 /// Most jobs in one transaction (while no order call in it is still running).
@@ -135,6 +136,7 @@ pub struct JournalWriter {
     tx: Sender<Job>,
     pending: Arc<InFlight>,
     ids: Arc<AtomicU64>,
+    fence: Serving,
 }
 
 /// An order call from its start until it sends its log entry: the writer lingers for calls in
@@ -195,7 +197,16 @@ impl JournalWriter {
             tx,
             pending,
             ids: Arc::default(),
+            fence: Serving::default(),
         }
+    }
+
+    /// The writer refusing paper-account events while `fence` is off (an instance that does
+    /// not hold the accounts must not add to their journal).
+    #[must_use]
+    pub fn with_fence(mut self, fence: Serving) -> Self {
+        self.fence = fence;
+        self
     }
 
     /// Marks an order call that will send an order-log entry; pass the mark to
@@ -213,6 +224,9 @@ impl JournalWriter {
 
     /// Queues work whose durability is confirmed by a later job's commit (jobs commit in order).
     pub(super) fn queue(&self, work: Work) -> Result<(), String> {
+        if matches!(work, Work::Paper { .. }) && !self.fence.is_on() {
+            return Err("this instance does not hold the accounts".to_owned());
+        }
         self.tx
             .send(Job { work, done: None })
             .map_err(|_| "the journal writer stopped".to_owned())?;

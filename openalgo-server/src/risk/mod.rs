@@ -60,6 +60,25 @@ pub fn load(
     })
 }
 
+/// Reads both accounts' risk state from the store again into `gates` (an instance that takes
+/// the accounts over from another one).
+///
+/// # Errors
+/// As [`load`].
+pub fn reload(
+    store: &dyn Store,
+    gates: &RiskGates,
+    defaults: &RiskDefaults,
+    simulated: bool,
+) -> Result<(), StoreError> {
+    let fresh = load(store, defaults, simulated)?;
+    for mode in [Mode::Live, Mode::Analyze] {
+        let guard = fresh.of(mode).with(|g| g.clone());
+        gates.of(mode).with(|g| *g = guard);
+    }
+    Ok(())
+}
+
 /// Saves `mode`'s risk state.
 ///
 /// # Errors

@@ -71,7 +71,10 @@ impl Monitor {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            self.check_once().await;
+            // Another instance serves the accounts, and watches them.
+            if self.book.serving().is_on() {
+                self.check_once().await;
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Health probes (no authentication): `/health` (also `/health/status`), `/health/live`,
-//! `/health/ready` (also `/health/check`: database reachable, broker answering),
+//! `/health/ready` (also `/health/check`: database reachable, broker answering, and which part
+//! the instance plays in serving the accounts),
 //! `/health/startup` and `/health/metrics`.
 
 use std::time::Instant;
@@ -8,6 +9,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
 use crate::app::AppState;
+use crate::cluster::forward::Forwarding;
 
 /// When the application was built.
 #[derive(Debug, Clone, Copy)]
@@ -29,14 +31,35 @@ async fn live() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "pass"}))
 }
 
-async fn ready(state: web::Data<AppState>) -> HttpResponse {
+/// Which part this instance plays in serving the accounts.
+fn accounts_role(forwarding: Option<&web::Data<Option<Forwarding>>>) -> Value {
+    use crate::cluster::holder::Role;
+    match forwarding
+        .and_then(|f| f.as_ref().as_ref())
+        .map(Forwarding::role)
+    {
+        None => json!({"role": "holder", "cluster": false}),
+        Some(Role::Holder) => json!({"role": "holder", "cluster": true}),
+        Some(Role::Restoring) => json!({"role": "restoring", "cluster": true}),
+        Some(Role::Follower(holder)) => {
+            json!({"role": "follower", "cluster": true, "holder": holder})
+        }
+    }
+}
+
+async fn ready(
+    state: web::Data<AppState>,
+    forwarding: Option<web::Data<Option<Forwarding>>>,
+) -> HttpResponse {
     let t = Instant::now();
     let store = std::sync::Arc::clone(&state.store);
     let db = web::block(move || store.setting("analyze_mode")).await;
     let db_ok = matches!(db, Ok(Ok(_)));
     let db_ms = t.elapsed().as_secs_f64() * 1000.0;
     let t = Instant::now();
-    let broker_ok = state.broker().funds().await.is_ok();
+    // The accounts are checked where they are served (an instance of a cluster that does not
+    // hold them forwards account requests, and is ready as long as its database answers).
+    let broker_ok = !state.book.serving().is_on() || state.broker().funds().await.is_ok();
     let broker_ms = t.elapsed().as_secs_f64() * 1000.0;
     let pass = db_ok && broker_ok;
     let word = |ok: bool| if ok { "pass" } else { "fail" };
@@ -45,6 +68,7 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
         "database:connectivity": [{"status": word(db_ok), "observedValue": db_ms, "observedUnit": "ms"}],
         "broker:session": [{"status": word(broker_ok), "componentId": state.broker().id(), "observedValue": broker_ms, "observedUnit": "ms"}]
     });
+    body["accounts"] = accounts_role(forwarding.as_ref());
     if pass {
         HttpResponse::Ok().json(body)
     } else {

@@ -1,6 +1,8 @@
 //! The client's address (platform §5.1): the TCP peer, or, when `TRUST_PROXY_HEADERS` is on
 //! (a reverse proxy in front), the first of `CF-Connecting-IP`, `True-Client-IP`, `X-Real-IP`,
-//! the first entry of `X-Forwarded-For`, `X-Client-IP` that parses as an address.
+//! the first entry of `X-Forwarded-For`, `X-Client-IP` that parses as an address. A request
+//! forwarded by another instance of the deployment carries its client, signed
+//! ([`super::forwarded`]), which wins over both.
 
 use std::net::IpAddr;
 
@@ -20,9 +22,14 @@ const PROXY_HEADERS: [&str; 5] = [
 /// The address rate limits, bans and logs are keyed by.
 #[must_use]
 pub fn of(req: &HttpRequest) -> Option<IpAddr> {
-    let trust = req
-        .app_data::<web::Data<SecurityConfig>>()
-        .is_some_and(|c| c.trust_proxy_headers);
+    let config = req.app_data::<web::Data<SecurityConfig>>();
+    // Another instance of this deployment forwarded the request and vouches for its client.
+    if let Some(super::forwarded::ForwardedClient(Some(ip))) =
+        config.and_then(|c| super::forwarded::client(req, &c.app_key))
+    {
+        return Some(ip);
+    }
+    let trust = config.is_some_and(|c| c.trust_proxy_headers);
     if trust {
         for name in PROXY_HEADERS {
             let first = req

@@ -75,7 +75,12 @@ pub async fn guard(
     let signed_in = super::session_cookie::has_session_cookie(req.request());
     let path = req.path().to_owned();
     let res = next.call(req).await?;
-    if let Some(ip) = ip {
+    // Another instance answered it, and counted it there.
+    let proxied = res
+        .response()
+        .extensions()
+        .contains::<super::forwarded::Proxied>();
+    if let Some(ip) = ip.filter(|_| !proxied) {
         let now = state.clock.now_ms();
         let offenders = &state.offenders;
         if res.status() == StatusCode::NOT_FOUND && !signed_in && counts_as_probe(&path) {

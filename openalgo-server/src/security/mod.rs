@@ -5,6 +5,7 @@ pub mod bans;
 pub mod client_ip;
 mod config;
 pub mod cors;
+pub mod forwarded;
 mod guard;
 pub mod headers;
 pub mod offenders;

@@ -172,7 +172,12 @@ pub async fn record(
         .and_then(|h| h.to_str().ok())
         .map(|h| h.chars().take(255).collect());
     let res = next.call(req).await?;
-    if let Some(state) = state {
+    // A request answered by another instance is logged there, with the same client.
+    let proxied = res
+        .response()
+        .extensions()
+        .contains::<super::forwarded::Proxied>();
+    if let Some(state) = state.filter(|_| !proxied) {
         state.traffic.record(TrafficEntry {
             at_ms: state.clock.now_ms(),
             ip,

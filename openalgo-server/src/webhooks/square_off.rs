@@ -86,6 +86,10 @@ pub async fn run(state: AppState, period: Duration) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
+        // The instance serving the accounts squares them off (once: the day is saved).
+        if !state.book.serving().is_on() {
+            continue;
+        }
         if let Err(e) = run_due(&state).await {
             tracing::warn!(error = %e, "square-off check failed");
         }

@@ -1,5 +1,6 @@
 //! Several instances sharing one Redis (`REDIS_URL`): dashboard sessions, rate limits and the
-//! API-key cache hold across instances. Needs `OPENALGO_TEST_REDIS_URL`; each test works under
+//! API-key cache hold across instances, and one instance holds the accounts, the others
+//! forwarding account requests to it. Needs `OPENALGO_TEST_REDIS_URL`; each test works under
 //! its own random key prefix and deletes its keys at the end.
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ pub(crate) fn test_redis(test: &str) -> Option<RedisConfig> {
         url: SecretString::from(url),
         prefix: format!("openalgo-test:{}:", hex::encode(id)),
         timeout: std::time::Duration::from_secs(2),
+        advertise: None,
     })
 }
 
@@ -64,6 +66,46 @@ async fn instance(options: Options) -> TestApp {
     spawn_with(store, None, options).await.0
 }
 
+/// Two instances of one deployment: one database, one Redis; returned once one of them holds
+/// the accounts and the other knows where.
+async fn pair(redis: &RedisConfig) -> (TestApp, TestApp) {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().expect("store"));
+    let (a, _) = spawn_with(Arc::clone(&store), None, with_redis(redis)).await;
+    let key = a.api_key.clone();
+    let (b, _) = spawn_with(store, Some(key), with_redis(redis)).await;
+    settled(&[&a, &b]).await;
+    (a, b)
+}
+
+/// The part `app` plays in serving the accounts (`holder`, `follower`, `restoring`).
+pub(crate) async fn role(app: &TestApp) -> Value {
+    let r = reqwest::get(format!("{}/health/ready", app.address))
+        .await
+        .expect("ready");
+    r.json::<Value>().await.expect("json")["accounts"].clone()
+}
+
+/// Waits (bounded) until exactly one of `apps` holds the accounts and the others name it.
+pub(crate) async fn settled(apps: &[&TestApp]) {
+    for _ in 0..100 {
+        let mut holders = 0;
+        let mut followers = 0;
+        for app in apps {
+            let r = role(app).await;
+            match r["role"].as_str() {
+                Some("holder") => holders += 1,
+                Some("follower") if r["holder"].is_string() => followers += 1,
+                _ => {}
+            }
+        }
+        if holders == 1 && holders + followers == apps.len() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the instances did not settle on one holder of the accounts within 10 s");
+}
+
 async fn status_of(web: &reqwest::Client, app: &TestApp, path: &str) -> u16 {
     web.get(format!("{}{path}", app.address))
         .send()
@@ -78,9 +120,7 @@ async fn a_login_session_made_on_one_instance_works_on_another() {
     let Some(redis) = test_redis("a_login_session_made_on_one_instance_works_on_another") else {
         return;
     };
-    // Separate databases: the session can only travel through Redis.
-    let a = instance(with_redis(&redis)).await;
-    let b = instance(with_redis(&redis)).await;
+    let (a, b) = pair(&redis).await;
     let alone = instance(Options::default()).await;
     let (web, _) = signed_in(&a).await;
     // Cookies are per host, not per port: the same browser presents the cookie to every instance.
@@ -144,8 +184,7 @@ async fn the_old_session_cookie_is_refused_everywhere_after_logout() {
     else {
         return;
     };
-    let a = instance(with_redis(&redis)).await;
-    let b = instance(with_redis(&redis)).await;
+    let (a, b) = pair(&redis).await;
     let cookie = sign_in_raw(&a).await;
     let replay = |app: &TestApp| {
         reqwest::Client::builder()
@@ -184,14 +223,17 @@ async fn a_rate_limit_holds_across_instances() {
         redis: Some(redis.clone()),
         ..Options::default()
     };
-    let a = instance(options()).await;
-    let b = instance(options()).await;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().expect("store"));
+    let (a, _) = spawn_with(Arc::clone(&store), None, options()).await;
+    let (b, _) = spawn_with(store, Some(a.api_key.clone()), options()).await;
+    settled(&[&a, &b]).await;
     // N + k = 4 + 3 requests, alternating, within one second of both (fixed) clocks: alone,
-    // each instance would see at most 4 and refuse none.
+    // each instance would see at most 4 and refuse none. `ping` is answered by the instance
+    // it reaches (it reads no account), so the limit holds through Redis alone.
     let mut refused = Vec::new();
     for i in 0..7 {
         let app = if i % 2 == 0 { &a } else { &b };
-        let (status, body) = app.post("funds", &app.with_key(json!({}))).await;
+        let (status, body) = app.post("ping", &app.with_key(json!({}))).await;
         if status == 429 {
             assert_eq!(body, json!({"message": "4 per 1 second"}));
             refused.push(i);
@@ -200,9 +242,12 @@ async fn a_rate_limit_holds_across_instances() {
         }
     }
     assert_eq!(refused, vec![4, 5, 6], "exactly the last three are refused");
-    // Another endpoint has its own window, on both instances.
-    let (status, _) = b.post("orderbook", &b.with_key(json!({}))).await;
-    assert_eq!(status, 200);
+    // Another endpoint has its own window, on both instances (`orderbook` is forwarded to the
+    // holder when B is not it, and counted once).
+    for app in [&a, &b] {
+        let (status, body) = app.post("orderbook", &app.with_key(json!({}))).await;
+        assert_eq!(status, 200, "{body}");
+    }
     clean(&redis).await;
 }
 
@@ -219,6 +264,7 @@ async fn rotating_the_key_on_one_instance_refuses_the_old_key_on_another() {
     let old = a.api_key.clone();
     let (b, _) = spawn_with(Arc::clone(&store), Some(old.clone()), with_redis(&redis)).await;
     let (c, _) = spawn_with(Arc::clone(&store), Some(old.clone()), Options::default()).await;
+    settled(&[&a, &b]).await;
     for app in [&a, &b, &c] {
         let (status, body) = app.post("ping", &app.with_key(json!({}))).await;
         assert_eq!(status, 200, "{body}");
@@ -243,6 +289,7 @@ async fn with_redis_down_logins_answer_503_and_rate_limits_hold_per_instance() {
         url: SecretString::from(format!("redis://127.0.0.1:{}", free_port())),
         prefix: "openalgo-test-down:".into(),
         timeout: std::time::Duration::from_millis(300),
+        advertise: None,
     };
     let app = instance(Options {
         limits: RateLimits {
@@ -278,9 +325,18 @@ async fn with_redis_down_logins_answer_503_and_rate_limits_hold_per_instance() {
     // The rate limiter fails open to the instance's own windows.
     let mut statuses = Vec::new();
     for _ in 0..3 {
-        statuses.push(app.post("funds", &app.with_key(json!({}))).await.0);
+        statuses.push(app.post("ping", &app.with_key(json!({}))).await.0);
     }
     assert_eq!(statuses, vec![200, 200, 429]);
+    // Nobody can hold the accounts' lease: no instance serves them (two could otherwise).
+    let (status, body) = app.post("funds", &app.with_key(json!({}))).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("No instance holds the accounts")),
+        "{body}"
+    );
 }
 
 type Ws =
@@ -396,8 +452,7 @@ async fn an_order_update_on_one_instance_reaches_order_subscribers_on_another() 
     else {
         return;
     };
-    let a = instance(with_redis(&redis)).await;
-    let b = instance(with_redis(&redis)).await;
+    let (a, b) = pair(&redis).await;
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("{}x", b.ws))
         .await
         .expect("connect");
@@ -426,5 +481,121 @@ async fn an_order_update_on_one_instance_reaches_order_subscribers_on_another() 
         assert_eq!(u["mode"], "analyze");
         statuses.push(u["order_status"].as_str().unwrap_or_default().to_owned());
     }
+    clean(&redis).await;
+}
+
+fn ids_in(book: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = book["data"]["orders"]
+        .as_array()
+        .map(|orders| {
+            orders
+                .iter()
+                .filter_map(|o| o["orderid"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn orders_placed_through_either_instance_are_in_one_book_that_outlives_its_holder() {
+    let Some(redis) = test_redis(
+        "orders_placed_through_either_instance_are_in_one_book_that_outlives_its_holder",
+    ) else {
+        return;
+    };
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().expect("store"));
+    let (a, a_handle) = spawn_with(Arc::clone(&store), None, with_redis(&redis)).await;
+    let (b, b_handle) = spawn_with(store, Some(a.api_key.clone()), with_redis(&redis)).await;
+    settled(&[&a, &b]).await;
+    let order = |app: &TestApp| {
+        app.with_key(json!({"strategy": "S", "symbol": "SBIN", "exchange": "NSE",
+            "action": "BUY", "quantity": 1, "pricetype": "MARKET", "product": "MIS"}))
+    };
+    let mut placed = Vec::new();
+    for app in [&a, &b, &a, &b] {
+        let (status, body) = app.post("placeorder", &order(app)).await;
+        assert_eq!(status, 200, "{body}");
+        placed.push(body["orderid"].as_str().expect("orderid").to_owned());
+    }
+    placed.sort();
+    let (_, via_a) = a.post("orderbook", &a.with_key(json!({}))).await;
+    let (_, via_b) = b.post("orderbook", &b.with_key(json!({}))).await;
+    assert_eq!(ids_in(&via_a), placed, "{via_a}");
+    assert_eq!(
+        ids_in(&via_b),
+        placed,
+        "one book, whichever instance reads it"
+    );
+    let (_, pos) = b.post("positionbook", &b.with_key(json!({}))).await;
+    assert_eq!(pos["data"][0]["quantity"], 4, "{pos}");
+    // The holder stops; the other instance restores the accounts from the store and serves.
+    let (holder, survivor) = if role(&a).await["role"] == "holder" {
+        (a_handle, &b)
+    } else {
+        (b_handle, &a)
+    };
+    holder.stop(true).await;
+    settled(&[survivor]).await;
+    let (status, book) = survivor
+        .post("orderbook", &survivor.with_key(json!({})))
+        .await;
+    assert_eq!(status, 200, "{book}");
+    assert_eq!(ids_in(&book), placed, "nothing acknowledged is lost");
+    let (status, body) = survivor.post("placeorder", &order(survivor)).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, pos) = survivor
+        .post("positionbook", &survivor.with_key(json!({})))
+        .await;
+    assert_eq!(pos["data"][0]["quantity"], 5, "{pos}");
+    clean(&redis).await;
+}
+
+#[tokio::test]
+async fn a_forwarded_request_keeps_its_client_and_a_forged_forward_header_is_ignored() {
+    let Some(redis) =
+        test_redis("a_forwarded_request_keeps_its_client_and_a_forged_forward_header_is_ignored")
+    else {
+        return;
+    };
+    let (a, b) = pair(&redis).await;
+    let follower = if role(&a).await["role"] == "follower" {
+        &a
+    } else {
+        &b
+    };
+    // Through the follower: answered by the holder (who signs nothing back), relayed as is.
+    let (status, body) = follower.post("funds", &follower.with_key(json!({}))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "success");
+    // A client cannot pass itself off as forwarded: a header that does not verify is dropped
+    // and replaced by the follower's own, signed, naming the real client.
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/funds", follower.address))
+        .header("x-openalgo-forwarded", "198.51.100.7;0;00")
+        .json(&follower.with_key(json!({})))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 200);
+    // A request signed by an instance and replayed to a follower is not forwarded again.
+    let key = openalgo_server::security::SecurityConfig::default().app_key;
+    let now = chrono::Utc::now().timestamp();
+    let signed = openalgo_server::security::forwarded::sign(
+        &key,
+        "127.0.0.1".parse().expect("ip"),
+        now,
+        "POST",
+        "/api/v1/funds",
+    );
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/funds", follower.address))
+        .header("x-openalgo-forwarded", signed)
+        .json(&follower.with_key(json!({})))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 503, "never forwarded twice");
     clean(&redis).await;
 }

@@ -447,9 +447,58 @@ pub(crate) fn rate_class(endpoint: &str) -> RateClass {
         .map_or(RateClass::Api, |e| e.rate)
 }
 
+/// The tags of endpoints that read no account: market data, symbols, option analytics, the
+/// calendar and the utility (`ping`).
+const ACCOUNT_FREE_TAGS: [&str; 5] = [
+    "Market data",
+    "Symbols",
+    "Options",
+    "Market calendar",
+    "Utility",
+];
+
+/// Whether the endpoint at `path` (after `/api/v1/`; templates match their fixed prefix)
+/// neither reads nor changes an account, so any instance of a cluster answers it itself.
+#[must_use]
+pub(crate) fn serves_anywhere(path: &str) -> bool {
+    ENDPOINTS.iter().any(|e| {
+        let matches = match e.path.split_once('{') {
+            Some((prefix, _)) => path.starts_with(prefix) && path.len() > prefix.len(),
+            None => path == e.path,
+        };
+        matches && !e.order_call && ACCOUNT_FREE_TAGS.contains(&e.tag)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_endpoints_that_read_no_account_are_served_anywhere() {
+        for p in [
+            "quotes",
+            "history",
+            "search",
+            "optionchain",
+            "ping",
+            "ticker/NSE:SBIN",
+        ] {
+            assert!(serves_anywhere(p), "{p}");
+        }
+        for p in [
+            "placeorder",
+            "optionsorder",
+            "orderbook",
+            "funds",
+            "analyzer",
+            "risk",
+            "ticker/",
+            "nothing",
+        ] {
+            assert!(!serves_anywhere(p), "{p}");
+        }
+    }
 
     #[test]
     fn paths_are_unique_and_classes_follow_the_reference() {
