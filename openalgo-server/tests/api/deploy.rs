@@ -277,7 +277,7 @@ async fn the_grafana_dashboard_queries_only_metrics_the_server_exports() {
 
 /// Whether nginx is here; CI requires it (`OPENALGO_REQUIRE_NGINX`), elsewhere the nginx tests
 /// skip with a message.
-fn nginx_available() -> bool {
+pub(crate) fn nginx_available() -> bool {
     let found = Command::new("nginx")
         .arg("-v")
         .stderr(Stdio::null())
@@ -293,7 +293,7 @@ fn nginx_available() -> bool {
     found
 }
 
-fn cluster(dir: &Path) -> Command {
+pub(crate) fn cluster(dir: &Path) -> Command {
     let mut c = Command::new(repo().join("scripts/cluster"));
     c.env("CLUSTER_DIR", dir)
         .env("BIN", env!("CARGO_BIN_EXE_openalgo"))
@@ -305,7 +305,7 @@ fn cluster(dir: &Path) -> Command {
     c
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("openalgo-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
@@ -351,7 +351,7 @@ fn the_shipped_nginx_config_passes_nginx_t() {
 }
 
 /// Stops the cluster when the test ends, however it ends.
-struct Cluster(PathBuf);
+pub(crate) struct Cluster(pub(crate) PathBuf);
 
 impl Drop for Cluster {
     fn drop(&mut self) {
@@ -360,7 +360,7 @@ impl Drop for Cluster {
     }
 }
 
-fn free_ports(n: usize) -> u16 {
+pub(crate) fn free_ports(n: usize) -> u16 {
     // n consecutive free ports (checked now; good enough for a test).
     'outer: for _ in 0..50 {
         let base = crate::helpers::free_port();

@@ -10,6 +10,7 @@ mod angel;
 mod basics;
 mod calendar;
 mod cluster;
+mod cluster_deploy;
 mod compound;
 mod crash;
 mod dashboard;

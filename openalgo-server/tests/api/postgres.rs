@@ -17,14 +17,14 @@ fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 }
 
 /// A fresh schema of the test database, dropped at the end.
-struct Schema {
+pub(crate) struct Schema {
     admin: String,
     name: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Schema {
-    fn new() -> Option<Self> {
+    pub(crate) fn new() -> Option<Self> {
         let Ok(admin) = std::env::var("OPENALGO_TEST_DATABASE_URL") else {
             eprintln!("SKIPPED: OPENALGO_TEST_DATABASE_URL is not set (server on PostgreSQL)");
             return None;
