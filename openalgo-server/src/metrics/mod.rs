@@ -1,6 +1,6 @@
 //! Prometheus metrics (`GET /metrics`): requests by route and status with their latency,
 //! order calls by outcome, broker call latency, WebSocket clients and messages, journal
-//! commits and the journal writer's queue.
+//! commits and the journal writer's queue, and the PostgreSQL pool (size, busy, waiting, wait).
 //!
 //! The series are process-wide ([`global`]), like a Prometheus client's default registry,
 //! and cheap to update: relaxed atomics, or a per-thread shard where a series is keyed by
@@ -72,6 +72,10 @@ pub struct Metrics {
     journal_failures: AtomicU64,
     journal_jobs: AtomicU64,
     journal_queued: AtomicI64,
+    db_pool_size: AtomicI64,
+    db_pool_busy: AtomicI64,
+    db_pool_waiting: AtomicI64,
+    db_pool_wait: AtomicHistogram,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::default);
@@ -120,6 +124,35 @@ impl Metrics {
         }
     }
 
+    /// A PostgreSQL pool of `size` connections started.
+    pub fn db_pool_started(&self, size: usize) {
+        self.db_pool_size
+            .fetch_add(i64::try_from(size).unwrap_or(i64::MAX), Ordering::Relaxed);
+    }
+
+    /// A PostgreSQL pool of `size` connections stopped.
+    pub fn db_pool_stopped(&self, size: usize) {
+        self.db_pool_size
+            .fetch_sub(i64::try_from(size).unwrap_or(i64::MAX), Ordering::Relaxed);
+    }
+
+    /// A job was queued for the PostgreSQL pool.
+    pub fn db_job_queued(&self) {
+        self.db_pool_waiting.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A pooled connection took a job that waited `waited` for it.
+    pub fn db_job_started(&self, waited: Duration) {
+        self.db_pool_waiting.fetch_sub(1, Ordering::Relaxed);
+        self.db_pool_busy.fetch_add(1, Ordering::Relaxed);
+        self.db_pool_wait.observe(waited);
+    }
+
+    /// A pooled connection finished its job.
+    pub fn db_job_finished(&self) {
+        self.db_pool_busy.fetch_sub(1, Ordering::Relaxed);
+    }
+
     /// The exposition, with the figures read at scrape time from `live`.
     #[must_use]
     pub fn render(&self, live: &Live) -> String {
@@ -154,6 +187,7 @@ impl Metrics {
         render_broker(&mut t, &live.broker_calls);
         self.render_ws(&mut t, live.websocket_clients);
         self.render_journal(&mut t);
+        self.render_db_pool(&mut t);
         t.finish()
     }
 
@@ -262,6 +296,42 @@ impl Metrics {
             "openalgo_journal_queue_depth",
             &[],
             self.journal_queued.load(Ordering::Relaxed).max(0),
+        );
+    }
+}
+
+impl Metrics {
+    fn render_db_pool(&self, t: &mut Text) {
+        let gauges = [
+            (
+                "openalgo_db_pool_connections",
+                "Connections of the PostgreSQL pool (0 on SQLite).",
+                &self.db_pool_size,
+            ),
+            (
+                "openalgo_db_pool_busy",
+                "PostgreSQL pool connections running a job.",
+                &self.db_pool_busy,
+            ),
+            (
+                "openalgo_db_pool_waiting",
+                "Store jobs waiting for a PostgreSQL pool connection.",
+                &self.db_pool_waiting,
+            ),
+        ];
+        for (name, help, value) in gauges {
+            t.family(name, help, Kind::Gauge);
+            t.sample(name, &[], value.load(Ordering::Relaxed).max(0));
+        }
+        t.family(
+            "openalgo_db_pool_wait_duration_seconds",
+            "Time a store job waited for a PostgreSQL pool connection.",
+            Kind::Histogram,
+        );
+        t.histogram(
+            "openalgo_db_pool_wait_duration_seconds",
+            &[],
+            &self.db_pool_wait.snapshot(),
         );
     }
 }

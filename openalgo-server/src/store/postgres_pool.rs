@@ -86,6 +86,13 @@ type Job = Box<dyn FnOnce(&mut Conn) + Send>;
 /// The pool: dropping it ends the threads (each closes its connection).
 pub(super) struct Pool {
     jobs: Sender<Job>,
+    size: usize,
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        crate::metrics::global().db_pool_stopped(self.size);
+    }
 }
 
 impl std::fmt::Debug for Pool {
@@ -114,7 +121,11 @@ impl Pool {
                 .name(format!("postgres-{i}"))
                 .spawn(move || serve(&queue, &mut conn))?;
         }
-        Ok(Self { jobs })
+        crate::metrics::global().db_pool_started(size.max(1));
+        Ok(Self {
+            jobs,
+            size: size.max(1),
+        })
     }
 
     /// Runs `job` on a pooled connection and waits for its result. A job whose connection
@@ -128,15 +139,24 @@ impl Pool {
     ) -> Result<T, StoreError> {
         let (answer, result): (SyncSender<Result<T, StoreError>>, Receiver<_>) =
             std::sync::mpsc::sync_channel(1);
+        let metrics = crate::metrics::global();
+        let queued = std::time::Instant::now();
+        metrics.db_job_queued();
         self.jobs
             .send(Box::new(move |conn: &mut Conn| {
+                metrics.db_job_started(queued.elapsed());
                 let outcome = job(conn);
                 if outcome.is_err() {
                     conn.check();
                 }
+                metrics.db_job_finished();
                 let _ = answer.send(outcome);
             }))
-            .map_err(|_| stopped())?;
+            .map_err(|_| {
+                metrics.db_job_started(std::time::Duration::ZERO);
+                metrics.db_job_finished();
+                stopped()
+            })?;
         result.recv().map_err(|_| stopped())?
     }
 }
@@ -156,6 +176,7 @@ fn serve(queue: &Mutex<Receiver<Job>>, conn: &mut Conn) {
         // A panicking job loses its answer (its caller sees the pool error), not the thread.
         if std::panic::catch_unwind(AssertUnwindSafe(|| job(conn))).is_err() {
             tracing::error!("a PostgreSQL job panicked; its connection is reset");
+            crate::metrics::global().db_job_finished();
             conn.client = None;
         }
     }

@@ -171,6 +171,22 @@ async fn the_server_runs_on_postgresql_and_finds_its_state_after_a_restart() {
     );
     let (status, filled) = api(&http, &base, &key, "placeorder", market, None).await;
     assert_eq!(status, 200, "{filled}");
+    // The pool's gauges and wait histogram (a loopback scrape is allowed by default).
+    let text = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("body");
+    let scraped = crate::prometheus::parse(&text).expect("exposition");
+    assert_eq!(
+        scraped.sum("openalgo_db_pool_connections", &[]),
+        10.0,
+        "the store's default 8 and the traffic log's 2"
+    );
+    assert!(scraped.sum("openalgo_db_pool_wait_duration_seconds_count", &[]) >= 5.0);
     let (_, book) = api(&http, &base, &key, "orderbook", json!({}), None).await;
     let (_, positions) = api(&http, &base, &key, "positionbook", json!({}), None).await;
     let ids = |book: &Value| -> Vec<String> {
