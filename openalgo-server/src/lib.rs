@@ -18,6 +18,8 @@ pub mod journal;
 pub mod metrics;
 pub mod options;
 pub mod orders;
+#[cfg(feature = "otel")]
+pub mod otel;
 pub mod pnl;
 pub mod request_id;
 pub mod risk;

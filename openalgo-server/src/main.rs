@@ -65,35 +65,86 @@ fn prompt(question: &str) -> anyhow::Result<String> {
     Ok(line.trim().to_owned())
 }
 
+/// What must live as long as the process: the trace exporter (dropping it sends the spans
+/// still queued).
+struct Telemetry {
+    #[cfg(feature = "otel")]
+    _exporter: Option<openalgo_server::otel::Exporter>,
+}
+
 /// Logs to standard error (secrets redacted), filtered by `RUST_LOG` (default `info`): as
 /// text, or with `LOG_FORMAT=json` one JSON object per line (`timestamp`, `level`, `target`,
 /// the event's fields, the enclosing `span`s). Reads `.env` first so both may be set there.
-fn init_logging() -> anyhow::Result<()> {
+/// Built with the `otel` feature, this project's `info` spans also go to an OpenTelemetry
+/// collector when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `…_TRACES_ENDPOINT`) is set.
+fn init_logging() -> anyhow::Result<Telemetry> {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let _ = dotenvy::dotenv();
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let format = std::env::var("LOG_FORMAT").unwrap_or_default();
-    match format.trim().to_ascii_lowercase().as_str() {
-        "" | "text" => tracing_subscriber::fmt()
+    let fmt: Box<dyn Layer<_> + Send + Sync> = match format.trim().to_ascii_lowercase().as_str() {
+        "" | "text" => tracing_subscriber::fmt::layer()
             .with_writer(openalgo_server::security::redact::RedactingStderr)
-            .with_env_filter(filter)
-            .init(),
-        "json" => tracing_subscriber::fmt()
+            .with_filter(filter)
+            .boxed(),
+        "json" => tracing_subscriber::fmt::layer()
             .json()
             .flatten_event(true)
             .with_current_span(false)
             .with_span_list(true)
             .with_writer(openalgo_server::security::redact::RedactingStderr)
-            .with_env_filter(filter)
-            .init(),
+            .with_filter(filter)
+            .boxed(),
         other => bail!("LOG_FORMAT: '{other}' is neither text nor json"),
+    };
+    let registry = tracing_subscriber::registry().with(fmt);
+    #[cfg(feature = "otel")]
+    {
+        let config = openalgo_server::otel::OtelConfig::from_vars(&|name| std::env::var(name).ok())
+            .map_err(anyhow::Error::msg)?;
+        let (layer, exporter) = match &config {
+            Some(c) => {
+                let (layer, exporter) = openalgo_server::otel::start(c);
+                // This project's spans at `info` (requests, order-log commits), whatever
+                // RUST_LOG says; never the HTTP client's own (the exporter's posts). Not its
+                // events; but its `enabled!` hints, which decide whether a request gets a span.
+                let ours = tracing_subscriber::filter::filter_fn(|m| {
+                    !m.is_event()
+                        && *m.level() <= tracing::Level::INFO
+                        && m.target().starts_with("openalgo")
+                });
+                (Some(layer.with_filter(ours)), Some(exporter))
+            }
+            None => (None, None),
+        };
+        registry.with(layer).init();
+        if let Some(c) = &config {
+            tracing::info!(endpoint = %c.endpoint, service = %c.service, "exporting traces (OTLP/HTTP JSON)");
+        }
+        Ok(Telemetry {
+            _exporter: exporter,
+        })
     }
-    Ok(())
+    #[cfg(not(feature = "otel"))]
+    {
+        registry.init();
+        if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some()
+            || std::env::var_os("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_some()
+        {
+            tracing::warn!(
+                "OTEL_EXPORTER_OTLP_ENDPOINT is set but this build has no `otel` feature: no traces are exported"
+            );
+        }
+        Ok(Telemetry {})
+    }
 }
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    init_logging()?;
+    let _telemetry = init_logging()?;
     let cli = Cli::parse();
     let settings = Settings::load(cli.host, cli.port, cli.data_dir).context("invalid settings")?;
     match cli.command.unwrap_or(Command::Serve) {

@@ -50,8 +50,19 @@ pub async fn trace(
         request_id = %id,
         method = %req.method(),
         path = %req.path(),
+        traceparent = tracing::field::Empty,
+        status = tracing::field::Empty,
     );
-    let mut res = next.call(req).instrument(span).await?;
+    // A caller's W3C trace context: the trace exporter (feature `otel`) continues its trace.
+    if let Some(tp) = req
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+    {
+        span.record("traceparent", tp);
+    }
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    span.record("status", res.status().as_u16());
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut()
             .insert(HeaderName::from_static(HEADER), value);

@@ -25,6 +25,8 @@ mod market;
 mod metrics;
 mod options;
 mod orders;
+#[cfg(feature = "otel")]
+mod otel;
 mod postgres;
 mod prometheus;
 mod restart;
