@@ -31,6 +31,15 @@ impl Pace {
         Self::Timer(interval)
     }
 
+    /// Whether a group instant has already passed (never waits). Under the real clock only: a
+    /// consumer still working through earlier ticks is behind the pace.
+    pub(super) fn passed(&mut self) -> bool {
+        match self {
+            Self::Timer(_) => false,
+            Self::Wall(rx) => rx.try_recv().is_ok(),
+        }
+    }
+
     /// Waits for the next group instant.
     pub(super) async fn tick(&mut self) {
         match self {

@@ -3,10 +3,11 @@
 //! evenly over the period, as a real feed's updates arrive spread out rather than all at once;
 //! under the real clock the groups fall on the wall clock's step boundaries (see [`Pace`]).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
+use openalgo_core::InstrumentKey;
 use openalgo_core::broker::{EventStream, Subscription};
 use openalgo_core::market::{MarketEvent, SubscriptionMode, Tick};
 
@@ -24,7 +25,7 @@ struct State {
     market: Arc<SimMarket>,
     clock: Arc<dyn Clock>,
     pace: Pace,
-    ltp: Vec<(usize, openalgo_core::InstrumentKey)>,
+    ltp: Vec<(usize, InstrumentKey)>,
     rich: Vec<Subscription>,
     cache: TickCache,
     ready: VecDeque<Tick>,
@@ -71,45 +72,114 @@ pub fn tick_stream(
     };
     Box::pin(futures::stream::unfold(state, |mut st| async move {
         loop {
+            // Behind the pace (the consumer is still taking an earlier group's ticks): make the
+            // group that is due now and let its ticks replace the waiting ones of the same
+            // instruments (conflation), so a waiting tick is never more than a group old and
+            // the backlog never exceeds one tick per subscription.
+            if !st.ready.is_empty() && st.pace.passed() {
+                let fresh = st.group();
+                conflate(&mut st.ready, fresh);
+            }
             if let Some(tick) = st.ready.pop_front() {
                 return Some((MarketEvent::Tick(tick), st));
             }
             st.pace.tick().await;
-            let now = st.clock.now_ms();
-            let slice = st.slice;
-            st.slice = (st.slice + 1) % st.slices;
-            let slices = st.slices;
-            st.scratch.clear();
-            let n = st.ltp.len();
-            let trading: Vec<(usize, openalgo_core::InstrumentKey)> = st
-                .ltp
-                .iter()
-                .enumerate()
-                .filter(|(i, (_, k))| {
-                    slice_of(*i, n, slices) == slice && st.market.is_trading(k.exchange, now)
-                })
-                .map(|(_, e)| e.clone())
-                .collect();
-            st.market
-                .ltp_ticks(&trading, now, &mut st.cache, &mut st.scratch);
-            st.ready.extend(st.scratch.drain(..));
-            let n = st.rich.len();
-            for (i, sub) in st.rich.iter().enumerate() {
-                if slice_of(i, n, slices) == slice
-                    && st.market.is_trading(sub.instrument.exchange, now)
-                {
-                    if let Ok(t) = st.market.tick(&sub.instrument, now, sub.mode) {
-                        st.ready.push_back(t);
-                    }
-                }
-            }
+            let fresh = st.group();
+            st.ready.extend(fresh);
         }
     }))
 }
 
+/// Puts `fresh` ticks into `ready`: a tick for an instrument (and mode) already waiting takes
+/// that tick's place; the others queue at the end.
+fn conflate(ready: &mut VecDeque<Tick>, fresh: Vec<Tick>) {
+    let mut waiting: HashMap<(&InstrumentKey, SubscriptionMode), usize> =
+        HashMap::with_capacity(ready.len());
+    for (i, t) in ready.iter().enumerate() {
+        waiting.insert((&t.instrument, t.mode()), i);
+    }
+    let mut replace = Vec::new();
+    let mut append = Vec::new();
+    for t in fresh {
+        match waiting.get(&(&t.instrument, t.mode())) {
+            Some(&i) => replace.push((i, t)),
+            None => append.push(t),
+        }
+    }
+    drop(waiting);
+    for (i, t) in replace {
+        ready[i] = t;
+    }
+    ready.extend(append);
+}
+
+impl State {
+    /// The next group's ticks, made now.
+    fn group(&mut self) -> Vec<Tick> {
+        let now = self.clock.now_ms();
+        let slice = self.slice;
+        self.slice = (self.slice + 1) % self.slices;
+        let slices = self.slices;
+        self.scratch.clear();
+        let n = self.ltp.len();
+        let trading: Vec<(usize, InstrumentKey)> = self
+            .ltp
+            .iter()
+            .enumerate()
+            .filter(|(i, (_, k))| {
+                slice_of(*i, n, slices) == slice && self.market.is_trading(k.exchange, now)
+            })
+            .map(|(_, e)| e.clone())
+            .collect();
+        self.market
+            .ltp_ticks(&trading, now, &mut self.cache, &mut self.scratch);
+        let mut out: Vec<Tick> = self.scratch.drain(..).collect();
+        let n = self.rich.len();
+        for (i, sub) in self.rich.iter().enumerate() {
+            if slice_of(i, n, slices) == slice
+                && self.market.is_trading(sub.instrument.exchange, now)
+            {
+                if let Ok(t) = self.market.tick(&sub.instrument, now, sub.mode) {
+                    out.push(t);
+                }
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::slice_of;
+    use super::{conflate, slice_of};
+    use openalgo_core::market::{Tick, TickData};
+    use openalgo_core::{Exchange, InstrumentKey, Price, Symbol};
+    use std::collections::VecDeque;
+
+    fn tick(symbol: &str, at: i64) -> Tick {
+        Tick {
+            instrument: InstrumentKey::new(Symbol::new(symbol).expect("symbol"), Exchange::Nse),
+            ltp: Price::from_paise(at),
+            ltt_ms: None,
+            timestamp_ms: at,
+            data: TickData::Ltp,
+        }
+    }
+
+    #[test]
+    fn a_late_group_replaces_the_waiting_ticks_of_its_instruments_in_place() {
+        let mut ready: VecDeque<Tick> = [tick("A", 1), tick("B", 1), tick("C", 1)].into();
+        conflate(&mut ready, vec![tick("B", 2), tick("D", 2), tick("A", 2)]);
+        let got: Vec<(String, i64)> = ready
+            .iter()
+            .map(|t| (t.instrument.symbol.as_str().to_owned(), t.timestamp_ms))
+            .collect();
+        let want = [("A", 2), ("B", 2), ("C", 1), ("D", 2)];
+        assert_eq!(
+            got,
+            want.map(|(s, t)| (s.to_owned(), t)).to_vec(),
+            "the latest price of each instrument, in its first place; new ones at the end"
+        );
+    }
 
     #[test]
     fn subscriptions_spread_evenly_over_the_groups() {
