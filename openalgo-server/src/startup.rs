@@ -634,12 +634,16 @@ impl Application {
             self.state.clone(),
             std::time::Duration::from_secs(1),
         )));
-        if let Some((holder, takeover)) = &self.holder {
-            drivers.push(tokio::spawn(Arc::clone(holder).run(Arc::clone(takeover))));
-        }
+        let lease = self
+            .holder
+            .as_ref()
+            .map(|(holder, takeover)| tokio::spawn(Arc::clone(holder).run(Arc::clone(takeover))));
         let result = self.server.await;
-        if let Some((holder, takeover)) = &self.holder {
-            // Stopped: the accounts go to another instance at once, not after the lease expires.
+        if let (Some(lease), Some((holder, takeover))) = (lease, &self.holder) {
+            // Stopped: the accounts go to another instance at once, not after the lease
+            // expires (the renewals end first, so none takes the lease back).
+            lease.abort();
+            let _ = lease.await;
             takeover.dormant();
             holder.release().await;
         }
