@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::cluster::{clean, test_redis};
 use crate::dashboard::csrf;
-use crate::deploy::{Cluster, cluster, free_ports, nginx_available, temp_dir};
+use crate::deploy::{Started, nginx_available, start_two, temp_dir};
 use crate::postgres::Schema;
 
 const PASSWORD: &str = "Cluster#12345";
@@ -166,34 +166,23 @@ async fn two_instances_on_postgres_and_redis_behind_nginx_serve_one_account_and_
     };
     use secrecy::ExposeSecret;
     let dir = temp_dir("cluster-pg");
-    let ports = free_ports(6);
-    let (lb, lb_ws, base, ws_base) = (ports, ports + 1, ports + 2, ports + 4);
-    let guard = Cluster(dir.clone());
-    let out = cluster(&dir)
-        .arg("start")
-        .env("N", "2")
-        .env("LB_PORT", lb.to_string())
-        .env("LB_WS_PORT", lb_ws.to_string())
-        .env("BASE_PORT", base.to_string())
-        .env("WS_BASE_PORT", ws_base.to_string())
-        .env("DATABASE_URL", &schema.url)
-        .env("REDIS_URL", redis.url.expose_secret())
-        .env("REDIS_PREFIX", &redis.prefix)
-        .env("API_RATE_LIMIT", "4 per second")
-        .env("ORDER_RATE_LIMIT", "1000 per second")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("scripts/cluster start");
-    assert!(
-        out.status.success(),
-        "start: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let Started {
+        lb,
+        base,
+        ws_base,
+        guard,
+        key,
+        ..
+    } = start_two(
+        &dir,
+        &[
+            ("DATABASE_URL", schema.url.as_str()),
+            ("REDIS_URL", redis.url.expose_secret()),
+            ("REDIS_PREFIX", redis.prefix.as_str()),
+            ("API_RATE_LIMIT", "4 per second"),
+            ("ORDER_RATE_LIMIT", "1000 per second"),
+        ],
     );
-    let key = std::fs::read_to_string(dir.join("apikey"))
-        .expect("apikey")
-        .trim()
-        .to_owned();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

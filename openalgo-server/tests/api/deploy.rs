@@ -378,6 +378,53 @@ pub(crate) fn free_ports(n: usize) -> u16 {
     panic!("no free ports")
 }
 
+/// A cluster `scripts/cluster start` brought up: its ports, what stops it, the admin's key.
+pub(crate) struct Started {
+    pub(crate) lb: u16,
+    pub(crate) lb_ws: u16,
+    pub(crate) base: u16,
+    pub(crate) ws_base: u16,
+    pub(crate) guard: Cluster,
+    pub(crate) key: String,
+}
+
+/// Two instances behind nginx on free ports, state under `dir`, with `envs` added to the
+/// script's environment (logs at `warn`).
+pub(crate) fn start_two(dir: &Path, envs: &[(&str, &str)]) -> Started {
+    let ports = free_ports(6);
+    let (lb, lb_ws, base, ws_base) = (ports, ports + 1, ports + 2, ports + 4);
+    let guard = Cluster(dir.to_path_buf());
+    let out = cluster(dir)
+        .arg("start")
+        .env("N", "2")
+        .env("LB_PORT", lb.to_string())
+        .env("LB_WS_PORT", lb_ws.to_string())
+        .env("BASE_PORT", base.to_string())
+        .env("WS_BASE_PORT", ws_base.to_string())
+        .env("RUST_LOG", "warn")
+        .envs(envs.iter().copied())
+        .output()
+        .expect("scripts/cluster start");
+    assert!(
+        out.status.success(),
+        "start: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = std::fs::read_to_string(dir.join("apikey"))
+        .expect("apikey")
+        .trim()
+        .to_owned();
+    Started {
+        lb,
+        lb_ws,
+        base,
+        ws_base,
+        guard,
+        key,
+    }
+}
+
 async fn metric(base: &str, token: &str, route: &str) -> f64 {
     let text = reqwest::Client::new()
         .get(format!("{base}/metrics"))
@@ -402,32 +449,22 @@ async fn the_cluster_balances_round_robin_upgrades_websockets_and_forwards_the_c
     }
     const TOKEN: &str = "cluster-metrics-token-0123";
     let dir = temp_dir("cluster");
-    let ports = free_ports(6);
-    let (lb, lb_ws, base, ws_base) = (ports, ports + 1, ports + 2, ports + 4);
-    let guard = Cluster(dir.clone());
-    let out = cluster(&dir)
-        .arg("start")
-        .env("N", "2")
-        .env("LB_PORT", lb.to_string())
-        .env("LB_WS_PORT", lb_ws.to_string())
-        .env("BASE_PORT", base.to_string())
-        .env("WS_BASE_PORT", ws_base.to_string())
-        // Only 127.0.0.5 reads metrics by address; the token reads them from anywhere.
-        .env("METRICS_ALLOW", "127.0.0.5")
-        .env("METRICS_TOKEN", TOKEN)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("scripts/cluster start");
-    assert!(
-        out.status.success(),
-        "start: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let started = start_two(
+        &dir,
+        &[
+            // Only 127.0.0.5 reads metrics by address; the token reads them from anywhere.
+            ("METRICS_ALLOW", "127.0.0.5"),
+            ("METRICS_TOKEN", TOKEN),
+        ],
     );
-    let key = std::fs::read_to_string(dir.join("apikey"))
-        .expect("apikey")
-        .trim()
-        .to_owned();
+    let Started {
+        lb,
+        lb_ws,
+        base,
+        guard,
+        key,
+        ..
+    } = started;
     let lb_url = format!("http://127.0.0.1:{lb}");
     let instances = [
         format!("http://127.0.0.1:{base}"),
