@@ -242,7 +242,9 @@ impl BrokerSession {
             skipped = report.skipped,
             "master contract downloaded"
         );
-        Ok(self.accounts(table)?)
+        // A login is served by the instance that owns the accounts (with several instances,
+        // the one holding their lease: the others forward it).
+        Ok(self.accounts(table, crate::journal::Restore::Owner)?)
     }
 
     /// Forgets the session and revokes `user_id`'s stored broker tokens.
@@ -261,7 +263,11 @@ impl BrokerSession {
     ///
     /// # Errors
     /// [`RestoreError`] when the analyzer's journal cannot be replayed.
-    pub fn accounts(&self, symbols: Arc<SymbolTable>) -> Result<Accounts, RestoreError> {
+    pub fn accounts(
+        &self,
+        symbols: Arc<SymbolTable>,
+        mode: crate::journal::Restore,
+    ) -> Result<Accounts, RestoreError> {
         let config = SandboxConfig {
             order_seq_base: ANALYZER_SEQ_BASE,
             ..self.sandbox_config.clone()
@@ -275,6 +281,7 @@ impl BrokerSession {
             config,
             Arc::clone(&symbols),
             self.clock.now_ist(),
+            mode,
         )?;
         let sink = Arc::new(StoreSink::new(self.writer.clone(), "sandbox"));
         let analyzer = Arc::new(

@@ -15,7 +15,7 @@ use openalgo_core::sandbox::SandboxConfig;
 use crate::app::{ANALYZE_KEY, AppParts, AppState};
 use crate::auth::ApiKeys;
 use crate::broker_session::{BrokerSession, SessionParts};
-use crate::journal::{JournalWriter, RestoreError, StoreSink, restore_account};
+use crate::journal::{JournalWriter, Restore, RestoreError, StoreSink, restore_account};
 use crate::routes;
 use crate::sandbox_settings::SandboxOverrides;
 use crate::settings::Settings;
@@ -192,6 +192,7 @@ impl PaperAccounts {
         &self,
         id: &'static str,
         order_seq_base: u64,
+        mode: Restore,
     ) -> Result<Arc<PaperBroker>, StartupError> {
         let mut config = SandboxConfig {
             order_seq_base,
@@ -207,6 +208,7 @@ impl PaperAccounts {
             config,
             Arc::clone(&self.symbols),
             self.clock.now_ist(),
+            mode,
         )?;
         let sink = Arc::new(StoreSink::new(self.writer.clone(), id));
         Ok(Arc::new(
@@ -216,12 +218,15 @@ impl PaperAccounts {
         ))
     }
 
-    /// Both accounts, restored from the store.
-    fn accounts(&self) -> Result<Accounts, StartupError> {
+    /// Both accounts, restored from the store (rewriting the journal only as its `mode` says).
+    fn accounts(&self, mode: Restore) -> Result<Accounts, StartupError> {
         // Distinct order-id ranges: an analyzer order id never finds a live order.
-        let live = Trading::new(self.account(self.entry.name, 0)?, Arc::clone(&self.symbols));
+        let live = Trading::new(
+            self.account(self.entry.name, 0, mode)?,
+            Arc::clone(&self.symbols),
+        );
         let analyzer = Analyzer::new(
-            self.account("sandbox", 50_000_000)?,
+            self.account("sandbox", 50_000_000, mode)?,
             Arc::clone(&self.symbols),
         );
         Ok(Accounts {
@@ -337,6 +342,13 @@ impl Application {
             .transpose()?;
         // With several instances, this one serves the accounts only once it holds their lease.
         let serving = crate::state::Serving::new(redis.is_none());
+        // With several instances the journal is rewritten only by the one holding the
+        // accounts (on taking them over), never by one merely starting up.
+        let at_start = if redis.is_none() {
+            Restore::Owner
+        } else {
+            Restore::ReadOnly
+        };
         let writer = JournalWriter::spawn(Arc::clone(&store)).with_fence(serving.clone());
         let mut api_keys = ApiKeys::new(
             Arc::clone(&store),
@@ -354,10 +366,10 @@ impl Application {
             match settings.broker_settings.connect(clock)? {
                 Connection::Paper(paper) => {
                     let paper = PaperAccounts::new(entry, paper, &store, clock, &writer, &latency);
-                    let accounts = paper.accounts()?;
+                    let accounts = paper.accounts(at_start)?;
                     let market = Arc::clone(&paper.data);
                     let rebuild: Rebuild =
-                        Box::new(move || paper.accounts().map_err(|e| e.to_string()));
+                        Box::new(move || paper.accounts(Restore::Owner).map_err(|e| e.to_string()));
                     (accounts, market, None, rebuild)
                 }
                 Connection::Live(session) => {
@@ -370,10 +382,12 @@ impl Application {
                     };
                     let session = live_session(entry, session, settings, parts, &latency);
                     let symbols = session.restore();
-                    let accounts = session.accounts(symbols)?;
+                    let accounts = session.accounts(symbols, at_start)?;
                     let again = Arc::clone(&session);
                     let rebuild: Rebuild = Box::new(move || {
-                        again.accounts(again.restore()).map_err(|e| e.to_string())
+                        again
+                            .accounts(again.restore(), Restore::Owner)
+                            .map_err(|e| e.to_string())
                     });
                     (accounts, Arc::clone(&session.live), Some(session), rebuild)
                 }

@@ -89,7 +89,20 @@ fn decode_row(row: &[u8], into: &mut Vec<SandboxEvent>) -> Result<(), String> {
     Ok(())
 }
 
-/// Rebuilds `account` from the store, or starts it fresh (and records its base) when new.
+/// Whether restoring an account may rewrite its journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restore {
+    /// This process owns the account (a single instance, or the instance holding the accounts'
+    /// lease): the replayed state becomes the new base and the replayed rows go, and a new
+    /// account records its base.
+    Owner,
+    /// Another instance may be appending to the journal right now: read only. (Compacting
+    /// would delete the rows it appends between this read and that delete.)
+    ReadOnly,
+}
+
+/// Rebuilds `account` from the store, or starts it fresh (and, as its owner, records its base)
+/// when new.
 ///
 /// # Errors
 /// [`RestoreError`].
@@ -99,6 +112,7 @@ pub fn restore_account(
     config: SandboxConfig,
     symbols: Arc<SymbolTable>,
     now: NaiveDateTime,
+    mode: Restore,
 ) -> Result<SandboxEngine, RestoreError> {
     let corrupt = |cause: String| RestoreError::Corrupt { account, cause };
     match store.paper_base(account)? {
@@ -112,7 +126,7 @@ pub fn restore_account(
             let engine = SandboxEngine::replay(config, symbols, base, &events);
             // Compact: the replayed state becomes the new base, so the journal never grows
             // beyond one run and the next start replays little.
-            if !events.is_empty() {
+            if !events.is_empty() && mode == Restore::Owner {
                 let body = serde_json::to_string(&engine.snapshot())
                     .map_err(|e| corrupt(e.to_string()))?;
                 store.set_paper_base(account, &body)?;
@@ -121,9 +135,11 @@ pub fn restore_account(
         }
         None => {
             let engine = SandboxEngine::new(config, symbols, now);
-            let base =
-                serde_json::to_string(&engine.snapshot()).map_err(|e| corrupt(e.to_string()))?;
-            store.set_paper_base(account, &base)?;
+            if mode == Restore::Owner {
+                let base = serde_json::to_string(&engine.snapshot())
+                    .map_err(|e| corrupt(e.to_string()))?;
+                store.set_paper_base(account, &base)?;
+            }
             Ok(engine)
         }
     }
@@ -132,6 +148,41 @@ pub fn restore_account(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_owner_rewrites_the_journal_when_it_restores() {
+        let store = crate::store::SqliteStore::in_memory().expect("store");
+        let restore = |mode| {
+            let now = chrono::NaiveDate::from_ymd_opt(2026, 12, 7)
+                .and_then(|d| d.and_hms_opt(10, 0, 0))
+                .expect("time");
+            restore_account(
+                &store,
+                "sandbox",
+                SandboxConfig::default(),
+                Arc::new(SymbolTable::default()),
+                now,
+                mode,
+            )
+            .expect("restored")
+        };
+        // A reader of a new account records nothing; its owner records the base.
+        restore(Restore::ReadOnly);
+        assert_eq!(store.paper_base("sandbox").expect("read"), None);
+        restore(Restore::Owner);
+        let base = store.paper_base("sandbox").expect("read").expect("a base");
+        // Rows another instance appends survive a reader's restore, and go with the owner's.
+        let mut row = Vec::new();
+        codec::encode(&[&SandboxEvent::Cleared], &mut row).expect("encode");
+        store
+            .append_paper_events("sandbox", &[row.clone(), row])
+            .expect("append");
+        restore(Restore::ReadOnly);
+        assert_eq!(store.paper_events("sandbox").expect("read").len(), 2);
+        assert_eq!(store.paper_base("sandbox").expect("read"), Some(base));
+        restore(Restore::Owner);
+        assert!(store.paper_events("sandbox").expect("read").is_empty());
+    }
 
     #[test]
     fn rows_hold_one_event_or_a_command_batch() {
