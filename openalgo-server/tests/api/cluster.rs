@@ -147,31 +147,32 @@ fn cookies_of(r: &reqwest::Response) -> Vec<String> {
         .collect()
 }
 
-/// Signs in on `app` without a cookie jar; the session cookie (`name=value`).
-async fn sign_in_raw(app: &TestApp) -> String {
+/// Signs in as `admin` with `password` on the server at `base`, without a cookie jar; the
+/// session cookie (`name=value`).
+pub(crate) async fn sign_in_raw(base: &str, password: &str) -> String {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
     let form = client
-        .get(format!("{}/auth/login", app.address))
+        .get(format!("{base}/auth/login"))
         .send()
         .await
         .expect("login page");
     let pre = cookies_of(&form);
     let html = form.text().await.expect("body");
     let r = client
-        .post(format!("{}/auth/login", app.address))
+        .post(format!("{base}/auth/login"))
         .header("cookie", pre.join("; "))
         .form(&[
             ("csrf_token", csrf(&html).as_str()),
             ("username", "admin"),
-            ("password", "Secret#123"),
+            ("password", password),
         ])
         .send()
         .await
         .expect("login");
-    assert_eq!(r.status(), 303);
+    assert_eq!(r.status(), 303, "login on {base}");
     cookies_of(&r)
         .into_iter()
         .find(|c| c.starts_with(&format!("{}=", openalgo_server::web::session::COOKIE)))
@@ -185,7 +186,7 @@ async fn the_old_session_cookie_is_refused_everywhere_after_logout() {
         return;
     };
     let (a, b) = pair(&redis).await;
-    let cookie = sign_in_raw(&a).await;
+    let cookie = sign_in_raw(&a.address, "Secret#123").await;
     let replay = |app: &TestApp| {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::cluster::{clean, test_redis};
-use crate::dashboard::csrf;
+use crate::cluster::{clean, sign_in_raw, test_redis};
 use crate::deploy::{Started, nginx_available, start_two, temp_dir};
 use crate::postgres::Schema;
 
@@ -80,44 +79,6 @@ fn order_ids(book: &Value) -> Vec<String> {
         .collect();
     ids.sort();
     ids
-}
-
-/// The session cookie (`name=value`) of a sign-in on `base`.
-async fn sign_in(base: &str) -> String {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let page = client
-        .get(format!("{base}/auth/login"))
-        .send()
-        .await
-        .expect("page");
-    let pre: Vec<String> = page
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
-        .collect();
-    let html = page.text().await.expect("html");
-    let r = client
-        .post(format!("{base}/auth/login"))
-        .header("cookie", pre.join("; "))
-        .form(&[
-            ("csrf_token", csrf(&html).as_str()),
-            ("username", "admin"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(r.status(), 303, "login on {base}");
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
-        .find(|c| c.starts_with(&format!("{}=", openalgo_server::web::session::COOKIE)))
-        .expect("session cookie")
 }
 
 async fn first_tick(url: &str, key: &str) -> Value {
@@ -213,7 +174,7 @@ async fn two_instances_on_postgres_and_redis_behind_nginx_serve_one_account_and_
     }
 
     // A login session made on one instance works on the other, and through nginx.
-    let cookie = sign_in(&one).await;
+    let cookie = sign_in_raw(&one, PASSWORD).await;
     for target in [&two, &lb_url] {
         let r = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
