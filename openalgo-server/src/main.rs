@@ -9,6 +9,11 @@ use openalgo_server::auth::hash_secret;
 use openalgo_server::startup::open_store;
 use openalgo_server::{Application, Settings};
 
+/// mimalloc instead of glibc's malloc: an order call allocates and frees a few hundred small
+/// blocks across threads, and glibc's arenas spent ~10% of its CPU on it (`docs/performance.md`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "openalgo",

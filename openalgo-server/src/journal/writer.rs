@@ -1,24 +1,30 @@
-//! [`JournalWriter`]: one thread that commits paper-account events and order-log entries in
-//! groups, and never splits an order call: the events an order call's command journals commit
-//! in the same transaction as the call's order-log row and idempotent answer.
+//! [`JournalWriter`]: commits paper-account events and order-log entries in groups, and never
+//! splits an order call: the events an order call's command journals commit in the same
+//! transaction as the call's order-log row and idempotent answer.
 //!
-//! Why: the events are queued while the command runs (in engine order, under the account's
-//! lock) and the log row only once the answer is rendered. A commit between the two, followed
-//! by a crash, left an order in the book with no log row and no `Idempotency-Key` answer, and
-//! the client's retry with the same key placed it a second time (found by the crash test,
-//! `tests/api/crash`). So the writer holds a group open while a call it holds events of has not
-//! sent its log entry. A call that takes longer than [`OPEN_WAIT`] (a multi-step command
-//! waiting on a slow broker) does not stall everyone: the group commits, and for each such call
-//! that carries a key, an unanswered claim of the key commits with its events; a retry after a
+//! Why never split: the events are queued while the command runs (in engine order, under the
+//! account's lock) and the log row only once the answer is rendered. A commit between the two,
+//! followed by a crash, left an order in the book with no log row and no `Idempotency-Key`
+//! answer, and the client's retry with the same key placed it a second time (found by the crash
+//! test, `tests/api/crash`). So a group ends only where no call it holds events of is still
+//! running: the front of the queue up to there is "closed". A call that takes longer than
+//! [`OPEN_WAIT`] (a multi-step command waiting on a slow broker) does not stall those queued
+//! behind it: the writer thread then commits everything queued, and for each such call that
+//! carries a key, an unanswered claim of the key commits with its events; a retry after a
 //! crash then finds the claim and is refused instead of running again. The call's log entry
 //! later replaces the claim with the answer (or removes it when the answer is not kept).
+//!
+//! Who commits: the writer thread, group after group while jobs arrive; a job queued while it
+//! commits waits for the next group and wakes nobody. Only a job queued while the thread
+//! sleeps wakes it (a log entry, an end of a call, events of no call: not a running call's own
+//! events, which its log entry will commit). Handing each order to a thread woken per job cost
+//! the order calls a futex wake and often a context switch each (`docs/performance.md`, "The
+//! cost of one order").
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
-use std::sync::{Arc, OnceLock};
-use std::thread::Thread;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use openalgo_brokers::paper::Durable;
@@ -26,24 +32,8 @@ use openalgo_brokers::paper::Durable;
 use crate::state::Serving;
 use crate::store::{IdempotencyScope, IdempotentAnswer, OrderLogEntry, Store};
 
-/// Most jobs in one transaction (while no order call in it is still running).
-const MAX_GROUP: usize = 512;
-
-/// How long a group waits for more.
-#[derive(Debug, Clone, Copy)]
-struct Waits {
-    /// For order calls in flight, before committing what is there.
-    linger: Duration,
-    /// For the log entry of an order call whose events the group holds.
-    open: Duration,
-}
-
-const WAITS: Waits = Waits {
-    linger: Duration::from_micros(400),
-    open: OPEN_WAIT,
-};
-
-/// Longest wait for the log entry of an order call whose events a group holds.
+/// Longest wait for the log entry of an order call whose events are queued, while others are
+/// queued behind them.
 const OPEN_WAIT: Duration = Duration::from_millis(20);
 
 tokio::task_local! {
@@ -61,51 +51,6 @@ pub(super) struct CallTag {
 /// The order call running on this task, if any (read by the sink as it queues events).
 pub(super) fn current_call() -> Option<CallTag> {
     CALL.try_with(Clone::clone).ok()
-}
-
-/// The order calls in flight, and the writer parked while it lingers for them.
-///
-/// Why parked rather than blocked on the channel: every job sent to a receiver blocked in
-/// `recv_timeout` wakes it (a futex wake paid by the sender, a context switch by the writer),
-/// about once per order under load. Parked, the writer is woken once per group: by the call
-/// that leaves none in flight, or by its deadline.
-#[derive(Debug, Default)]
-pub(super) struct InFlight {
-    calls: AtomicUsize,
-    parked: AtomicBool,
-    writer: OnceLock<Thread>,
-}
-
-impl InFlight {
-    fn start(&self) {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// Ends a call (after its last job was sent): the last one wakes a lingering writer.
-    fn end(&self) {
-        if self.calls.fetch_sub(1, Ordering::SeqCst) == 1 && self.parked.load(Ordering::SeqCst) {
-            if let Some(writer) = self.writer.get() {
-                writer.unpark();
-            }
-        }
-    }
-
-    fn any(&self) -> bool {
-        self.calls.load(Ordering::SeqCst) > 0
-    }
-
-    /// The writer: waits until no call is in flight, or until `until`.
-    fn wait_idle(&self, until: Instant) {
-        self.parked.store(true, Ordering::SeqCst);
-        while self.any() {
-            let now = Instant::now();
-            if now >= until {
-                break;
-            }
-            std::thread::park_timeout(until - now);
-        }
-        self.parked.store(false, Ordering::SeqCst);
-    }
 }
 
 /// What waits for the writer.
@@ -129,22 +74,268 @@ pub(super) struct Job {
     done: Option<tokio::sync::oneshot::Sender<Result<(), String>>>,
 }
 
+/// An order call whose events are queued without its log entry.
+struct Open {
+    since: Instant,
+    claim: Option<Arc<IdempotentAnswer>>,
+}
+
+/// The jobs waiting, in order, and who commits them.
+#[derive(Default)]
+struct Queue {
+    jobs: VecDeque<Job>,
+    /// How many jobs at the front hold no running call's events without its log entry.
+    closed: usize,
+    /// Calls whose events are queued but not their log entry.
+    open: HashMap<u64, Open>,
+    /// Jobs behind the closed front that must not wait for long: log entries, ends of calls
+    /// and events of no call (a running call's own events wait for its log entry anyway).
+    urgent: usize,
+    /// The writer thread waits on the condition variable ...
+    asleep: bool,
+    /// ... with a deadline (an open call's [`OPEN_WAIT`]).
+    timed: bool,
+    /// Every handle is gone: commit what is left, then stop.
+    stopped: bool,
+}
+
+/// One transaction's jobs, with the claims of the running calls whose events it holds.
+struct Group {
+    jobs: Vec<Job>,
+    claims: Vec<(u64, Arc<IdempotentAnswer>)>,
+}
+
+impl Queue {
+    fn add(&mut self, job: Job) {
+        let urgent = !matches!(job.work, Work::Paper { call: Some(_), .. });
+        match &job.work {
+            Work::Paper {
+                call: Some(tag), ..
+            } => {
+                self.open.entry(tag.id).or_insert_with(|| Open {
+                    since: Instant::now(),
+                    claim: tag.claim.clone(),
+                });
+            }
+            Work::Paper { call: None, .. } => {}
+            Work::Log { call, .. } | Work::Ended(call) => {
+                self.open.remove(call);
+            }
+        }
+        self.jobs.push_back(job);
+        if self.open.is_empty() {
+            self.closed = self.jobs.len();
+            self.urgent = 0;
+        } else if urgent {
+            self.urgent += 1;
+        }
+    }
+
+    /// The closed front; or, `forced`, everything (with the claims of the open calls).
+    fn take(&mut self, forced: bool) -> Group {
+        if forced {
+            let claims = self
+                .open
+                .drain()
+                .filter_map(|(id, open)| open.claim.map(|c| (id, c)))
+                .collect();
+            self.closed = 0;
+            self.urgent = 0;
+            Group {
+                jobs: self.jobs.drain(..).collect(),
+                claims,
+            }
+        } else {
+            let n = std::mem::take(&mut self.closed);
+            Group {
+                jobs: self.jobs.drain(..n).collect(),
+                claims: Vec::new(),
+            }
+        }
+    }
+
+    /// When the oldest open call holds up urgent jobs queued behind it for too long.
+    fn overdue_at(&self, wait: Duration) -> Option<Instant> {
+        if self.urgent == 0 {
+            return None;
+        }
+        self.open.values().map(|o| o.since + wait).min()
+    }
+
+    /// Whether the sleeping writer thread has something to do: commit the closed front, or
+    /// time an open call others wait behind.
+    fn writer_needed(&self) -> bool {
+        self.asleep && (self.closed > 0 || (self.urgent > 0 && !self.timed))
+    }
+}
+
+/// What only the committer of the moment touches.
+#[derive(Default)]
+struct Ledger {
+    /// After a failed commit nothing later may claim durability (order matters).
+    broken: Option<String>,
+    /// Calls whose key an earlier commit claimed (they were still running then).
+    claimed: HashMap<u64, Arc<IdempotentAnswer>>,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    writer: Condvar,
+    ledger: Mutex<Ledger>,
+    store: Arc<dyn Store>,
+    open_wait: Duration,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues `job`, waking the writer thread if it sleeps and has work now.
+    fn push(&self, job: Job) {
+        let mut q = self.lock();
+        q.add(job);
+        crate::metrics::global().journal_queued();
+        if q.writer_needed() {
+            self.writer.notify_one();
+        }
+    }
+
+    /// Writes `group` and tells who waits for it.
+    fn commit(&self, group: Group) {
+        let mut ledger = self.ledger.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut paper: Vec<(&str, &[Vec<u8>])> = Vec::new();
+        let mut log = Vec::new();
+        let mut released: Vec<&IdempotencyScope> = Vec::new();
+        for job in &group.jobs {
+            match &job.work {
+                Work::Paper {
+                    account, bodies, ..
+                } => paper.push((account, bodies.as_slice())),
+                Work::Log { entry, call } => {
+                    // A kept answer replaces the claim; otherwise the claim goes.
+                    if let Some(claim) = ledger.claimed.get(call) {
+                        if entry.idempotency.is_none() {
+                            released.push(&claim.scope);
+                        }
+                    }
+                    log.push(entry);
+                }
+                Work::Ended(call) => {
+                    if let Some(claim) = ledger.claimed.get(call) {
+                        released.push(&claim.scope);
+                    }
+                }
+            }
+        }
+        let claims: Vec<&IdempotentAnswer> = group.claims.iter().map(|(_, c)| c.as_ref()).collect();
+        let started = Instant::now();
+        let result: Result<(), String> = match &ledger.broken {
+            Some(e) => Err(e.clone()),
+            None => self
+                .store
+                .append_batch(&paper, &log, &claims, &released)
+                .map_err(|e| e.to_string()),
+        };
+        drop((paper, log, claims, released));
+        crate::metrics::global().journal_committed(
+            group.jobs.len(),
+            started.elapsed(),
+            result.is_ok(),
+        );
+        match &result {
+            Ok(()) => {
+                for job in &group.jobs {
+                    if let Work::Log { call, .. } | Work::Ended(call) = &job.work {
+                        ledger.claimed.remove(call);
+                    }
+                }
+                for (id, claim) in group.claims {
+                    ledger.claimed.insert(id, claim);
+                }
+            }
+            Err(e) => ledger.broken = Some(format!("an earlier journal commit failed: {e}")),
+        }
+        drop(ledger);
+        for job in group.jobs {
+            if let Some(done) = job.done {
+                // The command may have been abandoned; nothing to tell then.
+                let _ = done.send(result.clone());
+            }
+        }
+    }
+
+    /// The writer thread: commits what order calls leave to it until every handle is gone.
+    fn run(&self) {
+        let mut q = self.lock();
+        loop {
+            {
+                let now = Instant::now();
+                let overdue = q.overdue_at(self.open_wait);
+                let forced = q.closed == 0
+                    && !q.jobs.is_empty()
+                    && (q.stopped || overdue.is_some_and(|at| at <= now));
+                if q.closed > 0 || forced {
+                    let group = q.take(forced);
+                    drop(q);
+                    self.commit(group);
+                    q = self.lock();
+                    continue;
+                }
+                if q.stopped && q.jobs.is_empty() {
+                    return;
+                }
+                q.asleep = true;
+                q.timed = overdue.is_some();
+                q = match overdue {
+                    Some(at) => {
+                        self.writer
+                            .wait_timeout(q, at.saturating_duration_since(now))
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .0
+                    }
+                    None => self.writer.wait(q).unwrap_or_else(PoisonError::into_inner),
+                };
+            }
+            q.asleep = false;
+            q.timed = false;
+        }
+    }
+}
+
+/// Stops the writer thread (after it committed everything queued) when the last handle goes.
+struct Handle {
+    shared: Arc<Shared>,
+    ids: AtomicU64,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        let mut q = self.shared.lock();
+        q.stopped = true;
+        self.shared.writer.notify_one();
+    }
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JournalWriter").finish_non_exhaustive()
+    }
+}
+
 /// The writer's handle: cheap to clone; the thread ends when every handle (and every
 /// [`PendingLog`]) is dropped.
 #[derive(Debug, Clone)]
 pub struct JournalWriter {
-    tx: Sender<Job>,
-    pending: Arc<InFlight>,
-    ids: Arc<AtomicU64>,
+    handle: Arc<Handle>,
     fence: Serving,
 }
 
-/// An order call from its start until it sends its log entry: the writer lingers for calls in
-/// flight, and holds a group open for a call whose events it holds.
+/// An order call from its start until it sends its log entry (dropping it instead ends the
+/// call without one).
 #[derive(Debug)]
 pub struct PendingLog {
-    pending: Arc<InFlight>,
-    tx: Sender<Job>,
+    handle: Arc<Handle>,
     id: u64,
     logged: bool,
 }
@@ -152,7 +343,7 @@ pub struct PendingLog {
 impl PendingLog {
     /// Runs `command` as this call's command: the events it journals commit together with the
     /// call's log entry. `claim` is the call's key, written with its events only when the call
-    /// outlasts the writer's wait for it (20 ms).
+    /// outlasts the wait for it (20 ms) while others queue behind it.
     pub async fn scope<F: Future>(&self, claim: Option<IdempotentAnswer>, command: F) -> F::Output {
         let tag = CallTag {
             id: self.id,
@@ -166,16 +357,12 @@ impl Drop for PendingLog {
     fn drop(&mut self) {
         if !self.logged {
             // Ends the call for the writer (it may hold the call's events).
-            let sent = self.tx.send(Job {
+            let job = Job {
                 work: Work::Ended(self.id),
                 done: None,
-            });
-            if sent.is_ok() {
-                crate::metrics::global().journal_queued();
-            }
+            };
+            self.handle.shared.push(job);
         }
-        // After the call's last job: the writer finds it once no call is in flight.
-        self.pending.end();
     }
 }
 
@@ -186,17 +373,27 @@ impl JournalWriter {
     /// If the OS refuses to start a thread.
     #[must_use]
     pub fn spawn(store: Arc<dyn Store>) -> Self {
-        let (tx, rx) = std::sync::mpsc::channel::<Job>();
-        let pending = Arc::new(InFlight::default());
-        let in_flight = Arc::clone(&pending);
+        Self::spawn_with(store, OPEN_WAIT)
+    }
+
+    fn spawn_with(store: Arc<dyn Store>, open_wait: Duration) -> Self {
+        let shared = Arc::new(Shared {
+            queue: Mutex::default(),
+            writer: Condvar::new(),
+            ledger: Mutex::default(),
+            store,
+            open_wait,
+        });
+        let thread = Arc::clone(&shared);
         std::thread::Builder::new()
             .name("paper-journal".into())
-            .spawn(move || run(store.as_ref(), &rx, &in_flight, WAITS))
+            .spawn(move || thread.run())
             .expect("start the journal writer thread");
         Self {
-            tx,
-            pending,
-            ids: Arc::default(),
+            handle: Arc::new(Handle {
+                shared,
+                ids: AtomicU64::new(0),
+            }),
             fence: Serving::default(),
         }
     }
@@ -213,11 +410,9 @@ impl JournalWriter {
     /// [`JournalWriter::log`] (dropping it instead ends the call without one).
     #[must_use]
     pub fn pending_log(&self) -> PendingLog {
-        self.pending.start();
         PendingLog {
-            pending: Arc::clone(&self.pending),
-            tx: self.tx.clone(),
-            id: self.ids.fetch_add(1, Ordering::Relaxed),
+            handle: Arc::clone(&self.handle),
+            id: self.handle.ids.fetch_add(1, Ordering::Relaxed),
             logged: false,
         }
     }
@@ -227,10 +422,7 @@ impl JournalWriter {
         if matches!(work, Work::Paper { .. }) && !self.fence.is_on() {
             return Err("this instance does not hold the accounts".to_owned());
         }
-        self.tx
-            .send(Job { work, done: None })
-            .map_err(|_| "the journal writer stopped".to_owned())?;
-        crate::metrics::global().journal_queued();
+        self.handle.shared.push(Job { work, done: None });
         Ok(())
     }
 
@@ -238,7 +430,7 @@ impl JournalWriter {
     /// command) and waits for it.
     ///
     /// # Errors
-    /// The store's failure, or a stopped writer.
+    /// The store's failure.
     #[tracing::instrument(name = "order_log_commit", skip_all, fields(endpoint = %entry.api_type))]
     pub async fn log(&self, entry: OrderLogEntry, mut pending: PendingLog) -> Result<(), String> {
         let (done, rx) = tokio::sync::oneshot::channel();
@@ -246,147 +438,13 @@ impl JournalWriter {
             entry,
             call: pending.id,
         };
-        let sent = self.tx.send(Job {
+        pending.logged = true;
+        self.handle.shared.push(Job {
             work,
             done: Some(done),
         });
-        pending.logged = sent.is_ok();
-        if sent.is_ok() {
-            crate::metrics::global().journal_queued();
-        }
         drop(pending);
-        sent.map_err(|_| "the journal writer stopped".to_owned())?;
         Durable::pending(rx).wait().await
-    }
-}
-
-/// One group: its jobs and the order calls whose events it holds without their log entry.
-#[derive(Default)]
-struct Group {
-    jobs: Vec<Job>,
-    open: HashMap<u64, Option<Arc<IdempotentAnswer>>>,
-}
-
-impl Group {
-    fn take(&mut self, job: Job) {
-        match &job.work {
-            Work::Paper {
-                call: Some(tag), ..
-            } => {
-                self.open.entry(tag.id).or_insert_with(|| tag.claim.clone());
-            }
-            Work::Paper { call: None, .. } => {}
-            Work::Log { call, .. } | Work::Ended(call) => {
-                self.open.remove(call);
-            }
-        }
-        self.jobs.push(job);
-    }
-}
-
-/// Collects a group after `first`: every job already waiting; then, while order calls are in
-/// flight, what they send (parked, up to `waits.linger`); then, while the group holds events of
-/// a running call, its log entry (up to `waits.open`).
-fn collect(first: Job, rx: &Receiver<Job>, in_flight: &InFlight, waits: Waits) -> Group {
-    let start = Instant::now();
-    let mut group = Group::default();
-    group.take(first);
-    loop {
-        if group.jobs.len() >= MAX_GROUP && group.open.is_empty() {
-            break;
-        }
-        match rx.try_recv() {
-            Ok(job) => {
-                group.take(job);
-                continue;
-            }
-            Err(TryRecvError::Disconnected) => break,
-            Err(TryRecvError::Empty) => {}
-        }
-        let now = Instant::now();
-        let linger = start + waits.linger;
-        if in_flight.any() && now < linger {
-            in_flight.wait_idle(linger);
-            continue;
-        }
-        // Rare: a call that journalled events outlasted the linger (a slow broker step); wait
-        // for its log entry job by job.
-        let until = start + waits.open;
-        if group.open.is_empty() || now >= until {
-            break;
-        }
-        match rx.recv_timeout(until - now) {
-            Ok(job) => group.take(job),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
-        }
-    }
-    group
-}
-
-/// The writer thread: commits groups in order until every sender is gone.
-fn run(store: &dyn Store, rx: &Receiver<Job>, in_flight: &InFlight, waits: Waits) {
-    let _ = in_flight.writer.set(std::thread::current());
-    // After a failed commit nothing later may claim durability (order matters).
-    let mut broken: Option<String> = None;
-    // Calls whose key an earlier commit claimed (they were still running then).
-    let mut claimed: HashMap<u64, Arc<IdempotentAnswer>> = HashMap::new();
-    while let Ok(first) = rx.recv() {
-        let group = collect(first, rx, in_flight, waits);
-        let mut paper: Vec<(&str, &[Vec<u8>])> = Vec::new();
-        let mut log = Vec::new();
-        let mut released: Vec<IdempotencyScope> = Vec::new();
-        for job in &group.jobs {
-            match &job.work {
-                Work::Paper {
-                    account, bodies, ..
-                } => paper.push((account, bodies.as_slice())),
-                Work::Log { entry, call } => {
-                    // A kept answer replaces the claim; otherwise the claim goes.
-                    if let Some(claim) = claimed.remove(call) {
-                        if entry.idempotency.is_none() {
-                            released.push(claim.scope.clone());
-                        }
-                    }
-                    log.push(entry);
-                }
-                Work::Ended(call) => {
-                    if let Some(claim) = claimed.remove(call) {
-                        released.push(claim.scope.clone());
-                    }
-                }
-            }
-        }
-        let claims: Vec<&IdempotentAnswer> =
-            group.open.values().flatten().map(Arc::as_ref).collect();
-        let released: Vec<&IdempotencyScope> = released.iter().collect();
-        let started = Instant::now();
-        let result = match &broken {
-            Some(e) => Err(e.clone()),
-            None => store
-                .append_batch(&paper, &log, &claims, &released)
-                .map_err(|e| e.to_string()),
-        };
-        crate::metrics::global().journal_committed(
-            group.jobs.len(),
-            started.elapsed(),
-            result.is_ok(),
-        );
-        match &result {
-            Ok(()) => {
-                for (id, claim) in &group.open {
-                    if let Some(claim) = claim {
-                        claimed.insert(*id, Arc::clone(claim));
-                    }
-                }
-            }
-            Err(e) => broken = Some(format!("an earlier journal commit failed: {e}")),
-        }
-        for job in group.jobs {
-            if let Some(done) = job.done {
-                // The command may have been abandoned; nothing to tell then.
-                let _ = done.send(result.clone());
-            }
-        }
     }
 }
 
@@ -425,7 +483,9 @@ mod tests {
         })
     }
 
-    fn log(call: u64) -> (Job, tokio::sync::oneshot::Receiver<Result<(), String>>) {
+    type Done = tokio::sync::oneshot::Receiver<Result<(), String>>;
+
+    fn log(call: u64) -> (Job, Done) {
         let (done, rx) = tokio::sync::oneshot::channel();
         let entry = OrderLogEntry {
             api_type: "placeorder".into(),
@@ -443,127 +503,149 @@ mod tests {
         (job, rx)
     }
 
-    /// Generous: only a guard against hanging.
-    const PATIENT: Waits = Waits {
-        linger: Duration::ZERO,
-        open: Duration::from_secs(60),
-    };
-
-    #[test]
-    fn a_group_waits_for_the_log_entry_of_a_call_whose_events_it_holds() {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let idle = InFlight::default();
-        tx.send(paper(None)).unwrap();
-        let late = tx.clone();
-        let sender = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(50));
-            late.send(log(7).0).unwrap();
-        });
-        let group = collect(paper(tag(7, None)), &rx, &idle, PATIENT);
-        sender.join().unwrap();
-        assert_eq!(
-            group.jobs.len(),
-            3,
-            "the events, another account's, the log entry"
-        );
-        assert!(group.open.is_empty());
-        // Untagged events (ticks, refreshes) and closed calls do not hold a group.
-        tx.send(paper(tag(8, None))).unwrap();
-        tx.send(Job {
-            work: Work::Ended(8),
+    fn ended(call: u64) -> Job {
+        Job {
+            work: Work::Ended(call),
             done: None,
+        }
+    }
+
+    fn shared(store: &Arc<SqliteStore>, open_wait: Duration) -> Arc<Shared> {
+        Arc::new(Shared {
+            queue: Mutex::default(),
+            writer: Condvar::new(),
+            ledger: Mutex::default(),
+            store: Arc::clone(store) as Arc<dyn Store>,
+            open_wait,
         })
-        .unwrap();
-        let group = collect(paper(None), &rx, &idle, PATIENT);
-        assert_eq!((group.jobs.len(), group.open.len()), (3, 0));
+    }
+
+    /// Runs the writer thread over `shared` until the returned closure stops it.
+    fn writer_thread(shared: &Arc<Shared>) -> impl FnOnce() {
+        let thread = Arc::clone(shared);
+        let running = std::thread::spawn(move || thread.run());
+        let shared = Arc::clone(shared);
+        move || {
+            shared.lock().stopped = true;
+            shared.writer.notify_one();
+            running.join().expect("the writer thread ends");
+        }
+    }
+
+    fn rows(store: &SqliteStore) -> (usize, usize) {
+        (
+            store.paper_events("sandbox").expect("read").len(),
+            store.order_log(100).expect("read").len(),
+        )
     }
 
     #[test]
-    fn a_lingering_writer_is_woken_by_the_last_call_in_flight() {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let in_flight = Arc::new(InFlight::default());
-        let _ = in_flight.writer.set(std::thread::current());
-        in_flight.start();
-        let calls = Arc::clone(&in_flight);
-        let sender = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(20));
-            tx.send(log(1).0).unwrap();
-            calls.end();
-        });
-        let lingering = Waits {
-            linger: Duration::from_secs(60),
-            open: Duration::from_secs(60),
-        };
-        let started = Instant::now();
-        let group = collect(paper(tag(1, None)), &rx, &in_flight, lingering);
-        sender.join().unwrap();
-        // Woken by the call's end, not by the minute-long deadline.
-        assert!(started.elapsed() < Duration::from_secs(30));
-        assert_eq!((group.jobs.len(), group.open.len()), (2, 0));
+    fn a_running_calls_events_hold_back_what_queues_behind_them_until_its_log_entry() {
+        let store = Arc::new(SqliteStore::in_memory().expect("store"));
+        let shared = shared(&store, Duration::from_secs(60));
+        let stop = writer_thread(&shared);
+        shared.push(paper(tag(7, None)));
+        let (other, mut other_done) = log(8);
+        // Behind call 7's events: neither the other call's log entry nor the events commit.
+        shared.push(other);
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(rows(&store), (0, 0));
+        assert!(other_done.try_recv().is_err());
+        let (last, done) = log(7);
+        shared.push(last);
+        done.blocking_recv().expect("answered").expect("committed");
+        other_done
+            .blocking_recv()
+            .expect("answered")
+            .expect("committed");
+        assert_eq!(rows(&store), (1, 2));
+        stop();
     }
 
     #[test]
-    fn a_call_that_outlasts_the_wait_is_left_open_with_its_claim() {
-        let (_tx, rx) = std::sync::mpsc::channel();
-        let quick = Waits {
-            linger: Duration::ZERO,
-            open: Duration::from_millis(1),
-        };
-        let group = collect(paper(tag(3, Some("k"))), &rx, &InFlight::default(), quick);
-        assert_eq!(group.jobs.len(), 1);
-        assert_eq!(
-            group.open.get(&3).cloned().flatten().as_deref(),
-            Some(&claim("k"))
-        );
-    }
-
-    #[test]
-    fn a_commit_before_the_answer_claims_the_key_until_the_log_entry_comes() {
-        let store = Arc::new(SqliteStore::in_memory().unwrap());
-        let (tx, rx) = std::sync::mpsc::channel();
-        let quick = Waits {
-            linger: Duration::ZERO,
-            open: Duration::from_millis(1),
-        };
-        let writer = {
-            let store = Arc::clone(&store);
-            std::thread::spawn(move || run(store.as_ref(), &rx, &InFlight::default(), quick))
-        };
+    fn a_call_that_outlasts_the_wait_commits_its_events_with_a_claim_of_its_key() {
+        let store = Arc::new(SqliteStore::in_memory().expect("store"));
+        let shared = shared(&store, Duration::from_millis(1));
+        let stop = writer_thread(&shared);
         let answer = |key| {
             let scope = claim(key).scope;
             store
                 .idempotent_answer(&scope, 0)
-                .unwrap()
+                .expect("read")
                 .map(|a| a.status)
         };
-        // Call 1 journals events and is still running when they commit: its key is claimed.
-        tx.send(paper(tag(1, Some("k1")))).unwrap();
+        // Call 1 journals events and is still running when another call waits behind them:
+        // they commit with a claim of its key.
+        shared.push(paper(tag(1, Some("k1"))));
         let (other, committed) = log(2);
-        tx.send(other).unwrap();
-        committed.blocking_recv().unwrap().unwrap();
-        assert_eq!(store.paper_events("sandbox").unwrap().len(), 1);
+        shared.push(other);
+        committed
+            .blocking_recv()
+            .expect("answered")
+            .expect("committed");
+        assert_eq!(rows(&store), (1, 1));
         assert_eq!(answer("k1"), Some(crate::store::CLAIMED));
         // Its log entry keeps no answer (not a definite outcome): the claim goes with it.
         let (end, committed) = log(1);
-        tx.send(end).unwrap();
-        committed.blocking_recv().unwrap().unwrap();
+        shared.push(end);
+        committed
+            .blocking_recv()
+            .expect("answered")
+            .expect("committed");
         assert_eq!(answer("k1"), None);
         // A call abandoned after a claim releases it too.
-        tx.send(paper(tag(3, Some("k3")))).unwrap();
+        shared.push(paper(tag(3, Some("k3"))));
         let (other, committed) = log(4);
-        tx.send(other).unwrap();
-        committed.blocking_recv().unwrap().unwrap();
+        shared.push(other);
+        committed
+            .blocking_recv()
+            .expect("answered")
+            .expect("committed");
         assert_eq!(answer("k3"), Some(crate::store::CLAIMED));
-        tx.send(Job {
-            work: Work::Ended(3),
-            done: None,
-        })
-        .unwrap();
+        shared.push(ended(3));
         let (other, committed) = log(5);
-        tx.send(other).unwrap();
-        committed.blocking_recv().unwrap().unwrap();
+        shared.push(other);
+        committed
+            .blocking_recv()
+            .expect("answered")
+            .expect("committed");
         assert_eq!(answer("k3"), None);
-        drop(tx);
-        writer.join().unwrap();
+        stop();
+    }
+
+    #[test]
+    fn a_running_calls_own_events_do_not_call_the_writer() {
+        let mut q = Queue {
+            asleep: true,
+            ..Queue::default()
+        };
+        q.add(paper(tag(1, None)));
+        assert!(!q.writer_needed(), "its log entry commits them");
+        assert_eq!(q.overdue_at(OPEN_WAIT), None);
+        q.add(paper(None));
+        assert!(
+            q.writer_needed(),
+            "events of no call wait behind it: time it"
+        );
+        assert!(q.overdue_at(OPEN_WAIT).is_some());
+        q.add(ended(1));
+        assert_eq!((q.closed, q.urgent), (3, 0));
+        let group = q.take(false);
+        assert_eq!(group.jobs.len(), 3);
+        assert!(q.jobs.is_empty());
+    }
+
+    #[test]
+    fn the_writer_commits_what_is_queued_before_it_stops() {
+        let store = Arc::new(SqliteStore::in_memory().expect("store"));
+        let writer = JournalWriter::spawn_with(Arc::clone(&store) as Arc<dyn Store>, OPEN_WAIT);
+        let thread = Arc::clone(&writer.handle.shared);
+        writer.queue(paper(None).work).expect("queued");
+        drop(writer);
+        // The handle is gone: the thread drains the queue and ends.
+        while Arc::strong_count(&thread) > 1 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(rows(&store), (1, 0));
     }
 }

@@ -70,6 +70,7 @@ mod options;
 mod order_fields;
 mod order_http;
 mod orders;
+mod redact;
 mod requests;
 mod responses;
 pub(crate) mod risk;

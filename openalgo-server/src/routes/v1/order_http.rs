@@ -12,6 +12,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use openalgo_core::OrderError;
 use serde_json::{Value, json};
 
+use super::redact::redacted;
 use crate::action_center::Routing;
 use crate::app::AppState;
 use crate::error::{ApiError, InvalidApiKeyMarker};
@@ -19,18 +20,6 @@ use crate::orders::idempotency::{self, HEADER, fingerprint};
 use crate::orders::{Answer, Outcome, Reply};
 use crate::state::Mode;
 use openalgo_core::orders::OrderService;
-
-/// The request body as logged: JSON with `apikey` removed (or the raw text when not JSON).
-pub(crate) fn redacted(body: &[u8]) -> String {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(mut m)) => {
-            m.remove("apikey");
-            Value::Object(m).to_string()
-        }
-        Ok(other) => other.to_string(),
-        Err(_) => String::from_utf8_lossy(body).chars().take(4096).collect(),
-    }
-}
 
 /// Where an order call comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
