@@ -31,11 +31,12 @@ fn round_trip(body: &[u8]) -> String {
 
 /// A flat object whose every member's text a `Value` would write unchanged; `None` otherwise.
 fn flat(body: &[u8]) -> Option<String> {
-    let members: BTreeMap<String, &RawValue> = serde_json::from_slice(body).ok()?;
+    // Borrowed keys: a key with an escape fails here and takes the round trip.
+    let members: BTreeMap<&str, &RawValue> = serde_json::from_slice(body).ok()?;
     let mut out = String::with_capacity(body.len());
     out.push('{');
     for (key, value) in &members {
-        if key == "apikey" {
+        if *key == "apikey" {
             continue;
         }
         let text = value.get();
