@@ -80,7 +80,7 @@ struct Open {
     claim: Option<Arc<IdempotentAnswer>>,
 }
 
-/// The jobs waiting, in order, and who commits them.
+/// The jobs waiting, in order, and what the writer thread is doing.
 #[derive(Default)]
 struct Queue {
     jobs: VecDeque<Job>,
@@ -269,34 +269,32 @@ impl Shared {
     fn run(&self) {
         let mut q = self.lock();
         loop {
-            {
-                let now = Instant::now();
-                let overdue = q.overdue_at(self.open_wait);
-                let forced = q.closed == 0
-                    && !q.jobs.is_empty()
-                    && (q.stopped || overdue.is_some_and(|at| at <= now));
-                if q.closed > 0 || forced {
-                    let group = q.take(forced);
-                    drop(q);
-                    self.commit(group);
-                    q = self.lock();
-                    continue;
-                }
-                if q.stopped && q.jobs.is_empty() {
-                    return;
-                }
-                q.asleep = true;
-                q.timed = overdue.is_some();
-                q = match overdue {
-                    Some(at) => {
-                        self.writer
-                            .wait_timeout(q, at.saturating_duration_since(now))
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .0
-                    }
-                    None => self.writer.wait(q).unwrap_or_else(PoisonError::into_inner),
-                };
+            let now = Instant::now();
+            let overdue = q.overdue_at(self.open_wait);
+            let forced = q.closed == 0
+                && !q.jobs.is_empty()
+                && (q.stopped || overdue.is_some_and(|at| at <= now));
+            if q.closed > 0 || forced {
+                let group = q.take(forced);
+                drop(q);
+                self.commit(group);
+                q = self.lock();
+                continue;
             }
+            if q.stopped && q.jobs.is_empty() {
+                return;
+            }
+            q.asleep = true;
+            q.timed = overdue.is_some();
+            q = match overdue {
+                Some(at) => {
+                    self.writer
+                        .wait_timeout(q, at.saturating_duration_since(now))
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+                None => self.writer.wait(q).unwrap_or_else(PoisonError::into_inner),
+            };
             q.asleep = false;
             q.timed = false;
         }
