@@ -150,15 +150,7 @@ impl MetricsAccess {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |n| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == n)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
+    use crate::settings::vars;
 
     fn ip(s: &str) -> Option<IpAddr> {
         Some(s.parse().unwrap())

@@ -106,23 +106,11 @@ impl RiskDefaults {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::vars;
     use rust_decimal::Decimal;
 
     fn dec(text: &str) -> Decimal {
         text.parse().unwrap()
-    }
-
-    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).into(), (*v).into()))
-            .collect();
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        }
     }
 
     #[test]
