@@ -324,6 +324,8 @@ fn the_order_log_is_newest_first_stamped_and_purged_by_age(open: Open<'_>) {
     let mut first = entry("live", "1", None);
     first.status = 400;
     s.log_order_call(&first).unwrap();
+    assert_eq!(s.order_log_count("live").unwrap(), 1);
+    assert_eq!(s.order_log_count("analyze").unwrap(), 0);
     s.append_batch(
         &[],
         &[&entry("analyze", "2", None), &entry("live", "3", None)],
@@ -357,6 +359,9 @@ fn the_order_log_is_newest_first_stamped_and_purged_by_age(open: Open<'_>) {
     assert_eq!(s.purge_order_log(now - 86_400_000).unwrap(), 0, "younger");
     assert_eq!(s.purge_order_log(now + 86_400_000).unwrap(), 3);
     assert!(s.order_log(10).unwrap().is_empty());
+    assert_eq!(s.order_log_count("live").unwrap(), 0, "purged");
+    s.log_order_call(&entry("analyze", "4", None)).unwrap();
+    assert_eq!(s.order_log_count("analyze").unwrap(), 1);
 }
 
 fn settings_round_trip(open: Open<'_>) {

@@ -5,6 +5,7 @@
 mod checkpoint;
 #[cfg(test)]
 mod conformance;
+mod log_tally;
 pub mod pending;
 mod postgres;
 mod postgres_pending;

@@ -5,6 +5,7 @@ use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::log_tally::LogTally;
 use super::{
     ApiKeyRow, IdempotencyScope, IdempotentAnswer, OrderLogEntry, Store, StoreError, StoredAnswer,
 };
@@ -55,12 +56,18 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_pending_orders",
         include_str!("../../migrations/sqlite/0011_pending_orders.sql"),
     ),
+    (
+        "0012_order_log_tally",
+        include_str!("../../migrations/sqlite/0012_order_log_tally.sql"),
+    ),
 ];
 
 /// SQLite-backed [`Store`].
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// Locked only while `conn` is held.
+    tally: Mutex<LogTally>,
     _checkpointer: Option<super::checkpoint::Checkpointer>,
 }
 
@@ -122,12 +129,18 @@ impl SqliteStore {
         }
         Ok(Self {
             conn: Mutex::new(conn),
+            tally: Mutex::default(),
             _checkpointer: None,
         })
     }
 
     pub(super) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The order log's counts per mode; lock only while holding [`SqliteStore::conn`].
+    pub(super) fn tally(&self) -> std::sync::MutexGuard<'_, LogTally> {
+        self.tally.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -152,12 +165,8 @@ impl Store for SqliteStore {
     }
 
     fn order_log_count(&self, mode: &str) -> Result<u64, StoreError> {
-        let n: i64 = self.conn().query_row(
-            "SELECT COUNT(*) FROM order_log WHERE mode = ?1",
-            [mode],
-            |r| r.get(0),
-        )?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        let conn = self.conn();
+        self.tally().count(&conn, mode)
     }
 
     fn idempotent_answer(
@@ -265,6 +274,9 @@ impl Store for SqliteStore {
             }
         }
         tx.commit()?;
+        if !log.is_empty() {
+            self.tally().committed(log);
+        }
         Ok(())
     }
 

@@ -283,10 +283,15 @@ impl SecurityStore for SqliteStore {
 
     fn purge_order_log(&self, before_ms: i64) -> Result<usize, StoreError> {
         // created_at is SQLite's UTC `datetime('now')` text.
-        Ok(self.conn().execute(
+        let conn = self.conn();
+        let purged = conn.execute(
             "DELETE FROM order_log WHERE created_at < datetime(?1 / 1000, 'unixepoch')",
             [before_ms],
-        )?)
+        )?;
+        if purged > 0 {
+            self.tally().forget();
+        }
+        Ok(purged)
     }
 
     fn purge_traffic(&self, before_ms: i64, max_rows: u64) -> Result<usize, StoreError> {
