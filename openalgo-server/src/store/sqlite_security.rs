@@ -284,12 +284,16 @@ impl SecurityStore for SqliteStore {
     fn purge_order_log(&self, before_ms: i64) -> Result<usize, StoreError> {
         // created_at is SQLite's UTC `datetime('now')` text.
         let conn = self.conn();
-        let purged = conn.execute(
-            "DELETE FROM order_log WHERE created_at < datetime(?1 / 1000, 'unixepoch')",
-            [before_ms],
+        let mut stmt = conn.prepare(
+            "DELETE FROM order_log WHERE created_at < datetime(?1 / 1000, 'unixepoch') RETURNING mode",
         )?;
-        if purged > 0 {
-            self.tally().forget();
+        let mut rows = stmt.query([before_ms])?;
+        let mut tally = self.tally();
+        let mut purged = 0;
+        while let Some(row) = rows.next()? {
+            let mode: String = row.get(0)?;
+            tally.deleted(&mode);
+            purged += 1;
         }
         Ok(purged)
     }
