@@ -83,6 +83,9 @@ pub struct SimMarket {
     table: Arc<SymbolTable>,
     /// Per instrument: (first minute of the day, minutes aggregated so far, their summary).
     day_cache: Mutex<Vec<Option<(i64, i64, Bar)>>>,
+    /// Per instrument: the last quote and the second it shows. A quote is a function of the
+    /// instrument and that second, and orders ask for the same one many times a second.
+    last_quote: Mutex<Vec<Option<(i64, Quote)>>>,
 }
 
 /// Per-instrument cache of the current minute's shape, owned by a tick stream so that ticks
@@ -177,6 +180,7 @@ impl SimMarket {
             instruments.iter().map(|i| i.record.clone()).collect(),
         ));
         let day_cache = Mutex::new(vec![None; instruments.len()]);
+        let last_quote = Mutex::new(vec![None; instruments.len()]);
         Self {
             config,
             instruments,
@@ -184,6 +188,7 @@ impl SimMarket {
             index,
             table,
             day_cache,
+            last_quote,
         }
     }
 
@@ -401,11 +406,32 @@ impl SimMarket {
     /// [`SimError::UnknownInstrument`].
     pub fn quote(&self, key: &InstrumentKey, at_ms: i64) -> Result<Quote, SimError> {
         let n = self.find(key)?;
-        let (m, s) = minute_of(self.effective_ms(key.exchange, at_ms));
+        let second = self.effective_ms(key.exchange, at_ms).div_euclid(1000);
+        let cached = |slot: &Option<(i64, Quote)>| match slot {
+            Some((at, q)) if *at == second => Some(q.clone()),
+            _ => None,
+        };
+        if let Some(q) = cached(
+            &self
+                .last_quote
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)[n],
+        ) {
+            return Ok(q);
+        }
+        let q = self.compute_quote(n, key.exchange, at_ms);
+        self.last_quote
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)[n] = Some((second, q.clone()));
+        Ok(q)
+    }
+
+    fn compute_quote(&self, n: usize, exchange: Exchange, at_ms: i64) -> Quote {
+        let (m, s) = minute_of(self.effective_ms(exchange, at_ms));
         let ltp = self.ticks_at(n, m, s);
-        let (day, prev_close) = self.day_stats(n, key.exchange, at_ms);
-        let derivative = key.exchange.is_derivative();
-        Ok(Quote {
+        let (day, prev_close) = self.day_stats(n, exchange, at_ms);
+        let derivative = exchange.is_derivative();
+        Quote {
             ask: self.price(n, ltp + 1),
             bid: self.price(n, (ltp - 1).max(1)),
             open: self.price(n, day.open),
@@ -413,17 +439,13 @@ impl SimMarket {
             low: self.price(n, day.low),
             ltp: self.price(n, ltp),
             prev_close: self.price(n, prev_close),
-            volume: if key.exchange.is_index() {
-                0
-            } else {
-                day.volume
-            },
+            volume: if exchange.is_index() { 0 } else { day.volume },
             oi: if derivative {
                 10_000 + mix(n as u64) % 1_000_000
             } else {
                 0
             },
-        })
+        }
     }
 
     fn levels(&self, n: usize, ltp: i64, at_ms: i64) -> (Vec<DepthLevel>, Vec<DepthLevel>) {

@@ -243,6 +243,28 @@ const SYMBOLS: [(&str, Exchange); 5] = [
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
+    fn a_kept_quote_is_the_quote_of_its_second(
+        which in 0..SYMBOLS.len(),
+        instants in prop::collection::vec(0i64..(3 * 86_400_000), 1..12),
+        jitter in 0i64..1000,
+    ) {
+        // One market for every case: its kept quotes come from earlier cases and instants.
+        let m = shared();
+        let (symbol, exchange) = SYMBOLS[which];
+        let k = key(symbol, exchange);
+        let n = m.find(&k).unwrap();
+        let start = ist("2026-11-22 00:00:00");
+        for at in instants {
+            let at = start + at;
+            let fresh = m.compute_quote(n, exchange, at);
+            prop_assert_eq!(&m.quote(&k, at).unwrap(), &fresh);
+            // Again, at another instant of the same second.
+            let later = at - at.rem_euclid(1000) + jitter;
+            prop_assert_eq!(&m.quote(&k, later).unwrap(), &fresh);
+        }
+    }
+
+    #[test]
     fn ticks_lie_in_their_candles_on_the_tick_grid(
         which in 0..SYMBOLS.len(),
         second in 0i64..(2 * 86_400),
