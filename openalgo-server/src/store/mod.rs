@@ -171,6 +171,12 @@ pub trait Store: SecurityStore + StrategyStore + PendingOrderStore + Send + Sync
     /// [`StoreError`] on database failure.
     fn set_paper_base(&self, account: &str, body: &str) -> Result<(), StoreError>;
 
+    /// Whether a commit is local and short (a file on this machine, no network round trip):
+    /// the journal writer then lets an order call commit its own group on its thread.
+    fn commits_locally(&self) -> bool {
+        false
+    }
+
     /// Appends journal events (JSON) of several paper accounts and order-log entries in one
     /// transaction, in order; with them, `claims` ([`CLAIMED`] rows, kept if the key already has
     /// one) for the keys of order calls whose events commit before their answer, and deletes

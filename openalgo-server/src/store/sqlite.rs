@@ -146,6 +146,10 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn commits_locally(&self) -> bool {
+        true
+    }
+
     fn order_log(&self, limit: usize) -> Result<Vec<OrderLogEntry>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
