@@ -179,14 +179,17 @@ impl Queue {
         self.open.values().map(|o| o.since + wait).min()
     }
 
-    /// Whether the sleeping writer thread has something to do: commit the closed front, or
-    /// time an open call others wait behind.
+    /// Whether the sleeping writer thread has something to do (and no order call is
+    /// committing, which looks again when it is done): commit the closed front, time an open
+    /// call others wait behind, or drain the queue and stop.
     fn writer_needed(&self) -> bool {
-        self.asleep && !self.committing && (self.closed > 0 || (self.urgent > 0 && !self.timed))
+        self.asleep
+            && !self.committing
+            && (self.stopped || self.closed > 0 || (self.urgent > 0 && !self.timed))
     }
 
     /// Takes the closed front to commit it, unless a group is being committed.
-    fn claim(&mut self) -> Option<Group> {
+    fn take_to_commit(&mut self) -> Option<Group> {
         if self.committing || self.closed == 0 {
             return None;
         }
@@ -243,7 +246,9 @@ impl Shared {
     fn commit_here(&self) {
         let mut q = self.lock();
         for _ in 0..ROUNDS {
-            let Some(group) = q.claim() else { break };
+            let Some(group) = q.take_to_commit() else {
+                break;
+            };
             drop(q);
             self.commit(group);
             q = self.lock();
