@@ -21,7 +21,8 @@
 //! [`ROUNDS`] groups. A call that finds a group being committed leaves its entry to that
 //! committer. The writer thread is left what no call commits: an entry held behind a running
 //! call's events (timed against [`OPEN_WAIT`]), the end of an abandoned call, events of no call,
-//! more than [`ROUNDS`] groups in a row. A writer thread woken for every order cost a futex wake
+//! more than [`ROUNDS`] groups in a row, and a group whose commit would wait for the store's
+//! connection (held by a long read: the HTTP worker would stall with every request it holds). A writer thread woken for every order cost a futex wake
 //! each, and kept a third thread runnable beside the HTTP workers: on a 2-core machine the
 //! cores idled 18% of the time against 14% (`docs/performance.md`, "Fifth pass").
 //!
@@ -241,11 +242,15 @@ impl Shared {
     }
 
     /// Commits the closed front on this thread, and what closes meanwhile (up to [`ROUNDS`]
-    /// groups), unless a group is being committed: its committer then looks for more. Wakes
+    /// groups), unless a group is being committed (its committer then looks for more) or the
+    /// store's connection is in use (by a read, say: this thread would wait for it). Wakes
     /// the writer thread for what is left to it.
     fn commit_here(&self) {
         let mut q = self.lock();
         for _ in 0..ROUNDS {
+            if q.committing || q.closed == 0 || !self.store.free_to_commit() {
+                break;
+            }
             let Some(group) = q.take_to_commit() else {
                 break;
             };
@@ -831,6 +836,45 @@ mod tests {
             assert!(Instant::now() < deadline, "the writer thread commits it");
             std::thread::sleep(Duration::from_millis(1));
         }
+        stop();
+    }
+
+    #[test]
+    fn a_call_leaves_its_group_to_the_writer_thread_while_a_read_holds_the_connection() {
+        let store = Arc::new(SqliteStore::in_memory().expect("store"));
+        let shared = shared_with(&store, OPEN_WAIT, true);
+        let stop = writer_thread(&shared);
+        let writer = in_place_writer(&shared);
+        let read = store.hold();
+        let (served, serving) = std::sync::mpsc::channel();
+        let worker = std::thread::spawn(move || {
+            let local = tokio::task::LocalSet::new();
+            local_runtime().block_on(local.run_until(async move {
+                let call = tokio::task::spawn_local({
+                    let writer = writer.clone();
+                    async move { writer.log(entry(), writer.pending_log()).await }
+                });
+                // The worker goes on serving while the read lasts.
+                for _ in 0..10 {
+                    tokio::task::yield_now().await;
+                }
+                served.send(call.is_finished()).expect("send");
+                call.await.expect("joined")
+            }))
+        });
+        let finished = serving
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the worker thread is not held by the read");
+        assert!(
+            !finished,
+            "nothing commits while the read holds the connection"
+        );
+        drop(read);
+        worker
+            .join()
+            .expect("thread")
+            .expect("committed by the writer thread");
+        assert_eq!(rows(&store), (0, 1));
         stop();
     }
 

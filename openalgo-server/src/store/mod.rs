@@ -177,6 +177,14 @@ pub trait Store: SecurityStore + StrategyStore + PendingOrderStore + Send + Sync
         false
     }
 
+    /// Whether a commit would start at once (no other use of the store holds the connection,
+    /// such as a long read): an order call commits on its own thread only then, and leaves
+    /// the group to the journal writer's thread otherwise, so that an HTTP worker never waits
+    /// behind a query.
+    fn free_to_commit(&self) -> bool {
+        false
+    }
+
     /// Appends journal events (JSON) of several paper accounts and order-log entries in one
     /// transaction, in order; with them, `claims` ([`CLAIMED`] rows, kept if the key already has
     /// one) for the keys of order calls whose events commit before their answer, and deletes

@@ -135,6 +135,12 @@ impl SqliteStore {
         })
     }
 
+    /// The connection, held (tests: a long read holding it).
+    #[cfg(test)]
+    pub(crate) fn hold(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn()
+    }
+
     pub(super) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -148,6 +154,12 @@ impl SqliteStore {
 impl Store for SqliteStore {
     fn commits_locally(&self) -> bool {
         true
+    }
+
+    fn free_to_commit(&self) -> bool {
+        // Racy by nature: a read that takes the connection right after this still delays the
+        // commit; the check only keeps an order call from queueing behind one already running.
+        self.conn.try_lock().is_ok()
     }
 
     fn order_log(&self, limit: usize) -> Result<Vec<OrderLogEntry>, StoreError> {
