@@ -22,9 +22,10 @@
 //! committer. The writer thread is left what no call commits: an entry held behind a running
 //! call's events (timed against [`OPEN_WAIT`]), the end of an abandoned call, events of no call,
 //! more than [`ROUNDS`] groups in a row, and a group whose commit would wait for the store's
-//! connection (held by a long read: the HTTP worker would stall with every request it holds). A writer thread woken for every order cost a futex wake
-//! each, and kept a third thread runnable beside the HTTP workers: on a 2-core machine the
-//! cores idled 18% of the time against 14% (`docs/performance.md`, "Fifth pass").
+//! connection (held by a long read: the HTTP worker would stall with every request it holds).
+//! A writer thread woken for every order cost a futex wake each, and kept a third thread
+//! runnable beside the HTTP workers: on a 2-core machine the cores idled 18% of the time
+//! against 12-14% (`docs/performance.md`, "Fifth pass").
 //!
 //! Over a store whose commit is a network round trip (PostgreSQL), the writer thread commits
 //! everything, group after group while jobs arrive; a job queued while it commits waits for the
