@@ -589,17 +589,11 @@ mod tests {
 
     fn log(call: u64) -> (Job, Done) {
         let (done, rx) = tokio::sync::oneshot::channel();
-        let entry = OrderLogEntry {
-            api_type: "placeorder".into(),
-            mode: "analyze".into(),
-            request: "{}".into(),
-            status: 200,
-            response: "{}".into(),
-            created_at: None,
-            idempotency: None,
-        };
         let job = Job {
-            work: Work::Log { entry, call },
+            work: Work::Log {
+                entry: entry(),
+                call,
+            },
             done: Some(done),
         };
         (job, rx)
@@ -658,8 +652,32 @@ mod tests {
             .expect("runtime")
     }
 
+    /// Runs the future `make` builds on a thread of its own, as an HTTP worker runs its
+    /// requests (a single-threaded runtime, local tasks).
+    fn on_worker<F, Fut>(make: F) -> std::thread::JoinHandle<Fut::Output>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future + 'static,
+        Fut::Output: Send + 'static,
+    {
+        std::thread::spawn(move || {
+            let local = tokio::task::LocalSet::new();
+            local_runtime().block_on(local.run_until(make()))
+        })
+    }
+
+    /// A store, its queue with calls committing in place, the writer thread over it (and what
+    /// stops it) and a handle.
+    fn in_place_with_writer_thread() -> (Arc<SqliteStore>, impl FnOnce() + use<>, JournalWriter) {
+        let store = Arc::new(SqliteStore::in_memory().expect("store"));
+        let shared = shared_with(&store, OPEN_WAIT, true);
+        let stop = writer_thread(&shared);
+        let writer = in_place_writer(&shared);
+        (store, stop, writer)
+    }
+
     /// Runs the writer thread over `shared` until the returned closure stops it.
-    fn writer_thread(shared: &Arc<Shared>) -> impl FnOnce() {
+    fn writer_thread(shared: &Arc<Shared>) -> impl FnOnce() + use<> {
         let thread = Arc::clone(shared);
         let running = std::thread::spawn(move || thread.run());
         let shared = Arc::clone(shared);
@@ -822,10 +840,7 @@ mod tests {
 
     #[test]
     fn a_call_dropped_before_it_commits_leaves_its_entry_to_the_writer_thread() {
-        let store = Arc::new(SqliteStore::in_memory().expect("store"));
-        let shared = shared_with(&store, OPEN_WAIT, true);
-        let stop = writer_thread(&shared);
-        let writer = in_place_writer(&shared);
+        let (store, stop, writer) = in_place_with_writer_thread();
         local_runtime().block_on(async {
             // Polled once: the entry is queued, the call yields, and is dropped there.
             let mut abandoned = Box::pin(writer.log(entry(), writer.pending_log()));
@@ -842,26 +857,20 @@ mod tests {
 
     #[test]
     fn a_call_leaves_its_group_to_the_writer_thread_while_a_read_holds_the_connection() {
-        let store = Arc::new(SqliteStore::in_memory().expect("store"));
-        let shared = shared_with(&store, OPEN_WAIT, true);
-        let stop = writer_thread(&shared);
-        let writer = in_place_writer(&shared);
+        let (store, stop, writer) = in_place_with_writer_thread();
         let read = store.hold();
         let (served, serving) = std::sync::mpsc::channel();
-        let worker = std::thread::spawn(move || {
-            let local = tokio::task::LocalSet::new();
-            local_runtime().block_on(local.run_until(async move {
-                let call = tokio::task::spawn_local({
-                    let writer = writer.clone();
-                    async move { writer.log(entry(), writer.pending_log()).await }
-                });
-                // The worker goes on serving while the read lasts.
-                for _ in 0..10 {
-                    tokio::task::yield_now().await;
-                }
-                served.send(call.is_finished()).expect("send");
-                call.await.expect("joined")
-            }))
+        let worker = on_worker(move || async move {
+            let call = tokio::task::spawn_local({
+                let writer = writer.clone();
+                async move { writer.log(entry(), writer.pending_log()).await }
+            });
+            // The worker goes on serving while the read lasts.
+            for _ in 0..10 {
+                tokio::task::yield_now().await;
+            }
+            served.send(call.is_finished()).expect("send");
+            call.await.expect("joined")
         });
         let finished = serving
             .recv_timeout(Duration::from_secs(5))
@@ -881,31 +890,25 @@ mod tests {
 
     #[test]
     fn calls_on_several_threads_all_commit_once_each() {
-        let store = Arc::new(SqliteStore::in_memory().expect("store"));
-        let shared = shared_with(&store, OPEN_WAIT, true);
-        let stop = writer_thread(&shared);
-        let writer = in_place_writer(&shared);
+        let (store, stop, writer) = in_place_with_writer_thread();
         let threads: Vec<_> = (0..3)
             .map(|_| {
                 let writer = writer.clone();
-                std::thread::spawn(move || {
-                    let local = tokio::task::LocalSet::new();
-                    local_runtime().block_on(local.run_until(async move {
-                        let calls: Vec<_> = (0..200)
-                            .map(|_| {
-                                let writer = writer.clone();
-                                tokio::task::spawn_local(async move {
-                                    let pending = writer.pending_log();
-                                    writer.queue(paper(tag(pending.id, None)).work)?;
-                                    tokio::task::yield_now().await;
-                                    writer.log(entry(), pending).await
-                                })
+                on_worker(move || async move {
+                    let calls: Vec<_> = (0..200)
+                        .map(|_| {
+                            let writer = writer.clone();
+                            tokio::task::spawn_local(async move {
+                                let pending = writer.pending_log();
+                                writer.queue(paper(tag(pending.id, None)).work)?;
+                                tokio::task::yield_now().await;
+                                writer.log(entry(), pending).await
                             })
-                            .collect();
-                        for call in calls {
-                            call.await.expect("joined").expect("committed");
-                        }
-                    }));
+                        })
+                        .collect();
+                    for call in calls {
+                        call.await.expect("joined").expect("committed");
+                    }
                 })
             })
             .collect();
