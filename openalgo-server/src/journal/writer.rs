@@ -189,15 +189,6 @@ impl Queue {
             && !self.committing
             && (self.stopped || self.closed > 0 || (self.urgent > 0 && !self.timed))
     }
-
-    /// Takes the closed front to commit it, unless a group is being committed.
-    fn take_to_commit(&mut self) -> Option<Group> {
-        if self.committing || self.closed == 0 {
-            return None;
-        }
-        self.committing = true;
-        Some(self.take(false))
-    }
 }
 
 /// What only the committer of the moment touches.
@@ -252,17 +243,27 @@ impl Shared {
             if q.committing || q.closed == 0 || !self.store.free_to_commit() {
                 break;
             }
-            let Some(group) = q.take_to_commit() else {
-                break;
-            };
-            drop(q);
-            self.commit(group);
-            q = self.lock();
-            q.committing = false;
+            q = self.commit_front(q, false);
         }
         if q.writer_needed() {
             self.writer.notify_one();
         }
+    }
+
+    /// Takes the closed front (or, `forced`, everything) as the one group being committed,
+    /// commits it without holding the queue, and hands the queue back.
+    fn commit_front<'a>(
+        &'a self,
+        mut q: MutexGuard<'a, Queue>,
+        forced: bool,
+    ) -> MutexGuard<'a, Queue> {
+        let group = q.take(forced);
+        q.committing = true;
+        drop(q);
+        self.commit(group);
+        let mut q = self.lock();
+        q.committing = false;
+        q
     }
 
     /// Writes `group` and tells who waits for it.
@@ -339,12 +340,7 @@ impl Shared {
                 && !q.jobs.is_empty()
                 && (q.stopped || overdue.is_some_and(|at| at <= now));
             if (q.closed > 0 || forced) && !q.committing {
-                let group = q.take(forced);
-                q.committing = true;
-                drop(q);
-                self.commit(group);
-                q = self.lock();
-                q.committing = false;
+                q = self.commit_front(q, forced);
                 continue;
             }
             if q.stopped && q.jobs.is_empty() {
