@@ -56,10 +56,10 @@ fn chain_greeks(c: &mut Criterion) {
         b.iter(|| {
             let mut acc = 0.0;
             for (contract, price) in &legs {
-                if let Ok(iv) = model.implied_volatility(contract, *price) {
-                    if let Ok(g) = model.greeks(contract, iv) {
-                        acc += g.delta + g.gamma + g.theta + g.vega + g.rho;
-                    }
+                if let Ok(iv) = model.implied_volatility(contract, *price)
+                    && let Ok(g) = model.greeks(contract, iv)
+                {
+                    acc += g.delta + g.gamma + g.theta + g.vega + g.rho;
                 }
             }
             black_box(acc)

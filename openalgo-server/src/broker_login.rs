@@ -126,8 +126,8 @@ async fn handle(
     mut params: HashMap<String, String>,
     posted: bool,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(ip) = crate::security::client_ip::of(req) {
-        if limiter
+    if let Some(ip) = crate::security::client_ip::of(req)
+        && limiter
             .admit(
                 LimitClass::Login,
                 "broker_callback",
@@ -136,11 +136,8 @@ async fn handle(
             )
             .await
             .is_some()
-        {
-            return Ok(
-                HttpResponse::TooManyRequests().json(json!({"error": "Rate limit exceeded"}))
-            );
-        }
+    {
+        return Ok(HttpResponse::TooManyRequests().json(json!({"error": "Rate limit exceeded"})));
     }
     // Only the configured broker has a callback; any other name is unknown here.
     let Some(session) = state

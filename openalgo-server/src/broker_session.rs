@@ -137,28 +137,27 @@ impl BrokerSession {
                 .ok()
                 .flatten()
         });
-        if let Some((encrypted, _)) = stored {
-            if let Some(token) = self
+        if let Some((encrypted, _)) = stored
+            && let Some(token) = self
                 .keys
                 .cipher()
                 .decrypt(&encrypted)
                 .filter(|t| !t.is_empty())
-            {
-                self.session.restore(&SecretString::from(token));
-            }
+        {
+            self.session.restore(&SecretString::from(token));
         }
-        if self.last_download().is_some() {
-            if let Ok(bytes) = std::fs::read(&self.cache) {
-                match self.session.install_master(&bytes) {
-                    Ok((table, report)) => {
-                        tracing::info!(
-                            instruments = report.converted,
-                            "cached master contract loaded"
-                        );
-                        return table;
-                    }
-                    Err(e) => tracing::warn!(error = %e, "cached master contract unusable"),
+        if self.last_download().is_some()
+            && let Ok(bytes) = std::fs::read(&self.cache)
+        {
+            match self.session.install_master(&bytes) {
+                Ok((table, report)) => {
+                    tracing::info!(
+                        instruments = report.converted,
+                        "cached master contract loaded"
+                    );
+                    return table;
                 }
+                Err(e) => tracing::warn!(error = %e, "cached master contract unusable"),
             }
         }
         self.session.symbols()

@@ -176,16 +176,16 @@ impl AngelHttp {
         used: Option<&SecretString>,
         result: Result<T, HttpError>,
     ) -> Result<T, HttpError> {
-        if let (Err(e), Some(used)) = (&result, used) {
-            if e.refuses_session() {
-                let mut current = self.session.write().unwrap_or_else(PoisonError::into_inner);
-                if current
-                    .as_ref()
-                    .is_some_and(|s| s.jwt.expose_secret() == used.expose_secret())
-                {
-                    *current = None;
-                    tracing::warn!("Angel One refused the session token: marked expired");
-                }
+        if let (Err(e), Some(used)) = (&result, used)
+            && e.refuses_session()
+        {
+            let mut current = self.session.write().unwrap_or_else(PoisonError::into_inner);
+            if current
+                .as_ref()
+                .is_some_and(|s| s.jwt.expose_secret() == used.expose_secret())
+            {
+                *current = None;
+                tracing::warn!("Angel One refused the session token: marked expired");
             }
         }
         result

@@ -243,10 +243,10 @@ async fn pump_orders(
         };
         match message {
             Some(Ok(Message::Text(text))) => {
-                if let Some(update) = super::orders::order_update(text.as_str(), &plan.symbols) {
-                    if tx.send(MarketEvent::Order(update)).await.is_err() {
-                        return Pump::ConsumerGone;
-                    }
+                if let Some(update) = super::orders::order_update(text.as_str(), &plan.symbols)
+                    && tx.send(MarketEvent::Order(update)).await.is_err()
+                {
+                    return Pump::ConsumerGone;
                 }
             }
             Some(Ok(Message::Close(_)) | Err(_)) | None => return Pump::Disconnected,

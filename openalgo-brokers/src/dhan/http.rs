@@ -155,19 +155,19 @@ impl DhanHttp {
         used: &SecretString,
         result: Result<T, HttpError>,
     ) -> Result<T, HttpError> {
-        if let Err(e) = &result {
-            if e.is_auth() {
-                let mut current = self
-                    .access_token
-                    .write()
-                    .unwrap_or_else(PoisonError::into_inner);
-                if current
-                    .as_ref()
-                    .is_some_and(|t| t.expose_secret() == used.expose_secret())
-                {
-                    *current = None;
-                    tracing::warn!("Dhan refused the session token: marked expired");
-                }
+        if let Err(e) = &result
+            && e.is_auth()
+        {
+            let mut current = self
+                .access_token
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            if current
+                .as_ref()
+                .is_some_and(|t| t.expose_secret() == used.expose_secret())
+            {
+                *current = None;
+                tracing::warn!("Dhan refused the session token: marked expired");
             }
         }
         result

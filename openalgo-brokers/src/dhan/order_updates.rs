@@ -140,25 +140,25 @@ pub(crate) struct OrderPlan {
 pub(crate) async fn run(plan: OrderPlan, tx: mpsc::Sender<MarketEvent>) {
     let mut delay = plan.reconnect_initial;
     loop {
-        if let Ok((mut socket, _)) = tokio_tungstenite::connect_async(plan.url.as_str()).await {
-            if socket.send(Message::text(plan.login.clone())).await.is_ok() {
-                delay = plan.reconnect_initial;
-                loop {
-                    let message = tokio::select! {
-                        m = socket.next() => m,
-                        () = tx.closed() => return,
-                    };
-                    match message {
-                        Some(Ok(Message::Text(t))) => {
-                            if let Some(u) = order_update(t.as_str(), &plan.symbols) {
-                                if tx.send(MarketEvent::Order(u)).await.is_err() {
-                                    return;
-                                }
-                            }
+        if let Ok((mut socket, _)) = tokio_tungstenite::connect_async(plan.url.as_str()).await
+            && socket.send(Message::text(plan.login.clone())).await.is_ok()
+        {
+            delay = plan.reconnect_initial;
+            loop {
+                let message = tokio::select! {
+                    m = socket.next() => m,
+                    () = tx.closed() => return,
+                };
+                match message {
+                    Some(Ok(Message::Text(t))) => {
+                        if let Some(u) = order_update(t.as_str(), &plan.symbols)
+                            && tx.send(MarketEvent::Order(u)).await.is_err()
+                        {
+                            return;
                         }
-                        Some(Ok(Message::Close(_)) | Err(_)) | None => break,
-                        Some(Ok(_)) => {}
                     }
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                    Some(Ok(_)) => {}
                 }
             }
         }

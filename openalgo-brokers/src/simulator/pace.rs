@@ -21,10 +21,8 @@ impl Pace {
     /// Paces groups every `step`, on the wall clock's boundaries when `real_time`.
     pub(super) fn new(step: Duration, real_time: bool) -> Self {
         let step = step.max(Duration::from_micros(100));
-        if real_time {
-            if let Some(rx) = wall_pacer(step) {
-                return Self::Wall(rx);
-            }
+        if real_time && let Some(rx) = wall_pacer(step) {
+            return Self::Wall(rx);
         }
         let mut interval = tokio::time::interval(step);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);

@@ -138,10 +138,9 @@ impl State {
         for (i, sub) in self.rich.iter().enumerate() {
             if slice_of(i, n, slices) == slice
                 && self.market.is_trading(sub.instrument.exchange, now)
+                && let Ok(t) = self.market.tick(&sub.instrument, now, sub.mode)
             {
-                if let Ok(t) = self.market.tick(&sub.instrument, now, sub.mode) {
-                    out.push(t);
-                }
+                out.push(t);
             }
         }
         out

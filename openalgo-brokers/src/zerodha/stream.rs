@@ -196,10 +196,10 @@ async fn pump(plan: &TickerPlan, socket: &mut Socket, tx: &mpsc::Sender<MarketEv
                 }
             }
             Message::Text(text) => {
-                if let Some(update) = order_update(text.as_str(), &plan.symbols) {
-                    if tx.send(MarketEvent::Order(update)).await.is_err() {
-                        return Pump::ConsumerGone;
-                    }
+                if let Some(update) = order_update(text.as_str(), &plan.symbols)
+                    && tx.send(MarketEvent::Order(update)).await.is_err()
+                {
+                    return Pump::ConsumerGone;
                 }
             }
             Message::Close(_) => return Pump::Disconnected,

@@ -211,10 +211,10 @@ async fn stream(t: &Target) {
         let next = tokio::time::timeout_at(deadline, s.next())
             .await
             .expect("a tick within 10 s");
-        if let Some(MarketEvent::Tick(tick)) = next {
-            if tick.instrument == t.equity {
-                equity_tick = Some(tick);
-            }
+        if let Some(MarketEvent::Tick(tick)) = next
+            && tick.instrument == t.equity
+        {
+            equity_tick = Some(tick);
         }
     }
     let tick = equity_tick.expect("tick");

@@ -157,10 +157,11 @@ impl SearchIndex {
         }
         let passes_exchange = |i: usize| query.exchange.is_none_or(|e| records[i].exchange == e);
 
-        if allow_prefix_path && terms.len() == 1 {
-            if let Some(hits) = self.prefix_only(records, &whole, query, &passes_exchange) {
-                return hits;
-            }
+        if allow_prefix_path
+            && terms.len() == 1
+            && let Some(hits) = self.prefix_only(records, &whole, query, &passes_exchange)
+        {
+            return hits;
         }
 
         let candidates = self.candidates(&terms);

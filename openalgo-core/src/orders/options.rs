@@ -74,12 +74,12 @@ impl Reply for OptionPlaced {
         );
         m.insert("offset".into(), self.echo.offset.clone().into());
         m.insert("option_type".into(), self.echo.option_type.as_str().into());
-        if let OptionPlacement::Split(report) = &self.placement {
-            if let Value::Object(split) = report.body() {
-                for key in ["total_quantity", "split_size", "results"] {
-                    if let Some(v) = split.get(key) {
-                        m.insert(key.into(), v.clone());
-                    }
+        if let OptionPlacement::Split(report) = &self.placement
+            && let Value::Object(split) = report.body()
+        {
+            for key in ["total_quantity", "split_size", "results"] {
+                if let Some(v) = split.get(key) {
+                    m.insert(key.into(), v.clone());
                 }
             }
         }

@@ -55,11 +55,11 @@ pub(super) async fn place(
         return Ok(broker.place_order(order).await?);
     }
     let tag = tags.next_tag();
-    if tags.check_first() {
-        if let Some(id) = broker.find_order_by_tag(&tag).await? {
-            tracing::info!(%tag, order_id = %id, "retry found the first attempt's order");
-            return Ok(id);
-        }
+    if tags.check_first()
+        && let Some(id) = broker.find_order_by_tag(&tag).await?
+    {
+        tracing::info!(%tag, order_id = %id, "retry found the first attempt's order");
+        return Ok(id);
     }
     match broker.place_tagged_order(order, &tag).await {
         Ok(id) => Ok(id),

@@ -47,7 +47,7 @@ pub fn validate_against(order: &OrderRequest, instrument: &Instrument) -> Result
         _ => {}
     }
     let lot = u64::from(instrument.lot_size.max(1));
-    if exchange.requires_lot_multiple() && order.quantity().get() % lot != 0 {
+    if exchange.requires_lot_multiple() && !order.quantity().get().is_multiple_of(lot) {
         return Err(OrderError::LotSize {
             lot_size: instrument.lot_size.max(1),
             quantity: order.quantity().get(),

@@ -161,14 +161,14 @@ impl RiskGuard {
         let order = check.order;
         let instrument = order.instrument();
         let quantity = order.quantity().get();
-        if let Some(limit) = self.limits.order_quantity_for(instrument) {
-            if quantity > limit {
-                return Err(RiskViolation::QuantityAbove {
-                    instrument: instrument.clone(),
-                    quantity,
-                    limit,
-                });
-            }
+        if let Some(limit) = self.limits.order_quantity_for(instrument)
+            && quantity > limit
+        {
+            return Err(RiskViolation::QuantityAbove {
+                instrument: instrument.clone(),
+                quantity,
+                limit,
+            });
         }
         if let Some(limit) = self.limits.order_value_for(instrument) {
             let basis = match order.price_type() {
@@ -192,14 +192,14 @@ impl RiskGuard {
                 });
             }
         }
-        if let (Some(limit), Some(e)) = (self.limits.max_open_positions, check.exposure) {
-            if e.opens_position && e.open_positions >= usize::try_from(limit).unwrap_or(usize::MAX)
-            {
-                return Err(RiskViolation::TooManyPositions {
-                    open: e.open_positions,
-                    limit,
-                });
-            }
+        if let (Some(limit), Some(e)) = (self.limits.max_open_positions, check.exposure)
+            && e.opens_position
+            && e.open_positions >= usize::try_from(limit).unwrap_or(usize::MAX)
+        {
+            return Err(RiskViolation::TooManyPositions {
+                open: e.open_positions,
+                limit,
+            });
         }
         let exchange = instrument.exchange;
         if !self.throttle.try_acquire(exchange, now_nanos) {

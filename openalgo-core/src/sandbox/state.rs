@@ -168,18 +168,18 @@ impl SandboxState {
 
     fn put_order(&mut self, o: &SandboxOrder) {
         let seq = o.seq;
-        if let Some(old) = self.history.put_order(o) {
-            if old.status.is_working() {
-                if let Some(book) = self.books.get_mut(&old.instrument) {
-                    book.remove(&old);
-                }
-                let units = old.pending_quantity().get();
-                let key = (old.instrument, old.product, old.action);
-                if let Some(total) = self.pending.get_mut(&key) {
-                    *total = total.saturating_sub(units);
-                    if *total == 0 {
-                        self.pending.remove(&key);
-                    }
+        if let Some(old) = self.history.put_order(o)
+            && old.status.is_working()
+        {
+            if let Some(book) = self.books.get_mut(&old.instrument) {
+                book.remove(&old);
+            }
+            let units = old.pending_quantity().get();
+            let key = (old.instrument, old.product, old.action);
+            if let Some(total) = self.pending.get_mut(&key) {
+                *total = total.saturating_sub(units);
+                if *total == 0 {
+                    self.pending.remove(&key);
                 }
             }
         }

@@ -142,14 +142,15 @@ impl fmt::Display for SymbolParts<'_> {
 /// Tries the future and option shapes. `Ok(None)` means "not derivative-shaped".
 fn parse_derivative(text: &str) -> Result<Option<SymbolParts<'_>>, SymbolError> {
     let b = text.as_bytes();
-    if let Some(body) = text.strip_suffix("FUT") {
-        if body.len() >= 7 && is_date_shape(&body.as_bytes()[body.len() - 7..]) {
-            let (underlying, date) = body.split_at(body.len() - 7);
-            if month_number(&date[2..5]).is_some() {
-                let expiry = expiry_of(text, date)?;
-                let underlying = non_empty_underlying(text, underlying)?;
-                return Ok(Some(SymbolParts::Future { underlying, expiry }));
-            }
+    if let Some(body) = text.strip_suffix("FUT")
+        && body.len() >= 7
+        && is_date_shape(&body.as_bytes()[body.len() - 7..])
+    {
+        let (underlying, date) = body.split_at(body.len() - 7);
+        if month_number(&date[2..5]).is_some() {
+            let expiry = expiry_of(text, date)?;
+            let underlying = non_empty_underlying(text, underlying)?;
+            return Ok(Some(SymbolParts::Future { underlying, expiry }));
         }
     }
     let option_type = match b.get(b.len().saturating_sub(2)..) {

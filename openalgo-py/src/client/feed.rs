@@ -241,10 +241,10 @@ impl Feed {
         let Some(tx) = self.sender() else {
             return Ok(false);
         };
-        if let Some(cb) = callback {
-            if cb.bind(instruments.py()).is_truthy()? {
-                self.shared.state().callbacks[mode.index()] = Some(Arc::new(cb));
-            }
+        if let Some(cb) = callback
+            && cb.bind(instruments.py()).is_truthy()?
+        {
+            self.shared.state().callbacks[mode.index()] = Some(Arc::new(cb));
         }
         for (exchange, symbol) in Self::targets(instruments)? {
             let m = json!({"action": "subscribe", "symbol": symbol, "exchange": exchange,

@@ -570,10 +570,10 @@ impl Client {
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut p = self.payload();
         p.raw("query", query)?;
-        if let Some(e) = exchange {
-            if e.is_truthy()? {
-                p.raw("exchange", e)?;
-            }
+        if let Some(e) = exchange
+            && e.is_truthy()?
+        {
+            p.raw("exchange", e)?;
         }
         p.kwargs_raw(kwargs)?;
         self.send(py, "search", p)

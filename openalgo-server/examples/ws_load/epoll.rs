@@ -110,10 +110,10 @@ fn parse(c: &mut Conn, now: Instant, start_at: Instant, seen: &mut Seen) {
                 let text = std::str::from_utf8(payload).expect("a text frame is UTF-8");
                 if now >= start_at && text.starts_with("{\"type\":\"market_data\"") {
                     seen.delivered += 1;
-                    if seen.delivered % 16 == 0 {
-                        if let Some(ts) = timestamp_ms(text) {
-                            seen.samples.push(super::now_us() - ts * 1_000);
-                        }
+                    if seen.delivered.is_multiple_of(16)
+                        && let Some(ts) = timestamp_ms(text)
+                    {
+                        seen.samples.push(super::now_us() - ts * 1_000);
                     }
                 }
             }

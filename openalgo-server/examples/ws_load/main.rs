@@ -188,18 +188,19 @@ async fn run() {
                 if now >= stop_at {
                     break;
                 }
-                if let Message::Text(t) = m {
-                    if now >= start_at && t.as_str().starts_with("{\"type\":\"market_data\"") {
-                        let k = delivered.fetch_add(1, Ordering::Relaxed);
-                        // Latency of every 16th message, in µs: receive time minus the
-                        // tick's millisecond timestamp. The simulator makes each group of
-                        // ticks just after a whole millisecond of the wall clock, so this is
-                        // the true latency plus that small lateness: an upper bound.
-                        if k % 16 == 0 {
-                            if let Some(ts) = timestamp_ms(t.as_str()) {
-                                lat.push(now_us() - ts * 1_000);
-                            }
-                        }
+                if let Message::Text(t) = m
+                    && now >= start_at
+                    && t.as_str().starts_with("{\"type\":\"market_data\"")
+                {
+                    let k = delivered.fetch_add(1, Ordering::Relaxed);
+                    // Latency of every 16th message, in µs: receive time minus the
+                    // tick's millisecond timestamp. The simulator makes each group of
+                    // ticks just after a whole millisecond of the wall clock, so this is
+                    // the true latency plus that small lateness: an upper bound.
+                    if k % 16 == 0
+                        && let Some(ts) = timestamp_ms(t.as_str())
+                    {
+                        lat.push(now_us() - ts * 1_000);
                     }
                 }
             }

@@ -130,13 +130,13 @@ impl ApiKeys {
         self.store
             .set_api_key(user_id, &hash, &self.cipher.encrypt(&key))?;
         self.forget_cached();
-        if let Some(bus) = &self.bus {
-            if let Err(e) = bus.announce() {
-                tracing::error!(
-                    error = %e,
-                    "API key rotated, but not every instance confirmed dropping its cache"
-                );
-            }
+        if let Some(bus) = &self.bus
+            && let Err(e) = bus.announce()
+        {
+            tracing::error!(
+                error = %e,
+                "API key rotated, but not every instance confirmed dropping its cache"
+            );
         }
         Ok(key)
     }

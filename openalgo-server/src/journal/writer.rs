@@ -279,10 +279,10 @@ impl Shared {
                 } => paper.push((account, bodies.as_slice())),
                 Work::Log { entry, call } => {
                     // A kept answer replaces the claim; otherwise the claim goes.
-                    if let Some(claim) = ledger.claimed.get(call) {
-                        if entry.idempotency.is_none() {
-                            released.push(&claim.scope);
-                        }
+                    if let Some(claim) = ledger.claimed.get(call)
+                        && entry.idempotency.is_none()
+                    {
+                        released.push(&claim.scope);
                     }
                     log.push(entry);
                 }

@@ -16,10 +16,10 @@ impl LadderCache {
     /// The ladders of `table` (built once per master).
     pub fn of(&self, table: &Arc<SymbolTable>) -> Arc<StrikeLadders> {
         let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((t, l)) = last.as_ref() {
-            if Arc::ptr_eq(t, table) {
-                return Arc::clone(l);
-            }
+        if let Some((t, l)) = last.as_ref()
+            && Arc::ptr_eq(t, table)
+        {
+            return Arc::clone(l);
         }
         let ladders = Arc::new(StrikeLadders::build(table));
         *last = Some((Arc::clone(table), Arc::clone(&ladders)));

@@ -64,13 +64,13 @@ pub async fn guard(
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let ip = super::client_ip::of(req.request());
-    if let Some(ip) = ip {
-        if state.bans.is_banned(ip, state.clock.now_ms()) {
-            let res = HttpResponse::Forbidden()
-                .content_type("text/plain; charset=utf-8")
-                .body(BANNED_BODY);
-            return Ok(req.into_response(res).map_into_right_body());
-        }
+    if let Some(ip) = ip
+        && state.bans.is_banned(ip, state.clock.now_ms())
+    {
+        let res = HttpResponse::Forbidden()
+            .content_type("text/plain; charset=utf-8")
+            .body(BANNED_BODY);
+        return Ok(req.into_response(res).map_into_right_body());
     }
     let signed_in = super::session_cookie::has_session_cookie(req.request());
     let path = req.path().to_owned();

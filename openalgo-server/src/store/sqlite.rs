@@ -1,11 +1,13 @@
 //! The SQLite store: one file in the data directory, WAL journal, embedded migrations.
 
-use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::log_tally::LogTally;
+use super::sidelog::{LogRow, SideLog};
+use super::sqlite_applier::{self, Applier};
 use super::{
     ApiKeyRow, IdempotencyScope, IdempotentAnswer, OrderLogEntry, Store, StoreError, StoredAnswer,
 };
@@ -60,14 +62,24 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_order_log_tally",
         include_str!("../../migrations/sqlite/0012_order_log_tally.sql"),
     ),
+    (
+        "0013_order_journal_applied",
+        include_str!("../../migrations/sqlite/0013_order_journal_applied.sql"),
+    ),
 ];
 
 /// SQLite-backed [`Store`].
 #[derive(Debug)]
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
-    /// Locked only while `conn` is held.
+    conn: Arc<Mutex<Connection>>,
+    /// Locked only while `conn` is held, or alone.
     tally: Mutex<LogTally>,
+    /// The order journal's side files, when this process has them (see `sidelog`): order
+    /// calls commit there, and [`Applier`] moves their records into the tables.
+    side: Option<Arc<SideLog>>,
+    /// The WAL, synced before a side file is emptied.
+    wal: PathBuf,
+    _applier: Option<Applier>,
     _checkpointer: Option<super::checkpoint::Checkpointer>,
 }
 
@@ -87,8 +99,42 @@ impl SqliteStore {
             conn.pragma_update(None, "wal_autocheckpoint", 0)?;
             conn.busy_handler(Some(super::checkpoint::short_waits))?;
         }
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        store.wal = PathBuf::from(wal);
+        store.open_side(path)?;
         store._checkpointer = Some(super::checkpoint::spawn(path)?);
         Ok(store)
+    }
+
+    /// Takes the order journal's side files: applies the records a previous run left in them
+    /// (before anyone reads the tables), then starts the applier.
+    fn open_side(&mut self, path: &Path) -> Result<(), StoreError> {
+        let applied = sqlite_applier::applied_seq(&self.conn())?;
+        let Some((side, left)) = SideLog::open(path, applied)? else {
+            tracing::info!("order journal files held by another process; writing directly");
+            return Ok(());
+        };
+        {
+            let mut conn = self.conn();
+            if !left.is_empty() {
+                tracing::info!(records = left.len(), "applying the order journal's records");
+                let tx = conn.transaction()?;
+                sqlite_applier::insert_records(&tx, &left)?;
+                tx.commit()?;
+                std::fs::File::open(&self.wal)?.sync_data()?;
+                *self.tally() = LogTally::scan(&conn)?;
+            }
+            side.recovered()?;
+        }
+        let side = Arc::new(side);
+        self._applier = Some(sqlite_applier::spawn(
+            Arc::clone(&self.conn),
+            Arc::clone(&side),
+            self.wal.clone(),
+        )?);
+        self.side = Some(side);
+        Ok(())
     }
 
     /// A private in-memory database (tests).
@@ -129,8 +175,11 @@ impl SqliteStore {
         }
         let tally = LogTally::scan(&conn)?;
         Ok(Self {
-            conn: Mutex::new(conn),
+            conn: Arc::new(Mutex::new(conn)),
             tally: Mutex::new(tally),
+            side: None,
+            wal: PathBuf::new(),
+            _applier: None,
             _checkpointer: None,
         })
     }
@@ -145,9 +194,78 @@ impl SqliteStore {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The order log's counts per mode; lock only while holding [`SqliteStore::conn`].
+    /// The connection, with the order journal's pending records applied: for reading the
+    /// tables they go to.
+    pub(super) fn conn_applied(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
+        let mut conn = self.conn();
+        if let Some(side) = &self.side {
+            sqlite_applier::apply_pending(&mut conn, side, &self.wal)?;
+        }
+        Ok(conn)
+    }
+
+    /// The order log's counts per mode; lock only while holding [`SqliteStore::conn`], or
+    /// alone.
     pub(super) fn tally(&self) -> std::sync::MutexGuard<'_, LogTally> {
         self.tally.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl SqliteStore {
+    /// A batch's rows written straight into the tables.
+    fn insert_direct(
+        tx: &rusqlite::Transaction<'_>,
+        paper: &[(&str, &[Vec<u8>])],
+        log: &[&OrderLogEntry],
+        claims: &[&IdempotentAnswer],
+        released: &[&IdempotencyScope],
+        created_at: &str,
+    ) -> rusqlite::Result<()> {
+        for (account, bodies) in paper {
+            for b in *bodies {
+                sqlite_applier::insert_event(tx, account, b)?;
+            }
+        }
+        for e in log {
+            sqlite_applier::insert_log(
+                tx,
+                &e.api_type,
+                &e.mode,
+                &e.request,
+                e.status,
+                &e.response,
+                created_at,
+            )?;
+            if let Some(a) = &e.idempotency {
+                // Prepared only when a keyed answer is kept: most commits have none.
+                let mut answers = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO idempotency_keys (user_id, endpoint, key, fingerprint, status, body, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                answers.execute(params![
+                    a.scope.user_id,
+                    a.scope.endpoint,
+                    a.scope.key,
+                    a.fingerprint,
+                    e.status,
+                    e.response,
+                    a.created_ms
+                ])?;
+            }
+        }
+        // Rare: only calls that outlast the writer's wait for their log entry.
+        for a in claims {
+            tx.execute(
+                "INSERT OR IGNORE INTO idempotency_keys (user_id, endpoint, key, fingerprint, status, body, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, '', ?6)",
+                params![a.scope.user_id, a.scope.endpoint, a.scope.key, a.fingerprint, super::CLAIMED, a.created_ms],
+            )?;
+        }
+        for s in released {
+            tx.execute(
+                "DELETE FROM idempotency_keys WHERE user_id = ?1 AND endpoint = ?2 AND key = ?3 AND status = ?4",
+                params![s.user_id, s.endpoint, s.key, super::CLAIMED],
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -157,13 +275,15 @@ impl Store for SqliteStore {
     }
 
     fn free_to_commit(&self) -> bool {
-        // Racy by nature: a read that takes the connection right after this still delays the
-        // commit; the check only keeps an order call from queueing behind one already running.
-        self.conn.try_lock().is_ok()
+        // With the side files an order call's commit never takes the connection (only one
+        // with an idempotency key does). Otherwise racy by nature: a read that takes the
+        // connection right after this still delays the commit; the check only keeps an order
+        // call from queueing behind one already running.
+        self.side.is_some() || self.conn.try_lock().is_ok()
     }
 
     fn order_log(&self, limit: usize) -> Result<Vec<OrderLogEntry>, StoreError> {
-        let conn = self.conn();
+        let conn = self.conn_applied()?;
         let mut stmt = conn.prepare(
             "SELECT api_type, mode, request, status, response, created_at FROM order_log ORDER BY id DESC LIMIT ?1",
         )?;
@@ -226,7 +346,7 @@ impl Store for SqliteStore {
     }
 
     fn set_paper_base(&self, account: &str, body: &str) -> Result<(), StoreError> {
-        let mut conn = self.conn();
+        let mut conn = self.conn_applied()?;
         let tx = conn.transaction()?;
         tx.execute(
             "INSERT INTO paper_snapshots (account, body, created_at) VALUES (?1, ?2, datetime('now'))
@@ -245,52 +365,52 @@ impl Store for SqliteStore {
         claims: &[&IdempotentAnswer],
         released: &[&IdempotencyScope],
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let created_at = sqlite_applier::now_text();
+        let keyed = log.iter().any(|e| e.idempotency.is_some());
+        if let Some(side) = self
+            .side
+            .as_ref()
+            .filter(|_| !keyed && claims.is_empty() && released.is_empty())
         {
-            let mut events =
-                tx.prepare_cached("INSERT INTO paper_events (account, body) VALUES (?1, ?2)")?;
-            for (account, bodies) in paper {
-                for b in *bodies {
-                    events.execute(params![account, b])?;
-                }
+            let rows = log
+                .iter()
+                .map(|e| LogRow {
+                    api_type: e.api_type.clone(),
+                    mode: e.mode.clone(),
+                    request: e.request.clone(),
+                    status: e.status,
+                    response: e.response.clone(),
+                    created_at: created_at.clone(),
+                })
+                .collect();
+            side.append(paper, rows)?;
+            if !log.is_empty() {
+                self.tally().committed(log);
             }
-            let mut calls = tx.prepare_cached(
-                "INSERT INTO order_log (api_type, mode, request, status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, datetime('now'))",
-            )?;
-            for e in log {
-                calls.execute(params![e.api_type, e.mode, e.request, e.status, e.response])?;
-                if let Some(a) = &e.idempotency {
-                    // Prepared only when a keyed answer is kept: most commits have none.
-                    let mut answers = tx.prepare_cached(
-                        "INSERT OR REPLACE INTO idempotency_keys (user_id, endpoint, key, fingerprint, status, body, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    )?;
-                    answers.execute(params![
-                        a.scope.user_id,
-                        a.scope.endpoint,
-                        a.scope.key,
-                        a.fingerprint,
-                        e.status,
-                        e.response,
-                        a.created_ms
-                    ])?;
-                }
-            }
-            // Rare: only calls that outlast the writer's wait for their log entry.
-            for a in claims {
-                tx.execute(
-                    "INSERT OR IGNORE INTO idempotency_keys (user_id, endpoint, key, fingerprint, status, body, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, '', ?6)",
-                    params![a.scope.user_id, a.scope.endpoint, a.scope.key, a.fingerprint, super::CLAIMED, a.created_ms],
-                )?;
-            }
-            for s in released {
-                tx.execute(
-                    "DELETE FROM idempotency_keys WHERE user_id = ?1 AND endpoint = ?2 AND key = ?3 AND status = ?4",
-                    params![s.user_id, s.endpoint, s.key, super::CLAIMED],
-                )?;
-            }
+            return Ok(());
         }
-        tx.commit()?;
+        let mut conn = self.conn();
+        // Records written before these rows go first, in the same transaction.
+        let drain = self.side.as_ref().map(|s| s.drain());
+        let done = conn.transaction().and_then(|tx| {
+            if let Some(d) = &drain {
+                sqlite_applier::insert_records(&tx, &d.records)?;
+            }
+            Self::insert_direct(&tx, paper, log, claims, released, &created_at)?;
+            tx.commit()
+        });
+        if let Err(e) = done {
+            if let (Some(side), Some(d)) = (&self.side, drain) {
+                side.restore(d);
+            }
+            return Err(e.into());
+        }
+        if let (Some(side), Some(d)) = (&self.side, drain)
+            && d.retires()
+        {
+            // Emptied by the applier's next pass once the WAL is synced.
+            side.retry_retire(&d);
+        }
         if !log.is_empty() {
             self.tally().committed(log);
         }
@@ -298,7 +418,7 @@ impl Store for SqliteStore {
     }
 
     fn paper_events(&self, account: &str) -> Result<Vec<Vec<u8>>, StoreError> {
-        let conn = self.conn();
+        let conn = self.conn_applied()?;
         let mut stmt =
             conn.prepare("SELECT body FROM paper_events WHERE account = ?1 ORDER BY id")?;
         // Binary rows are BLOBs, earlier JSON rows TEXT: both read as their bytes.

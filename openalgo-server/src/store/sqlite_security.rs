@@ -282,8 +282,8 @@ impl SecurityStore for SqliteStore {
     }
 
     fn purge_order_log(&self, before_ms: i64) -> Result<usize, StoreError> {
-        // created_at is SQLite's UTC `datetime('now')` text.
-        let conn = self.conn();
+        // created_at is UTC text as SQLite's `datetime('now')` writes it.
+        let conn = self.conn_applied()?;
         let mut stmt = conn.prepare(
             "DELETE FROM order_log WHERE created_at < datetime(?1 / 1000, 'unixepoch') RETURNING mode",
         )?;

@@ -178,8 +178,8 @@ pub(super) async fn market_loop(
                     Some(MarketEvent::Order(u)) => {
                         // A live broker's own order updates (a paper account's come from
                         // its engine).
-                        if let Some(c) = &ctx {
-                            if c.book.current().live.paper.is_none() {
+                        if let Some(c) = &ctx
+                            && c.book.current().live.paper.is_none() {
                                 let user = c.username_of_admin().await;
                                 match &shared {
                                     Some(feed) => feed.publish_order(
@@ -193,7 +193,6 @@ pub(super) async fn market_loop(
                                     None => c.hub.publish_order(&u, TradingMode::Live, &user),
                                 }
                             }
-                        }
                     }
                     None => {
                         tracing::warn!("market stream ended; subscribing again");
@@ -218,7 +217,7 @@ struct StageClock {
 impl StageClock {
     fn tick(&mut self, latency: &LatencyMonitor, tick: &Tick, fanout: Instant) {
         self.ticks += 1;
-        if self.ticks % super::outbox::SAMPLE_EVERY != 0 {
+        if !self.ticks.is_multiple_of(super::outbox::SAMPLE_EVERY) {
             return;
         }
         let done = Instant::now();

@@ -247,7 +247,7 @@ impl Outbox {
             return;
         }
         s.pushes += 1;
-        let sampled = s.pushes % SAMPLE_EVERY == 0;
+        let sampled = s.pushes.is_multiple_of(SAMPLE_EVERY);
         if s.frames.len() < BACKLOG && s.latest.is_empty() {
             s.frames.push_back(frame);
             s.stamps.push_back(sampled.then(|| {

@@ -208,10 +208,8 @@ impl Connection {
             }
         } else {
             let single = !matches!(msg.get("symbols"), Some(Value::Array(a)) if !a.is_empty());
-            if single {
-                if let Some(Err(e)) = msg.get("mode").map(SubscriptionMode::from_json) {
-                    return self.reply(&error("INVALID_MODE", &e.to_string()));
-                }
+            if single && let Some(Err(e)) = msg.get("mode").map(SubscriptionMode::from_json) {
+                return self.reply(&error("INVALID_MODE", &e.to_string()));
             }
             let entries = match Self::entries(msg) {
                 Ok(e) => e,

@@ -69,14 +69,14 @@ where
     Fut: Future<Output = Result<T, OrderError>>,
 {
     let limiter = req.app_data::<web::Data<RateLimiter>>().cloned();
-    if let (Some(limiter), Some(ip)) = (limiter, crate::security::client_ip::of(req)) {
-        if let Some(limit) = limiter.check(endpoint, ip, state.clock.now_ms()) {
-            return Ok(Acted {
-                ok: false,
-                order_id: None,
-                message: Some(format!("Rate limit exceeded ({limit}); try again shortly")),
-            });
-        }
+    if let (Some(limiter), Some(ip)) = (limiter, crate::security::client_ip::of(req))
+        && let Some(limit) = limiter.check(endpoint, ip, state.clock.now_ms())
+    {
+        return Ok(Acted {
+            ok: false,
+            order_id: None,
+            message: Some(format!("Rate limit exceeded ({limit}); try again shortly")),
+        });
     }
     let logged: serde_json::Map<String, Value> = form
         .iter()

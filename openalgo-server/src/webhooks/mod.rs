@@ -208,16 +208,14 @@ async fn admit(
     if let (Some(limiter), Some(ip)) = (
         req.app_data::<web::Data<RateLimiter>>(),
         crate::security::client_ip::of(req),
-    ) {
-        if let Some(limit) = limiter
-            .admit(LimitClass::Webhook, route, ip, state.clock.now_ms())
-            .await
-        {
-            return Err(error(
-                actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-                &format!("Rate limit exceeded ({limit})"),
-            ));
-        }
+    ) && let Some(limit) = limiter
+        .admit(LimitClass::Webhook, route, ip, state.clock.now_ms())
+        .await
+    {
+        return Err(error(
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            &format!("Rate limit exceeded ({limit})"),
+        ));
     }
     if body.len() > MAX_ALERT_BYTES {
         return Err(error(

@@ -102,10 +102,10 @@ fn family_of<'a>(name: &'a str, families: &BTreeMap<String, String>) -> Option<&
         return Some(name);
     }
     for suffix in ["_bucket", "_sum", "_count"] {
-        if let Some(base) = name.strip_suffix(suffix) {
-            if families.get(base).is_some_and(|t| t == "histogram") {
-                return Some(base);
-            }
+        if let Some(base) = name.strip_suffix(suffix)
+            && families.get(base).is_some_and(|t| t == "histogram")
+        {
+            return Some(base);
         }
     }
     None

@@ -54,13 +54,12 @@ impl Browser {
         let root = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Ok(r) = http.get(format!("{root}/status")).send().await {
-                if r.json::<Value>()
+            if let Ok(r) = http.get(format!("{root}/status")).send().await
+                && r.json::<Value>()
                     .await
                     .is_ok_and(|v| v["value"]["ready"] == true)
-                {
-                    break;
-                }
+            {
+                break;
             }
             assert!(Instant::now() < deadline, "chromedriver did not come up");
             tokio::time::sleep(Duration::from_millis(100)).await;

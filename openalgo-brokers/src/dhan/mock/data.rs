@@ -342,7 +342,7 @@ pub fn generate_master_csv(rows: usize) -> String {
     let hundred = Decimal::ONE_HUNDRED;
     while n < rows / 20 {
         let sym = format!("STOCK{n}");
-        let ex = if n % 3 == 0 { "BSE" } else { "NSE" };
+        let ex = if n.is_multiple_of(3) { "BSE" } else { "NSE" };
         id += 1;
         push_row(
             &mut out,

@@ -277,7 +277,11 @@ pub fn generate_instruments_csv(rows: usize) -> String {
     let equities = rows / 20;
     while n < equities {
         let sym = format!("STOCK{n}");
-        let (seg, code) = if n % 3 == 0 { ("BSE", 4) } else { ("NSE", 1) };
+        let (seg, code) = if n.is_multiple_of(3) {
+            ("BSE", 4)
+        } else {
+            ("NSE", 1)
+        };
         token += 1;
         emit(
             &mut out,

@@ -106,7 +106,7 @@ async fn connection(
                 }
                 beats += 1;
                 let frame = if modes.is_empty() {
-                    if beats % 50 != 0 {
+                    if !beats.is_multiple_of(50) {
                         continue;
                     }
                     vec![0u8]

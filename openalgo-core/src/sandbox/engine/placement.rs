@@ -90,10 +90,10 @@ impl SandboxEngine {
             )
         };
         let mut row = self.new_order(order, OrderStatus::Rejected, Money::ZERO, now);
-        if row.price_type == PriceType::Market {
-            if let Some(s) = self.state.prices.get(key) {
-                row.price = s.ltp;
-            }
+        if row.price_type == PriceType::Market
+            && let Some(s) = self.state.prices.get(key)
+        {
+            row.price = s.ltp;
         }
         row.rejection_reason = Some(reason.clone());
         let order_id = row.order_id.clone();
