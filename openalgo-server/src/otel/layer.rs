@@ -108,11 +108,11 @@ impl Fields<'_> {
     fn put(&mut self, field: &Field, value: Attr) {
         let name = field.name();
         if name == "traceparent" {
-            if let (Attr::Str(v), false) = (&value, self.0.local_parent) {
-                if let Some(tp) = Traceparent::parse(v) {
-                    self.0.trace_id = tp.trace_id;
-                    self.0.parent = Some(tp.parent);
-                }
+            if let (Attr::Str(v), false) = (&value, self.0.local_parent)
+                && let Some(tp) = Traceparent::parse(v)
+            {
+                self.0.trace_id = tp.trace_id;
+                self.0.parent = Some(tp.parent);
             }
             return;
         }

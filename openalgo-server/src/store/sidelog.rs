@@ -400,6 +400,36 @@ fn frames(mut bytes: &[u8]) -> impl Iterator<Item = Record> + '_ {
     })
 }
 
+/// A directory of its own for a test, removed at the end.
+#[cfg(test)]
+#[derive(Debug)]
+pub(super) struct TestDir(PathBuf);
+
+#[cfg(test)]
+impl TestDir {
+    pub(super) fn new() -> Self {
+        let p = std::env::temp_dir().join(format!(
+            "openalgo-side-{}-{:016x}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
+        std::fs::create_dir_all(&p).unwrap();
+        Self(p)
+    }
+
+    /// A database path inside it.
+    pub(super) fn db(&self) -> PathBuf {
+        self.0.join("t.db")
+    }
+}
+
+#[cfg(test)]
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,38 +445,14 @@ mod tests {
         }
     }
 
-    fn db(dir: &Path) -> PathBuf {
-        dir.join("t.db")
-    }
-
-    /// A directory of its own, removed at the end.
-    struct Dir(PathBuf);
-
-    impl Dir {
-        fn new() -> Self {
-            let p = std::env::temp_dir().join(format!(
-                "openalgo-side-{}-{:016x}",
-                std::process::id(),
-                rand::random::<u64>()
-            ));
-            std::fs::create_dir_all(&p).unwrap();
-            Self(p)
-        }
-        fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
+    fn db(dir: &TestDir) -> PathBuf {
+        dir.db()
     }
 
     #[test]
     fn records_come_back_in_order_after_the_applied_one() {
-        let dir = Dir::new();
-        let (log, found) = SideLog::open(&db(dir.path()), 0).unwrap().unwrap();
+        let dir = TestDir::new();
+        let (log, found) = SideLog::open(&db(&dir), 0).unwrap().unwrap();
         assert!(found.is_empty());
         log.recovered().unwrap();
         for i in 0..5u16 {
@@ -454,7 +460,7 @@ mod tests {
             log.append(&[("acct", &rows)], vec![row(i)]).unwrap();
         }
         drop(log);
-        let found = SideLog::read(&db(dir.path()), 2).unwrap();
+        let found = SideLog::read(&db(&dir), 2).unwrap();
         assert_eq!(found.iter().map(|r| r.seq).collect::<Vec<_>>(), [3, 4, 5]);
         assert_eq!(found[0].log, [row(2)]);
         assert_eq!(found[0].paper, [("acct".to_owned(), vec![vec![2u8; 3]])]);
@@ -462,13 +468,13 @@ mod tests {
 
     #[test]
     fn a_torn_last_frame_is_dropped_and_the_rest_kept() {
-        let dir = Dir::new();
-        let (log, _) = SideLog::open(&db(dir.path()), 0).unwrap().unwrap();
+        let dir = TestDir::new();
+        let (log, _) = SideLog::open(&db(&dir), 0).unwrap().unwrap();
         log.recovered().unwrap();
         for i in 0..3 {
             log.append(&[], vec![row(i)]).unwrap();
         }
-        let path = paths_of(&db(dir.path()))[0].clone();
+        let path = paths_of(&db(&dir))[0].clone();
         drop(log);
         let len = std::fs::metadata(&path).unwrap().len();
         OpenOptions::new()
@@ -477,20 +483,20 @@ mod tests {
             .unwrap()
             .set_len(len - 3)
             .unwrap();
-        let found = SideLog::read(&db(dir.path()), 0).unwrap();
+        let found = SideLog::read(&db(&dir), 0).unwrap();
         assert_eq!(found.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2]);
         // A flipped byte inside the first frame: nothing after it is trusted.
         let mut bytes = std::fs::read(&path).unwrap();
         bytes[20] ^= 0xff;
         std::fs::write(&path, bytes).unwrap();
-        let found = SideLog::read(&db(dir.path()), 0).unwrap();
+        let found = SideLog::read(&db(&dir), 0).unwrap();
         assert!(found.is_empty());
     }
 
     #[test]
     fn appends_move_to_the_spare_and_records_survive_across_both_files() {
-        let dir = Dir::new();
-        let (log, _) = SideLog::open(&db(dir.path()), 0).unwrap().unwrap();
+        let dir = TestDir::new();
+        let (log, _) = SideLog::open(&db(&dir), 0).unwrap().unwrap();
         log.recovered().unwrap();
         let big = vec![vec![7u8; 1 << 20]];
         for _ in 0..9 {
@@ -501,34 +507,29 @@ mod tests {
         assert_eq!(first.retired, Some(0));
         log.append(&[], vec![row(1)]).unwrap();
         // Not yet applied: a restart finds all ten, across both files, in order.
-        let found = SideLog::read(&db(dir.path()), 0).unwrap();
+        let found = SideLog::read(&db(&dir), 0).unwrap();
         assert_eq!(found.len(), 10);
         assert_eq!(found[9].log, [row(1)]);
         log.applied(&first).unwrap();
-        assert_eq!(
-            std::fs::metadata(&paths_of(&db(dir.path()))[0])
-                .unwrap()
-                .len(),
-            0
-        );
-        let found = SideLog::read(&db(dir.path()), 9).unwrap();
+        assert_eq!(std::fs::metadata(&paths_of(&db(&dir))[0]).unwrap().len(), 0);
+        let found = SideLog::read(&db(&dir), 9).unwrap();
         assert_eq!(found.iter().map(|r| r.seq).collect::<Vec<_>>(), [10]);
     }
 
     #[test]
     fn one_process_at_a_time_has_the_files() {
-        let dir = Dir::new();
-        let first = SideLog::open(&db(dir.path()), 0).unwrap();
+        let dir = TestDir::new();
+        let first = SideLog::open(&db(&dir), 0).unwrap();
         assert!(first.is_some());
-        assert!(SideLog::open(&db(dir.path()), 0).unwrap().is_none());
+        assert!(SideLog::open(&db(&dir), 0).unwrap().is_none());
         drop(first);
-        assert!(SideLog::open(&db(dir.path()), 0).unwrap().is_some());
+        assert!(SideLog::open(&db(&dir), 0).unwrap().is_some());
     }
 
     #[test]
     fn a_failed_apply_puts_records_back_first() {
-        let dir = Dir::new();
-        let (log, _) = SideLog::open(&db(dir.path()), 0).unwrap().unwrap();
+        let dir = TestDir::new();
+        let (log, _) = SideLog::open(&db(&dir), 0).unwrap().unwrap();
         log.recovered().unwrap();
         log.append(&[], vec![row(1)]).unwrap();
         let d = log.drain();

@@ -194,32 +194,8 @@ pub(super) fn spawn(
 mod tests {
     use std::path::{Path, PathBuf};
 
-    use super::super::sidelog::{LogRow, SideLog};
+    use super::super::sidelog::{LogRow, SideLog, TestDir};
     use super::super::{IdempotencyScope, IdempotentAnswer, OrderLogEntry, SqliteStore, Store};
-
-    /// A directory of its own, removed at the end.
-    struct Dir(PathBuf);
-
-    impl Dir {
-        fn new() -> Self {
-            let p = std::env::temp_dir().join(format!(
-                "openalgo-apply-{}-{:016x}",
-                std::process::id(),
-                rand::random::<u64>()
-            ));
-            std::fs::create_dir_all(&p).unwrap();
-            Self(p)
-        }
-        fn db(&self) -> PathBuf {
-            self.0.join("t.db")
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 
     fn entry(n: u32, key: Option<&str>) -> OrderLogEntry {
         OrderLogEntry {
@@ -264,7 +240,7 @@ mod tests {
 
     #[test]
     fn records_a_killed_server_left_are_in_the_tables_once_after_reopening() {
-        let dir = Dir::new();
+        let dir = TestDir::new();
         drop(SqliteStore::open(&dir.db()).unwrap());
         {
             // What a server killed before its applier ran leaves behind.
@@ -298,7 +274,7 @@ mod tests {
 
     #[test]
     fn order_calls_commit_to_the_files_and_reads_see_them_in_order() {
-        let dir = Dir::new();
+        let dir = TestDir::new();
         let store = SqliteStore::open(&dir.db()).unwrap();
         let first = entry(1, None);
         store
@@ -333,7 +309,7 @@ mod tests {
 
     #[test]
     fn the_applier_moves_records_without_a_read() {
-        let dir = Dir::new();
+        let dir = TestDir::new();
         let store = SqliteStore::open(&dir.db()).unwrap();
         let e = entry(1, None);
         store.append_batch(&[], &[&e], &[], &[]).unwrap();
@@ -351,7 +327,7 @@ mod tests {
 
     #[test]
     fn a_second_store_on_the_same_files_writes_directly() {
-        let dir = Dir::new();
+        let dir = TestDir::new();
         let server = SqliteStore::open(&dir.db()).unwrap();
         let tool = SqliteStore::open(&dir.db()).unwrap();
         let e = entry(7, None);

@@ -39,10 +39,10 @@ fn collector() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
                         if h == "\r\n" {
                             break;
                         }
-                        if let Some((k, v)) = h.split_once(':') {
-                            if k.eq_ignore_ascii_case("content-length") {
-                                length = v.trim().parse().unwrap_or(0);
-                            }
+                        if let Some((k, v)) = h.split_once(':')
+                            && k.eq_ignore_ascii_case("content-length")
+                        {
+                            length = v.trim().parse().unwrap_or(0);
                         }
                     }
                     let mut body = vec![0; length];
