@@ -122,7 +122,7 @@ pub fn open_log_store(settings: &Settings) -> Result<Arc<dyn Store>, StartupErro
         .database_path
         .parent()
         .map_or_else(|| settings.data_dir.join("logs.db"), |d| d.join("logs.db"));
-    Ok(Arc::new(SqliteStore::open(&path)?))
+    Ok(Arc::new(SqliteStore::open_without_order_journal(&path)?))
 }
 
 /// The bundled market calendar, extended by `market_calendar.json` in the data directory.

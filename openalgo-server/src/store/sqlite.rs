@@ -89,6 +89,19 @@ impl SqliteStore {
     /// # Errors
     /// [`StoreError`] when the file cannot be opened or a migration fails.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, true)
+    }
+
+    /// Opens a database that never holds order calls (the traffic log's `logs.db`): no order
+    /// journal side files and no applier thread.
+    ///
+    /// # Errors
+    /// As [`SqliteStore::open`].
+    pub fn open_without_order_journal(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, false)
+    }
+
+    fn open_with(path: &Path, order_journal: bool) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
@@ -102,7 +115,9 @@ impl SqliteStore {
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
         store.wal = PathBuf::from(wal);
-        store.open_side(path)?;
+        if order_journal {
+            store.open_side(path)?;
+        }
         store._checkpointer = Some(super::checkpoint::spawn(path)?);
         Ok(store)
     }

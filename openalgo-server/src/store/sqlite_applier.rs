@@ -337,4 +337,16 @@ mod tests {
         assert_eq!(file_sizes(&dir.db()), 0);
         assert_eq!(server.paper_events("acct").unwrap(), [vec![7u8]]);
     }
+
+    #[test]
+    fn a_database_without_order_calls_has_no_side_files() {
+        let dir = TestDir::new();
+        let logs = SqliteStore::open_without_order_journal(&dir.db()).unwrap();
+        let e = entry(1, None);
+        logs.append_batch(&[], &[&e], &[], &[]).unwrap();
+        assert_eq!(requests(&logs), ["{\"n\":1}"]);
+        let mut side = dir.db().into_os_string();
+        side.push("-orders0");
+        assert!(!PathBuf::from(side).exists());
+    }
 }
