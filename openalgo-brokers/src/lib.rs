@@ -13,6 +13,8 @@ mod day_windows;
 pub mod latency;
 #[cfg(feature = "paper")]
 pub mod paper;
+#[cfg(any(feature = "zerodha", feature = "dhan", feature = "angel"))]
+mod refused_session;
 pub mod registry;
 #[cfg(feature = "simulator")]
 pub mod simulator;

@@ -179,14 +179,7 @@ impl AngelHttp {
         if let (Err(e), Some(used)) = (&result, used)
             && e.refuses_session()
         {
-            let mut current = self.session.write().unwrap_or_else(PoisonError::into_inner);
-            if current
-                .as_ref()
-                .is_some_and(|s| s.jwt.expose_secret() == used.expose_secret())
-            {
-                *current = None;
-                tracing::warn!("Angel One refused the session token: marked expired");
-            }
+            crate::refused_session::forget(&self.session, used, |s| &s.jwt, "Angel One");
         }
         result
     }

@@ -158,17 +158,7 @@ impl DhanHttp {
         if let Err(e) = &result
             && e.is_auth()
         {
-            let mut current = self
-                .access_token
-                .write()
-                .unwrap_or_else(PoisonError::into_inner);
-            if current
-                .as_ref()
-                .is_some_and(|t| t.expose_secret() == used.expose_secret())
-            {
-                *current = None;
-                tracing::warn!("Dhan refused the session token: marked expired");
-            }
+            crate::refused_session::forget(&self.access_token, used, |t| t, "Dhan");
         }
         result
     }

@@ -154,17 +154,7 @@ impl KiteHttp {
         if let (Err(HttpError::Api { error_type, .. }), Some(used)) = (&result, used)
             && error_type.as_deref() == Some("TokenException")
         {
-            let mut current = self
-                .access_token
-                .write()
-                .unwrap_or_else(PoisonError::into_inner);
-            if current
-                .as_ref()
-                .is_some_and(|t| t.expose_secret() == used.expose_secret())
-            {
-                *current = None;
-                tracing::warn!("Zerodha refused the session token: marked expired");
-            }
+            crate::refused_session::forget(&self.access_token, used, |t| t, "Zerodha");
         }
         result
     }
